@@ -1,0 +1,12 @@
+/**
+ * zsync-ts demo: one program using every package that has landed, like the
+ * seeds' main(): the runtime's showcase, CPU work on a thread pool next to
+ * green threads, crypto, and an async database.
+ */
+import { Config, run } from "@zsync/runtime";
+import { runtimeDemo } from "./runtime-demo.js";
+
+await run(async (rt) => {
+  console.log("zsync-ts demo");
+  await runtimeDemo(rt);
+}, Config.optimal());

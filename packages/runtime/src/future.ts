@@ -1,0 +1,255 @@
+/**
+ * `Future<T>`: the result of asynchronous work that can be awaited, polled
+ * without blocking, observed with callbacks and cancelled.
+ *
+ * A future is a thenable, so `await future` works, but unlike a `Promise` it
+ * owns its work: `cancel()` stops it, and `using f = io.async(...)` cancels it
+ * on scope exit if it is still pending (the seeds' `defer future.cancel(io)`).
+ *
+ * Cancellation settles the future at once with a {@link CancelledError} and
+ * aborts the work's signal; the work itself stops at its next cancellable
+ * wait. Use {@link Future.finished} to wait until it actually has.
+ *
+ * @example
+ * ```ts
+ * import { spawn, sleep } from "@zsync/runtime";
+ * const f = spawn(async () => { await sleep(1000); return 1; });
+ * f.poll();          // { status: "pending" }
+ * f.cancel("bored"); // f rejects with CancelledError(reason "bored")
+ * ```
+ * @module
+ */
+import { CancelledError } from "./errors.js";
+import { noop, reportError, toCancelledError } from "./internal/cancel.js";
+
+/** Non-blocking view of a future's state. */
+export type PollResult<T> =
+  | { readonly status: "pending" }
+  | { readonly status: "fulfilled"; readonly value: T }
+  | { readonly status: "rejected"; readonly reason: unknown };
+
+/** A settled outcome, as passed to {@link Future.onComplete} callbacks. */
+export type Settled<T> = Exclude<PollResult<T>, { status: "pending" }>;
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+const PENDING_RESULT: PollResult<never> = Object.freeze({ status: "pending" });
+
+/** Hooks a producer gives a future so that cancelling reaches the work. */
+export interface FutureHooks {
+  /** Called once when the future is cancelled while pending. */
+  readonly onCancel?: (error: CancelledError) => void;
+  /** Resolves when the underlying work has really stopped (defaults to settlement). */
+  readonly finished?: PromiseLike<void>;
+}
+
+/** The producer side of a future, as returned by {@link Future.withResolvers}. */
+export interface FutureResolvers<T> {
+  readonly future: Future<T>;
+  /** Fulfils the future (or adopts a thenable). No effect once settled. */
+  readonly resolve: (value: T | PromiseLike<T>) => void;
+  /** Rejects the future. No effect once settled. */
+  readonly reject: (reason: unknown) => void;
+}
+
+/**
+ * An awaitable, cancellable result. Create one with {@link Future.withResolvers},
+ * {@link Future.from}, or any runtime API that returns one (`spawn`, `io.async`).
+ */
+export class Future<T> implements PromiseLike<T>, Disposable {
+  #state: number = PENDING;
+  #value: unknown = undefined;
+  #callbacks: Array<(result: Settled<T>) => void> | null = null;
+  #promise: Promise<T> | null = null;
+  #resolvePromise: ((value: T) => void) | null = null;
+  #rejectPromise: ((reason: unknown) => void) | null = null;
+  #hooks: FutureHooks | undefined;
+
+  /** Prefer {@link Future.withResolvers}; the constructor is for subclasses. */
+  constructor(hooks?: FutureHooks) {
+    this.#hooks = hooks;
+  }
+
+  /** A pending future and the functions that settle it. */
+  static withResolvers<T>(hooks?: FutureHooks): FutureResolvers<T> {
+    const future = new Future<T>(hooks);
+    return {
+      future,
+      resolve: (value) => future.settleWith(value),
+      reject: (reason) => future.settle(REJECTED, reason),
+    };
+  }
+
+  /** A future that follows `value` (a promise, thenable or plain value). */
+  static from<T>(value: T | PromiseLike<T>): Future<T> {
+    if (value instanceof Future) return value as Future<T>;
+    const future = new Future<T>();
+    future.settleWith(value);
+    return future;
+  }
+
+  /** An already-fulfilled future. */
+  static resolved<T>(value: T): Future<T> {
+    const future = new Future<T>();
+    future.settle(FULFILLED, value);
+    return future;
+  }
+
+  /** An already-rejected future. */
+  static rejected<T = never>(reason: unknown): Future<T> {
+    const future = new Future<T>();
+    future.settle(REJECTED, reason);
+    return future;
+  }
+
+  /** True once fulfilled, rejected or cancelled. */
+  get settled(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /** Resolves when the underlying work has stopped, whatever the outcome. */
+  get finished(): Promise<void> {
+    const finished = this.#hooks?.finished;
+    if (finished !== undefined) return Promise.resolve(finished).then(noop, noop);
+    return this.#ensurePromise().then(noop, noop);
+  }
+
+  /** The current state without waiting. */
+  poll(): PollResult<T> {
+    if (this.#state === PENDING) return PENDING_RESULT;
+    return this.#state === FULFILLED
+      ? { status: "fulfilled", value: this.#value as T }
+      : { status: "rejected", reason: this.#value };
+  }
+
+  /**
+   * Cancels a pending future: it rejects with a {@link CancelledError} whose
+   * `reason` is `reason`, and the work is told to stop. Returns false (and does
+   * nothing) if the future had already settled.
+   */
+  cancel(reason?: unknown): boolean {
+    if (this.#state !== PENDING) return false;
+    const error = reason instanceof CancelledError ? reason : toCancelledError(reason);
+    this.settle(REJECTED, error);
+    const onCancel = this.#hooks?.onCancel;
+    if (onCancel !== undefined) {
+      try {
+        onCancel(error);
+      } catch (thrown) {
+        reportError(thrown);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Runs `callback` once with the outcome. Callbacks run synchronously at
+   * settlement (or immediately if already settled), before awaiting code
+   * resumes; an exception thrown by one is reported, not propagated.
+   */
+  onComplete(callback: (result: Settled<T>) => void): void {
+    if (this.#state !== PENDING) {
+      invoke(callback, this.poll() as Settled<T>);
+      return;
+    }
+    if (this.#callbacks === null) this.#callbacks = [];
+    this.#callbacks.push(callback);
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately a thenable.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#ensurePromise().then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#ensurePromise().then(undefined, onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#ensurePromise().finally(onFinally);
+  }
+
+  /** Cancels the future if it is still pending (for `using`). */
+  [Symbol.dispose](): void {
+    this.cancel(new CancelledError(undefined, "future disposed before completion"));
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Future";
+  }
+
+  /** Settles with `value`, adopting it if it is a thenable. @internal */
+  protected settleWith(value: T | PromiseLike<T>): void {
+    if (this.#state !== PENDING) return;
+    if (value !== null && (typeof value === "object" || typeof value === "function")) {
+      let then: unknown;
+      try {
+        then = (value as PromiseLike<T>).then;
+      } catch (error) {
+        this.settle(REJECTED, error);
+        return;
+      }
+      if (typeof then === "function") {
+        (then as PromiseLike<T>["then"]).call(
+          value,
+          (v) => this.settle(FULFILLED, v),
+          (e) => this.settle(REJECTED, e),
+        );
+        return;
+      }
+    }
+    this.settle(FULFILLED, value);
+  }
+
+  /** @internal */
+  protected settle(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
+    if (this.#state !== PENDING) return;
+    this.#state = state;
+    this.#value = value;
+    if (this.#promise !== null) {
+      if (state === FULFILLED) this.#resolvePromise?.(value as T);
+      else this.#rejectPromise?.(value);
+      this.#resolvePromise = null;
+      this.#rejectPromise = null;
+    }
+    const callbacks = this.#callbacks;
+    if (callbacks !== null) {
+      this.#callbacks = null;
+      const result = this.poll() as Settled<T>;
+      for (const callback of callbacks) invoke(callback, result);
+    }
+  }
+
+  #ensurePromise(): Promise<T> {
+    if (this.#promise !== null) return this.#promise;
+    if (this.#state === FULFILLED) {
+      this.#promise = Promise.resolve(this.#value as T);
+    } else if (this.#state === REJECTED) {
+      this.#promise = Promise.reject(this.#value);
+    } else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        this.#resolvePromise = resolve;
+        this.#rejectPromise = reject;
+      });
+    }
+    return this.#promise;
+  }
+}
+
+function invoke<T>(callback: (result: Settled<T>) => void, result: Settled<T>): void {
+  try {
+    callback(result);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+/** True for values that can be awaited. */
+export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<T>).then === "function";
+}

@@ -1,0 +1,93 @@
+/**
+ * Ambient task context: which task is running now, so that runtime waits
+ * (sleep, channel ops, lock acquisition) and child spawns attach to it without
+ * the caller threading a signal through every call.
+ *
+ * Where the host offers `AsyncLocalStorage` (Node, Deno and Bun expose it via
+ * `process.getBuiltinModule`, which is feature-detected, not imported) the
+ * context follows `await`s. Elsewhere (browsers) it is visible only during the
+ * synchronous part of a task body; code there should capture
+ * `currentTask()?.signal` at the top of the task or pass `{ signal }`
+ * explicitly. Both behaviours are documented in the README.
+ * @internal
+ */
+import type { CancelToken } from "./cancel.js";
+
+/** What a running task exposes to code running inside it. */
+export interface TaskScope {
+  readonly id: number;
+  readonly name: string | undefined;
+  readonly token: CancelToken;
+}
+
+interface Storage {
+  readonly followsAwait: boolean;
+  get(): TaskScope | undefined;
+  run<R>(scope: TaskScope | undefined, fn: () => R): R;
+}
+
+interface AlsLike {
+  getStore(): TaskScope | undefined;
+  run<R>(store: TaskScope | undefined, fn: () => R): R;
+}
+
+function synchronousStorage(): Storage {
+  let current: TaskScope | undefined;
+  return {
+    followsAwait: false,
+    get: () => current,
+    run(scope, fn) {
+      const previous = current;
+      current = scope;
+      try {
+        return fn();
+      } finally {
+        current = previous;
+      }
+    },
+  };
+}
+
+function asyncLocalStorage(): Storage | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const hooks = proc?.getBuiltinModule?.("node:async_hooks") as { AsyncLocalStorage?: new () => AlsLike } | undefined;
+  if (hooks?.AsyncLocalStorage === undefined) return undefined;
+  const als = new hooks.AsyncLocalStorage();
+  return {
+    followsAwait: true,
+    get: () => als.getStore(),
+    run: (scope, fn) => als.run(scope, fn),
+  };
+}
+
+let storage: Storage = synchronousStorage();
+let asyncStorage: Storage | undefined | null = null;
+
+/**
+ * Chooses whether the context follows `await`s (needs AsyncLocalStorage).
+ * Returns whether it does after the call.
+ */
+export function setAmbientContext(followAwait: boolean): boolean {
+  if (followAwait) {
+    if (asyncStorage === null) asyncStorage = asyncLocalStorage();
+    storage = asyncStorage ?? synchronousStorage();
+  } else {
+    storage = synchronousStorage();
+  }
+  return storage.followsAwait;
+}
+
+/** Whether the ambient context follows `await`s on this host right now. */
+export function ambientFollowsAwait(): boolean {
+  return storage.followsAwait;
+}
+
+export function currentScope(): TaskScope | undefined {
+  return storage.get();
+}
+
+export function runInScope<R>(scope: TaskScope | undefined, fn: () => R): R {
+  return storage.run(scope, fn);
+}
+
+setAmbientContext(true);

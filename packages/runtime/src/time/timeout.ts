@@ -1,0 +1,57 @@
+/**
+ * `timeout(work, ms)`: rejects with `TimeoutError` if `work` has not settled
+ * within `ms`, and cancels the work (its signal aborts with the
+ * `TimeoutError` as reason). A plain promise cannot be cancelled; only the
+ * wait for it ends.
+ *
+ * @example
+ * ```ts
+ * import { timeout, sleep, TimeoutError } from "@zsync/runtime";
+ * await timeout(async () => { await sleep(1000); }, 50); // TimeoutError after 50 ms; the sleep is cancelled
+ * ```
+ * @module
+ */
+import { TimeoutError } from "../errors.js";
+import { Future } from "../future.js";
+import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
+import { currentScope } from "../internal/context.js";
+import { type Awaitable, toFuture } from "../combinators/input.js";
+import { assertDelay, type WaitOptions } from "./sleep.js";
+
+/** Settles like `work`, or rejects with {@link TimeoutError} after `ms` and cancels `work`. */
+export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions): Future<T> {
+  assertDelay(ms);
+  const inner = toFuture(work, 0, "timeout");
+  const signal = options?.signal;
+  const token = currentScope()?.token;
+  const already = cancelledAlready(signal, token);
+  if (already !== undefined) {
+    inner.cancel(already);
+    return Future.rejected(already);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let dispose: (() => void) | undefined;
+  const cleanup = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    dispose?.();
+  };
+  const { future, resolve, reject } = Future.withResolvers<T>({
+    onCancel: (error) => {
+      cleanup();
+      inner.cancel(error);
+    },
+  });
+  timer = setTimeout(() => {
+    dispose?.();
+    const error = new TimeoutError(ms);
+    reject(error);
+    inner.cancel(error);
+  }, ms);
+  dispose = watchCancellation(signal, token, (error) => future.cancel(error));
+  inner.onComplete((result) => {
+    cleanup();
+    if (result.status === "fulfilled") resolve(result.value);
+    else reject(result.reason);
+  });
+  return future;
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { AllFailedError, all, allSettled, any, CancelledError, Future, race, sleep, spawn } from "../src/index.js";
+
+const slow = (cancelled: string[], name: string) => async () => {
+  try {
+    await sleep(60_000);
+  } catch (error) {
+    if (error instanceof CancelledError) cancelled.push(name);
+    throw error;
+  }
+};
+
+describe("race", () => {
+  it("settles with the first and cancels the losers", async () => {
+    const cancelled: string[] = [];
+    const winner = await race([slow(cancelled, "a"), async () => "fast", slow(cancelled, "b")]);
+    expect(winner).toBe("fast");
+    await sleep(1);
+    expect(cancelled.sort()).toEqual(["a", "b"]);
+  });
+
+  it("a first rejection wins too", async () => {
+    const cancelled: string[] = [];
+    await expect(race([slow(cancelled, "a"), () => Promise.reject(new Error("first"))])).rejects.toThrow("first");
+    await sleep(1);
+    expect(cancelled).toEqual(["a"]);
+  });
+
+  it("cancelling the race cancels every input", async () => {
+    const a = spawn(() => sleep(60_000));
+    const b = Future.withResolvers<number>().future;
+    const r = race([a, b]);
+    r.cancel();
+    await expect(a).rejects.toBeInstanceOf(CancelledError);
+    expect(b.poll().status).toBe("rejected");
+  });
+
+  it("rejects bad input with TypeError naming the index", () => {
+    expect(() => race([async () => 1, 5 as unknown as () => number])).toThrow(/inputs\[1\]/);
+  });
+});
+
+describe("all", () => {
+  it("returns values in input order, whatever the completion order", async () => {
+    const values = await all([
+      async () => {
+        await sleep(15);
+        return "a";
+      },
+      Promise.resolve(2),
+      Future.resolved(true),
+    ]);
+    expect(values).toEqual(["a", 2, true]);
+  });
+
+  it("fails fast and cancels the siblings still running", async () => {
+    const cancelled: string[] = [];
+    await expect(all([slow(cancelled, "a"), () => Promise.reject(new Error("bad")), slow(cancelled, "b")])).rejects.toThrow("bad");
+    await sleep(1);
+    expect(cancelled.sort()).toEqual(["a", "b"]);
+  });
+
+  it("of nothing is an empty array", async () => {
+    expect(await all([])).toEqual([]);
+  });
+
+  it("allSettled collects every outcome without cancelling", async () => {
+    const outcomes = await allSettled([async () => 1, () => Promise.reject(new Error("x"))]);
+    expect(outcomes[0]).toEqual({ status: "fulfilled", value: 1 });
+    expect(outcomes[1].status).toBe("rejected");
+  });
+});
+
+describe("any", () => {
+  it("returns the first fulfilment and cancels the rest", async () => {
+    const cancelled: string[] = [];
+    const value = await any([() => Promise.reject(new Error("no")), async () => "yes", slow(cancelled, "c")]);
+    expect(value).toBe("yes");
+    await sleep(1);
+    expect(cancelled).toEqual(["c"]);
+  });
+
+  it("rejects with AllFailedError listing every reason in input order", async () => {
+    const error = await any([() => Promise.reject(new Error("1")), () => Promise.reject(new Error("2"))]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AllFailedError);
+    expect((error as AllFailedError).errors.map((e) => (e as Error).message)).toEqual(["1", "2"]);
+    expect((error as AllFailedError).code).toBe("ZSYNC_ALL_FAILED");
+  });
+});

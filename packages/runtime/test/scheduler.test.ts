@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { getSliceMs, setSliceMs, spawn, yieldNow } from "../src/index.js";
+
+describe("yieldNow and the cooperative budget", () => {
+  it("lets other ready tasks run (round-robin between yielding tasks)", async () => {
+    const log: string[] = [];
+    const worker = (name: string) => async () => {
+      for (let i = 0; i < 3; i++) {
+        log.push(`${name}${i}`);
+        await yieldNow();
+      }
+    };
+    await Promise.all([spawn(worker("a")), spawn(worker("b"))]);
+    expect(log).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
+  });
+
+  it("does not let a thousand busy yielding tasks starve a timer", async () => {
+    // If yieldNow never gave the event loop a macrotask turn, the timer below
+    // could not fire and the tasks would spin until the test timed out.
+    let fired = false;
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        fired = true;
+        resolve();
+      }, 10),
+    );
+    let iterations = 0;
+    const tasks = Array.from({ length: 1000 }, () =>
+      spawn(async () => {
+        while (!fired) {
+          iterations++;
+          await yieldNow();
+        }
+      }),
+    );
+    await timer;
+    await Promise.all(tasks);
+    expect(fired).toBe(true);
+    expect(iterations).toBeGreaterThan(1000);
+  });
+
+  it("does not let a flood of spawned tasks starve a timer", async () => {
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 1);
+    let started = 0;
+    const spawnMore = (): void => {
+      started++;
+      if (!fired) spawn(spawnMore);
+    };
+    spawn(spawnMore);
+    while (!fired) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(started).toBeGreaterThan(0);
+  });
+
+  it("gives timers a turn between chunks of CPU work even when each chunk outlasts the slice", async () => {
+    let timerFiredAtChunk = -1;
+    let chunk = 0;
+    setTimeout(() => {
+      timerFiredAtChunk = chunk;
+    }, 1);
+    await spawn(async () => {
+      for (chunk = 0; chunk < 10; chunk++) {
+        const until = performance.now() + 4;
+        while (performance.now() < until) {
+          // busy: longer than the 2 ms slice
+        }
+        await yieldNow();
+      }
+    });
+    expect(timerFiredAtChunk).toBeGreaterThanOrEqual(0);
+    expect(timerFiredAtChunk).toBeLessThan(3);
+  });
+
+  it("validates the slice length", () => {
+    const before = getSliceMs();
+    expect(() => setSliceMs(0)).toThrow(RangeError);
+    expect(() => setSliceMs(Number.NaN)).toThrow(RangeError);
+    setSliceMs(5);
+    expect(getSliceMs()).toBe(5);
+    setSliceMs(before);
+  });
+});

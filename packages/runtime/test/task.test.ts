@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  currentTask,
+  Future,
+  sleep,
+  spawn,
+  spawnUrgent,
+  spawnWith,
+  TaskHandle,
+  throwIfCancelled,
+  yieldNow,
+} from "../src/index.js";
+
+describe("spawn", () => {
+  it("runs the function with its arguments and resolves with its value", async () => {
+    const handle = spawn((a: number, b: string) => `${a}${b}`, 1, "x");
+    expect(handle).toBeInstanceOf(TaskHandle);
+    expect(handle).toBeInstanceOf(Future);
+    expect(await handle).toBe("1x");
+  });
+
+  it("never runs the body synchronously inside spawn", async () => {
+    let ran = false;
+    const handle = spawn(() => {
+      ran = true;
+    });
+    expect(ran).toBe(false);
+    await handle;
+    expect(ran).toBe(true);
+  });
+
+  it("rejects with what the body throws, sync or async", async () => {
+    await expect(
+      spawn(() => {
+        throw new TypeError("sync");
+      }),
+    ).rejects.toThrow("sync");
+    await expect(spawn(async () => Promise.reject(new RangeError("async")))).rejects.toThrow("async");
+  });
+
+  it("gives each task a unique increasing id and an optional name", async () => {
+    const a = spawn(() => 1);
+    const b = spawnWith({ name: "named" }, () => 2);
+    expect(b.id).toBeGreaterThan(a.id);
+    expect(a.name).toBeUndefined();
+    expect(b.name).toBe("named");
+    await Promise.all([a, b]);
+  });
+
+  it("rejects a non-function with TypeError", () => {
+    expect(() => spawn(42 as unknown as () => void)).toThrow(TypeError);
+  });
+});
+
+describe("priorities", () => {
+  it("starts urgent tasks before normal ones queued earlier, and low ones last", async () => {
+    const order: string[] = [];
+    const handles = [
+      spawnWith({ priority: "low" }, () => order.push("low")),
+      spawn(() => order.push("normal-1")),
+      spawn(() => order.push("normal-2")),
+      spawnUrgent(() => order.push("urgent-1")),
+      spawnWith({ priority: "urgent" }, () => order.push("urgent-2")),
+    ];
+    await Promise.all(handles);
+    expect(order).toEqual(["urgent-1", "urgent-2", "normal-1", "normal-2", "low"]);
+  });
+});
+
+describe("cancellation", () => {
+  it("a task cancelled before it starts never runs", async () => {
+    let ran = false;
+    const handle = spawn(() => {
+      ran = true;
+    });
+    handle.cancel("nope");
+    await expect(handle).rejects.toBeInstanceOf(CancelledError);
+    await handle.finished;
+    expect(ran).toBe(false);
+  });
+
+  it("cancelling aborts the task's signal and rejects its pending sleep promptly", async () => {
+    let observed: unknown;
+    const handle = spawn(async () => {
+      try {
+        await sleep(60_000);
+      } catch (error) {
+        observed = error;
+        throw error;
+      }
+    });
+    await sleep(5);
+    const started = Date.now();
+    handle.cancel("shutdown");
+    expect(handle.signal.aborted).toBe(true);
+    await handle.finished;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(observed).toBeInstanceOf(CancelledError);
+    await expect(handle).rejects.toMatchObject({ code: "ZSYNC_CANCELLED", reason: "shutdown" });
+  });
+
+  it("reaches nested children and grandchildren", async () => {
+    const cancelled: string[] = [];
+    const started: string[] = [];
+    // Each leaf starts its wait before its first await, so the ambient task is
+    // known on every host (browsers included).
+    const leaf = (name: string) => async () => {
+      const wait = sleep(60_000);
+      started.push(name);
+      try {
+        await wait;
+      } catch (error) {
+        if (error instanceof CancelledError) cancelled.push(name);
+        throw error;
+      }
+    };
+    const root = spawn(async () => {
+      const child = spawn(async () => {
+        const grandchild = spawn(leaf("grandchild"));
+        await leaf("child")();
+        await grandchild;
+      });
+      await child;
+    });
+    while (started.length < 2) await sleep(1);
+    root.cancel();
+    await root.finished;
+    await sleep(1);
+    expect(cancelled.sort()).toEqual(["child", "grandchild"]);
+  });
+
+  it("a detached task survives its spawner's cancellation", async () => {
+    let detached: TaskHandle<string> | undefined;
+    const parent = spawn(async () => {
+      detached = spawnWith({ detached: true }, async () => {
+        await sleep(10);
+        return "survived";
+      });
+      await sleep(60_000);
+    });
+    await sleep(1);
+    parent.cancel();
+    expect(await detached).toBe("survived");
+  });
+
+  it("an external AbortSignal cancels the task", async () => {
+    const controller = new AbortController();
+    const handle = spawnWith({ signal: controller.signal }, () => sleep(60_000));
+    await sleep(1);
+    controller.abort("external");
+    await expect(handle).rejects.toMatchObject({ reason: "external" });
+  });
+
+  it("currentTask() exposes the running task; throwIfCancelled() checks it", async () => {
+    const handle = spawnWith({ name: "me" }, async () => {
+      const me = currentTask();
+      expect(me?.name).toBe("me");
+      expect(me?.cancelled).toBe(false);
+      const signal = me?.signal;
+      await yieldNow();
+      return signal?.aborted;
+    });
+    expect(await handle).toBe(false);
+    expect(currentTask()).toBeUndefined();
+    expect(() => throwIfCancelled()).not.toThrow();
+  });
+
+  it("finished waits for the body after a cancellation settled the handle", async () => {
+    let cleanedUp = false;
+    const handle = spawn(async () => {
+      try {
+        await sleep(60_000);
+      } finally {
+        await yieldNow();
+        cleanedUp = true;
+      }
+    });
+    await sleep(1);
+    handle.cancel();
+    expect(handle.settled).toBe(true);
+    expect(cleanedUp).toBe(false);
+    await handle.finished;
+    expect(cleanedUp).toBe(true);
+  });
+});
