@@ -9,7 +9,7 @@
 // changes the machine outside the project.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +54,17 @@ function ensurePnpm(env) {
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const status = run(
       npm,
-      ["install", "--prefix", prefix, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error", `pnpm@${pnpmVersion}`],
+      [
+        "install",
+        "--prefix",
+        prefix,
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        `pnpm@${pnpmVersion}`,
+      ],
       { env },
     );
     if (status !== 0 || !existsSync(entry)) fail("could not install pnpm from the npm registry");

@@ -39,7 +39,15 @@ if (chromium !== undefined) {
         provider: playwright({
           launchOptions: {
             executablePath: chromium,
-            args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args: [
+              "--no-sandbox",
+              "--disable-gpu",
+              "--disable-quic",
+              "--no-first-run",
+              "--disable-background-networking",
+              "--disable-component-update",
+              "--disable-sync",
+            ],
           },
         }),
         instances: [{ browser: "chromium" }],

@@ -3,7 +3,7 @@
  * channel between producers and a consumer, select with a timeout, a
  * structured executor, and the runtime's own statistics.
  */
-import { after, bounded, Executor, onRecv, printCapabilities, type Runtime, select, sleep, spawn, spawnUrgent } from "@zsync/runtime";
+import { bounded, Executor, onRecv, onTimeout, printCapabilities, type Runtime, select, sleep, spawn, spawnUrgent } from "@zsync/runtime";
 
 export async function runtimeDemo(rt: Runtime): Promise<void> {
   console.log("\n== runtime: capabilities ==");
@@ -37,7 +37,9 @@ export async function runtimeDemo(rt: Runtime): Promise<void> {
   channel.close();
   const { count, sum } = await consumer;
   const ms = performance.now() - started;
-  console.log(`received ${count} messages (checksum ${sum}) in ${ms.toFixed(1)} ms: ${((count / ms) * 1000).toFixed(0)} msg/s with back-pressure at 64`);
+  console.log(
+    `received ${count} messages (checksum ${sum}) in ${ms.toFixed(1)} ms: ${((count / ms) * 1000).toFixed(0)} msg/s with back-pressure at 64`,
+  );
 
   console.log("\n== runtime: select with a timeout ==");
   const replies = bounded<string>(1);
@@ -46,7 +48,10 @@ export async function runtimeDemo(rt: Runtime): Promise<void> {
     await replies.send("reply from a fast peer");
   });
   for (let round = 1; round <= 2; round++) {
-    const outcome = await select([onRecv(replies, (msg) => `got "${msg}"`), after(25, () => "timed out after 25 ms (no message consumed)")]);
+    const outcome = await select([
+      onRecv(replies, (msg) => `got "${msg}"`),
+      onTimeout(25, () => "timed out after 25 ms (no message consumed)"),
+    ]);
     console.log(`round ${round}: ${outcome}`);
   }
 

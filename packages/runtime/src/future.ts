@@ -61,9 +61,11 @@ export interface FutureResolvers<T> {
 export class Future<T> implements PromiseLike<T>, Disposable {
   #state: number = PENDING;
   #value: unknown = undefined;
-  #callbacks: Array<(result: Settled<T>) => void> | null = null;
+  // Stored with erased types so that Future<T> stays covariant in T (a
+  // Future<number> is a Future<unknown>).
+  #callbacks: Array<(result: Settled<unknown>) => void> | null = null;
   #promise: Promise<T> | null = null;
-  #resolvePromise: ((value: T) => void) | null = null;
+  #resolvePromise: ((value: unknown) => void) | null = null;
   #rejectPromise: ((reason: unknown) => void) | null = null;
   #hooks: FutureHooks | undefined;
 
@@ -119,9 +121,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
   /** The current state without waiting. */
   poll(): PollResult<T> {
     if (this.#state === PENDING) return PENDING_RESULT;
-    return this.#state === FULFILLED
-      ? { status: "fulfilled", value: this.#value as T }
-      : { status: "rejected", reason: this.#value };
+    return this.#state === FULFILLED ? { status: "fulfilled", value: this.#value as T } : { status: "rejected", reason: this.#value };
   }
 
   /**
@@ -155,7 +155,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
       return;
     }
     if (this.#callbacks === null) this.#callbacks = [];
-    this.#callbacks.push(callback);
+    this.#callbacks.push(callback as (result: Settled<unknown>) => void);
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately a thenable.
@@ -212,7 +212,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
     this.#state = state;
     this.#value = value;
     if (this.#promise !== null) {
-      if (state === FULFILLED) this.#resolvePromise?.(value as T);
+      if (state === FULFILLED) this.#resolvePromise?.(value);
       else this.#rejectPromise?.(value);
       this.#resolvePromise = null;
       this.#rejectPromise = null;
@@ -220,7 +220,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
     const callbacks = this.#callbacks;
     if (callbacks !== null) {
       this.#callbacks = null;
-      const result = this.poll() as Settled<T>;
+      const result = this.poll() as Settled<unknown>;
       for (const callback of callbacks) invoke(callback, result);
     }
   }
@@ -233,7 +233,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
       this.#promise = Promise.reject(this.#value);
     } else {
       this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolvePromise = resolve;
+        this.#resolvePromise = resolve as (value: unknown) => void;
         this.#rejectPromise = reject;
       });
     }
@@ -251,5 +251,7 @@ function invoke<T>(callback: (result: Settled<T>) => void, result: Settled<T>): 
 
 /** True for values that can be awaited. */
 export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<T>).then === "function";
+  return (
+    value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<T>).then === "function"
+  );
 }

@@ -52,8 +52,6 @@ let sliceStart = now();
 // activity starts a fresh slice. This tells a busy stretch (tasks crunching
 // between yields) from an idle gap without guessing from timestamps.
 let turnMarkerPosted = false;
-let wakeups = 0;
-let yields = 0;
 let drainScheduled = false;
 let macroWaiters: Array<() => void> | null = null;
 
@@ -98,10 +96,7 @@ export function schedule(job: Runnable, priority: Priority = "normal"): void {
   if (!drainScheduled) {
     drainScheduled = true;
     noteActivity();
-    // The clock costs ~40 ns; the drain itself checks it as it goes, so here
-    // every 16th wake-up is enough to notice a spent slice.
-    if ((++wakeups & 15) === 0 && sliceSpent()) scheduleMacro(drain);
-    else resolved.then(drain);
+    resolved.then(drain);
   }
 }
 
@@ -110,17 +105,18 @@ function next(): Runnable | undefined {
 }
 
 function drain(): void {
-  let started = 0;
-  for (let job = next(); job !== undefined; job = next()) {
+  while (urgent.length + normal.length + low.length > 0) {
+    // Checked before every start, not every Nth: one task start may have
+    // taken longer than the whole slice.
+    if (sliceSpent()) {
+      scheduleMacro(drain);
+      return;
+    }
+    const job = next() as Runnable;
     try {
       job.run();
     } catch (error) {
       reportError(error);
-    }
-    // Reading the clock costs ~30 ns; every 32 starts is often enough.
-    if ((++started & 31) === 0 && sliceSpent()) {
-      scheduleMacro(drain);
-      return;
     }
   }
   drainScheduled = false;
@@ -171,7 +167,9 @@ function runMacroWaiters(): void {
 export function yieldNow(): Promise<void> {
   if (macroWaiters === null) {
     noteActivity();
-    if ((++yields & 7) !== 0 || !sliceSpent()) return resolved;
+    // One clock read per yield: a task may have crunched for longer than a
+    // slice since its last yield, and only the clock can tell.
+    if (!sliceSpent()) return resolved;
   }
   return new Promise<void>((resolve) => scheduleMacro(resolve));
 }

@@ -17,8 +17,8 @@
  *   `Future` branch when the future has settled; a promise branch once select
  *   has seen it settle (a promise's state cannot be read synchronously, so a
  *   fresh promise completes no earlier than its reaction).
- * - **`after(0)` is a default branch**: it wins only if no other branch is
- *   ready at the time of the call, like Go's `default`. `after(ms)` for
+ * - **`onTimeout(0)` is a default branch**: it wins only if no other branch is
+ *   ready at the time of the call, like Go's `default`. `onTimeout(ms)` for
  *   ms > 0 is a timer started by `select` and cleared when another branch wins.
  * - **Handlers** run after the winner is chosen, in the caller's context,
  *   never inside another task's channel operation; `select` resolves with the
@@ -39,26 +39,27 @@
  *
  * @example
  * ```ts
- * import { after, bounded, onRecv, onSend, select } from "@zsync/runtime";
+ * import { bounded, onRecv, onSend, onTimeout, select } from "@zsync/runtime";
  * const input = bounded<number>(8);
  * const output = bounded<string>(8);
  * const outcome = await select([
  *   onRecv(input, (n) => `got ${n}`),
  *   onSend(output, "hello", () => "sent"),
- *   after(100, () => "timed out"),
+ *   onTimeout(100, () => "timed out"),
  * ]); // "sent": output had room
  * ```
  * @module
  */
+
+import { signalOf } from "./channel/options.js";
+import { RECV_PORT, type RecvPort, type RecvSelectable, SEND_PORT, type SendPort, type SendSelectable } from "./channel/ports.js";
+import { unlink } from "./channel/wait-list.js";
+import { RecvWaiter, SendWaiter } from "./channel/waiters.js";
 import { CancelledError, ChannelClosedError } from "./errors.js";
 import { Future, type Settled } from "./future.js";
 import { type CancelToken, cancelledAlready, watchCancellation } from "./internal/cancel.js";
 import { currentScope } from "./internal/context.js";
 import type { WaitOptions } from "./time/sleep.js";
-import { signalOf } from "./channel/options.js";
-import { RECV_PORT, type RecvPort, type RecvSelectable, SEND_PORT, type SendPort, type SendSelectable } from "./channel/ports.js";
-import { unlink } from "./channel/wait-list.js";
-import { RecvWaiter, SendWaiter } from "./channel/waiters.js";
 
 /** Options of {@link select}. */
 export interface SelectOptions extends WaitOptions {
@@ -73,11 +74,11 @@ type Thunk = () => unknown;
 
 /**
  * One alternative of a {@link select}; build it with {@link onRecv},
- * {@link onSend}, {@link onFuture} or {@link after}. Branches are immutable
+ * {@link onSend}, {@link onFuture} or {@link onTimeout}. Branches are immutable
  * descriptions: the same array can be passed to many `select` calls.
  */
 export abstract class SelectBranch<R> {
-  /** Whether this is a default branch (`after(0)`). @internal */
+  /** Whether this is a default branch (`onTimeout(0)`). @internal */
   get isDefault(): boolean {
     return false;
   }
@@ -195,7 +196,7 @@ function call(thunk: Thunk): unknown {
  * for (;;) {
  *   const stop = await select([
  *     onRecv(jobs, (job) => { handle(job); return false; }, () => true), // closed: stop
- *     after(1000, () => { heartbeat(); return false; }),
+ *     onTimeout(1000, () => { heartbeat(); return false; }),
  *   ], { signal: shutdown.signal });
  *   if (stop) break;
  * }
@@ -205,16 +206,18 @@ export function select<const B extends readonly SelectBranch<unknown>[]>(branche
   let signal: AbortSignal | undefined;
   let biased = false;
   try {
-    if (!Array.isArray(branches)) throw new TypeError(`select: branches must be an array, got ${branches === null ? "null" : typeof branches}`);
+    if (!Array.isArray(branches))
+      throw new TypeError(`select: branches must be an array, got ${branches === null ? "null" : typeof branches}`);
     if (branches.length === 0) throw new RangeError("select: branches must not be empty");
     for (let i = 0; i < branches.length; i++) {
       if (!(branches[i] instanceof SelectBranch)) {
-        throw new TypeError(`select: branches[${i}] is not a select branch (build branches with onRecv, onSend, onFuture or after)`);
+        throw new TypeError(`select: branches[${i}] is not a select branch (build branches with onRecv, onSend, onFuture or onTimeout)`);
       }
     }
     if (options !== undefined) {
       signal = signalOf(options, "select");
-      if (options.biased !== undefined && typeof options.biased !== "boolean") throw new TypeError("select: options.biased must be a boolean");
+      if (options.biased !== undefined && typeof options.biased !== "boolean")
+        throw new TypeError("select: options.biased must be a boolean");
       biased = options.biased === true;
     }
   } catch (error) {
@@ -284,7 +287,11 @@ class RecvBranch<T, R> extends SelectBranch<R> {
   readonly #onValue: ((value: T) => R | PromiseLike<R>) | undefined;
   readonly #onClosed: (() => R | PromiseLike<R>) | undefined;
 
-  constructor(port: RecvPort<T>, onValue: ((value: T) => R | PromiseLike<R>) | undefined, onClosed: (() => R | PromiseLike<R>) | undefined) {
+  constructor(
+    port: RecvPort<T>,
+    onValue: ((value: T) => R | PromiseLike<R>) | undefined,
+    onClosed: (() => R | PromiseLike<R>) | undefined,
+  ) {
     super();
     this.#port = port;
     this.#onValue = onValue;
@@ -358,7 +365,8 @@ function recvPortOf<T>(source: RecvSelectable<T>): RecvPort<T> {
 }
 
 function checkHandler(handler: unknown, fn: string, name: string): void {
-  if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${fn}: ${name} must be a function, got ${typeof handler}`);
+  if (handler !== undefined && typeof handler !== "function")
+    throw new TypeError(`${fn}: ${name} must be a function, got ${typeof handler}`);
 }
 
 /**
@@ -370,7 +378,7 @@ function checkHandler(handler: unknown, fn: string, name: string): void {
  *
  * @example
  * ```ts
- * const n = await select([onRecv(numbers), after(50, () => -1)]); // a number, or -1 after 50 ms
+ * const n = await select([onRecv(numbers), onTimeout(50, () => -1)]); // a number, or -1 after 50 ms
  * ```
  */
 export function onRecv<T>(source: RecvSelectable<T>): SelectBranch<T>;
@@ -456,7 +464,7 @@ class SelectSendWaiter<T> extends SendWaiter<T> {
  *
  * @example
  * ```ts
- * const delivered = await select([onSend(out, item, () => true), after(10, () => false)]);
+ * const delivered = await select([onSend(out, item, () => true), onTimeout(10, () => false)]);
  * ```
  */
 export function onSend<T>(sink: SendSelectable<T>, value: NoInfer<T>): SelectBranch<undefined>;
@@ -588,7 +596,7 @@ export interface OnFutureOptions {
  * @example
  * ```ts
  * const task = spawn(fetchConfig);
- * const config = await select([onFuture(task, { cancelOnLose: true }), after(1000, () => defaults)]);
+ * const config = await select([onFuture(task, { cancelOnLose: true }), onTimeout(1000, () => defaults)]);
  * ```
  */
 export function onFuture<T>(future: PromiseLike<T>, options?: OnFutureOptions): SelectBranch<T>;
@@ -603,7 +611,8 @@ export function onFuture<T, R>(
   }
   const onValue = typeof onValueOrOptions === "function" ? onValueOrOptions : undefined;
   const options = typeof onValueOrOptions === "function" ? maybeOptions : onValueOrOptions;
-  if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError("onFuture: options must be an object");
+  if (options !== undefined && (options === null || typeof options !== "object"))
+    throw new TypeError("onFuture: options must be an object");
   const cancelOnLose = options?.cancelOnLose ?? false;
   if (typeof cancelOnLose !== "boolean") throw new TypeError("onFuture: options.cancelOnLose must be a boolean");
   return new FutureBranch<T, R>(future, onValue, cancelOnLose);
@@ -654,22 +663,23 @@ class AfterBranch<R> extends SelectBranch<R> {
 
 /**
  * A branch that completes `ms` milliseconds after `select` starts waiting,
- * with `onElapsed()` (or undefined). `after(0)` is a default branch: it wins
- * at once if, and only if, no other branch is ready. `after(Infinity)` never
+ * with `onElapsed()` (or undefined). `onTimeout(0)` is a default branch: it wins
+ * at once if, and only if, no other branch is ready. `onTimeout(Infinity)` never
  * fires. `ms` must be 0..2^31-1 or Infinity (`RangeError`), a number (`TypeError`).
  *
  * @example
  * ```ts
- * const msg = await select([onRecv(inbox), after(0, () => null)]); // poll: null if inbox is empty
+ * const msg = await select([onRecv(inbox), onTimeout(0, () => null)]); // poll: null if inbox is empty
  * ```
  */
-export function after(ms: number): SelectBranch<undefined>;
-export function after<R>(ms: number, onElapsed: () => R): SelectBranch<R>;
-export function after<R>(ms: number, onElapsed?: () => R | PromiseLike<R>): SelectBranch<unknown> {
-  if (typeof ms !== "number" || Number.isNaN(ms)) throw new TypeError(`after: ms must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
+export function onTimeout(ms: number): SelectBranch<undefined>;
+export function onTimeout<R>(ms: number, onElapsed: () => R): SelectBranch<R>;
+export function onTimeout<R>(ms: number, onElapsed?: () => R | PromiseLike<R>): SelectBranch<unknown> {
+  if (typeof ms !== "number" || Number.isNaN(ms))
+    throw new TypeError(`onTimeout: ms must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
   if (ms < 0 || (ms > MAX_TIMER_MS && ms !== Number.POSITIVE_INFINITY)) {
-    throw new RangeError(`after: ms must be from 0 to ${MAX_TIMER_MS} or Infinity, got ${ms}`);
+    throw new RangeError(`onTimeout: ms must be from 0 to ${MAX_TIMER_MS} or Infinity, got ${ms}`);
   }
-  checkHandler(onElapsed, "after", "onElapsed");
+  checkHandler(onElapsed, "onTimeout", "onElapsed");
   return new AfterBranch<R>(ms, onElapsed);
 }

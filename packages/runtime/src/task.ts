@@ -88,7 +88,12 @@ export class TaskHandle<T> extends Future<T> {
   #unlink: (() => void) | undefined;
 
   /** @internal Use {@link spawn}. */
-  constructor(fn: (...args: never[]) => unknown, args: readonly unknown[], options: SpawnOptions | undefined, parent: CancelToken | undefined) {
+  constructor(
+    fn: (...args: never[]) => unknown,
+    args: readonly unknown[],
+    options: SpawnOptions | undefined,
+    parent: CancelToken | undefined,
+  ) {
     super();
     this.id = nextId++;
     this.name = options?.name;
@@ -193,7 +198,13 @@ export class TaskHandle<T> extends Future<T> {
 
   #link(unlink: () => void): void {
     const previous = this.#unlink;
-    this.#unlink = previous === undefined ? unlink : () => (previous(), unlink());
+    this.#unlink =
+      previous === undefined
+        ? unlink
+        : () => {
+            previous();
+            unlink();
+          };
   }
 
   /** @internal */

@@ -25,5 +25,4 @@ describe("ambient task context on Node", () => {
     await handle.finished;
     expect(observed).toBeInstanceOf(CancelledError);
   });
-
 });

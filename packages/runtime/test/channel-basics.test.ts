@@ -9,7 +9,15 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol("pending");
   promise.catch(() => {});
   await tick();
-  return (await Promise.race([promise.then(() => 0, () => 0), Promise.resolve(marker)])) === marker;
+  return (
+    (await Promise.race([
+      promise.then(
+        () => 0,
+        () => 0,
+      ),
+      Promise.resolve(marker),
+    ])) === marker
+  );
 }
 
 describe("channel constructors", () => {

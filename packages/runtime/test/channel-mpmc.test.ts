@@ -177,7 +177,13 @@ describe("channel against a model (property)", () => {
 });
 
 describe("multiple producers and consumers", () => {
-  async function runScenario(ch: Channel<readonly [number, number]>, producers: number, perProducer: number, consumers: number, jitter: number[]) {
+  async function runScenario(
+    ch: Channel<readonly [number, number]>,
+    producers: number,
+    perProducer: number,
+    consumers: number,
+    jitter: number[],
+  ) {
     let j = 0;
     const nextJitter = (): number => jitter[j++ % jitter.length] ?? 0;
     const produce = async (p: number): Promise<void> => {
@@ -227,7 +233,11 @@ describe("multiple producers and consumers", () => {
   }
 
   it("delivers every message exactly once, in per-producer order, for bounded, rendezvous and unbounded channels", async () => {
-    for (const ch of [bounded<readonly [number, number]>(4), bounded<readonly [number, number]>(0), unbounded<readonly [number, number]>()]) {
+    for (const ch of [
+      bounded<readonly [number, number]>(4),
+      bounded<readonly [number, number]>(0),
+      unbounded<readonly [number, number]>(),
+    ]) {
       const results = await runScenario(ch, 4, 500, 3, [0, 2, 1, 5, 0, 3]);
       checkExactlyOnceInOrder(results, 4, 500);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AllFailedError, all, allSettled, any, CancelledError, Future, race, sleep, spawn } from "../src/index.js";
+import { AllFailedError, all, allSettled, any, CancelledError, Future, race, sleep, spawn, TimeoutError, timeout } from "../src/index.js";
 
 const slow = (cancelled: string[], name: string) => async () => {
   try {
@@ -88,5 +88,43 @@ describe("any", () => {
     expect(error).toBeInstanceOf(AllFailedError);
     expect((error as AllFailedError).errors.map((e) => (e as Error).message)).toEqual(["1", "2"]);
     expect((error as AllFailedError).code).toBe("ZSYNC_ALL_FAILED");
+  });
+});
+
+describe("results nobody will receive", () => {
+  it("a plain promise that loses a race and later fulfils with a disposable is disposed", async () => {
+    let disposed = false;
+    const lateGuard = new Promise<Disposable>((resolve) =>
+      setTimeout(
+        () =>
+          resolve({
+            [Symbol.dispose]() {
+              disposed = true;
+            },
+          }),
+        10,
+      ),
+    );
+    expect(await race([lateGuard, async () => "winner"])).toBe("winner");
+    await sleep(20);
+    expect(disposed).toBe(true);
+  });
+
+  it("timeout disposes a late disposable result of a plain promise", async () => {
+    let disposed = false;
+    const late = new Promise<Disposable>((resolve) =>
+      setTimeout(
+        () =>
+          resolve({
+            [Symbol.dispose]() {
+              disposed = true;
+            },
+          }),
+        15,
+      ),
+    );
+    await expect(timeout(late, 1)).rejects.toBeInstanceOf(TimeoutError);
+    await sleep(25);
+    expect(disposed).toBe(true);
   });
 });

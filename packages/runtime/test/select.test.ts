@@ -6,7 +6,7 @@ import { CancelledError, ChannelClosedError, LaggedError } from "../src/errors.j
 import { Future } from "../src/future.js";
 import { CancelToken } from "../src/internal/cancel.js";
 import { runInScope } from "../src/internal/context.js";
-import { after, onFuture, onRecv, onSend, SelectBranch, select } from "../src/select.js";
+import { onFuture, onRecv, onSend, onTimeout, type SelectBranch, select } from "../src/select.js";
 
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +15,15 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol("pending");
   promise.catch(() => {});
   await tick();
-  return (await Promise.race([promise.then(() => 0, () => 0), Promise.resolve(marker)])) === marker;
+  return (
+    (await Promise.race([
+      promise.then(
+        () => 0,
+        () => 0,
+      ),
+      Promise.resolve(marker),
+    ])) === marker
+  );
 }
 
 describe("select: arguments", () => {
@@ -23,20 +31,20 @@ describe("select: arguments", () => {
     await expect(select([])).rejects.toThrow(RangeError);
     await expect(select("x" as unknown as [])).rejects.toThrow(TypeError);
     await expect(select([{} as SelectBranch<number>])).rejects.toThrow(/branches\[0\]/);
-    await expect(select([after(0)], { biased: "yes" as unknown as boolean })).rejects.toThrow(TypeError);
+    await expect(select([onTimeout(0)], { biased: "yes" as unknown as boolean })).rejects.toThrow(TypeError);
     expect(() => onRecv({} as Channel<number>)).toThrow(TypeError);
     expect(() => onSend({} as Channel<number>, 1)).toThrow(TypeError);
     expect(() => onFuture(5 as unknown as Promise<number>)).toThrow(TypeError);
-    expect(() => after(-1)).toThrow(RangeError);
-    expect(() => after(2 ** 31)).toThrow(RangeError);
-    expect(() => after(Number.NaN)).toThrow(TypeError);
+    expect(() => onTimeout(-1)).toThrow(RangeError);
+    expect(() => onTimeout(2 ** 31)).toThrow(RangeError);
+    expect(() => onTimeout(Number.NaN)).toThrow(TypeError);
     expect(() => onRecv(bounded<number>(1), "f" as unknown as () => void)).toThrow(TypeError);
   });
 
   it("infers the union of the handlers' results", async () => {
     const numbers = bounded<number>(1);
     numbers.trySend(1);
-    const result = select([onRecv(numbers), after(10, () => "timeout" as const), onSend(bounded<string>(1), "s", () => true)]);
+    const result = select([onRecv(numbers), onTimeout(10, () => "timeout" as const), onSend(bounded<string>(1), "s", () => true)]);
     expectTypeOf(result).toEqualTypeOf<Promise<number | "timeout" | boolean>>();
     await result;
   });
@@ -53,7 +61,7 @@ describe("select: branches that are ready immediately", () => {
 
   it("completes a ready send and enqueues its value", async () => {
     const out = bounded<string>(1);
-    expect(await select([onSend(out, "x", () => "sent"), after(1000, () => "late")])).toBe("sent");
+    expect(await select([onSend(out, "x", () => "sent"), onTimeout(1000, () => "late")])).toBe("sent");
     expect(out.tryRecv()).toEqual({ ok: true, value: "x" });
   });
 
@@ -86,11 +94,11 @@ describe("select: branches that are ready immediately", () => {
     expect(wins.b).toBeGreaterThan(350);
   });
 
-  it("after(0) is a default branch: it wins only when nothing else is ready", async () => {
+  it("onTimeout(0) is a default branch: it wins only when nothing else is ready", async () => {
     const ch = bounded<number>(1);
-    expect(await select([after(0, () => "default"), onRecv(ch)])).toBe("default");
+    expect(await select([onTimeout(0, () => "default"), onRecv(ch)])).toBe("default");
     ch.trySend(3);
-    expect(await select([after(0, () => "default"), onRecv(ch)])).toBe(3);
+    expect(await select([onTimeout(0, () => "default"), onRecv(ch)])).toBe(3);
   });
 
   it("a handler's exception rejects the select", async () => {
@@ -135,7 +143,7 @@ describe("select: waiting", () => {
     const ch = bounded<string>(1);
     ch.trySend("a");
     const plain = ch.send("b");
-    const selected = select([onSend(ch, "c", () => "c sent"), after(5000)]);
+    const selected = select([onSend(ch, "c", () => "c sent"), onTimeout(5000)]);
     expect(await ch.recv()).toBe("a");
     await plain;
     expect(await isPending(selected)).toBe(true);
@@ -173,7 +181,7 @@ describe("select: waiting", () => {
 
   it("a timeout wins when nothing else happens, and the channel keeps later messages", async () => {
     const ch = bounded<number>(1);
-    expect(await select([onRecv(ch, () => "msg"), after(15, () => "timeout")])).toBe("timeout");
+    expect(await select([onRecv(ch, () => "msg"), onTimeout(15, () => "timeout")])).toBe("timeout");
     ch.trySend(1);
     expect(ch.length).toBe(1);
   });
@@ -183,7 +191,7 @@ describe("select: waiting", () => {
     let fired = 0;
     const pending = select([
       onRecv(ch, () => "msg"),
-      after(10, () => {
+      onTimeout(10, () => {
         fired++;
         return "timeout";
       }),
@@ -220,7 +228,7 @@ describe("select: futures", () => {
 
   it("a rejected future rejects the select", async () => {
     const reason = new RangeError("nope");
-    await expect(select([onFuture(Promise.reject(reason)), after(1000)])).rejects.toBe(reason);
+    await expect(select([onFuture(Promise.reject(reason)), onTimeout(1000)])).rejects.toBe(reason);
     await expect(select([onFuture(Future.rejected(reason))])).rejects.toBe(reason);
   });
 
@@ -261,14 +269,36 @@ describe("select: closed channels", () => {
     const ch = bounded<number>(1);
     ch.trySend(1);
     ch.close();
-    expect(await select([onRecv(ch, (v) => `v${v}`, () => "closed")])).toBe("v1");
-    expect(await select([onRecv(ch, (v) => `v${v}`, () => "closed")])).toBe("closed");
+    expect(
+      await select([
+        onRecv(
+          ch,
+          (v) => `v${v}`,
+          () => "closed",
+        ),
+      ]),
+    ).toBe("v1");
+    expect(
+      await select([
+        onRecv(
+          ch,
+          (v) => `v${v}`,
+          () => "closed",
+        ),
+      ]),
+    ).toBe("closed");
     await expect(select([onRecv(ch)])).rejects.toBeInstanceOf(ChannelClosedError);
   });
 
   it("closing a channel wakes a parked receive branch", async () => {
     const ch = bounded<number>(1);
-    const a = select([onRecv(ch, () => "value", () => "closed")]);
+    const a = select([
+      onRecv(
+        ch,
+        () => "value",
+        () => "closed",
+      ),
+    ]);
     const b = select([onRecv(ch)]);
     await tick();
     ch.close();
@@ -297,7 +327,7 @@ describe("select: cancellation", () => {
     const full = bounded<number>(1);
     full.trySend(0);
     const controller = new AbortController();
-    const pending = select([onRecv(ch), onSend(full, 1), after(10_000)], { signal: controller.signal });
+    const pending = select([onRecv(ch), onSend(full, 1), onTimeout(10_000)], { signal: controller.signal });
     await tick();
     controller.abort("stop");
     const error = await pending.catch((e: unknown) => e);
@@ -345,7 +375,7 @@ describe("select: other sources", () => {
   it("waits for a watch receiver's next change", async () => {
     const w = watch("a");
     const rx = w.subscribe();
-    const pending = select([onRecv(rx), after(5000, () => "timeout")]);
+    const pending = select([onRecv(rx), onTimeout(5000, () => "timeout")]);
     expect(await isPending(pending)).toBe(true);
     w.send("b");
     expect(await pending).toBe("b");
@@ -371,14 +401,18 @@ describe("select: no message is lost under races", () => {
     let open = channels.length;
     const selectLoop = async (): Promise<void> => {
       const branches = channels.map((ch) =>
-        onRecv(ch, (v: number) => {
-          record(v);
-          return false;
-        }, () => true),
+        onRecv(
+          ch,
+          (v: number) => {
+            record(v);
+            return false;
+          },
+          () => true,
+        ),
       );
       // Each select also races a short timeout, so some selects park and lose.
       for (;;) {
-        const closed = await select([...branches, after(1, () => false)]);
+        const closed = await select([...branches, onTimeout(1, () => false)]);
         if (closed && channels.every((ch) => ch.isClosed && ch.length === 0)) return;
         if (open === 0) return;
       }
@@ -416,14 +450,19 @@ describe("select: no message is lost under races", () => {
           if (error instanceof ChannelClosedError) return;
           throw error;
         }
-        if (received.length % 5 === 0) await Promise.resolve();
+        // Dawdle so that senders often find both channels busy and park.
+        for (let y = received.length % 4; y > 0; y--) await Promise.resolve();
       }
     };
     const receivers = [receiver(a), receiver(b), receiver(a)];
     const sender = async (id: number): Promise<void> => {
       for (let i = 0; i < iterations; i++) {
         const tag = `${id}:${i}`;
-        const which = await select([onSend(a, `${tag}:a`, () => "a"), onSend(b, `${tag}:b`, () => "b"), after(0, () => "none")]);
+        const which = await select([
+          onSend(a, `${tag}:a`, () => "a"),
+          onSend(b, `${tag}:b`, () => "b"),
+          onTimeout(i % 2 === 0 ? 0 : 1, () => "none"),
+        ]);
         if (which !== "none") reported.add(`${tag}:${which}`);
         else await Promise.resolve();
       }

@@ -166,8 +166,7 @@ function format(value: number): string {
 }
 
 /** Markdown header matching {@link formatRow}. */
-export const TABLE_HEADER =
-  "| case | ours (median) | anchor | anchor (median) | ratio ours/anchor | target |\n|---|---|---|---|---|---|";
+export const TABLE_HEADER = "| case | ours (median) | anchor | anchor (median) | ratio ours/anchor | target |\n|---|---|---|---|---|---|";
 
 /** One markdown table row. */
 export function formatRow(row: BenchRow): string {

@@ -44,45 +44,168 @@ import { CLOSED, EMPTY, RECV_PORT, type RecvPort, type RecvSelectable, type TryR
 import { WaitList } from "./wait-list.js";
 import { parkRecv, type RecvWaiter } from "./waiters.js";
 
-/** The sending side of a broadcast channel; also where receivers come from. */
-export class Broadcast<T> {
-  /** How many messages are retained for slow receivers. */
+/** Shared state of one broadcast channel. Not exported: receivers and the sender reach it, users cannot. */
+class Core<T> {
   readonly capacity: number;
   /** Values by `seq % capacity`; a slot is cleared once every receiver due to read it has. */
-  readonly #values: (T | undefined)[];
+  readonly values: (T | undefined)[] = [];
   /** Receivers still due to read each slot. */
-  readonly #pending: number[];
+  readonly pending: number[] = [];
   /** Sequence number of the next message. */
-  #tail = 0;
-  #closed = false;
-  readonly #receivers = new Set<BroadcastReceiver<T>>();
-  /** Receivers with parked `recv` calls. */
-  #waiting = new Set<BroadcastReceiver<T>>();
+  tail = 0;
+  closed = false;
+  readonly cursors = new Set<Cursor<T>>();
+  /** Cursors with parked receives. */
+  waiting = new Set<Cursor<T>>();
 
   constructor(capacity: number) {
-    checkCapacity(capacity, "broadcast", 1);
     this.capacity = capacity;
-    this.#values = [];
-    this.#pending = [];
+  }
+
+  /** Sequence number of the oldest retained message. */
+  get head(): number {
+    return Math.max(0, this.tail - this.capacity);
+  }
+
+  send(value: T): number {
+    if (this.closed) throw new ChannelClosedError("send on a closed broadcast channel");
+    const count = this.cursors.size;
+    if (count === 0) return 0;
+    const slot = this.tail % this.capacity;
+    this.values[slot] = value;
+    this.pending[slot] = count;
+    this.tail++;
+    this.wakeAll();
+    return count;
+  }
+
+  close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.wakeAll();
+    return true;
+  }
+
+  /** The retained message `seq` without consuming it. */
+  peek(seq: number): T {
+    return this.values[seq % this.capacity] as T;
+  }
+
+  /** Consumes one receiver's share of message `seq`. */
+  read(seq: number): T {
+    const slot = seq % this.capacity;
+    const value = this.values[slot] as T;
+    const left = (this.pending[slot] as number) - 1;
+    this.pending[slot] = left;
+    if (left === 0) this.values[slot] = undefined;
+    return value;
+  }
+
+  /** Forgets `cursor`, releasing its share of the messages it had not read. */
+  unsubscribe(cursor: Cursor<T>): void {
+    if (!this.cursors.delete(cursor)) return;
+    this.waiting.delete(cursor);
+    for (let seq = Math.max(cursor.next, this.head); seq < this.tail; seq++) this.read(seq);
+  }
+
+  wakeAll(): void {
+    if (this.waiting.size === 0) return;
+    const waiting = this.waiting;
+    this.waiting = new Set();
+    for (const cursor of waiting) cursor.wake();
+  }
+}
+
+/** One receiver's position and parked receives. */
+class Cursor<T> {
+  readonly core: Core<T>;
+  next: number;
+  unsubscribed = false;
+  readonly waiters = new WaitList<RecvWaiter<T>>();
+
+  constructor(core: Core<T>) {
+    this.core = core;
+    this.next = core.tail;
+    // A receiver of a closed channel is at its end: nothing is retained for it.
+    if (!core.closed) core.cursors.add(this);
+  }
+
+  tryRecv(): TryRecvResult<T> {
+    if (this.unsubscribed) return CLOSED;
+    const core = this.core;
+    const head = core.head;
+    if (this.next < head) {
+      const missed = head - this.next;
+      this.next = head;
+      throw new LaggedError(missed);
+    }
+    if (this.next < core.tail) return { ok: true, value: core.read(this.next++) };
+    return core.closed ? CLOSED : EMPTY;
+  }
+
+  canRecvNow(): boolean {
+    return this.unsubscribed || this.next < this.core.tail || this.core.closed;
+  }
+
+  park(waiter: RecvWaiter<T>): void {
+    this.waiters.push(waiter);
+    this.core.waiting.add(this);
+  }
+
+  close(): void {
+    if (this.unsubscribed) return;
+    this.unsubscribed = true;
+    this.core.unsubscribe(this);
+    for (const waiter of this.waiters.drain()) waiter.fail(new ChannelClosedError("broadcast receiver closed while a recv was waiting"));
+  }
+
+  /** Serves parked receives after a send or close. */
+  wake(): void {
+    const core = this.core;
+    while (!this.waiters.isEmpty) {
+      // A parked receiver is never behind: it parked at the tail and every send wakes it.
+      if (this.next < core.tail) {
+        const waiter = this.waiters.shift() as RecvWaiter<T>;
+        // Claim before consuming: a waiter that was cancelled leaves the message unread.
+        if (waiter.deliver(core.peek(this.next))) core.read(this.next++);
+      } else if (core.closed) {
+        for (const waiter of this.waiters.drain()) waiter.fail(new ChannelClosedError("broadcast channel closed while a recv was waiting"));
+      } else {
+        core.waiting.add(this);
+        return;
+      }
+    }
+  }
+}
+
+let coreOf: <T>(channel: Broadcast<T>) => Core<T>;
+
+/** The sending side of a broadcast channel; also where receivers come from. */
+export class Broadcast<T> {
+  readonly #core: Core<T>;
+
+  static {
+    coreOf = (channel) => channel.#core;
+  }
+
+  /** Prefer {@link broadcast}. Throws `RangeError` unless `capacity` is an integer >= 1. */
+  constructor(capacity: number) {
+    checkCapacity(capacity, "broadcast", 1);
+    this.#core = new Core<T>(capacity);
+  }
+
+  /** How many messages are retained for slow receivers. */
+  get capacity(): number {
+    return this.#core.capacity;
   }
 
   get isClosed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /** Receivers currently subscribed. */
   get receiverCount(): number {
-    return this.#receivers.size;
-  }
-
-  /** Sequence number of the oldest retained message. @internal */
-  get head(): number {
-    return Math.max(0, this.#tail - this.capacity);
-  }
-
-  /** Sequence number the next message will get. @internal */
-  get tail(): number {
-    return this.#tail;
+    return this.#core.cursors.size;
   }
 
   /**
@@ -90,29 +213,15 @@ export class Broadcast<T> {
    * closed channel gives a receiver that is already at its end.
    */
   subscribe(): BroadcastReceiver<T> {
-    const receiver = new BroadcastReceiver<T>(this, this.#tail);
-    if (!this.#closed) this.#receivers.add(receiver);
-    return receiver;
+    return new BroadcastReceiver<T>(this);
   }
 
   /**
    * Publishes `value` to every subscribed receiver and returns how many there
-   * are. Never waits. Throws `ChannelClosedError` if closed.
+   * are (0: nothing is retained). Never waits. Throws `ChannelClosedError` if closed.
    */
   send(value: T): number {
-    if (this.#closed) throw new ChannelClosedError("send on a closed broadcast channel");
-    const count = this.#receivers.size;
-    if (count === 0) return 0;
-    const slot = this.#tail % this.capacity;
-    this.#values[slot] = value;
-    this.#pending[slot] = count;
-    this.#tail++;
-    if (this.#waiting.size > 0) {
-      const waiting = this.#waiting;
-      this.#waiting = new Set();
-      for (const receiver of waiting) receiver.wake();
-    }
-    return count;
+    return this.#core.send(value);
   }
 
   /**
@@ -120,65 +229,35 @@ export class Broadcast<T> {
    * them, then see `ChannelClosedError`. Returns false if already closed.
    */
   close(): boolean {
-    if (this.#closed) return false;
-    this.#closed = true;
-    const waiting = this.#waiting;
-    this.#waiting = new Set();
-    for (const receiver of waiting) receiver.wake();
-    return true;
+    return this.#core.close();
   }
 
-  /** The retained message `seq` without consuming it. @internal */
-  peek(seq: number): T {
-    return this.#values[seq % this.capacity] as T;
-  }
-
-  /** Consumes one receiver's share of message `seq`. @internal */
-  read(seq: number): T {
-    const slot = seq % this.capacity;
-    const value = this.#values[slot] as T;
-    const left = (this.#pending[slot] ?? 1) - 1;
-    this.#pending[slot] = left;
-    if (left === 0) this.#values[slot] = undefined;
-    return value;
-  }
-
-  /** @internal */
-  markWaiting(receiver: BroadcastReceiver<T>): void {
-    this.#waiting.add(receiver);
-  }
-
-  /** Releases the retained messages `receiver` had not read. @internal */
-  unsubscribe(receiver: BroadcastReceiver<T>, from: number): void {
-    if (!this.#receivers.delete(receiver)) return;
-    this.#waiting.delete(receiver);
-    for (let seq = Math.max(from, this.head); seq < this.#tail; seq++) this.read(seq);
+  get [Symbol.toStringTag](): string {
+    return "Broadcast";
   }
 }
 
 /** One subscriber of a {@link Broadcast}. `using rx = events.subscribe()` unsubscribes on scope exit. */
 export class BroadcastReceiver<T> implements RecvSelectable<T>, AsyncIterable<T>, Disposable {
-  readonly #channel: Broadcast<T>;
-  #next: number;
-  #unsubscribed = false;
-  readonly #waiters = new WaitList<RecvWaiter<T>>();
+  readonly #cursor: Cursor<T>;
   #port: RecvPort<T> | undefined;
 
-  /** Use {@link Broadcast.subscribe}. @internal */
-  constructor(channel: Broadcast<T>, next: number) {
-    this.#channel = channel;
-    this.#next = next;
+  /** Same as `channel.subscribe()`. */
+  constructor(channel: Broadcast<T>) {
+    this.#cursor = new Cursor<T>(coreOf(channel));
   }
 
   /** Whether no message can ever arrive: the channel is closed and drained, or this receiver unsubscribed. */
   get isClosed(): boolean {
-    return this.#unsubscribed || (this.#channel.isClosed && this.#next >= this.#channel.tail);
+    const cursor = this.#cursor;
+    return cursor.unsubscribed || (cursor.core.closed && cursor.next >= cursor.core.tail);
   }
 
   /** Messages retained for this receiver and not yet read (those lost to lag excluded). */
   get length(): number {
-    if (this.#unsubscribed) return 0;
-    return this.#channel.tail - Math.max(this.#next, this.#channel.head);
+    const cursor = this.#cursor;
+    if (cursor.unsubscribed) return 0;
+    return cursor.core.tail - Math.max(cursor.next, cursor.core.head);
   }
 
   /**
@@ -187,16 +266,7 @@ export class BroadcastReceiver<T> implements RecvSelectable<T>, AsyncIterable<T>
    * returns the oldest retained message.
    */
   tryRecv(): TryRecvResult<T> {
-    if (this.#unsubscribed) return CLOSED;
-    const channel = this.#channel;
-    const head = channel.head;
-    if (this.#next < head) {
-      const missed = head - this.#next;
-      this.#next = head;
-      throw new LaggedError(missed);
-    }
-    if (this.#next < channel.tail) return { ok: true, value: channel.read(this.#next++) };
-    return channel.isClosed ? CLOSED : EMPTY;
+    return this.#cursor.tryRecv();
   }
 
   /**
@@ -217,27 +287,25 @@ export class BroadcastReceiver<T> implements RecvSelectable<T>, AsyncIterable<T>
     const token = currentScope()?.token;
     const cancelled = cancelledAlready(signal, token);
     if (cancelled !== undefined) return Promise.reject(cancelled);
+    const cursor = this.#cursor;
     let result: TryRecvResult<T>;
     try {
-      result = this.tryRecv();
+      result = cursor.tryRecv();
     } catch (error) {
       return Promise.reject(error);
     }
     if (result.ok) return Promise.resolve(result.value);
     if (result.closed) return Promise.reject(new ChannelClosedError("recv on a closed and drained broadcast receiver"));
-    return parkRecv(this.#waiters, signal, token, () => this.#channel.markWaiting(this));
+    return parkRecv(cursor.waiters, signal, token, () => cursor.core.waiting.add(cursor));
   }
 
   /** Unsubscribes (idempotent): pending `recv` calls reject with `ChannelClosedError`. */
   close(): void {
-    if (this.#unsubscribed) return;
-    this.#unsubscribed = true;
-    this.#channel.unsubscribe(this, this.#next);
-    for (const waiter of this.#waiters.drain()) waiter.fail(new ChannelClosedError("broadcast receiver closed while a recv was waiting"));
+    this.#cursor.close();
   }
 
   [Symbol.dispose](): void {
-    this.close();
+    this.#cursor.close();
   }
 
   /** Iterates until the channel is closed and drained; a lag rejects `next()` with `LaggedError` (iterate again to continue). */
@@ -252,34 +320,18 @@ export class BroadcastReceiver<T> implements RecvSelectable<T>, AsyncIterable<T>
 
   get [RECV_PORT](): RecvPort<T> {
     if (this.#port === undefined) {
+      const cursor = this.#cursor;
       this.#port = {
-        canRecvNow: () => this.#unsubscribed || this.#next < this.#channel.tail || this.#channel.isClosed,
-        tryRecv: () => this.tryRecv(),
-        park: (waiter) => {
-          this.#waiters.push(waiter);
-          this.#channel.markWaiting(this);
-        },
+        canRecvNow: () => cursor.canRecvNow(),
+        tryRecv: () => cursor.tryRecv(),
+        park: (waiter) => cursor.park(waiter),
       };
     }
     return this.#port;
   }
 
-  /** Serves parked receives after a send or close. @internal */
-  wake(): void {
-    while (!this.#waiters.isEmpty) {
-      // A parked receiver is never behind: it parked at the tail and every send wakes it.
-      if (this.#next < this.#channel.tail) {
-        const waiter = this.#waiters.shift() as RecvWaiter<T>;
-        // Claim before consuming: a waiter that was cancelled leaves the message unread.
-        const value = this.#channel.peek(this.#next);
-        if (waiter.deliver(value)) this.#channel.read(this.#next++);
-      } else if (this.#channel.isClosed) {
-        for (const waiter of this.#waiters.drain()) waiter.fail(new ChannelClosedError("broadcast channel closed while a recv was waiting"));
-      } else {
-        this.#channel.markWaiting(this);
-        return;
-      }
-    }
+  get [Symbol.toStringTag](): string {
+    return "BroadcastReceiver";
   }
 }
 

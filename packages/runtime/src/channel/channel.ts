@@ -23,7 +23,8 @@
  *   calling task's cancellation. A cancelled wait rejects with
  *   `CancelledError` and has no effect: a cancelled send never enqueues its
  *   value, a cancelled receive never consumes a message. An operation whose
- *   signal is already aborted rejects without touching the channel.
+ *   signal is already aborted (or whose task is already cancelled) rejects
+ *   without touching the channel, even if a value is ready.
  * - **Fast paths.** When a send or receive can complete at once it does so
  *   synchronously: `send` returns an already-resolved promise (shared, not
  *   allocated), `recv` returns `Promise.resolve(value)`, and
@@ -49,9 +50,19 @@ import { currentScope } from "../internal/context.js";
 import { Ring } from "../internal/ring.js";
 import type { WaitOptions } from "../time/sleep.js";
 import { checkCapacity, signalOf } from "./options.js";
-import { CLOSED, EMPTY, RECV_PORT, type RecvPort, type RecvSelectable, SEND_PORT, type SendPort, type SendSelectable, type TryRecvResult } from "./ports.js";
-import { parkRecv, parkSend, type RecvWaiter, type SendWaiter } from "./waiters.js";
+import {
+  CLOSED,
+  EMPTY,
+  RECV_PORT,
+  type RecvPort,
+  type RecvSelectable,
+  SEND_PORT,
+  type SendPort,
+  type SendSelectable,
+  type TryRecvResult,
+} from "./ports.js";
 import { WaitList } from "./wait-list.js";
+import { parkRecv, parkSend, type RecvWaiter, type SendWaiter } from "./waiters.js";
 
 export type { TryRecvResult } from "./ports.js";
 
@@ -144,7 +155,8 @@ export class Channel<T> implements Sender<T>, Receiver<T> {
   }
 
   trySend(value: T): boolean {
-    if (this.#closed) throw new ChannelClosedError(this.#oneshot ? "trySend on a oneshot channel that was already used" : "trySend on a closed channel");
+    if (this.#closed)
+      throw new ChannelClosedError(this.#oneshot ? "trySend on a oneshot channel that was already used" : "trySend on a closed channel");
     return this.#offer(value);
   }
 
@@ -161,7 +173,9 @@ export class Channel<T> implements Sender<T>, Receiver<T> {
     const cancelled = cancelledAlready(signal, token);
     if (cancelled !== undefined) return Promise.reject(cancelled);
     if (this.#closed) {
-      return Promise.reject(new ChannelClosedError(this.#oneshot ? "send on a oneshot channel that was already used" : "send on a closed channel"));
+      return Promise.reject(
+        new ChannelClosedError(this.#oneshot ? "send on a oneshot channel that was already used" : "send on a closed channel"),
+      );
     }
     if (this.#offer(value)) return RESOLVED;
     return parkSend(this.#senders, value, signal, token);

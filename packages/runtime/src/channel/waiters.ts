@@ -18,7 +18,7 @@
  * @internal
  */
 import { type CancelToken, cancelledAlready, watchCancellation } from "../internal/cancel.js";
-import { unlink, WaitList, WaitNode } from "./wait-list.js";
+import { unlink, type WaitList, WaitNode } from "./wait-list.js";
 
 /** A parked receive: a plain `recv()` or a `select` receive branch. */
 export abstract class RecvWaiter<T> extends WaitNode {
@@ -51,7 +51,12 @@ class PendingRecv<T> extends RecvWaiter<T> {
   readonly #signal: AbortSignal | undefined;
   readonly #token: CancelToken | undefined;
 
-  constructor(resolve: (value: T) => void, reject: (error: unknown) => void, signal: AbortSignal | undefined, token: CancelToken | undefined) {
+  constructor(
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+    signal: AbortSignal | undefined,
+    token: CancelToken | undefined,
+  ) {
     super();
     this.#resolve = resolve;
     this.#reject = reject;
@@ -146,7 +151,12 @@ export function parkRecv<T>(
 }
 
 /** Parks a send of `value` on `list`. */
-export function parkSend<T>(list: WaitList<SendWaiter<T>>, value: T, signal: AbortSignal | undefined, token: CancelToken | undefined): Promise<void> {
+export function parkSend<T>(
+  list: WaitList<SendWaiter<T>>,
+  value: T,
+  signal: AbortSignal | undefined,
+  token: CancelToken | undefined,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const node = new PendingSend<T>(value, resolve, reject, signal, token);
     list.push(node);

@@ -39,99 +39,155 @@ import { CLOSED, EMPTY, RECV_PORT, type RecvPort, type RecvSelectable, type TryR
 import { WaitList } from "./wait-list.js";
 import { parkRecv, type RecvWaiter } from "./waiters.js";
 
-/** The sending side and owner of a watch channel's value. */
-export class Watch<T> {
-  #value: T;
-  #version = 0;
-  #closed = false;
-  #waiting = new Set<WatchReceiver<T>>();
+/** Shared state of one watch channel. Not exported: receivers and the sender reach it, users cannot. */
+class Core<T> {
+  value: T;
+  version = 0;
+  closed = false;
+  /** Cursors with parked `changed()` calls. */
+  waiting = new Set<Cursor<T>>();
 
   constructor(initial: T) {
-    this.#value = initial;
+    this.value = initial;
+  }
+
+  wakeAll(): void {
+    if (this.waiting.size === 0) return;
+    const waiting = this.waiting;
+    this.waiting = new Set();
+    for (const cursor of waiting) cursor.wake();
+  }
+}
+
+/** One receiver's last-seen version and parked `changed()` calls. */
+class Cursor<T> {
+  readonly core: Core<T>;
+  seen: number;
+  readonly waiters = new WaitList<RecvWaiter<T>>();
+
+  constructor(core: Core<T>) {
+    this.core = core;
+    this.seen = core.version;
+  }
+
+  get hasChanged(): boolean {
+    return this.core.version !== this.seen;
+  }
+
+  poll(): TryRecvResult<T> {
+    if (this.hasChanged) {
+      this.seen = this.core.version;
+      return { ok: true, value: this.core.value };
+    }
+    return this.core.closed ? CLOSED : EMPTY;
+  }
+
+  park(waiter: RecvWaiter<T>): void {
+    this.waiters.push(waiter);
+    this.core.waiting.add(this);
+  }
+
+  /** Serves parked `changed()` calls after a send or close. */
+  wake(): void {
+    const core = this.core;
+    if (this.hasChanged) {
+      const version = core.version;
+      for (const waiter of this.waiters.drain()) if (waiter.deliver(core.value)) this.seen = version;
+    } else if (core.closed) {
+      for (const waiter of this.waiters.drain()) waiter.fail(new ChannelClosedError("watch channel closed while changed() was waiting"));
+    }
+  }
+}
+
+let coreOf: <T>(channel: Watch<T>) => Core<T>;
+
+/** The sending side and owner of a watch channel's value. */
+export class Watch<T> {
+  readonly #core: Core<T>;
+
+  static {
+    coreOf = (channel) => channel.#core;
+  }
+
+  /** Prefer {@link watch}. */
+  constructor(initial: T) {
+    this.#core = new Core<T>(initial);
   }
 
   /** The latest value. */
   get(): T {
-    return this.#value;
+    return this.#core.value;
   }
 
   /** Incremented by every `send`; starts at 0. */
   get version(): number {
-    return this.#version;
+    return this.#core.version;
   }
 
   get isClosed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /** Replaces the value and wakes every parked `changed()`. Throws `ChannelClosedError` if closed. */
   send(value: T): void {
-    if (this.#closed) throw new ChannelClosedError("send on a closed watch channel");
-    this.#value = value;
-    this.#version++;
-    this.#wakeAll();
+    const core = this.#core;
+    if (core.closed) throw new ChannelClosedError("send on a closed watch channel");
+    core.value = value;
+    core.version++;
+    core.wakeAll();
   }
 
   /** Replaces the value with `update(current)`; a throwing `update` changes nothing. */
   update(update: (current: T) => T): void {
     if (typeof update !== "function") throw new TypeError("update: update must be a function");
-    if (this.#closed) throw new ChannelClosedError("update on a closed watch channel");
-    this.send(update(this.#value));
+    if (this.#core.closed) throw new ChannelClosedError("update on a closed watch channel");
+    this.send(update(this.#core.value));
   }
 
   /** A receiver that has seen the current value. */
   subscribe(): WatchReceiver<T> {
-    return new WatchReceiver<T>(this, this.#version);
+    return new WatchReceiver<T>(this);
   }
 
   /** Closes for sending and rejects parked `changed()` calls; returns false if already closed. */
   close(): boolean {
-    if (this.#closed) return false;
-    this.#closed = true;
-    this.#wakeAll();
+    const core = this.#core;
+    if (core.closed) return false;
+    core.closed = true;
+    core.wakeAll();
     return true;
   }
 
-  /** @internal */
-  markWaiting(receiver: WatchReceiver<T>): void {
-    this.#waiting.add(receiver);
-  }
-
-  #wakeAll(): void {
-    if (this.#waiting.size === 0) return;
-    const waiting = this.#waiting;
-    this.#waiting = new Set();
-    for (const receiver of waiting) receiver.wake();
+  get [Symbol.toStringTag](): string {
+    return "Watch";
   }
 }
 
 /** One observer of a {@link Watch}. */
 export class WatchReceiver<T> implements RecvSelectable<T>, AsyncIterable<T> {
-  readonly #channel: Watch<T>;
-  #seen: number;
-  readonly #waiters = new WaitList<RecvWaiter<T>>();
+  readonly #cursor: Cursor<T>;
   #port: RecvPort<T> | undefined;
 
-  /** Use {@link Watch.subscribe}. @internal */
-  constructor(channel: Watch<T>, seen: number) {
-    this.#channel = channel;
-    this.#seen = seen;
+  /** Same as `channel.subscribe()`. */
+  constructor(channel: Watch<T>) {
+    this.#cursor = new Cursor<T>(coreOf(channel));
   }
 
   /** Whether the latest value is newer than the one this receiver last saw. */
   get hasChanged(): boolean {
-    return this.#channel.version !== this.#seen;
+    return this.#cursor.hasChanged;
   }
 
   /** The latest value; does not mark it seen. */
   borrow(): T {
-    return this.#channel.get();
+    return this.#cursor.core.value;
   }
 
   /** The latest value, marking it seen. */
   borrowAndUpdate(): T {
-    this.#seen = this.#channel.version;
-    return this.#channel.get();
+    const cursor = this.#cursor;
+    cursor.seen = cursor.core.version;
+    return cursor.core.value;
   }
 
   /**
@@ -151,10 +207,11 @@ export class WatchReceiver<T> implements RecvSelectable<T>, AsyncIterable<T> {
     const token = currentScope()?.token;
     const cancelled = cancelledAlready(signal, token);
     if (cancelled !== undefined) return Promise.reject(cancelled);
-    const result = this.#poll();
+    const cursor = this.#cursor;
+    const result = cursor.poll();
     if (result.ok) return Promise.resolve(result.value);
     if (result.closed) return Promise.reject(new ChannelClosedError("changed() on a closed watch channel with no unseen value"));
-    return parkRecv(this.#waiters, signal, token, () => this.#channel.markWaiting(this));
+    return parkRecv(cursor.waiters, signal, token, () => cursor.core.waiting.add(cursor));
   }
 
   /**
@@ -175,32 +232,18 @@ export class WatchReceiver<T> implements RecvSelectable<T>, AsyncIterable<T> {
 
   get [RECV_PORT](): RecvPort<T> {
     if (this.#port === undefined) {
+      const cursor = this.#cursor;
       this.#port = {
-        canRecvNow: () => this.hasChanged || this.#channel.isClosed,
-        tryRecv: () => this.#poll(),
-        park: (waiter) => {
-          this.#waiters.push(waiter);
-          this.#channel.markWaiting(this);
-        },
+        canRecvNow: () => cursor.hasChanged || cursor.core.closed,
+        tryRecv: () => cursor.poll(),
+        park: (waiter) => cursor.park(waiter),
       };
     }
     return this.#port;
   }
 
-  /** Serves parked `changed()` calls after a send or close. @internal */
-  wake(): void {
-    if (this.hasChanged) {
-      const version = this.#channel.version;
-      const value = this.#channel.get();
-      for (const waiter of this.#waiters.drain()) if (waiter.deliver(value)) this.#seen = version;
-    } else if (this.#channel.isClosed) {
-      for (const waiter of this.#waiters.drain()) waiter.fail(new ChannelClosedError("watch channel closed while changed() was waiting"));
-    }
-  }
-
-  #poll(): TryRecvResult<T> {
-    if (this.hasChanged) return { ok: true, value: this.borrowAndUpdate() };
-    return this.#channel.isClosed ? CLOSED : EMPTY;
+  get [Symbol.toStringTag](): string {
+    return "WatchReceiver";
   }
 }
 

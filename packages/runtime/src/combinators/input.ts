@@ -13,19 +13,24 @@ import { spawnInternal } from "../task.js";
 export type Awaitable<T> = Future<T> | PromiseLike<T> | (() => T | PromiseLike<T>);
 
 /** The value an {@link Awaitable} produces. */
-export type AwaitedOf<A> = A extends Future<infer T>
-  ? T
-  : A extends PromiseLike<infer T>
-    ? T
-    : A extends () => infer R
-      ? Awaited<R>
-      : never;
+export type AwaitedOf<A> =
+  A extends Future<infer T> ? T : A extends PromiseLike<infer T> ? T : A extends () => infer R ? Awaited<R> : never;
+
+// Futures made from plain promises, mapped to the promise: cancelling such a
+// future cannot stop the promise, which may still deliver a value later.
+const uncancellable = new WeakMap<Future<unknown>, PromiseLike<unknown>>();
 
 export function toFuture<T>(input: Awaitable<T>, index: number, fnName: string): Future<T> {
   if (input instanceof Future) return input;
   if (typeof input === "function") return spawnInternal(undefined, currentScope()?.token, input, []) as unknown as Future<T>;
-  if (input !== null && typeof input === "object" && typeof (input as PromiseLike<T>).then === "function") return Future.from(input);
-  throw new TypeError(`${fnName}: inputs[${index}] must be a Future, a thenable or a function, got ${input === null ? "null" : typeof input}`);
+  if (input !== null && typeof input === "object" && typeof (input as PromiseLike<T>).then === "function") {
+    const future = Future.from(input);
+    if (future !== input) uncancellable.set(future, input);
+    return future;
+  }
+  throw new TypeError(
+    `${fnName}: inputs[${index}] must be a Future, a thenable or a function, got ${input === null ? "null" : typeof input}`,
+  );
 }
 
 export function toFutures<T>(inputs: Iterable<Awaitable<T>>, fnName: string): Future<T>[] {
@@ -38,7 +43,31 @@ export function toFutures<T>(inputs: Iterable<Awaitable<T>>, fnName: string): Fu
   return out;
 }
 
-/** Cancels every future in `futures` except `keep`. */
+/**
+ * Cancels every future in `futures` except `keep`. A loser that cannot be
+ * cancelled (it wraps a plain promise) may still fulfil later; if its value
+ * is disposable (a lock guard, a permit, a connection) it is disposed then,
+ * so that nobody's resource leaks into the void.
+ */
 export function cancelOthers(futures: readonly Future<unknown>[], keep: Future<unknown> | undefined, reason: unknown): void {
-  for (const future of futures) if (future !== keep) future.cancel(reason);
+  for (const future of futures) {
+    if (future === keep) continue;
+    future.cancel(reason);
+    disposeIfFulfilled(future);
+  }
 }
+
+/** Disposes the value `future`'s work delivers after it was cancelled, if disposable. */
+export function disposeIfFulfilled(future: Future<unknown>): void {
+  const source = uncancellable.get(future);
+  if (source !== undefined) source.then(disposeValue, noop);
+}
+
+function disposeValue(value: unknown): void {
+  if (value === null || typeof value !== "object") return;
+  const disposable = value as { [Symbol.dispose]?: unknown; [Symbol.asyncDispose]?: unknown };
+  if (typeof disposable[Symbol.dispose] === "function") (disposable[Symbol.dispose] as () => void).call(value);
+  else if (typeof disposable[Symbol.asyncDispose] === "function") void (disposable[Symbol.asyncDispose] as () => Promise<void>).call(value);
+}
+
+function noop(): void {}

@@ -13,12 +13,12 @@
  * ```ts
  * import { Barrier } from "@zsync/runtime";
  * const barrier = new Barrier(3);
- * const results = await Promise.all(
+ * const shards: number[] = [];
+ * await Promise.all(
  *   [1, 2, 3].map(async (worker) => {
- *     await computeShard(worker);
+ *     shards.push(worker * 10);
  *     const { isLeader } = await barrier.wait(); // all three resume together
- *     if (isLeader) await mergeShards();
- *     return worker;
+ *     if (isLeader) console.log(shards.reduce((a, b) => a + b)); // 60: every shard is in
  *   }),
  * );
  * ```
@@ -29,7 +29,16 @@ import type { WaitOptions } from "../time/sleep.js";
 import { checkCount } from "./check-count.js";
 import { ambientToken, WaitQueue } from "./wait-queue.js";
 
-/** What {@link Barrier.wait} resolves with. */
+/**
+ * What {@link Barrier.wait} resolves with.
+ *
+ * @example
+ * ```ts
+ * import { Barrier } from "@zsync/runtime";
+ * const result = await new Barrier(1).wait();
+ * console.log(result); // { isLeader: true, generation: 0 }
+ * ```
+ */
 export interface BarrierWaitResult {
   /** True for exactly one party per generation: the one that arrived last. */
   readonly isLeader: boolean;

@@ -12,10 +12,12 @@
  * const limit = new Semaphore(8);
  * const log = new Mutex<string[]>([]);
  * async function work(id: number): Promise<void> {
- *   using permit = await limit.acquire();
+ *   using _permit = await limit.acquire();
  *   using guard = await log.lock();
  *   guard.value.push(`worker ${id}`);
  * }
+ * await Promise.all([1, 2, 3].map(work));
+ * console.log(log.tryLock()?.value); // ["worker 1", "worker 2", "worker 3"]
  * ```
  * @module
  */

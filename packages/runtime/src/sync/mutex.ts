@@ -17,9 +17,11 @@
  * async function withdraw(amount: number): Promise<void> {
  *   using guard = await balance.lock();
  *   const current = guard.value;
- *   await audit(current);               // other withdrawals wait here
- *   guard.value = current - amount;     // no lost update
+ *   await Promise.resolve();            // other withdrawals wait here
+ *   guard.value = current - amount;     // so no update is lost
  * }
+ * await Promise.all([withdraw(10), withdraw(20), withdraw(30)]);
+ * console.log(balance.tryLock()?.value); // 40
  * ```
  * @module
  */
@@ -32,6 +34,18 @@ import { ambientToken, WaitQueue } from "./wait-queue.js";
 /**
  * Exclusive access to a {@link Mutex} and its value until released. Release it
  * exactly once, best with `using`; further `release()` calls do nothing.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@zsync/runtime";
+ * const names = new Mutex<string[]>([]);
+ * {
+ *   using guard = await names.lock();
+ *   guard.value.push("ada");
+ *   guard.value = [...guard.value, "grace"];
+ * }                                  // released here
+ * console.log(names.isLocked);       // false
+ * ```
  */
 export interface MutexGuard<T> extends Disposable {
   /**

@@ -20,6 +20,8 @@
  *   using guard = await config.write();    // waits for readers to leave
  *   guard.value = next;
  * }
+ * const [before, , after] = await Promise.all([attempts(), reload({ retries: 5 }), attempts()]);
+ * console.log(before, after);              // 3 5: FIFO order
  * ```
  * @module
  */
@@ -32,6 +34,14 @@ import { ambientToken, WaitQueue } from "./wait-queue.js";
 /**
  * Shared read access to a {@link RwLock}'s value until released. The value is
  * not copied or frozen: do not mutate it through a read guard.
+ *
+ * @example
+ * ```ts
+ * import { RwLock } from "@zsync/runtime";
+ * const settings = new RwLock({ retries: 3 });
+ * using reader = await settings.read();
+ * console.log(reader.value.retries); // 3
+ * ```
  */
 export interface RwLockReadGuard<T> extends Disposable {
   /** @throws {LockReleasedError} once the guard is released. */
@@ -41,7 +51,20 @@ export interface RwLockReadGuard<T> extends Disposable {
   release(): void;
 }
 
-/** Exclusive access to a {@link RwLock}'s value until released. */
+/**
+ * Exclusive access to a {@link RwLock}'s value until released.
+ *
+ * @example
+ * ```ts
+ * import { RwLock } from "@zsync/runtime";
+ * const settings = new RwLock({ retries: 3 });
+ * {
+ *   using writer = await settings.write();
+ *   writer.value = { retries: 5 };
+ * }
+ * console.log(settings.tryRead()?.value.retries); // 5
+ * ```
+ */
 export interface RwLockWriteGuard<T> extends Disposable {
   /**
    * The protected value; assigning replaces it.

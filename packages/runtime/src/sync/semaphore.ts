@@ -10,11 +10,15 @@
  * @example
  * ```ts
  * import { Semaphore } from "@zsync/runtime";
- * const connections = new Semaphore(4);
- * async function query(sql: string): Promise<void> {
- *   using permit = await connections.acquire();
- *   await runQuery(sql); // at most 4 run at once; the permit returns on scope exit
- * }
+ * const connections = new Semaphore(2);
+ * let open = 0;
+ * await Promise.all([1, 2, 3, 4, 5].map(async () => {
+ *   using _permit = await connections.acquire(); // returned on scope exit
+ *   open++;
+ *   console.assert(open <= 2);                   // never more than 2 at once
+ *   await new Promise((resolve) => setTimeout(resolve, 5));
+ *   open--;
+ * }));
  * ```
  * @module
  */
@@ -27,6 +31,17 @@ import { ambientToken, WaitQueue } from "./wait-queue.js";
 /**
  * Proof of holding `permits` permits of a {@link Semaphore}. Release it
  * exactly once, best with `using`; further `release()` calls do nothing.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "@zsync/runtime";
+ * const sem = new Semaphore(4);
+ * const permit = await sem.acquire(3);
+ * console.log(permit.permits, sem.available); // 3 1
+ * permit.release();
+ * permit.release();                           // no effect
+ * console.log(sem.available);                 // 4
+ * ```
  */
 export interface SemaphorePermit extends Disposable {
   /** How many permits this holds. */

@@ -11,11 +11,13 @@
  * ```ts
  * import { WaitGroup } from "@zsync/runtime";
  * const wg = new WaitGroup();
- * for (const url of urls) {
+ * const finished: number[] = [];
+ * for (const ms of [30, 10, 20]) {
  *   wg.add();
- *   void fetch(url).finally(() => wg.done());
+ *   setTimeout(() => { finished.push(ms); wg.done(); }, ms);
  * }
- * await wg.wait(); // every fetch has settled
+ * await wg.wait();
+ * console.log(finished); // [10, 20, 30]
  * ```
  * @module
  */

@@ -96,15 +96,17 @@ export function interval(ms: number, options?: IntervalOptions): Interval {
         return Promise.reject(already);
       }
       if (pendingCancel !== undefined) return Promise.reject(new TypeError("interval: tick() called while another tick() is pending"));
+      const t = now();
+      // A tick that is already due (the first one, or missed ones under
+      // "burst") needs no timer; a zero-delay timer would be clamped to 4 ms
+      // in browsers once nested.
+      if (nextAt <= t) return Promise.resolve(advance(t));
       return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(
-          () => {
-            pendingCancel = undefined;
-            dispose?.();
-            resolve(advance(now()));
-          },
-          Math.max(0, nextAt - now()),
-        );
+        const timer = setTimeout(() => {
+          pendingCancel = undefined;
+          dispose?.();
+          resolve(advance(now()));
+        }, nextAt - t);
         const dispose = watchCancellation(signal, token, (error) => stop(error));
         pendingCancel = (error: unknown) => {
           clearTimeout(timer);

@@ -21,7 +21,8 @@ export interface WaitOptions {
 
 /** Validates a delay argument. */
 export function assertDelay(ms: number, name = "ms"): void {
-  if (typeof ms !== "number" || Number.isNaN(ms)) throw new TypeError(`${name} must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
+  if (typeof ms !== "number" || Number.isNaN(ms))
+    throw new TypeError(`${name} must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
   if (ms < 0) throw new RangeError(`${name} must be >= 0, got ${ms}`);
 }
 

@@ -2,7 +2,8 @@
  * `timeout(work, ms)`: rejects with `TimeoutError` if `work` has not settled
  * within `ms`, and cancels the work (its signal aborts with the
  * `TimeoutError` as reason). A plain promise cannot be cancelled; only the
- * wait for it ends.
+ * wait for it ends, and if it later fulfils with a disposable value (a lock
+ * guard, a permit) that value is disposed so it does not leak.
  *
  * @example
  * ```ts
@@ -11,11 +12,12 @@
  * ```
  * @module
  */
+
+import { type Awaitable, disposeIfFulfilled, toFuture } from "../combinators/input.js";
 import { TimeoutError } from "../errors.js";
 import { Future } from "../future.js";
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
-import { type Awaitable, toFuture } from "../combinators/input.js";
 import { assertDelay, type WaitOptions } from "./sleep.js";
 
 /** Settles like `work`, or rejects with {@link TimeoutError} after `ms` and cancels `work`. */
@@ -39,6 +41,7 @@ export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions
     onCancel: (error) => {
       cleanup();
       inner.cancel(error);
+      disposeIfFulfilled(inner);
     },
   });
   timer = setTimeout(() => {
@@ -46,6 +49,7 @@ export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions
     const error = new TimeoutError(ms);
     reject(error);
     inner.cancel(error);
+    disposeIfFulfilled(inner);
   }, ms);
   dispose = watchCancellation(signal, token, (error) => future.cancel(error));
   inner.onComplete((result) => {

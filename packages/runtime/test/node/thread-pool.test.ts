@@ -80,7 +80,10 @@ describe("running tasks", () => {
 describe("faults", () => {
   test("a throwing task rejects with the original error: class, message, stack, code and cause", async () => {
     const p = pool();
-    const error = (await rejection(p.async(workerTask(tasks, "throwTyped"), "out of range"))) as RangeError & { code: string; detail: number };
+    const error = (await rejection(p.async(workerTask(tasks, "throwTyped"), "out of range"))) as RangeError & {
+      code: string;
+      detail: number;
+    };
     expect(error).toBeInstanceOf(RangeError);
     expect(error.message).toBe("out of range");
     expect(error.code).toBe("E_CUSTOM");

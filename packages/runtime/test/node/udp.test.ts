@@ -1,0 +1,96 @@
+import { describe, expect, test } from "vitest";
+import { CancelledError, TimeoutError } from "../../src/errors.js";
+import { AddressInUseError, ResourceClosedError } from "../../src/node/errors.js";
+import { UdpSocket } from "../../src/node/udp.js";
+
+async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+const waitUntil = async (check: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+describe("UdpSocket", () => {
+  test("sendTo and recvFrom carry data and the sender's address", async () => {
+    await using server = await UdpSocket.bind();
+    await using client = await UdpSocket.bind();
+    await client.sendTo("hello", server.port, "127.0.0.1");
+    const datagram = await server.recvFrom({ timeoutMs: 1000 });
+    expect(datagram.data.toString()).toBe("hello");
+    expect(datagram.port).toBe(client.port);
+    await server.sendTo(datagram.data, datagram.port, datagram.address);
+    expect((await client.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("hello");
+  });
+
+  test("the receive queue is bounded and counts what it drops", async () => {
+    await using server = await UdpSocket.bind({ queueCapacity: 2 });
+    await using client = await UdpSocket.bind();
+    for (let i = 0; i < 6; i++) await client.sendTo(`${i}`, server.port, "127.0.0.1");
+    await waitUntil(() => server.queued + server.dropped === 6);
+    expect(server.queued).toBe(2);
+    expect(server.dropped).toBe(4);
+    expect(server.tryRecvFrom()?.data.toString()).toBe("0");
+    expect(server.tryRecvFrom()?.data.toString()).toBe("1");
+    expect(server.tryRecvFrom()).toBeUndefined();
+  });
+
+  test("a cancelled or timed-out receive takes nothing from the queue", async () => {
+    await using server = await UdpSocket.bind();
+    await using client = await UdpSocket.bind();
+    const controller = new AbortController();
+    const abandoned = server.recvFrom({ signal: controller.signal });
+    controller.abort();
+    expect(await rejection(abandoned)).toBeInstanceOf(CancelledError);
+    expect(await rejection(server.recvFrom({ timeoutMs: 10 }))).toBeInstanceOf(TimeoutError);
+    await client.sendTo("kept", server.port, "127.0.0.1");
+    expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("kept");
+  });
+
+  test("close rejects pending receives and ends iteration; later calls reject", async () => {
+    const server = await UdpSocket.bind();
+    const client = await UdpSocket.bind();
+    const pending = server.recvFrom();
+    const iterated = (async () => {
+      const seen: string[] = [];
+      for await (const datagram of server) seen.push(datagram.data.toString());
+      return seen;
+    })();
+    await client.sendTo("one", server.port, "127.0.0.1");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await server.close();
+    await server.close();
+    const first = await pending.then(
+      (d) => d.data.toString(),
+      (e: unknown) => e,
+    );
+    const seen = await iterated;
+    expect([first, ...seen].filter((x) => x === "one")).toHaveLength(1);
+    expect(await rejection(server.recvFrom())).toBeInstanceOf(ResourceClosedError);
+    expect(await rejection(server.sendTo("x", client.port, "127.0.0.1"))).toBeInstanceOf(ResourceClosedError);
+    await client.close();
+  });
+
+  test("binding a taken port rejects with AddressInUseError", async () => {
+    await using taken = await UdpSocket.bind();
+    const error = (await rejection(UdpSocket.bind({ port: taken.port }))) as AddressInUseError;
+    expect(error).toBeInstanceOf(AddressInUseError);
+    expect(error.osCode).toBe("EADDRINUSE");
+  });
+});
+
+test("queueSendTo sends without a promise and counts failures", async () => {
+  await using server = await UdpSocket.bind();
+  await using client = await UdpSocket.bind();
+  client.queueSendTo("fast", server.port, "127.0.0.1");
+  expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("fast");
+  client.queueSendTo(new Uint8Array(70_000), server.port, "127.0.0.1");
+  for (let i = 0; i < 100 && client.sendErrors === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(client.sendErrors).toBe(1);
+  expect((client.lastSendError as { osCode?: string }).osCode).toBe("EMSGSIZE");
+});
