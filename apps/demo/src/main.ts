@@ -5,8 +5,10 @@
  */
 import { Config, run } from "@zsync/runtime";
 import { runtimeDemo } from "./runtime-demo.js";
+import { threadPoolDemo } from "./thread-pool-demo.js";
 
 await run(async (rt) => {
   console.log("zsync-ts demo");
   await runtimeDemo(rt);
+  await threadPoolDemo();
 }, Config.optimal());

@@ -10,8 +10,9 @@
  * ```
  * @module
  */
-import { ambientFollowsAwait } from "./internal/context.js";
+
 import type { ExecutionModel } from "./config.js";
+import { ambientFollowsAwait } from "./internal/context.js";
 
 export interface Capabilities {
   /** `node`, `deno`, `bun`, `browser`, `worker` or `unknown`. */
@@ -90,7 +91,13 @@ export function printCapabilities(print: (line: string) => void = console.log): 
   const c = capabilities();
   const yes = (b: boolean): string => (b ? "yes" : "no");
   print(`host            ${c.host} (${c.platform})`);
-  print(`versions        ${Object.entries(c.versions).map(([k, v]) => `${k} ${v}`).join(", ") || "n/a"}`);
+  print(
+    `versions        ${
+      Object.entries(c.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "n/a"
+    }`,
+  );
   print(`cores           ${c.cores}`);
   print(`worker threads  ${yes(c.workerThreads)}`);
   print(`SharedArrayBuffer ${yes(c.sharedArrayBuffer)}, Atomics.wait ${yes(c.atomicsWait)}`);

@@ -49,7 +49,8 @@ export class Config implements ConfigOptions {
 
   constructor(options: ConfigOptions) {
     if (!(options.sliceMs > 0)) throw new RangeError(`sliceMs must be > 0, got ${options.sliceMs}`);
-    if (!Number.isInteger(options.maxThreads) || options.maxThreads < 0) throw new RangeError(`maxThreads must be an integer >= 0, got ${options.maxThreads}`);
+    if (!Number.isInteger(options.maxThreads) || options.maxThreads < 0)
+      throw new RangeError(`maxThreads must be an integer >= 0, got ${options.maxThreads}`);
     if (!Number.isInteger(options.queueCapacity) || options.queueCapacity < 1) {
       throw new RangeError(`queueCapacity must be an integer >= 1, got ${options.queueCapacity}`);
     }
@@ -70,7 +71,14 @@ export class Config implements ConfigOptions {
 
   /** Best defaults for this host: green threads, one worker per core beyond the main thread. */
   static optimal(): Config {
-    return new Config({ model: "green-threads", sliceMs: 2, maxThreads: Math.max(1, cores() - 1), queueCapacity: 1024, ambientContext: true, lagSampleMs: 20 });
+    return new Config({
+      model: "green-threads",
+      sliceMs: 2,
+      maxThreads: Math.max(1, cores() - 1),
+      queueCapacity: 1024,
+      ambientContext: true,
+      lagSampleMs: 20,
+    });
   }
 
   /** Command-line tools: blocking model, no threads, no lag sampling. */
@@ -80,7 +88,14 @@ export class Config implements ConfigOptions {
 
   /** Servers: green threads with a short slice for tail latency, a thread per core. */
   static forServer(): Config {
-    return new Config({ model: "green-threads", sliceMs: 1, maxThreads: cores(), queueCapacity: 4096, ambientContext: true, lagSampleMs: 10 });
+    return new Config({
+      model: "green-threads",
+      sliceMs: 1,
+      maxThreads: cores(),
+      queueCapacity: 4096,
+      ambientContext: true,
+      lagSampleMs: 10,
+    });
   }
 
   /** Small footprint: stackless model, no threads, no ambient context tracking. */

@@ -206,6 +206,11 @@ export class Future<T> implements PromiseLike<T>, Disposable {
     this.settle(FULFILLED, value);
   }
 
+  /** Rejects with `reason` unless already settled. For subclasses. */
+  protected rejectWith(reason: unknown): void {
+    this.settle(REJECTED, reason);
+  }
+
   /** @internal */
   protected settle(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
     if (this.#state !== PENDING) return;

@@ -60,6 +60,13 @@ export {
 } from "./select.js";
 export * from "./sync/index.js";
 export {
+  type AcquireOptions,
+  ConnectionPool,
+  type ConnectionPoolOptions,
+  type ConnectionPoolStats,
+  type Lease,
+} from "./pool/connection-pool.js";
+export {
   type CurrentTask,
   currentTask,
   type SpawnOptions,

@@ -17,7 +17,7 @@ import { Config } from "./config.js";
 import { RuntimeStateError } from "./errors.js";
 import type { Future } from "./future.js";
 import { setAmbientContext } from "./internal/context.js";
-import { type LagSummary, LagMonitor } from "./internal/lag-monitor.js";
+import { LagMonitor, type LagSummary } from "./internal/lag-monitor.js";
 import { BlockingIo } from "./io/blocking.js";
 import { GreenThreadsIo } from "./io/green-threads.js";
 import type { Io, IoKind, Runnable } from "./io/io.js";
@@ -56,7 +56,9 @@ function ioFor(config: Config): Io {
     case "blocking":
       return new BlockingIo();
     case "thread-pool":
-      throw new RuntimeStateError("Config: model 'thread-pool' needs an io: pass Config.with({ io: new ThreadPoolIo() }) from @zsync/runtime/node");
+      throw new RuntimeStateError(
+        "Config: model 'thread-pool' needs an io: pass Config.with({ io: new ThreadPoolIo() }) from @zsync/runtime/node",
+      );
   }
 }
 

@@ -1,6 +1,8 @@
 // Node-only: the ambient task follows \`await\` where AsyncLocalStorage exists.
 import { describe, expect, it } from "vitest";
-import { CancelledError, capabilities, sleep, spawn, yieldNow } from "../src/index.js";
+import { CancelledError, capabilities, Mutex, sleep, spawn, yieldNow } from "../src/index.js";
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("ambient task context on Node", () => {
   it("is tracked across await", () => {
@@ -24,5 +26,21 @@ describe("ambient task context on Node", () => {
     handle.cancel();
     await handle.finished;
     expect(observed).toBeInstanceOf(CancelledError);
+  });
+
+  it("where the context follows awaits, a lock() after an await is cancelled with its task", async () => {
+    const mutex = new Mutex();
+    const holder = await mutex.lock();
+    const task = spawn(async () => {
+      await settle();
+      using _guard = await mutex.lock();
+    });
+    await settle();
+    await settle();
+    expect(mutex.waiting).toBe(1);
+    task.cancel();
+    await expect(task).rejects.toBeInstanceOf(CancelledError);
+    expect(mutex.waiting).toBe(0);
+    holder.release();
   });
 });

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { CancelledError, TimeoutError } from "../src/errors.js";
-import { ambientFollowsAwait } from "../src/internal/context.js";
 import { Mutex, RwLock, Semaphore } from "../src/sync/index.js";
 import { spawn } from "../src/task.js";
 import { timeout } from "../src/time/timeout.js";
@@ -47,21 +46,5 @@ describe("synchronisation primitives inside tasks", () => {
     guard.value = 2;
     guard.release();
     expect(lock.tryRead()?.value).toBe(2);
-  });
-
-  it.runIf(ambientFollowsAwait())("where the context follows awaits, a lock() after an await is cancelled with its task", async () => {
-    const mutex = new Mutex();
-    const holder = await mutex.lock();
-    const task = spawn(async () => {
-      await settle();
-      using _guard = await mutex.lock();
-    });
-    await settle();
-    await settle();
-    expect(mutex.waiting).toBe(1);
-    task.cancel();
-    await expect(task).rejects.toBeInstanceOf(CancelledError);
-    expect(mutex.waiting).toBe(0);
-    holder.release();
   });
 });

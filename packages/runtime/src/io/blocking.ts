@@ -17,8 +17,8 @@
  */
 import { Future, isThenable } from "../future.js";
 import type { Io, Runnable } from "./io.js";
+import { unwrapTransferMarker } from "./transfer-marker.js";
 
-const TRANSFER_KEY = Symbol.for("zsync.transfer");
 
 /** The `Io` that runs each task synchronously on the calling thread. */
 export class BlockingIo implements Io {
@@ -46,16 +46,7 @@ export class BlockingIo implements Io {
     } catch (error) {
       return Future.rejected(error);
     }
-    if (isThenable<T>(result)) return Future.from(Promise.resolve(result).then(unwrap)) as Future<Awaited<T>>;
-    return Future.resolved(unwrap(result) as Awaited<T>);
+    if (isThenable<T>(result)) return Future.from(Promise.resolve(result).then(unwrapTransferMarker)) as Future<Awaited<T>>;
+    return Future.resolved(unwrapTransferMarker(result) as Awaited<T>);
   }
-}
-
-// A worker task may mark its result for transfer; on the calling thread there
-// is nothing to transfer, so the marker is unwrapped.
-function unwrap<T>(value: T): T {
-  if (typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[TRANSFER_KEY] === true) {
-    return (value as unknown as { value: T }).value;
-  }
-  return value;
 }

@@ -17,6 +17,7 @@ import { currentScope } from "../internal/context.js";
 import type { Priority } from "../scheduler.js";
 import { spawnInternal } from "../task.js";
 import { type Io, isWorkerTask, loadRunnable, type Runnable } from "./io.js";
+import { unwrapTransferMarker } from "./transfer-marker.js";
 
 export interface GreenThreadsOptions {
   /** Priority of tasks started through this Io (default `normal`). */
@@ -34,7 +35,7 @@ export class GreenThreadsIo implements Io {
   async<A extends readonly unknown[], T>(task: Runnable<A, T>, ...args: A): Future<Awaited<T>> {
     const parent = currentScope()?.token;
     if (isWorkerTask(task)) {
-      const run = async (...inner: A): Promise<T> => (await loadRunnable(task))(...inner) as T;
+      const run = async (...inner: A): Promise<T> => unwrapTransferMarker(await (await loadRunnable(task))(...inner)) as T;
       return spawnInternal(this.#options, parent, run, args) as Future<Awaited<T>>;
     }
     return spawnInternal(this.#options, parent, task as (...args: A) => T | PromiseLike<T>, args) as Future<Awaited<T>>;

@@ -21,12 +21,13 @@ import type { Future } from "../future.js";
 import { currentScope } from "../internal/context.js";
 import { TaskHandle } from "../task.js";
 import { type Io, isWorkerTask, loadRunnable, type Runnable } from "./io.js";
+import { unwrapTransferMarker } from "./transfer-marker.js";
 
 export class StacklessIo implements Io {
   readonly kind = "stackless" as const;
 
   async<A extends readonly unknown[], T>(task: Runnable<A, T>, ...args: A): Future<Awaited<T>> {
-    const fn = isWorkerTask(task) ? async (...inner: A): Promise<T> => (await loadRunnable(task))(...inner) as T : task;
+    const fn = isWorkerTask(task) ? async (...inner: A): Promise<T> => unwrapTransferMarker(await (await loadRunnable(task))(...inner)) as T : task;
     if (typeof fn !== "function") throw new TypeError(`StacklessIo.async: task must be a function or a WorkerTask, got ${typeof fn}`);
     const handle = new TaskHandle<Awaited<T>>(fn as (...args: never[]) => unknown, args, undefined, currentScope()?.token);
     handle.run(); // eagerly, on this stack

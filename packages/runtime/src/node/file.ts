@@ -21,8 +21,9 @@
  * ```
  * @module
  */
-import { open as fsOpen, type FileHandle } from "node:fs/promises";
+
 import type { Stats } from "node:fs";
+import { type FileHandle, open as fsOpen } from "node:fs/promises";
 import { ResourceClosedError, toIoError } from "./errors.js";
 import { PendingWait, throwIfCancelled, type WaitOptions } from "./pending-wait.js";
 
@@ -86,7 +87,8 @@ export class File implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   /** Moves the cursor. */
   seek(position: number): void {
-    if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`File.seek: position must be a non-negative integer, got ${position}`);
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw new RangeError(`File.seek: position must be a non-negative integer, got ${position}`);
     this.#position = position;
   }
 

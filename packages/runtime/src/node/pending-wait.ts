@@ -68,9 +68,14 @@ export class PendingWait<T> {
   }
 }
 
+/** The `CancelledError` for an already-cancelled signal or ambient task, if any. */
+export function cancellation(options: WaitOptions | undefined): Error | undefined {
+  return cancelledAlready(options?.signal, currentScope()?.token);
+}
+
 /** Throws the `CancelledError` for an already-cancelled signal or ambient task. */
 export function throwIfCancelled(options: WaitOptions | undefined): void {
-  const error = cancelledAlready(options?.signal, currentScope()?.token);
+  const error = cancellation(options);
   if (error !== undefined) throw error;
 }
 

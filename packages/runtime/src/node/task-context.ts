@@ -27,9 +27,9 @@
  * @module
  */
 import { currentScope } from "../internal/context.js";
+import { TRANSFER_KEY, unwrapTransferMarker } from "../io/transfer-marker.js";
 
 const SIGNAL_KEY = Symbol.for("zsync.worker.taskSignal");
-const TRANSFER_KEY = Symbol.for("zsync.transfer");
 
 const never = new AbortController().signal;
 
@@ -68,8 +68,5 @@ export function withTransfer<T>(value: T, transfer: readonly Transferable[]): T 
 
 /** The value inside a {@link withTransfer} marker, or `value` itself. */
 export function unwrapTransfer<T>(value: T): T {
-  if (typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[TRANSFER_KEY] === true) {
-    return (value as unknown as TransferResult<T>).value;
-  }
-  return value;
+  return unwrapTransferMarker(value);
 }

@@ -21,9 +21,9 @@
  * ```
  * @module
  */
-import { createServer, type Server, type Socket, connect as netConnect } from "node:net";
-import { toIoError, ResourceClosedError } from "./errors.js";
-import { PendingWait, throwIfCancelled, type WaitOptions, WaitQueue } from "./pending-wait.js";
+import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
+import { ResourceClosedError, toIoError } from "./errors.js";
+import { cancellation, PendingWait, type WaitOptions, WaitQueue } from "./pending-wait.js";
 
 export type { WaitOptions } from "./pending-wait.js";
 
@@ -60,7 +60,8 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    */
   static connect(options: TcpConnectOptions): Promise<TcpStream> {
     if (typeof options?.port !== "number") throw new TypeError("TcpStream.connect: options.port must be a number");
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const socket = netConnect({ host: options.host ?? "127.0.0.1", port: options.port, noDelay: options.noDelay ?? true });
     const wait = new PendingWait<TcpStream>(options, () => socket.destroy());
     const onError = (error: Error): void => wait.reject(toIoError(error, `connect to ${options.host ?? "127.0.0.1"}:${options.port}`));
@@ -131,7 +132,8 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (this.#head < this.#chunks.length) return Promise.resolve(this.#take());
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve(null);
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const wait = new PendingWait<Uint8Array | null>(options, (w) => this.#readers.remove(w));
     if (!wait.done) this.#readers.push(wait);
     return wait.promise;
@@ -144,8 +146,10 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    */
   write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
-    if (this.#closed || this.#socket.writableEnded || this.#socket.destroyed) return Promise.reject(new ResourceClosedError("tcp stream closed for writing"));
-    throwIfCancelled(options);
+    if (this.#closed || this.#socket.writableEnded || this.#socket.destroyed)
+      return Promise.reject(new ResourceClosedError("tcp stream closed for writing"));
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     if (this.#socket.write(data)) return RESOLVED;
     const wait = new PendingWait<void>(options, (w) => this.#drainWaiters.remove(w));
     if (!wait.done) this.#drainWaiters.push(wait);
@@ -254,7 +258,8 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
 
   /** Listens on `host:port`. Rejects with `AddressInUseError` (or another `IoError`) or `CancelledError`. */
   static bind(options: TcpBindOptions = {}): Promise<TcpListener> {
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const server = createServer({ noDelay: true });
     const listener = new TcpListener(server, options.maxPending ?? 128, options.highWaterMark);
     const wait = new PendingWait<TcpListener>(options, () => server.close());
@@ -282,7 +287,9 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
 
   get address(): { readonly address: string; readonly port: number; readonly family: string } | undefined {
     const address = this.#server.address();
-    return typeof address === "object" && address !== null ? { address: address.address, port: address.port, family: address.family } : undefined;
+    return typeof address === "object" && address !== null
+      ? { address: address.address, port: address.port, family: address.family }
+      : undefined;
   }
 
   /** Connections closed because `maxPending` were already waiting for `accept()`. */
@@ -299,7 +306,8 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
     const socket = this.#pending.shift();
     if (socket !== undefined) return Promise.resolve(this.#wrap(socket));
     if (this.#closed) return Promise.reject(new ResourceClosedError("tcp listener closed"));
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const wait = new PendingWait<TcpStream>(options, (w) => this.#acceptors.remove(w));
     if (!wait.done) this.#acceptors.push(wait);
     return wait.promise;

@@ -43,8 +43,8 @@ import {
   MSG_DOORBELL,
   MSG_RESULT,
   RECORD_HEADER,
-  RING_BYTES,
   type ResultMessage,
+  RING_BYTES,
   STATUS_DROPPED,
   STATUS_OK,
 } from "./protocol.js";
@@ -127,7 +127,6 @@ export interface ThreadPoolStats {
   readonly waitTimeMs: LatencySummary;
 }
 
-const REJECTED = 2 as const;
 
 /** A submitted task; it is also the future handed to the caller. */
 class Job<T> extends Future<T> implements Queueable {
@@ -163,7 +162,7 @@ class Job<T> extends Future<T> implements Queueable {
   }
 
   fail(error: unknown): void {
-    this.settle(REJECTED, error);
+    this.rejectWith(error);
   }
 }
 
@@ -286,20 +285,12 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     if (!Array.isArray(args)) throw new TypeError("ThreadPoolIo.run: args must be an array");
     if (this.#closed) return Future.rejected(new RuntimeStateError("ThreadPoolIo: the pool has been shut down"));
     const priority = options?.priority ?? 0;
-    if (typeof priority !== "number" || !Number.isFinite(priority)) throw new TypeError("ThreadPoolIo.run: priority must be a finite number");
+    if (typeof priority !== "number" || !Number.isFinite(priority))
+      throw new TypeError("ThreadPoolIo.run: priority must be a finite number");
     const transfer = options?.transfer;
     if (transfer !== undefined && !Array.isArray(transfer)) throw new TypeError("ThreadPoolIo.run: transfer must be an array");
     const seq = this.#nextSeq();
-    const job: AnyJob = new Job(
-      this,
-      seq,
-      this.#keyOf(task),
-      args,
-      transfer,
-      priority,
-      options?.name,
-      performance.now(),
-    );
+    const job: AnyJob = new Job(this, seq, this.#keyOf(task), args, transfer, priority, options?.name, performance.now());
     const unwatch = watchCancellation(options?.signal, currentScope()?.token, (error) => job.cancel(error));
     if (job.settled) return job as Future<Awaited<T>>;
     job.unwatch = unwatch;
@@ -510,10 +501,15 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
       this.#running++;
       if (!slot.knownKeys.has(job.key)) {
         slot.knownKeys.add(job.key);
-        (defs ??= []).push(this.#keyDefs[job.key] as [number, string, string]);
+        defs ??= [];
+        defs.push(this.#keyDefs[job.key] as [number, string, string]);
       }
-      (jobs ??= []).push(job.seq, job.key, job.args);
-      if (job.transfer !== undefined) (transfer ??= []).push(...job.transfer);
+      jobs ??= [];
+      jobs.push(job.seq, job.key, job.args);
+      if (job.transfer !== undefined) {
+        transfer ??= [];
+        transfer.push(...job.transfer);
+      }
     }
     if (jobs === undefined) return false;
     if (slot.idleTimer !== undefined) {

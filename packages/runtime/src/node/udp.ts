@@ -19,7 +19,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { ResourceClosedError, toIoError } from "./errors.js";
-import { PendingWait, throwIfCancelled, type WaitOptions, WaitQueue } from "./pending-wait.js";
+import { cancellation, PendingWait, type WaitOptions, WaitQueue } from "./pending-wait.js";
 
 /** One received datagram. */
 export interface Datagram {
@@ -50,16 +50,20 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   #dropped = 0;
   #closed = false;
   #error: Error | undefined;
+  #sendErrors = 0;
+  #lastSendError: Error | undefined;
   readonly #receivers = new WaitQueue<Datagram>();
   #closedPromise: Promise<void> | undefined;
 
   /** Binds a socket. Rejects with `AddressInUseError` (or another `IoError`) or `CancelledError`. */
   static bind(options: UdpBindOptions = {}): Promise<UdpSocket> {
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const type = options.type ?? (options.host !== undefined && isIPv6(options.host) ? "udp6" : "udp4");
     const host = options.host ?? (type === "udp6" ? "::1" : "127.0.0.1");
     const capacity = options.queueCapacity ?? 1024;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`UdpSocket.bind: queueCapacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`UdpSocket.bind: queueCapacity must be a positive integer, got ${capacity}`);
     const socket = createSocket({ type, reuseAddr: options.reuseAddr ?? false });
     const udp = new UdpSocket(socket, capacity);
     const wait = new PendingWait<UdpSocket>(options, () => socket.close());
@@ -113,6 +117,33 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     });
   }
 
+  /**
+   * Hands `data` to the kernel without a completion promise, for per-packet
+   * hot paths (echo servers, QUIC). A failure does not throw: it is counted
+   * in `sendErrors` and kept in `lastSendError`.
+   */
+  queueSendTo(data: Uint8Array | string, port: number, address: string): void {
+    if (this.#closed) throw new ResourceClosedError("udp socket closed");
+    this.#socket.send(data, port, address, this.#onSent);
+  }
+
+  /** Failed `queueSendTo` calls. */
+  get sendErrors(): number {
+    return this.#sendErrors;
+  }
+
+  /** The most recent `queueSendTo` failure, as an `IoError`. */
+  get lastSendError(): Error | undefined {
+    return this.#lastSendError;
+  }
+
+  readonly #onSent = (error: Error | null): void => {
+    if (error) {
+      this.#sendErrors++;
+      this.#lastSendError = toIoError(error, "udp send");
+    }
+  };
+
   /** The next queued datagram without waiting, or `undefined`. */
   tryRecvFrom(): Datagram | undefined {
     if (this.#head === this.#queue.length) return undefined;
@@ -127,7 +158,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     if (this.#head < this.#queue.length) return Promise.resolve(this.#take());
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed) return Promise.reject(new ResourceClosedError("udp socket closed"));
-    throwIfCancelled(options);
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
     const wait = new PendingWait<Datagram>(options, (w) => this.#receivers.remove(w));
     if (!wait.done) this.#receivers.push(wait);
     return wait.promise;
@@ -143,18 +175,26 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     return this.#closedPromise as Promise<void>;
   }
 
-  /** Yields datagrams until the socket is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    for (;;) {
-      let datagram: Datagram;
-      try {
-        datagram = await this.recvFrom();
-      } catch (error) {
-        if (error instanceof ResourceClosedError) return;
-        throw error;
-      }
-      yield datagram;
-    }
+  /**
+   * Yields datagrams until the socket is closed. Hand-written rather than an
+   * async generator: this is a per-packet path and a generator costs several
+   * extra promise hops per item.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    const done: IteratorResult<Datagram> = { done: true, value: undefined };
+    const wrap = (value: Datagram): IteratorResult<Datagram> => ({ done: false, value });
+    const end = (error: unknown): IteratorResult<Datagram> => {
+      if (error instanceof ResourceClosedError) return done;
+      throw error;
+    };
+    return {
+      next: () => {
+        const ready = this.tryRecvFrom();
+        if (ready !== undefined) return Promise.resolve(wrap(ready));
+        return this.recvFrom().then(wrap, end);
+      },
+      return: () => Promise.resolve(done),
+    };
   }
 
   [Symbol.asyncDispose](): Promise<void> {

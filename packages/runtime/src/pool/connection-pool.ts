@@ -153,8 +153,10 @@ export class ConnectionPool<T> implements AsyncDisposable {
 
   constructor(options: ConnectionPoolOptions<T>) {
     if (typeof options?.create !== "function") throw new TypeError("ConnectionPool: options.create must be a function");
-    if (options.destroy !== undefined && typeof options.destroy !== "function") throw new TypeError("ConnectionPool: options.destroy must be a function");
-    if (options.validate !== undefined && typeof options.validate !== "function") throw new TypeError("ConnectionPool: options.validate must be a function");
+    if (options.destroy !== undefined && typeof options.destroy !== "function")
+      throw new TypeError("ConnectionPool: options.destroy must be a function");
+    if (options.validate !== undefined && typeof options.validate !== "function")
+      throw new TypeError("ConnectionPool: options.validate must be a function");
     this.#create = options.create;
     this.#destroy = options.destroy;
     this.#validate = options.validate;
@@ -231,10 +233,13 @@ export class ConnectionPool<T> implements AsyncDisposable {
       const unwatch = watchCancellation(options?.signal, currentScope()?.token, (error) => waiter.reject(error));
       if (waiter.done) return;
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#timeouts++;
-          waiter.reject(new TimeoutError(timeoutMs, `ConnectionPool: no connection within ${timeoutMs} ms`));
-        }, duration(timeoutMs, "timeoutMs"));
+        timer = setTimeout(
+          () => {
+            this.#timeouts++;
+            waiter.reject(new TimeoutError(timeoutMs, `ConnectionPool: no connection within ${timeoutMs} ms`));
+          },
+          duration(timeoutMs, "timeoutMs"),
+        );
       }
       this.#waiters.push(waiter);
       this.#grow();
@@ -400,10 +405,13 @@ export class ConnectionPool<T> implements AsyncDisposable {
 
   #scheduleEviction(): void {
     if (this.#evictTimer !== undefined || this.#closed || this.#idle.length <= this.#min) return;
-    this.#evictTimer = setTimeout(() => {
-      this.#evictTimer = undefined;
-      this.#evict();
-    }, Math.max(1, this.#idleTimeoutMs));
+    this.#evictTimer = setTimeout(
+      () => {
+        this.#evictTimer = undefined;
+        this.#evict();
+      },
+      Math.max(1, this.#idleTimeoutMs),
+    );
     unref(this.#evictTimer);
   }
 
@@ -426,7 +434,6 @@ export class ConnectionPool<T> implements AsyncDisposable {
     for (const resolve of waiters) resolve();
   }
 }
-
 
 function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
