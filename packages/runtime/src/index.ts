@@ -45,6 +45,13 @@ export { GreenThreadsIo, type GreenThreadsOptions } from "./io/green-threads.js"
 export { type AsyncOptions, type Io, type IoKind, isWorkerTask, type Runnable, type WorkerTask, workerTask } from "./io/io.js";
 export { StacklessIo } from "./io/stackless.js";
 export { type JoinResult, JoinSet } from "./join-set.js";
+export {
+  type AcquireOptions,
+  ConnectionPool,
+  type ConnectionPoolOptions,
+  type ConnectionPoolStats,
+  type Lease,
+} from "./pool/connection-pool.js";
 export { deinit, getRuntime, init, Runtime, type RuntimeStats, run } from "./runtime.js";
 export { getSliceMs, type Priority, setSliceMs, yieldNow } from "./scheduler.js";
 export {
@@ -59,13 +66,6 @@ export {
   select,
 } from "./select.js";
 export * from "./sync/index.js";
-export {
-  type AcquireOptions,
-  ConnectionPool,
-  type ConnectionPoolOptions,
-  type ConnectionPoolStats,
-  type Lease,
-} from "./pool/connection-pool.js";
 export {
   type CurrentTask,
   currentTask,
