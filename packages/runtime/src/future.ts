@@ -58,20 +58,62 @@ export interface FutureResolvers<T> {
  * An awaitable, cancellable result. Create one with {@link Future.withResolvers},
  * {@link Future.from}, or any runtime API that returns one (`spawn`, `io.async`).
  */
-export class Future<T> implements PromiseLike<T>, Disposable {
+type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void;
+
+const promiseThen = Promise.prototype.then;
+
+/**
+ * An awaitable, cancellable result. Create one with {@link Future.withResolvers},
+ * {@link Future.from}, or any runtime API that returns one (`spawn`, `io.async`).
+ *
+ * A `Future` is a real `Promise` (so `await`, `Promise.all` and `instanceof
+ * Promise` work, and awaiting one costs what awaiting a promise costs), with
+ * its state readable through {@link Future.poll} and its work cancellable.
+ * Methods that derive new promises (`then`, `catch`, `finally`) return plain
+ * promises. A future that is rejected or cancelled while nobody listens does
+ * not raise an unhandled rejection: cancelling work nobody awaits is normal.
+ */
+export class Future<T> extends Promise<T> implements Disposable {
   #state: number = PENDING;
   #value: unknown = undefined;
   // Stored with erased types so that Future<T> stays covariant in T (a
   // Future<number> is a Future<unknown>).
   #callbacks: Array<(result: Settled<unknown>) => void> | null = null;
-  #promise: Promise<T> | null = null;
-  #resolvePromise: ((value: unknown) => void) | null = null;
-  #rejectPromise: ((reason: unknown) => void) | null = null;
+  readonly #resolvePromise: (value: unknown) => void;
+  readonly #rejectPromise: (reason: unknown) => void;
   #hooks: FutureHooks | undefined;
 
-  /** Prefer {@link Future.withResolvers}; the constructor is for subclasses. */
-  constructor(hooks?: FutureHooks) {
-    this.#hooks = hooks;
+  /**
+   * Prefer {@link Future.withResolvers}; the constructor is for subclasses. It
+   * also accepts a promise executor, so the inherited `Future.all(...)` style
+   * statics build futures correctly.
+   */
+  constructor(hooksOrExecutor?: FutureHooks | Executor<T>) {
+    let resolve: ((value: unknown) => void) | undefined;
+    let reject: ((reason: unknown) => void) | undefined;
+    super((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
+    });
+    this.#resolvePromise = resolve as (value: unknown) => void;
+    this.#rejectPromise = reject as (reason: unknown) => void;
+    if (typeof hooksOrExecutor === "function") {
+      try {
+        hooksOrExecutor(
+          (value) => this.settleWith(value),
+          (reason) => this.settle(REJECTED, reason),
+        );
+      } catch (error) {
+        this.settle(REJECTED, error);
+      }
+    } else {
+      this.#hooks = hooksOrExecutor;
+    }
+  }
+
+  /** Derived promises (`then`, `catch`, `finally`) are plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
   }
 
   /** A pending future and the functions that settle it. */
@@ -115,7 +157,7 @@ export class Future<T> implements PromiseLike<T>, Disposable {
   get finished(): Promise<void> {
     const finished = this.#hooks?.finished;
     if (finished !== undefined) return Promise.resolve(finished).then(noop, noop);
-    return this.#ensurePromise().then(noop, noop);
+    return promiseThen.call(this, noop, noop) as Promise<void>;
   }
 
   /** The current state without waiting. */
@@ -158,28 +200,12 @@ export class Future<T> implements PromiseLike<T>, Disposable {
     this.#callbacks.push(callback as (result: Settled<unknown>) => void);
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately a thenable.
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#ensurePromise().then(onFulfilled, onRejected);
-  }
-
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.#ensurePromise().then(undefined, onRejected);
-  }
-
-  finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.#ensurePromise().finally(onFinally);
-  }
-
   /** Cancels the future if it is still pending (for `using`). */
   [Symbol.dispose](): void {
     this.cancel(new CancelledError(undefined, "future disposed before completion"));
   }
 
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return "Future";
   }
 
@@ -216,11 +242,14 @@ export class Future<T> implements PromiseLike<T>, Disposable {
     if (this.#state !== PENDING) return;
     this.#state = state;
     this.#value = value;
-    if (this.#promise !== null) {
-      if (state === FULFILLED) this.#resolvePromise?.(value);
-      else this.#rejectPromise?.(value);
-      this.#resolvePromise = null;
-      this.#rejectPromise = null;
+    if (state === FULFILLED) {
+      this.#resolvePromise(value);
+    } else {
+      // Mark the promise handled before rejecting it: a cancelled or failed
+      // future nobody awaits must not take the process down as an
+      // unhandled rejection. Only the rejection path pays for this.
+      promiseThen.call(this, undefined, noop);
+      this.#rejectPromise(value);
     }
     const callbacks = this.#callbacks;
     if (callbacks !== null) {
@@ -229,22 +258,19 @@ export class Future<T> implements PromiseLike<T>, Disposable {
       for (const callback of callbacks) invoke(callback, result);
     }
   }
-
-  #ensurePromise(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
-    if (this.#state === FULFILLED) {
-      this.#promise = Promise.resolve(this.#value as T);
-    } else if (this.#state === REJECTED) {
-      this.#promise = Promise.reject(this.#value);
-    } else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolvePromise = resolve as (value: unknown) => void;
-        this.#rejectPromise = reject;
-      });
-    }
-    return this.#promise;
-  }
 }
+
+/**
+ * Makes `await` treat instances of `subclass` like native promises (no extra
+ * thenable job): `await` takes its fast path only for objects whose
+ * `constructor` is `Promise`. Applied to Future and TaskHandle; subclasses
+ * that skip it still work, one microtask slower.
+ */
+export function fastAwait(subclass: abstract new (...args: never[]) => Future<unknown>): void {
+  Object.defineProperty(subclass.prototype, "constructor", { value: Promise, writable: true, configurable: true, enumerable: false });
+}
+
+fastAwait(Future);
 
 function invoke<T>(callback: (result: Settled<T>) => void, result: Settled<T>): void {
   try {

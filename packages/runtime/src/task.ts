@@ -22,7 +22,7 @@
  * @module
  */
 import { CancelledError } from "./errors.js";
-import { Future } from "./future.js";
+import { Future, fastAwait } from "./future.js";
 import { CancelToken } from "./internal/cancel.js";
 import { currentScope, runInScope, type TaskScope } from "./internal/context.js";
 import { type Priority, schedule } from "./scheduler.js";
@@ -212,6 +212,8 @@ export class TaskHandle<T> extends Future<T> {
     return this.#scope;
   }
 }
+
+fastAwait(TaskHandle);
 
 /** @internal Spawns with an explicit parent token (executors, join sets). */
 export function spawnInternal<A extends readonly unknown[], T>(

@@ -82,3 +82,48 @@ describe("Future", () => {
     expect(await Future.from(3)).toBe(3);
   });
 });
+
+describe("Future is a Promise", () => {
+  it("is an instance of Promise and works with the native combinators", async () => {
+    const f = Future.resolved(1);
+    expect(f).toBeInstanceOf(Promise);
+    expect(await Promise.all([f, Future.resolved(2)])).toEqual([1, 2]);
+    expect(Promise.resolve(f)).toBe(f);
+  });
+
+  it("derives plain promises from then/catch/finally", () => {
+    const derived = Future.resolved(1).then((x) => x + 1);
+    expect(derived).not.toBeInstanceOf(Future);
+    expect(derived).toBeInstanceOf(Promise);
+  });
+
+  it("accepts an executor like Promise, so inherited statics build futures", async () => {
+    const f = new Future<number>((resolve) => resolve(5));
+    expect(f.poll()).toEqual({ status: "fulfilled", value: 5 });
+    const thrown = new Future<number>(() => {
+      throw new Error("executor threw");
+    });
+    expect(thrown.poll().status).toBe("rejected");
+    await expect(thrown).rejects.toThrow("executor threw");
+  });
+
+  it("a cancelled future nobody awaits raises no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent | unknown): void => {
+      unhandled.push(event);
+    };
+    const g = globalThis as {
+      addEventListener?: (t: string, l: (e: unknown) => void) => void;
+      removeEventListener?: (t: string, l: (e: unknown) => void) => void;
+      process?: { on(t: string, l: (e: unknown) => void): void; off(t: string, l: (e: unknown) => void): void };
+    };
+    if (g.process) g.process.on("unhandledRejection", onUnhandled);
+    else g.addEventListener?.("unhandledrejection", onUnhandled);
+    Future.withResolvers<number>().future.cancel("nobody cares");
+    Future.rejected(new Error("ignored"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (g.process) g.process.off("unhandledRejection", onUnhandled);
+    else g.removeEventListener?.("unhandledrejection", onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -23,7 +23,7 @@ import { performance } from "node:perf_hooks";
 import { deserialize } from "node:v8";
 import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
 import { CancelledError, QueueFullError, RuntimeStateError } from "../errors.js";
-import { Future } from "../future.js";
+import { Future, fastAwait } from "../future.js";
 import { noop, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
 import { type Io, isWorkerTask, type Runnable, type WorkerTask } from "../io/io.js";
@@ -165,6 +165,8 @@ class Job<T> extends Future<T> implements Queueable {
     this.rejectWith(error);
   }
 }
+
+fastAwait(Job);
 
 type AnyJob = Job<unknown>;
 
