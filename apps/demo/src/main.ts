@@ -5,10 +5,12 @@
  */
 import { Config, run } from "@zsync/runtime";
 import { runtimeDemo } from "./runtime-demo.js";
+import { sqliteDemo } from "./sqlite-demo.js";
 import { threadPoolDemo } from "./thread-pool-demo.js";
 
 await run(async (rt) => {
   console.log("zsync-ts demo");
   await runtimeDemo(rt);
   await threadPoolDemo();
+  await sqliteDemo();
 }, Config.optimal());

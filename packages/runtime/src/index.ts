@@ -69,6 +69,7 @@ export * from "./sync/index.js";
 export {
   type CurrentTask,
   currentTask,
+  onTaskCancel,
   type SpawnOptions,
   spawn,
   spawnUrgent,

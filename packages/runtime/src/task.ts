@@ -285,6 +285,24 @@ export function currentTask(): CurrentTask | undefined {
   };
 }
 
+/**
+ * Registers `listener` to run once when the task running now is cancelled,
+ * and returns a function that unregisters it; `undefined` outside tasks.
+ * Cheaper than `currentTask().signal` for libraries that park many waits
+ * (no AbortSignal is created). If the task is already cancelled, `listener`
+ * runs at once.
+ *
+ * @example
+ * ```ts
+ * import { onTaskCancel } from "@zsync/runtime";
+ * const off = onTaskCancel((reason) => request.abort(reason));
+ * try { await request.done; } finally { off?.(); }
+ * ```
+ */
+export function onTaskCancel(listener: (reason: unknown) => void): (() => void) | undefined {
+  return currentScope()?.token.onCancel(listener);
+}
+
 /** Throws the task's {@link CancelledError} if the current task was cancelled. */
 export function throwIfCancelled(): void {
   const token = currentScope()?.token;

@@ -3,6 +3,7 @@ import {
   CancelledError,
   currentTask,
   Future,
+  onTaskCancel,
   sleep,
   spawn,
   spawnUrgent,
@@ -182,5 +183,24 @@ describe("cancellation", () => {
     expect(cleanedUp).toBe(false);
     await handle.finished;
     expect(cleanedUp).toBe(true);
+  });
+});
+
+describe("onTaskCancel", () => {
+  it("runs the listener when the current task is cancelled, and can be unregistered", async () => {
+    const seen: unknown[] = [];
+    let offSecond: (() => void) | undefined;
+    const handle = spawn(async () => {
+      onTaskCancel((reason) => seen.push(reason));
+      offSecond = onTaskCancel(() => seen.push("should not run"));
+      await sleep(60_000);
+    });
+    await sleep(1);
+    offSecond?.();
+    handle.cancel("stop");
+    await handle.finished;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ reason: "stop" });
+    expect(onTaskCancel(() => undefined)).toBeUndefined();
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * `batchInsert`: many rows into one table in one transaction. The rows are
+ * checked and flattened here in chunks, and each chunk is sent as soon as it
+ * is ready, so the writer inserts chunk n while this thread prepares chunk
+ * n+1; between chunks the event loop gets a turn.
+ *
+ * @example
+ * ```ts
+ * const inserted = await db.batchInsert("users", [{ id: 1, name: "Ada" }, { id: 2, name: "Lin" }]);
+ * ```
+ * @module
+ */
+import { CancelledError } from "@zsync/runtime";
+import { quoteIdentifier } from "./identifiers.js";
+import type { Transaction } from "./transaction.js";
+import { checkValue } from "./values.js";
+
+/** Rows per message to the writer. */
+const CHUNK_ROWS = 4096;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Builds `INSERT INTO "table" ("a", "b") VALUES (?, ?)` from checked names. */
+export function insertStatement(table: string, columns: readonly string[]): string {
+  const quotedTable = quoteIdentifier(table, "table");
+  const quotedColumns = columns.map((c, i) => quoteIdentifier(c, `column ${i}`));
+  return `INSERT INTO ${quotedTable} (${quotedColumns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+}
+
+function checkRows(rows: unknown): asserts rows is readonly Readonly<Record<string, unknown>>[] {
+  if (!Array.isArray(rows)) throw new TypeError("rows must be an array of objects");
+}
+
+/** Inserts `rows` within `tx`; resolves with the number of rows inserted. */
+export async function insertRows(
+  tx: Transaction,
+  table: string,
+  rows: readonly Readonly<Record<string, unknown>>[],
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  checkRows(rows);
+  if (rows.length === 0) {
+    quoteIdentifier(table, "table");
+    return 0;
+  }
+  const first = rows[0];
+  if (first === null || typeof first !== "object" || Array.isArray(first)) throw new TypeError("rows[0] must be an object");
+  const columns = Object.keys(first);
+  if (columns.length === 0) throw new TypeError("rows[0] has no columns");
+  const sql = insertStatement(table, columns);
+  const width = columns.length;
+  const sent: Promise<number>[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
+    const end = Math.min(rows.length, start + CHUNK_ROWS);
+    const values = new Array<unknown>((end - start) * width);
+    let k = 0;
+    for (let r = start; r < end; r++) {
+      const row = rows[r] as Record<string, unknown>;
+      if (row === null || typeof row !== "object") throw new TypeError(`rows[${r}] must be an object`);
+      let present = 0;
+      for (let c = 0; c < width; c++) {
+        const column = columns[c] as string;
+        if (!hasOwn.call(row, column)) throw new TypeError(`rows[${r}] has no column "${column}" (every row needs the columns of rows[0])`);
+        const value = row[column];
+        checkValue(value, `rows[${r}].${column}`);
+        values[k++] = value;
+        present++;
+      }
+      if (Object.keys(row).length !== present) {
+        const extra = Object.keys(row).find((key) => !columns.includes(key));
+        throw new TypeError(`rows[${r}] has column "${extra}" that rows[0] lacks`);
+      }
+    }
+    const chunk = tx.insertMany(sql, values, width, signal);
+    // Awaited below; a failure of an early chunk must not surface as unhandled meanwhile.
+    chunk.catch(() => {});
+    sent.push(chunk);
+    if (end < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  let inserted = 0;
+  for (const chunk of sent) inserted += await chunk;
+  return inserted;
+}

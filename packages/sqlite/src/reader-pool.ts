@@ -1,0 +1,150 @@
+/**
+ * The reader connections: between `min` and `max` read-only connections in
+ * WAL mode, each in its own worker. A read goes to the connection with the
+ * fewest requests outstanding; when every connection has a full pipeline a
+ * new one is opened, up to `max`. A connection can be pinned by an iterator
+ * or a backup (better-sqlite3 cannot run other statements on a connection
+ * while an iterator is open), and is then skipped.
+ *
+ * @example
+ * ```ts
+ * const pool = new ReaderPool(1, 4, (onLost) => new Connection(...));
+ * await pool.start();
+ * pool.dispatch(request);
+ * ```
+ * @module
+ */
+import type { Connection, LostHandler } from "./connection.js";
+import type { Request } from "./request.js";
+
+/** Outstanding requests per reader before another reader is opened. */
+const GROW_AT = 48;
+
+interface PinWaiter {
+  readonly resolve: (connection: Connection) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class ReaderPool {
+  readonly #min: number;
+  readonly #max: number;
+  readonly #open: (onLost: LostHandler) => Connection;
+  readonly #onLost: (connection: Connection, cause: unknown, requests: Request[]) => void;
+  #readers: Connection[] = [];
+  #pinWaiters: PinWaiter[] = [];
+  #closed = false;
+
+  constructor(
+    min: number,
+    max: number,
+    open: (onLost: LostHandler) => Connection,
+    onLost: (connection: Connection, cause: unknown, requests: Request[]) => void,
+  ) {
+    this.#min = min;
+    this.#max = max;
+    this.#open = open;
+    this.#onLost = onLost;
+  }
+
+  /** Opens the minimum number of readers and waits until they are ready. */
+  async start(): Promise<void> {
+    const opened: Connection[] = [];
+    for (let i = 0; i < this.#min; i++) opened.push(this.#spawn());
+    await Promise.all(opened.map((c) => c.ready));
+  }
+
+  get size(): number {
+    return this.#readers.length;
+  }
+
+  /** Requests outstanding on all readers. */
+  get load(): number {
+    let total = 0;
+    for (const reader of this.#readers) total += reader.load;
+    return total;
+  }
+
+  /** Sends `request` to the least-loaded unpinned reader, opening one if all are saturated. */
+  dispatch(request: Request): void {
+    let best: Connection | undefined;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    const readers = this.#readers;
+    for (let i = 0; i < readers.length; i++) {
+      const reader = readers[i] as Connection;
+      if (reader.pinned || !reader.alive) continue;
+      const load = reader.load;
+      if (load < bestLoad) {
+        best = reader;
+        bestLoad = load;
+      }
+    }
+    if (best === undefined || (bestLoad >= GROW_AT && readers.length < this.#max)) best = this.#spawn();
+    best.send(request);
+  }
+
+  /** Whether some reader could take a request now. */
+  get available(): boolean {
+    return this.#readers.some((r) => r.alive && !r.pinned) || this.#readers.length < this.#max;
+  }
+
+  /**
+   * A reader for exclusive use (an iterator or backup), opened if needed;
+   * waits while every reader is pinned and the pool is at `max`.
+   */
+  pin(): Promise<Connection> {
+    const free =
+      this.#readers.find((r) => r.alive && !r.pinned && r.load === 0) ??
+      (this.#readers.length < this.#max ? this.#spawn() : this.#readers.find((r) => r.alive && !r.pinned));
+    if (free !== undefined) {
+      free.pinned = true;
+      return Promise.resolve(free);
+    }
+    return new Promise((resolve, reject) => this.#pinWaiters.push({ resolve, reject }));
+  }
+
+  /** Removes a waiter added by {@link pin} (it gave up). */
+  cancelPin(resolve: (connection: Connection) => void): void {
+    const index = this.#pinWaiters.findIndex((w) => w.resolve === resolve);
+    if (index >= 0) this.#pinWaiters.splice(index, 1);
+  }
+
+  /** Returns a pinned reader to shared use. */
+  unpin(connection: Connection): void {
+    connection.pinned = false;
+    if (!connection.alive) return;
+    const waiter = this.#pinWaiters.shift();
+    if (waiter !== undefined) {
+      connection.pinned = true;
+      waiter.resolve(connection);
+    }
+  }
+
+  /** Every reader; used by close and diagnostics. */
+  get connections(): readonly Connection[] {
+    return this.#readers;
+  }
+
+  /** Stops replacing lost readers and fails pin waiters. */
+  shutdown(error: unknown): void {
+    this.#closed = true;
+    for (const waiter of this.#pinWaiters.splice(0)) waiter.reject(error);
+  }
+
+  #spawn(): Connection {
+    const connection = this.#open((lost, cause, requests) => this.#lost(lost, cause, requests));
+    this.#readers.push(connection);
+    return connection;
+  }
+
+  #lost(connection: Connection, cause: unknown, requests: Request[]): void {
+    const index = this.#readers.indexOf(connection);
+    if (index >= 0) this.#readers.splice(index, 1);
+    if (!this.#closed && this.#readers.length < this.#min) this.#spawn();
+    if (!this.#closed && this.#pinWaiters.length > 0 && this.#readers.length < this.#max) {
+      const replacement = this.#spawn();
+      replacement.pinned = true;
+      this.#pinWaiters.shift()?.resolve(replacement);
+    }
+    this.#onLost(connection, cause, requests);
+  }
+}
