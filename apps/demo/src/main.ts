@@ -4,6 +4,7 @@
  * green threads, crypto, and an async database.
  */
 import { Config, run } from "@zsync/runtime";
+import { cryptoDemo } from "./crypto-demo.js";
 import { runtimeDemo } from "./runtime-demo.js";
 import { sqliteDemo } from "./sqlite-demo.js";
 import { threadPoolDemo } from "./thread-pool-demo.js";
@@ -12,5 +13,6 @@ await run(async (rt) => {
   console.log("zsync-ts demo");
   await runtimeDemo(rt);
   await threadPoolDemo();
+  await cryptoDemo();
   await sqliteDemo();
 }, Config.optimal());

@@ -14,6 +14,7 @@
  * @module
  */
 import { assertBytes, outputView } from "./assert-input.js";
+import { copyBytes } from "./copy-bytes.js";
 import type { AesBlockCipher, CryptoProvider } from "./provider.js";
 
 /** The AEADs QUIC and TLS 1.3 pair with header protection. */
@@ -58,14 +59,15 @@ class ChachaHeaderProtection implements HeaderProtection {
 
   constructor(provider: CryptoProvider, key: Uint8Array) {
     this.#provider = provider;
-    this.#key = key.slice();
+    this.#key = copyBytes(key);
   }
 
   mask(sample: Uint8Array, output?: Uint8Array): Uint8Array {
     assertBytes(sample, "sample", 16);
     const out = outputView(output, 5);
     // counter = sample[0..4] little-endian, nonce = sample[4..16].
-    const counter = ((sample[0] as number) | ((sample[1] as number) << 8) | ((sample[2] as number) << 16) | ((sample[3] as number) << 24)) >>> 0;
+    const counter =
+      ((sample[0] as number) | ((sample[1] as number) << 8) | ((sample[2] as number) << 16) | ((sample[3] as number) << 24)) >>> 0;
     return this.#provider.chacha20(this.#key, sample.subarray(4, 16), counter, ZEROS, out);
   }
 }

@@ -14,7 +14,13 @@
  * ```
  * @module
  */
+
+export { AsyncCipher, type AsyncCipherOptions, type CipherCallOptions } from "./async-cipher.js";
+export { AsyncHasher, type AsyncHasherOptions, type HashCallOptions } from "./async-hasher.js";
+export { type ByteSource, decryptStream, encryptStream } from "./cipher-streams.js";
+export { type EnvelopeHeader, parseEnvelopeHeader } from "./envelope.js";
 export * from "./errors.js";
+export { createHeaderProtection, type HeaderProtection, type HeaderProtectionSuite } from "./header-protection.js";
 export type {
   AeadAlgorithm,
   AeadKey,
@@ -37,6 +43,5 @@ export { AEAD_ALGORITHMS, AEAD_PARAMS, HASH_ALGORITHMS, MAC_HASH_LENGTH, MAC_HAS
 export { nobleProvider } from "./providers/noble.js";
 export { createNodeProvider } from "./providers/node.js";
 export { availableProviders, getProvider } from "./providers/select.js";
-export { deriveSecret, hkdfExpandLabel } from "./tls-key-schedule.js";
-export { createHeaderProtection, type HeaderProtection, type HeaderProtectionSuite } from "./header-protection.js";
 export { recordNonce } from "./record-nonce.js";
+export { deriveSecret, hkdfExpandLabel } from "./tls-key-schedule.js";

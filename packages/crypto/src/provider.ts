@@ -53,7 +53,9 @@ export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ["sha256", "sha384", "s
 export const MAC_HASHES: readonly MacHash[] = ["sha256", "sha384", "sha512"];
 
 /** Key, nonce and tag sizes of each AEAD. */
-export const AEAD_PARAMS: Readonly<Record<AeadAlgorithm, { readonly keyLength: number; readonly nonceLength: number; readonly tagLength: number }>> = {
+export const AEAD_PARAMS: Readonly<
+  Record<AeadAlgorithm, { readonly keyLength: number; readonly nonceLength: number; readonly tagLength: number }>
+> = {
   "aes-128-gcm": { keyLength: 16, nonceLength: 12, tagLength: 16 },
   "aes-256-gcm": { keyLength: 32, nonceLength: 12, tagLength: 16 },
   "chacha20-poly1305": { keyLength: 32, nonceLength: 12, tagLength: 16 },

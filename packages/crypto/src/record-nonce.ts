@@ -26,7 +26,8 @@ export function recordNonce(iv: Uint8Array, sequence: number | bigint, output?: 
   let high: number;
   let low: number;
   if (typeof sequence === "number") {
-    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`sequence must be a non-negative safe integer, got ${sequence}`);
+    if (!Number.isSafeInteger(sequence) || sequence < 0)
+      throw new RangeError(`sequence must be a non-negative safe integer, got ${sequence}`);
     high = Math.floor(sequence / TWO_POW_32);
     low = sequence >>> 0;
   } else if (typeof sequence === "bigint") {

@@ -37,7 +37,8 @@ export function hkdfExpandLabel(
   assertBytes(secret, "secret");
   const labelBytes = typeof label === "string" ? encoder.encode(label) : label;
   assertBytes(labelBytes, "label");
-  if (labelBytes.length + PREFIX.length > 255) throw new RangeError(`label must be at most ${255 - PREFIX.length} bytes, got ${labelBytes.length}`);
+  if (labelBytes.length + PREFIX.length > 255)
+    throw new RangeError(`label must be at most ${255 - PREFIX.length} bytes, got ${labelBytes.length}`);
   assertBytes(context, "context");
   if (context.length > 255) throw new RangeError(`context must be at most 255 bytes, got ${context.length}`);
   assertInteger(length, "length", 1, 0xffff);
@@ -57,6 +58,12 @@ export function hkdfExpandLabel(
  * HKDF-Expand-Label(Secret, Label, Transcript-Hash(Messages), Hash.length).
  * Takes the transcript hash already computed, since the caller keeps a running hash.
  */
-export function deriveSecret(provider: CryptoProvider, hash: MacHash, secret: Uint8Array, label: string | Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+export function deriveSecret(
+  provider: CryptoProvider,
+  hash: MacHash,
+  secret: Uint8Array,
+  label: string | Uint8Array,
+  transcriptHash: Uint8Array,
+): Uint8Array {
   return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, MAC_HASH_LENGTH[hash]);
 }

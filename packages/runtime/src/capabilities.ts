@@ -13,6 +13,7 @@
 
 import type { ExecutionModel } from "./config.js";
 import { ambientFollowsAwait } from "./internal/context.js";
+import { availableCores } from "./internal/cores.js";
 
 export interface Capabilities {
   /** `node`, `deno`, `bun`, `browser`, `worker` or `unknown`. */
@@ -72,7 +73,7 @@ export function capabilities(): Capabilities {
   }
   if (g.process?.platform !== undefined) platform = `${g.process.platform} ${g.process.arch ?? ""}`.trim();
   else if (g.navigator?.userAgent !== undefined) platform = g.navigator.userAgent;
-  const cores = g.navigator?.hardwareConcurrency ?? 1;
+  const cores = availableCores();
   const nodeWorkers = host === "node" && g.process?.getBuiltinModule?.("node:worker_threads") !== undefined;
   const workerThreads = nodeWorkers || typeof g.Worker === "function";
   const sharedArrayBuffer = typeof SharedArrayBuffer === "function";

@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { availableCores as cores } from "./internal/cores.js";
 import type { Io } from "./io/io.js";
 
 /** The execution models; `thread-pool` needs an `io` from `@zsync/runtime/node`. */
@@ -31,11 +32,6 @@ export interface ConfigOptions {
   readonly lagSampleMs: number;
   /** An explicit Io to use instead of building one from `model` (e.g. a ThreadPoolIo). */
   readonly io?: Io;
-}
-
-function cores(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof n === "number" && n > 0 ? n : 1;
 }
 
 export class Config implements ConfigOptions {

@@ -23,6 +23,7 @@ import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { CheckedAeadKey } from "../aead-key.js";
 import { assertBytes, assertInteger, outputView } from "../assert-input.js";
+import { copyBytes } from "../copy-bytes.js";
 import { AuthenticationError, InvalidKeyError, InvalidStateError, KeyAgreementError } from "../errors.js";
 import type {
   AeadAlgorithm,
@@ -42,7 +43,15 @@ import type {
   SignatureFormat,
   SignatureScheme,
 } from "../provider.js";
-import { checkArgon2id, checkHkdfExpand, checkPbkdf2, checkRandomLength, hashOutputLength, isAllZero, macHashLength } from "../provider-checks.js";
+import {
+  checkArgon2id,
+  checkHkdfExpand,
+  checkPbkdf2,
+  checkRandomLength,
+  hashOutputLength,
+  isAllZero,
+  macHashLength,
+} from "../provider-checks.js";
 
 /** The structural shape of a noble incremental hash. */
 interface NobleHash {
@@ -65,7 +74,7 @@ class NobleAeadKey extends CheckedAeadKey {
     super(algorithm, key);
     this.#algorithm = algorithm;
     // Our own copy: noble borrows the key by reference and callers may reuse their buffer.
-    this.#key = key.slice();
+    this.#key = copyBytes(key);
   }
 
   protected sealTo(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output: Uint8Array | undefined): Uint8Array {
@@ -115,7 +124,7 @@ class NobleAesBlock implements AesBlockCipher {
   constructor(key: Uint8Array) {
     assertBytes(key, "key", 16, 32);
     this.keyLength = key.length as 16 | 32;
-    this.#expanded = aesUnsafe.expandKeyLE(key.slice());
+    this.#expanded = aesUnsafe.expandKeyLE(copyBytes(key));
   }
 
   encryptBlock(block: Uint8Array, output?: Uint8Array): Uint8Array {
@@ -261,7 +270,9 @@ const nobleP256: KeyAgreement = {
     try {
       point = p256.getSharedSecret(secretKey, peerPublicKey, true);
     } catch (error) {
-      throw new KeyAgreementError("P-256 key agreement failed: peer public key is not a valid point or secret key is invalid", { cause: error });
+      throw new KeyAgreementError("P-256 key agreement failed: peer public key is not a valid point or secret key is invalid", {
+        cause: error,
+      });
     }
     return point.slice(1);
   },
@@ -392,7 +403,7 @@ export function nobleArgon2id(password: Uint8Array, salt: Uint8Array, options: A
     p: options.parallelism,
     dkLen: options.length,
     // Large memory costs are the caller's explicit choice; noble's default cap would refuse them.
-    maxmem: 2 ** 40,
+    maxmem: 2 ** 32 - 1,
     ...(options.secret !== undefined && { key: options.secret }),
     ...(options.associatedData !== undefined && { personalization: options.associatedData }),
   });
@@ -470,8 +481,15 @@ export const nobleProvider: CryptoProvider = Object.freeze({
 
 /** Validates an AEAD algorithm name. @internal */
 export function checkAeadAlgorithm(algorithm: AeadAlgorithm): AeadAlgorithm {
-  if (algorithm !== "aes-128-gcm" && algorithm !== "aes-256-gcm" && algorithm !== "chacha20-poly1305" && algorithm !== "xchacha20-poly1305") {
-    throw new TypeError(`algorithm must be "aes-128-gcm", "aes-256-gcm", "chacha20-poly1305" or "xchacha20-poly1305", got ${String(algorithm)}`);
+  if (
+    algorithm !== "aes-128-gcm" &&
+    algorithm !== "aes-256-gcm" &&
+    algorithm !== "chacha20-poly1305" &&
+    algorithm !== "xchacha20-poly1305"
+  ) {
+    throw new TypeError(
+      `algorithm must be "aes-128-gcm", "aes-256-gcm", "chacha20-poly1305" or "xchacha20-poly1305", got ${String(algorithm)}`,
+    );
   }
   return algorithm;
 }

@@ -17,8 +17,9 @@
  * ```
  * @module
  */
-import { hchacha } from "@noble/ciphers/chacha.js";
+
 import type * as NodeCrypto from "node:crypto";
+import { hchacha } from "@noble/ciphers/chacha.js";
 import { CheckedAeadKey } from "../aead-key.js";
 import { assertBytes, assertInteger, outputView } from "../assert-input.js";
 import { AuthenticationError, InvalidKeyError, InvalidStateError, KeyAgreementError } from "../errors.js";
@@ -39,7 +40,15 @@ import type {
   SignatureScheme,
 } from "../provider.js";
 import { MAC_HASH_LENGTH } from "../provider.js";
-import { checkArgon2id, checkHkdfExpand, checkPbkdf2, checkRandomLength, hashOutputLength, isAllZero, macHashLength } from "../provider-checks.js";
+import {
+  checkArgon2id,
+  checkHkdfExpand,
+  checkPbkdf2,
+  checkRandomLength,
+  hashOutputLength,
+  isAllZero,
+  macHashLength,
+} from "../provider-checks.js";
 import { checkAeadAlgorithm, hkdfExpandWith, nobleArgon2id, nobleHash, nobleMlKem768, nobleProvider } from "./noble.js";
 
 type NodeCryptoModule = typeof NodeCrypto;
@@ -71,7 +80,9 @@ const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 function readWordsLE(bytes: Uint8Array, offset: number, words: Uint32Array): void {
   for (let i = 0; i < words.length; i++) {
     const at = offset + i * 4;
-    words[i] = ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24)) >>> 0;
+    words[i] =
+      ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24)) >>>
+      0;
   }
 }
 
@@ -304,9 +315,16 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function der(crypto: NodeCryptoModule, kind: "private" | "public", bytes: Uint8Array, type: "pkcs8" | "spki" | "sec1"): NodeCrypto.KeyObject {
+function der(
+  crypto: NodeCryptoModule,
+  kind: "private" | "public",
+  bytes: Uint8Array,
+  type: "pkcs8" | "spki" | "sec1",
+): NodeCrypto.KeyObject {
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return kind === "private" ? crypto.createPrivateKey({ key, format: "der", type: type as "pkcs8" | "sec1" }) : crypto.createPublicKey({ key, format: "der", type: "spki" });
+  return kind === "private"
+    ? crypto.createPrivateKey({ key, format: "der", type: type as "pkcs8" | "sec1" })
+    : crypto.createPublicKey({ key, format: "der", type: "spki" });
 }
 
 function rawPublic(key: NodeCrypto.KeyObject, prefixLength: number): Uint8Array {
@@ -332,7 +350,10 @@ function nodeX25519(crypto: NodeCryptoModule): KeyAgreement {
       assertBytes(peerPublicKey, "peerPublicKey", 32);
       let shared: Uint8Array;
       try {
-        shared = crypto.diffieHellman({ privateKey: privateKey(secretKey), publicKey: der(crypto, "public", concat(X25519_SPKI, peerPublicKey), "spki") });
+        shared = crypto.diffieHellman({
+          privateKey: privateKey(secretKey),
+          publicKey: der(crypto, "public", concat(X25519_SPKI, peerPublicKey), "spki"),
+        });
       } catch (error) {
         // OpenSSL refuses exactly the all-zero output (RFC 7748 §6.1); the key encodings themselves are always valid.
         throw new KeyAgreementError("X25519 shared secret is all zeros (low-order peer public key)", { cause: error });
@@ -509,7 +530,8 @@ export function createNodeProvider(): CryptoProvider | undefined {
     return algorithm;
   };
 
-  const hmacOnce = (hash: MacHash, key: Uint8Array, data: Uint8Array): Uint8Array => plain(crypto.createHmac(hash, key).update(data).digest());
+  const hmacOnce = (hash: MacHash, key: Uint8Array, data: Uint8Array): Uint8Array =>
+    plain(crypto.createHmac(hash, key).update(data).digest());
 
   const provider: CryptoProvider = {
     name: "node",

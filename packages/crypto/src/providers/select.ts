@@ -13,8 +13,8 @@
  */
 import { ProviderUnavailableError } from "../errors.js";
 import type { CryptoProvider, ProviderName } from "../provider.js";
-import { createNodeProvider } from "./node.js";
 import { nobleProvider } from "./noble.js";
+import { createNodeProvider } from "./node.js";
 
 let node: CryptoProvider | undefined | null = null;
 
@@ -49,7 +49,7 @@ export function availableProviders(): ProviderName[] {
 export function resolveProvider(provider: CryptoProvider | ProviderName | undefined): CryptoProvider {
   if (provider === undefined || typeof provider === "string") return getProvider(provider);
   if (typeof provider !== "object" || provider === null || typeof provider.aead !== "function") {
-    throw new TypeError("provider must be a CryptoProvider or one of \"node\", \"noble\"");
+    throw new TypeError('provider must be a CryptoProvider or one of "node", "noble"');
   }
   return provider;
 }

@@ -1,0 +1,114 @@
+/**
+ * TLS error classes. Every failure that ends a connection carries the alert
+ * that was sent (or received) as `alert` / `alertName`, so callers and tests
+ * can tell "we refused the certificate" from "the peer refused ours".
+ *
+ * @example
+ * ```ts
+ * import { TlsCertificateError, TlsStream } from "@zsync/crypto";
+ * try {
+ *   await TlsStream.connect({ host: "example.com", port: 443 });
+ * } catch (error) {
+ *   if (error instanceof TlsCertificateError) console.log(error.reason); // e.g. "hostname-mismatch"
+ * }
+ * ```
+ * @module
+ */
+import { ZsyncError } from "@zsync/runtime";
+import { AlertDescription, alertName } from "./wire/constants.js";
+
+/** Base of every TLS failure; `alert` is the TLS alert description involved. */
+export class TlsError extends ZsyncError {
+  readonly alert: number;
+  readonly alertName: string;
+
+  constructor(code: string, alert: number, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.alert = alert;
+    this.alertName = alertName(alert);
+  }
+}
+
+/**
+ * The peer broke the protocol (malformed or unexpected message, illegal
+ * parameter, bad Finished or signature). We sent `alert` and closed.
+ */
+export class TlsProtocolError extends TlsError {
+  constructor(alert: number, message: string, options?: { cause?: unknown }) {
+    super("ZSYNC_TLS_PROTOCOL", alert, `${alertName(alert)}: ${message}`, options);
+  }
+}
+
+/** No common protocol version, cipher suite, group, signature scheme or ALPN protocol. */
+export class TlsNegotiationError extends TlsError {
+  constructor(alert: number, message: string) {
+    super("ZSYNC_TLS_NEGOTIATION", alert, `${alertName(alert)}: ${message}`);
+  }
+}
+
+/** A record failed authentication (tampered, truncated or wrong key); we sent bad_record_mac. */
+export class TlsBadRecordMacError extends TlsError {
+  constructor(message = "record failed authentication", options?: { cause?: unknown }) {
+    super("ZSYNC_TLS_BAD_RECORD_MAC", AlertDescription.bad_record_mac, message, options);
+  }
+}
+
+/** Why a peer certificate was refused. */
+export type CertificateFailureReason =
+  | "no-certificate"
+  | "malformed"
+  | "unknown-ca"
+  | "bad-signature"
+  | "not-a-ca"
+  | "expired"
+  | "not-yet-valid"
+  | "hostname-mismatch"
+  | "unsupported-key";
+
+const CERTIFICATE_ALERTS: Record<CertificateFailureReason, number> = {
+  "no-certificate": AlertDescription.certificate_required,
+  malformed: AlertDescription.bad_certificate,
+  "unknown-ca": AlertDescription.unknown_ca,
+  "bad-signature": AlertDescription.bad_certificate,
+  "not-a-ca": AlertDescription.unknown_ca,
+  expired: AlertDescription.certificate_expired,
+  "not-yet-valid": AlertDescription.certificate_expired,
+  "hostname-mismatch": AlertDescription.bad_certificate,
+  "unsupported-key": AlertDescription.unsupported_certificate,
+};
+
+/** The peer's certificate chain was refused; `reason` says why, `alert` is what we sent. */
+export class TlsCertificateError extends TlsError {
+  readonly reason: CertificateFailureReason;
+
+  constructor(reason: CertificateFailureReason, message: string, options?: { cause?: unknown }) {
+    super("ZSYNC_TLS_CERTIFICATE", CERTIFICATE_ALERTS[reason], `certificate refused (${reason}): ${message}`, options);
+    this.reason = reason;
+  }
+}
+
+/** The peer sent a fatal alert (anything but close_notify/user_canceled). */
+export class TlsPeerAlertError extends TlsError {
+  constructor(alert: number) {
+    super("ZSYNC_TLS_PEER_ALERT", alert, `peer sent fatal alert ${alertName(alert)} (${alert})`);
+  }
+}
+
+/** The transport ended without close_notify: the data may have been truncated by an attacker. */
+export class TlsTruncatedError extends TlsError {
+  constructor(message = "connection closed without close_notify; data may be truncated") {
+    super("ZSYNC_TLS_TRUNCATED", AlertDescription.close_notify, message);
+  }
+}
+
+/** The connection is closed (locally or by the peer's close_notify) for the attempted operation. */
+export class TlsClosedError extends TlsError {
+  constructor(message = "TLS connection is closed") {
+    super("ZSYNC_TLS_CLOSED", AlertDescription.close_notify, message);
+  }
+}
+
+/** Decoding failure inside the wire codecs; always surfaces as a `TlsProtocolError` with decode_error. */
+export function decodeError(message: string): TlsProtocolError {
+  return new TlsProtocolError(AlertDescription.decode_error, message);
+}

@@ -1,0 +1,350 @@
+/**
+ * `TlsConnection`: TLS over a byte stream, still without I/O. It joins a
+ * client or server engine with the record layer: bytes from the transport
+ * go in through `receive()`, application data comes out of
+ * `readApplicationData()`, and everything to put on the wire collects in
+ * `takeOutgoing()`. `TlsStream` runs it over a TcpStream; tests run two of
+ * them against each other in memory.
+ *
+ * @example
+ * ```ts
+ * const client = new TlsConnection(new TlsClientEngine({ serverName: "localhost", ca }));
+ * const server = new TlsConnection(new TlsServerEngine({ credentials }));
+ * client.start();
+ * while (!client.handshakeComplete) {
+ *   for (const b of client.takeOutgoing()) server.receive(b);
+ *   for (const b of server.takeOutgoing()) client.receive(b);
+ * }
+ * ```
+ * @module
+ */
+import type { TlsClientEngine } from "./client.js";
+import type { HandshakeInfo, TlsLevel, TlsSession } from "./engine.js";
+import { TlsClosedError, TlsError, TlsPeerAlertError, TlsProtocolError } from "./errors.js";
+import { RecordLayer } from "./record-layer.js";
+import type { TlsServerEngine } from "./server.js";
+import { AlertDescription, ContentType, MAX_PLAINTEXT } from "./wire/constants.js";
+
+const CCS_RECORD = Uint8Array.of(20, 3, 3, 0, 1, 1);
+const EARLY_DATA_SKIP_BUDGET = 1 << 17;
+
+/** Options of {@link TlsConnection}. */
+export interface TlsConnectionOptions {
+  /**
+   * Update our write key after this many records (default: the suite's
+   * confidentiality limit minus a margin). Lower values exist for tests.
+   */
+  readonly keyUpdateAfterRecords?: number | undefined;
+}
+
+/** TLS 1.3 over a reliable byte stream, as a sans-I/O state object. */
+export class TlsConnection {
+  readonly engine: TlsClientEngine | TlsServerEngine;
+  readonly #records: RecordLayer;
+  readonly #keyUpdateAfter: number | undefined;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #in: Uint8Array[] = [];
+  #inHead = 0;
+  #inBytes = 0;
+  #writeLevel: TlsLevel = "initial";
+  #readLevel: TlsLevel = "initial";
+  #pendingHandshake: Uint8Array[] = [];
+  #info: HandshakeInfo | undefined;
+  #sessions: TlsSession[] = [];
+  #error: TlsError | undefined;
+  #peerClosed = false;
+  #closeSent = false;
+  #earlyData: Uint8Array[] | undefined;
+  #earlyDataRejected = false;
+  #transportParameters: Uint8Array | undefined;
+
+  constructor(engine: TlsClientEngine | TlsServerEngine, options: TlsConnectionOptions = {}) {
+    this.engine = engine;
+    this.#records = new RecordLayer(engine.provider);
+    this.#keyUpdateAfter = options.keyUpdateAfterRecords;
+    if (this.#keyUpdateAfter !== undefined && (!Number.isInteger(this.#keyUpdateAfter) || this.#keyUpdateAfter < 1))
+      throw new RangeError("keyUpdateAfterRecords must be a positive integer");
+  }
+
+  /** Client: sends ClientHello. */
+  start(): void {
+    (this.engine as TlsClientEngine).start();
+    this.#drainEvents();
+  }
+
+  get handshakeComplete(): boolean {
+    return this.#info !== undefined;
+  }
+
+  /** Negotiated parameters, once the handshake is complete. */
+  get info(): HandshakeInfo | undefined {
+    return this.#info;
+  }
+
+  /** The error that ended the connection, if any. */
+  get error(): TlsError | undefined {
+    return this.#error;
+  }
+
+  /** The peer sent close_notify: no more application data will arrive. */
+  get peerClosed(): boolean {
+    return this.#peerClosed;
+  }
+
+  /** We sent close_notify: no more application data may be written. */
+  get closeSent(): boolean {
+    return this.#closeSent;
+  }
+
+  /** Whether 0-RTT data was refused by the server (client: it must be re-sent; done automatically). */
+  get earlyDataRejected(): boolean {
+    return this.#earlyDataRejected;
+  }
+
+  /** The peer's QUIC transport parameters, if any (unused over TCP but reported). */
+  get peerTransportParameters(): Uint8Array | undefined {
+    return this.#transportParameters;
+  }
+
+  /** Sessions received so far (client), oldest first; takes them. */
+  takeSessions(): TlsSession[] {
+    const s = this.#sessions;
+    this.#sessions = [];
+    return s;
+  }
+
+  /** Bytes to write to the transport, in order. */
+  takeOutgoing(): Uint8Array[] {
+    const out = this.#out;
+    this.#out = [];
+    this.#outBytes = 0;
+    return out;
+  }
+
+  get outgoingBytes(): number {
+    return this.#outBytes;
+  }
+
+  /** Application data bytes received and not yet read. */
+  get readableBytes(): number {
+    return this.#inBytes;
+  }
+
+  /** The next chunk of application data, or undefined. */
+  readApplicationData(): Uint8Array | undefined {
+    if (this.#inHead >= this.#in.length) return undefined;
+    const chunk = this.#in[this.#inHead] as Uint8Array;
+    this.#in[this.#inHead++] = EMPTY;
+    if (this.#inHead === this.#in.length) {
+      this.#in = [];
+      this.#inHead = 0;
+    }
+    this.#inBytes -= chunk.length;
+    return chunk;
+  }
+
+  /**
+   * Processes bytes from the transport. Throws the `TlsError` that ended the
+   * connection; the alert we owe the peer is already in `takeOutgoing()`.
+   */
+  receive(data: Uint8Array): void {
+    if (this.#error !== undefined) throw this.#error;
+    try {
+      this.#records.push(data);
+      for (let record = this.#records.next(); record !== undefined; record = this.#records.next()) {
+        this.#onRecord(record.type, record.data);
+        if (this.#peerClosed) break;
+      }
+      if (this.#records.bufferedBytes > 0 && this.#peerClosed)
+        throw new TlsProtocolError(AlertDescription.unexpected_message, "data after close_notify");
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** The transport reached end of stream; throws `TlsTruncatedError`-style errors are left to the caller. */
+  get bufferedRecordBytes(): number {
+    return this.#records.bufferedBytes;
+  }
+
+  /**
+   * Queues application data. Before the handshake completes, a client with
+   * 0-RTT offered sends it as early data (kept for a resend if refused);
+   * otherwise writing before completion throws.
+   */
+  writeApplicationData(data: Uint8Array): void {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closeSent) throw new TlsClosedError("cannot write after close_notify was sent");
+    if (data.length === 0) return;
+    if (this.#info === undefined) {
+      if (this.#writeLevel !== "early") throw new TlsClosedError("cannot write application data before the handshake completes");
+      (this.#earlyData ??= []).push(data.slice());
+    }
+    for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
+      this.#maybeUpdateKeys();
+      this.#push(this.#records.seal(ContentType.ApplicationData, data, Math.min(data.length, at + MAX_PLAINTEXT), at));
+    }
+  }
+
+  /** Sends a KeyUpdate; with `requestPeer`, asks the peer to update its key too. */
+  updateKeys(requestPeer = true): void {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#info === undefined) throw new TlsClosedError("KeyUpdate before the handshake completes");
+    this.engine.updateKeys(requestPeer);
+    this.#drainEvents();
+  }
+
+  /** Sends close_notify (once). Reading may continue until the peer's close_notify. */
+  close(): void {
+    if (this.#closeSent || this.#error !== undefined) return;
+    this.#closeSent = true;
+    this.#push(this.#records.seal(ContentType.Alert, Uint8Array.of(1, AlertDescription.close_notify)));
+  }
+
+  /** Aborts with `error`: queues its alert and records it as the connection's error. */
+  abort(error: TlsError): void {
+    if (this.#error !== undefined) return;
+    this.#error = error;
+    this.engine.fail(error);
+    if (!(error instanceof TlsPeerAlertError)) {
+      try {
+        this.#push(this.#records.seal(ContentType.Alert, Uint8Array.of(2, error.alert)));
+      } catch {
+        // The write key may itself be the problem; the transport closes regardless.
+      }
+    }
+  }
+
+  #fail(error: unknown): never {
+    const tlsError =
+      error instanceof TlsError ? error : new TlsProtocolError(AlertDescription.internal_error, "internal error", { cause: error });
+    this.abort(tlsError);
+    throw tlsError;
+  }
+
+  #maybeUpdateKeys(): void {
+    if (this.#info === undefined || this.#writeLevel !== "application") return;
+    const limit = this.#keyUpdateAfter;
+    const due = limit !== undefined ? this.#records.writeSequence >= limit : this.#records.writeRecordsLeft < 1024;
+    if (due) {
+      this.engine.updateKeys(false);
+      this.#drainEvents();
+    }
+  }
+
+  #onRecord(type: number, data: Uint8Array): void {
+    switch (type) {
+      case ContentType.ChangeCipherSpec:
+        // Compatibility mode: one dummy CCS may arrive during the handshake; it carries nothing.
+        if (this.#info !== undefined && this.engine.handshakeComplete && this.#readLevel === "application") {
+          throw new TlsProtocolError(AlertDescription.unexpected_message, "change_cipher_spec after the handshake");
+        }
+        return;
+      case ContentType.Alert:
+        return this.#onAlert(data);
+      case ContentType.Handshake:
+        this.engine.handle(this.#readLevel, data);
+        this.#drainEvents();
+        return;
+      case ContentType.ApplicationData:
+        if (this.#readLevel !== "application" && this.#readLevel !== "early")
+          throw new TlsProtocolError(AlertDescription.unexpected_message, "application data before the handshake completed");
+        if (data.length > 0) {
+          this.#in.push(data);
+          this.#inBytes += data.length;
+        }
+        return;
+    }
+  }
+
+  #onAlert(data: Uint8Array): void {
+    if (data.length !== 2) throw new TlsProtocolError(AlertDescription.decode_error, "alert must be 2 bytes");
+    const description = data[1] as number;
+    if (description === AlertDescription.close_notify) {
+      this.#peerClosed = true;
+      return;
+    }
+    // TLS 1.3: every alert but close_notify (and user_canceled, which precedes one) is fatal.
+    if (description === AlertDescription.user_canceled) return;
+    const error = new TlsPeerAlertError(description);
+    this.abort(error);
+    throw error;
+  }
+
+  #flushHandshake(): void {
+    if (this.#pendingHandshake.length === 0) return;
+    const parts = this.#pendingHandshake;
+    this.#pendingHandshake = [];
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const joined = parts.length === 1 ? (parts[0] as Uint8Array) : new Uint8Array(n);
+    if (parts.length > 1) {
+      let at = 0;
+      for (const p of parts) {
+        joined.set(p, at);
+        at += p.length;
+      }
+    }
+    const out: Uint8Array[] = [];
+    this.#records.sealAll(ContentType.Handshake, joined, out);
+    for (const r of out) this.#push(r);
+  }
+
+  #drainEvents(): void {
+    for (const event of this.engine.takeEvents()) {
+      switch (event.type) {
+        case "send":
+          if (event.level !== this.#writeLevel)
+            throw new TlsProtocolError(AlertDescription.internal_error, `engine sent at ${event.level} while writing ${this.#writeLevel}`);
+          this.#pendingHandshake.push(event.data);
+          break;
+        case "change-cipher-spec":
+          this.#flushHandshake();
+          this.#push(CCS_RECORD);
+          break;
+        case "secret":
+          if (event.direction === "write") {
+            this.#flushHandshake();
+            this.#records.setWriteKey(event.suite, event.secret);
+            this.#writeLevel = event.level;
+          } else {
+            this.#records.setReadKey(event.suite, event.secret);
+            this.#readLevel = event.level;
+          }
+          break;
+        case "handshake-complete":
+          this.#flushHandshake();
+          this.#info = event.info;
+          if (this.#earlyDataRejected && this.#earlyData !== undefined) {
+            const resend = this.#earlyData;
+            this.#earlyData = undefined;
+            for (const d of resend) this.writeApplicationData(d);
+          }
+          this.#earlyData = undefined;
+          break;
+        case "transport-parameters":
+          this.#transportParameters = event.data;
+          break;
+        case "session":
+          this.#sessions.push(event.session);
+          break;
+        case "early-data":
+          if (!event.accepted) {
+            this.#earlyDataRejected = true;
+            // Server: the client's 0-RTT records are undecryptable from here on; skip them.
+            if (this.engine.side === "server") this.#records.skipEarlyData(EARLY_DATA_SKIP_BUDGET);
+          }
+          break;
+      }
+    }
+    this.#flushHandshake();
+  }
+
+  #push(record: Uint8Array): void {
+    this.#out.push(record);
+    this.#outBytes += record.length;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,436 @@
+/**
+ * `TlsStream`: TLS 1.3 over the runtime's `TcpStream`, with pull-style
+ * `read()`/`write()`, `for await`, `await using`, and a Node `Duplex`
+ * adapter. `TlsListener` accepts TLS connections. Small writes issued
+ * together are coalesced into full records; records carry no padding.
+ *
+ * Cancellation: `read`, `write`, `connect` and `accept` take `{ signal,
+ * timeoutMs }`. A cancelled read consumes nothing. A cancelled handshake
+ * closes the TCP connection (a half-done handshake cannot be resumed).
+ * A cancelled write stops waiting; its bytes, already sealed in records,
+ * still go out, so the stream never has a torn record.
+ *
+ * @example
+ * ```ts
+ * import { TlsStream } from "@zsync/crypto";
+ * await using tls = await TlsStream.connect({ host: "localhost", port: 8443, ca: caPem, alpnProtocols: ["http/1.1"] });
+ * await tls.write(new TextEncoder().encode("GET / HTTP/1.1\r\nhost: localhost\r\n\r\n"));
+ * for await (const chunk of tls) process.stdout.write(chunk);
+ * ```
+ * @module
+ */
+import { Duplex } from "node:stream";
+import { TimeoutError } from "@zsync/runtime";
+import { TcpListener, TcpStream, type WaitOptions } from "@zsync/runtime/node";
+import type { CipherSuite } from "./cipher-suites.js";
+import { TlsClientEngine, type TlsClientOptions } from "./client.js";
+import type { HandshakeInfo, TlsSession } from "./engine.js";
+import { TlsClosedError, TlsTruncatedError } from "./errors.js";
+import { TlsServerEngine, type TlsServerOptions } from "./server.js";
+import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
+import { MAX_PLAINTEXT } from "./wire/constants.js";
+import { SessionTicketer } from "./session-tickets.js";
+import { resolveProvider } from "../providers/select.js";
+
+/** Options of {@link TlsStream.connect}. */
+export interface TlsConnectOptions extends TlsClientOptions, TlsConnectionOptions, WaitOptions {
+  readonly host?: string;
+  readonly port: number;
+  /** Sent as 0-RTT data when `session` allows it, else right after the handshake. */
+  readonly earlyData?: boolean | undefined;
+  readonly earlyDataBytes?: Uint8Array | undefined;
+}
+
+/** Options of {@link TlsStream.accept} and {@link TlsListener.bind}. */
+export interface TlsAcceptOptions extends TlsServerOptions, TlsConnectionOptions, WaitOptions {}
+
+const COALESCE_LIMIT = 256 * 1024;
+
+interface Deadline {
+  readonly at: number;
+  readonly ms: number;
+}
+
+function deadlineOf(options: WaitOptions | undefined): Deadline | undefined {
+  return options?.timeoutMs === undefined ? undefined : { at: Date.now() + options.timeoutMs, ms: options.timeoutMs };
+}
+
+function remaining(deadline: Deadline | undefined, signal: AbortSignal | undefined): WaitOptions {
+  if (deadline === undefined) return signal === undefined ? {} : { signal };
+  const left = Math.max(0, deadline.at - Date.now());
+  if (left === 0) throw new TimeoutError(deadline.ms, `TLS handshake timed out after ${deadline.ms} ms`);
+  return signal === undefined ? { timeoutMs: left } : { signal, timeoutMs: left };
+}
+
+/** A TLS 1.3 connection over TCP. */
+export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
+  readonly #tcp: TcpStream;
+  readonly #conn: TlsConnection;
+  #reading: Promise<unknown> = Promise.resolve();
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #flushScheduled = false;
+  #flushing: Promise<void> | undefined;
+  #eof = false;
+  #closed = false;
+
+  private constructor(tcp: TcpStream, conn: TlsConnection) {
+    this.#tcp = tcp;
+    this.#conn = conn;
+  }
+
+  /** Connects over TCP and completes a client handshake. */
+  static async connect(options: TlsConnectOptions): Promise<TlsStream> {
+    if (typeof options !== "object" || options === null || typeof options.port !== "number")
+      throw new TypeError("TlsStream.connect: options.port must be a number");
+    const deadline = deadlineOf(options);
+    const tcp = await TcpStream.connect({ host: options.host ?? "127.0.0.1", port: options.port, ...remaining(deadline, options.signal) });
+    return TlsStream.connectOver(tcp, { ...options, serverName: options.serverName ?? options.host ?? "localhost" }, deadline);
+  }
+
+  /** Runs a client handshake over an already-connected TcpStream (closed on failure). */
+  static async connectOver(
+    tcp: TcpStream,
+    options: Omit<TlsConnectOptions, "port" | "host">,
+    deadline = deadlineOf(options),
+  ): Promise<TlsStream> {
+    let stream: TlsStream;
+    try {
+      const engine = new TlsClientEngine(options);
+      stream = new TlsStream(tcp, new TlsConnection(engine, options));
+      stream.#conn.start();
+      const early = options.earlyDataBytes;
+      if (early !== undefined && engine.earlyDataOffered) stream.#conn.writeApplicationData(early);
+      await stream.#handshake(deadline, options.signal);
+      if (early !== undefined && !engine.earlyDataOffered && !stream.#conn.earlyDataRejected) {
+        stream.#conn.writeApplicationData(early);
+        await stream.#flushOutgoing();
+      }
+    } catch (error) {
+      await tcp.close();
+      throw error;
+    }
+    return stream;
+  }
+
+  /** Runs a server handshake over an accepted TcpStream (closed on failure). */
+  static async accept(tcp: TcpStream, options: TlsAcceptOptions): Promise<TlsStream> {
+    const stream = new TlsStream(tcp, new TlsConnection(new TlsServerEngine(options), options));
+    try {
+      await stream.#handshake(deadlineOf(options), options.signal);
+    } catch (error) {
+      await tcp.close();
+      throw error;
+    }
+    return stream;
+  }
+
+  async #handshake(deadline: Deadline | undefined, signal: AbortSignal | undefined): Promise<void> {
+    while (!this.#conn.handshakeComplete) {
+      await this.#flushOutgoing();
+      const chunk = await this.#tcp.read(remaining(deadline, signal));
+      if (chunk === null) throw this.#conn.error ?? new TlsClosedError("peer closed the connection during the handshake");
+      this.#receive(chunk);
+    }
+    await this.#flushOutgoing();
+  }
+
+  #receive(chunk: Uint8Array): void {
+    try {
+      this.#conn.receive(chunk);
+    } catch (error) {
+      // Send the alert we owe, then drop the connection; the caller sees the typed error.
+      const out = this.#conn.takeOutgoing();
+      if (out.length > 0)
+        void this.#tcp
+          .write(Buffer.concat(out))
+          .then(() => this.#tcp.end())
+          .catch(() => {})
+          .finally(() => void this.#tcp.close());
+      else void this.#tcp.close();
+      throw error;
+    }
+  }
+
+  async #flushOutgoing(): Promise<void> {
+    const out = this.#conn.takeOutgoing();
+    if (out.length === 0) return;
+    await this.#tcp.write(out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out));
+  }
+
+  /** Negotiated parameters. */
+  get info(): HandshakeInfo {
+    return this.#conn.info as HandshakeInfo;
+  }
+  get alpnProtocol(): string | undefined {
+    return this.#conn.info?.alpnProtocol;
+  }
+  get cipherSuite(): CipherSuite {
+    return (this.#conn.info as HandshakeInfo).cipherSuite;
+  }
+  /** The sans-I/O connection underneath (for inspection in tests and diagnostics). */
+  get connection(): TlsConnection {
+    return this.#conn;
+  }
+  get remoteAddress(): string | undefined {
+    return this.#tcp.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.#tcp.remotePort;
+  }
+
+  /** Client: session tickets received so far (newest last); store one to resume later. */
+  takeSessions(): TlsSession[] {
+    return this.#conn.takeSessions();
+  }
+
+  /**
+   * Client: waits until at least one session ticket has arrived (servers send
+   * them right after the handshake), reading application data into the
+   * buffer meanwhile. Resolves undefined if the stream ends first.
+   */
+  async waitForSession(options?: WaitOptions): Promise<TlsSession | undefined> {
+    for (;;) {
+      const sessions = this.#conn.takeSessions();
+      if (sessions.length > 0) return sessions[sessions.length - 1];
+      if (this.#eof || this.#conn.peerClosed) return undefined;
+      await this.#readMore(options);
+    }
+  }
+
+  /** Receives one TCP chunk into the connection; false at end of stream. */
+  async #readMore(options?: WaitOptions): Promise<boolean> {
+    const chunk = await this.#tcp.read(options);
+    if (chunk === null) {
+      this.#eof = true;
+      return false;
+    }
+    this.#receive(chunk);
+    await this.#flushOutgoing();
+    return true;
+  }
+
+  /**
+   * The next chunk of application data, or `null` after the peer's
+   * close_notify. Rejects with `TlsTruncatedError` if TCP ends without
+   * close_notify, or with the `TlsError` that ended the connection.
+   */
+  read(options?: WaitOptions): Promise<Uint8Array | null> {
+    const ready = this.#conn.readApplicationData();
+    if (ready !== undefined) return Promise.resolve(ready);
+    const next = this.#reading.then(() => this.#readSlow(options));
+    this.#reading = next.catch(() => {});
+    return next;
+  }
+
+  async #readSlow(options?: WaitOptions): Promise<Uint8Array | null> {
+    for (;;) {
+      const ready = this.#conn.readApplicationData();
+      if (ready !== undefined) return ready;
+      if (this.#conn.error !== undefined) throw this.#conn.error;
+      if (this.#conn.peerClosed) return null;
+      if (this.#eof) throw new TlsTruncatedError();
+      await this.#readMore(options);
+    }
+  }
+
+  /**
+   * Writes `data` (not copied: do not modify it until the promise settles).
+   * Writes made in the same tick, or while an earlier write waits for the
+   * socket, are sealed together into full records.
+   */
+  write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError("write: data must be a Uint8Array or string"));
+    if (this.#conn.error !== undefined) return Promise.reject(this.#conn.error);
+    if (this.#closed || this.#conn.closeSent) return Promise.reject(new TlsClosedError("TLS stream closed for writing"));
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    const done = new Promise<void>((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
+    if (this.#pendingBytes >= COALESCE_LIMIT && this.#flushing === undefined) this.#startFlush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        if (this.#flushing === undefined) this.#startFlush();
+      });
+    }
+    return done;
+  }
+
+  #startFlush(): void {
+    this.#flushing = this.#flushLoop().finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  async #flushLoop(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const parts = this.#pending;
+      const waiters = this.#flushWaiters;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#flushWaiters = [];
+      try {
+        // Pack small writes into full records instead of one record each.
+        let batch: Uint8Array[] = [];
+        let batchBytes = 0;
+        const emit = (): void => {
+          if (batchBytes === 0) return;
+          this.#conn.writeApplicationData(batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batchBytes));
+          batch = [];
+          batchBytes = 0;
+        };
+        for (const part of parts) {
+          if (part.length >= MAX_PLAINTEXT) {
+            emit();
+            this.#conn.writeApplicationData(part);
+          } else {
+            batch.push(part);
+            batchBytes += part.length;
+            if (batchBytes >= MAX_PLAINTEXT) emit();
+          }
+        }
+        emit();
+        await this.#flushOutgoing();
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+    }
+  }
+
+  /** Sends a KeyUpdate; with `requestPeer` (default) the peer updates its key too. */
+  async updateKeys(requestPeer = true): Promise<void> {
+    this.#conn.updateKeys(requestPeer);
+    await this.#flushOutgoing();
+  }
+
+  /** Sends close_notify and half-closes TCP; reads continue until the peer closes. */
+  async end(): Promise<void> {
+    await this.#flushing;
+    if (this.#conn.closeSent || this.#conn.error !== undefined) return;
+    this.#conn.close();
+    await this.#flushOutgoing().catch(() => {});
+    await this.#tcp.end();
+  }
+
+  /** Sends close_notify (if the connection is healthy) and closes TCP. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#flushing;
+      if (!this.#conn.closeSent && this.#conn.error === undefined) {
+        this.#conn.close();
+        await this.#flushOutgoing();
+        await this.#tcp.end();
+      }
+    } catch {
+      // Closing must not fail because the peer already went away.
+    } finally {
+      await this.#tcp.close();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = await this.read();
+      if (chunk === null) return;
+      yield chunk;
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * A Node `Duplex` over this stream, to stand where a `tls.TLSSocket` stands
+   * (e.g. `http.request({ createConnection: () => tls.toDuplex() })`).
+   * Destroying the duplex closes the stream; `end()` sends close_notify.
+   */
+  toDuplex(): Duplex & { readonly alpnProtocol: string | false; readonly encrypted: true } {
+    const duplex = new Duplex({
+      read: () => {
+        this.read().then(
+          (chunk) => duplex.push(chunk === null ? null : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+          (error: unknown) => duplex.destroy(error instanceof Error ? error : new TlsClosedError(String(error))),
+        );
+      },
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.write(chunk).then(() => callback(), callback);
+      },
+      final: (callback) => {
+        this.end().then(() => callback(), callback);
+      },
+      destroy: (error, callback) => {
+        this.close().then(
+          () => callback(error),
+          () => callback(error),
+        );
+      },
+    });
+    Object.defineProperty(duplex, "alpnProtocol", { value: this.alpnProtocol ?? false });
+    Object.defineProperty(duplex, "encrypted", { value: true });
+    return duplex as Duplex & { readonly alpnProtocol: string | false; readonly encrypted: true };
+  }
+}
+
+/** Options of {@link TlsListener.bind}. */
+export interface TlsListenOptions extends TlsAcceptOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** Accepts TCP connections and runs the server handshake on each. */
+export class TlsListener implements AsyncDisposable {
+  readonly #tcp: TcpListener;
+  readonly #options: TlsAcceptOptions;
+
+  private constructor(tcp: TcpListener, options: TlsAcceptOptions) {
+    this.#tcp = tcp;
+    this.#options = options;
+  }
+
+  /** Binds (default 127.0.0.1, any free port). The options object is shared by all connections (one ticket key). */
+  static async bind(options: TlsListenOptions): Promise<TlsListener> {
+    if (typeof options !== "object" || options === null || options.credentials === undefined)
+      throw new TypeError("TlsListener.bind: options.credentials is required");
+    const { signal, timeoutMs: _timeout, ...rest } = options;
+    const tcp = await TcpListener.bind({
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    // One ticket key for every connection of this listener, so a ticket from one resumes on another.
+    const shared: TlsAcceptOptions =
+      rest.sessionTickets === undefined ? { ...rest, sessionTickets: new SessionTicketer(resolveProvider(rest.provider)) } : rest;
+    return new TlsListener(tcp, shared);
+  }
+
+  get port(): number {
+    return this.#tcp.port;
+  }
+
+  /**
+   * The next connection, after its handshake. A failed handshake rejects with
+   * its `TlsError` (the listener keeps listening); `timeoutMs` bounds the handshake.
+   */
+  async accept(options?: WaitOptions): Promise<TlsStream> {
+    const tcp = await this.#tcp.accept(options?.signal === undefined ? {} : { signal: options.signal });
+    return TlsStream.accept(tcp, { ...this.#options, ...options });
+  }
+
+  close(): Promise<void> {
+    return this.#tcp.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+
