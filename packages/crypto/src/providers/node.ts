@@ -380,7 +380,9 @@ function nodeP256(crypto: NodeCryptoModule): KeyAgreement {
     generateKeyPair() {
       const ecdh = crypto.createECDH("prime256v1");
       const publicKey = plain(ecdh.generateKeys());
-      return { secretKey: plain(ecdh.getPrivateKey()), publicKey };
+      // OpenSSL returns the scalar without leading zero bytes (1 key in 256
+      // starts with one); the interface promises exactly 32 bytes.
+      return { secretKey: leftPad(ecdh.getPrivateKey(), 32), publicKey };
     },
     publicKey(secretKey) {
       assertBytes(secretKey, "secretKey", 32);
@@ -634,4 +636,11 @@ export function createNodeProvider(): CryptoProvider | undefined {
     },
   };
   return Object.freeze(provider);
+}
+
+/** `bytes` as a fresh array of exactly `length` bytes, zero-padded on the left. */
+function leftPad(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(bytes, length - bytes.length);
+  return out;
 }

@@ -62,7 +62,9 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (typeof options?.port !== "number") throw new TypeError("TcpStream.connect: options.port must be a number");
     const cancelled = cancellation(options);
     if (cancelled !== undefined) return Promise.reject(cancelled);
-    const socket = netConnect({ host: options.host ?? "127.0.0.1", port: options.port, noDelay: options.noDelay ?? true });
+    // Half-open: the peer ending its side must not end ours (TLS sends
+    // close_notify + FIN and may still be reading); `end()`/`close()` end ours.
+    const socket = netConnect({ host: options.host ?? "127.0.0.1", port: options.port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
     const wait = new PendingWait<TcpStream>(options, () => socket.destroy());
     const onError = (error: Error): void => wait.reject(toIoError(error, `connect to ${options.host ?? "127.0.0.1"}:${options.port}`));
     socket.once("error", onError);
@@ -156,7 +158,11 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     return wait.promise;
   }
 
-  /** Half-closes: sends FIN after queued writes; reads continue until the peer ends. */
+  /**
+   * Half-closes: sends FIN after queued writes; reads continue until the peer
+   * ends. Streams are half-open: the peer ending its side leaves ours open
+   * for writing until `end()` or `close()` (or `await using`).
+   */
   end(): Promise<void> {
     if (this.#socket.writableEnded || this.#socket.destroyed) return RESOLVED;
     return new Promise((resolve) => this.#socket.end(resolve));
@@ -260,7 +266,7 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
   static bind(options: TcpBindOptions = {}): Promise<TcpListener> {
     const cancelled = cancellation(options);
     if (cancelled !== undefined) return Promise.reject(cancelled);
-    const server = createServer({ noDelay: true });
+    const server = createServer({ noDelay: true, allowHalfOpen: true });
     const listener = new TcpListener(server, options.maxPending ?? 128, options.highWaterMark);
     const wait = new PendingWait<TcpListener>(options, () => server.close());
     const onError = (error: Error): void => wait.reject(toIoError(error, `listen on ${options.host ?? "127.0.0.1"}:${options.port ?? 0}`));
