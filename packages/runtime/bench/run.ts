@@ -1,9 +1,9 @@
 // `pnpm bench` for @zsync/runtime: every case side by side with its anchor.
-import { type BenchCase, runSuite } from "@zsync/bench-harness";
+// BENCH_FILTER=<substring> runs only the cases whose name contains it.
+import { runSuite } from "@zsync/bench-harness";
+import { channelCases } from "./channel.js";
 import { coreCases } from "./core.js";
+import { nodeCases } from "./node.js";
+import { syncCases } from "./sync.js";
 
-const suites: Array<Promise<{ readonly [name: string]: BenchCase[] }>> = [Promise.resolve({ coreCases })];
-
-const cases: BenchCase[] = [];
-for (const mod of await Promise.all(suites)) for (const list of Object.values(mod)) cases.push(...list);
-await runSuite("runtime", cases);
+await runSuite("runtime", [...coreCases, ...channelCases, ...syncCases, ...nodeCases]);

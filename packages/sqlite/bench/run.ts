@@ -4,7 +4,7 @@
  *
  * Run: `cd packages/sqlite && ../../node_modules/.bin/tsc -p tsconfig.bench.json && node .bench-dist/bench/run.js`
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchCase, measureLoopLag, median, percentile, runSuite } from "@zsync/bench-harness";
@@ -183,8 +183,63 @@ const cases: BenchCase[] = [
   },
 ];
 
+/**
+ * CPU time (ms) consumed so far by each thread of this process, from
+ * /proc (Linux only). Wall-clock ratios on a machine shared with other jobs
+ * depend on how much CPU the threads got; CPU per operation does not.
+ */
+function threadCpu(): Map<string, number> | undefined {
+  if (!existsSync("/proc/self/task")) return undefined;
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks.set(tid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** Microseconds of CPU per operation: the main thread, the busiest other thread, and all threads. */
+async function cpuPerOp(ops: number, run: () => unknown): Promise<string> {
+  const before = threadCpu();
+  await run();
+  const after = threadCpu();
+  if (before === undefined || after === undefined) return "n/a (needs /proc)";
+  const main = String(process.pid);
+  let total = 0;
+  let busiest = 0;
+  for (const [tid, ms] of after) {
+    const used = ms - (before.get(tid) ?? 0);
+    total += used;
+    if (tid !== main) busiest = Math.max(busiest, used);
+  }
+  const mainUsed = (after.get(main) ?? 0) - (before.get(main) ?? 0);
+  const us = (ms: number): string => ((ms * 1000) / ops).toFixed(2);
+  return `main ${us(mainUsed)} µs, busiest worker ${us(busiest)} µs, all threads ${us(total)} µs`;
+}
+
 try {
   await runSuite("sqlite", cases);
+  const CPU_OPS = 200_000;
+  console.log(
+    `\nCPU per point select (${CPU_OPS} ops): ours ${await cpuPerOp(CPU_OPS, () => asyncSelects(CPU_OPS, IN_FLIGHT))}; ` +
+      `sync ${await cpuPerOp(CPU_OPS, () => syncSelects(CPU_OPS))}`,
+  );
+  const bulk = freshTable();
+  const bulkSync = freshTable();
+  const insertSync = sync.prepare(`INSERT INTO ${bulkSync} (id, name, price, qty) VALUES (?, ?, ?, ?)`);
+  console.log(
+    `CPU per batchInsert row (${ROWS} rows): ours ${await cpuPerOp(ROWS, () => db.batchInsert(bulk, insertRows))}; ` +
+      `sync ${await cpuPerOp(ROWS, () =>
+        sync.transaction(() => {
+          for (const row of insertRows) insertSync.run(row.id, row.name, row.price, row.qty);
+        })(),
+      )}`,
+  );
   if (lags.ours.length > 0) {
     console.log(
       `\nloop lag during point selects: ours p50 ${percentile(lags.ours, 50).toFixed(2)} ms, p99 ${percentile(lags.ours, 99).toFixed(2)} ms; ` +

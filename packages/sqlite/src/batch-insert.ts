@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { CancelledError } from "@zsync/runtime";
+import { CancelledError, onTaskCancel } from "@zsync/runtime";
 import { quoteIdentifier } from "./identifiers.js";
 import type { Transaction } from "./transaction.js";
 import { checkValue } from "./values.js";
@@ -25,6 +25,56 @@ export function insertStatement(table: string, columns: readonly string[]): stri
   const quotedTable = quoteIdentifier(table, "table");
   const quotedColumns = columns.map((c, i) => quoteIdentifier(c, `column ${i}`));
   return `INSERT INTO ${quotedTable} (${quotedColumns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+}
+
+/**
+ * The values of `rows[start..end)` in column order, as one flat array, each
+ * checked to be a storable value, and each row checked to have exactly the
+ * columns of the first (the error names the row and column). Allocation-free
+ * per row: the extra-column check counts keys with `for...in` and only lists
+ * them when the count is off.
+ */
+function flatten(rows: readonly Readonly<Record<string, unknown>>[], columns: readonly string[], start: number, end: number): unknown[] {
+  const width = columns.length;
+  const values = new Array<unknown>((end - start) * width);
+  let k = 0;
+  for (let r = start; r < end; r++) {
+    const row = rows[r] as Record<string, unknown>;
+    if (row === null || typeof row !== "object") throw new TypeError(`rows[${r}] must be an object`);
+    for (let c = 0; c < width; c++) {
+      const column = columns[c] as string;
+      const value = row[column];
+      switch (typeof value) {
+        case "string":
+        case "bigint":
+          break;
+        case "number":
+          if (Number.isNaN(value)) checkValue(value, `rows[${r}].${column}`);
+          break;
+        default:
+          if (value === null || value instanceof Uint8Array) break;
+          if (value === undefined && !hasOwn.call(row, column)) {
+            throw new TypeError(`rows[${r}] has no column "${column}" (every row needs the columns of rows[0])`);
+          }
+          checkValue(value, `rows[${r}].${column}`);
+      }
+      values[k++] = value;
+    }
+    let keys = 0;
+    for (const _ in row) keys++;
+    if (keys !== width) checkColumns(row, columns, r);
+  }
+  return values;
+}
+
+/** Slow path of {@link flatten}: finds the column a row has in excess (or none: inherited enumerable keys). */
+function checkColumns(row: Record<string, unknown>, columns: readonly string[], r: number): void {
+  for (const key of Object.keys(row)) {
+    if (!columns.includes(key)) throw new TypeError(`rows[${r}] has column "${key}" that rows[0] lacks`);
+  }
+  for (const column of columns) {
+    if (!hasOwn.call(row, column)) throw new TypeError(`rows[${r}] has no column "${column}" (every row needs the columns of rows[0])`);
+  }
 }
 
 function checkRows(rows: unknown): asserts rows is readonly Readonly<Record<string, unknown>>[] {
@@ -50,33 +100,24 @@ export async function insertRows(
   const sql = insertStatement(table, columns);
   const width = columns.length;
   const sent: Promise<number>[] = [];
-  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-    if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
-    const end = Math.min(rows.length, start + CHUNK_ROWS);
-    const values = new Array<unknown>((end - start) * width);
-    let k = 0;
-    for (let r = start; r < end; r++) {
-      const row = rows[r] as Record<string, unknown>;
-      if (row === null || typeof row !== "object") throw new TypeError(`rows[${r}] must be an object`);
-      let present = 0;
-      for (let c = 0; c < width; c++) {
-        const column = columns[c] as string;
-        if (!hasOwn.call(row, column)) throw new TypeError(`rows[${r}] has no column "${column}" (every row needs the columns of rows[0])`);
-        const value = row[column];
-        checkValue(value, `rows[${r}].${column}`);
-        values[k++] = value;
-        present++;
-      }
-      if (Object.keys(row).length !== present) {
-        const extra = Object.keys(row).find((key) => !columns.includes(key));
-        throw new TypeError(`rows[${r}] has column "${extra}" that rows[0] lacks`);
-      }
+  // Chunks in flight are cancelled with the task by the database; this stops preparing more.
+  let taskCancelled: CancelledError | undefined;
+  const offTask = onTaskCancel((reason) => {
+    taskCancelled = reason instanceof CancelledError ? reason : new CancelledError(reason);
+  });
+  try {
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+      if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
+      if (taskCancelled !== undefined) throw taskCancelled;
+      const end = Math.min(rows.length, start + CHUNK_ROWS);
+      const chunk = tx.insertMany(sql, flatten(rows, columns, start, end), width, signal);
+      // Awaited below; a failure of an early chunk must not surface as unhandled meanwhile.
+      chunk.catch(() => {});
+      sent.push(chunk);
+      if (end < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const chunk = tx.insertMany(sql, values, width, signal);
-    // Awaited below; a failure of an early chunk must not surface as unhandled meanwhile.
-    chunk.catch(() => {});
-    sent.push(chunk);
-    if (end < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    offTask?.();
   }
   let inserted = 0;
   for (const chunk of sent) inserted += await chunk;

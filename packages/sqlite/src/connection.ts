@@ -4,6 +4,11 @@
  * message, and the worker answers each message with one message, so the
  * per-query cost of crossing threads is shared by everything in flight.
  *
+ * This side also decides which prepared-statement slot of the worker each
+ * SQL text lives in (first-in-first-out eviction at `statementCacheSize`),
+ * so a statement's text crosses threads once per connection and the worker
+ * finds the statement by index.
+ *
  * The worker runs requests strictly in arrival order, so answers come back in
  * the order requests were sent; in-flight requests are therefore a FIFO, not
  * a map keyed by id.
@@ -19,8 +24,8 @@
 import { Worker } from "node:worker_threads";
 import type { Request } from "./request.js";
 import { QUEUED, SENT } from "./request.js";
-import { decodeError, decodeResponse } from "./response-decoder.js";
-import { REQUEST_SLOTS, RESPONSE_SLOTS, STATUS_ERROR, STATUS_OK, STATUS_REROUTE } from "./worker/protocol.js";
+import { decodeError, decodeResponse, responseEnd } from "./response-decoder.js";
+import { OP_INSERT_MANY, OP_ITER_OPEN, OP_QUERY, STATUS_ERROR, STATUS_OK } from "./worker/protocol.js";
 
 /** What a connection worker is started with (see worker/connection-worker.js). */
 export interface WorkerConfig {
@@ -30,6 +35,7 @@ export interface WorkerConfig {
   readonly busyTimeoutMs: number;
   readonly synchronous: "normal" | "full";
   readonly pragmas: readonly string[];
+  /** Statement slots; the main-thread side of the connection assigns and evicts them. */
   readonly statementCacheSize: number;
 }
 
@@ -63,8 +69,13 @@ export class Connection {
   /** Why the connection is going away, when we asked it to. */
   #endReason: unknown = undefined;
   #worker: Worker;
-  #outbox: unknown[] = [];
-  #outboxRequests: Request[] = [];
+  #outbox: Request[] = [];
+  /** SQL text to statement slot, and back; `#defined[slot]` once the worker was sent the text. */
+  #slots = new Map<string, number>();
+  #slotTexts: string[] = [];
+  #defined: boolean[] = [];
+  #nextEvict = 0;
+  readonly #capacity: number;
   #inflight: Request[] = [];
   #head = 0;
   #scheduled = false;
@@ -77,6 +88,7 @@ export class Connection {
     this.role = role;
     this.#onLost = onLost;
     this.#onReroute = onReroute;
+    this.#capacity = config.statementCacheSize;
     this.#worker = new Worker(WORKER_URL, { workerData: config, name: `zsync-sqlite-${role}-${id}` });
     let markReady: () => void = () => {};
     let failReady: (error: unknown) => void = () => {};
@@ -110,16 +122,15 @@ export class Connection {
 
   /** Requests accepted and not yet answered. */
   get load(): number {
-    return this.#inflight.length - this.#head + this.#outboxRequests.length;
+    return this.#inflight.length - this.#head + this.#outbox.length;
   }
 
   /** Queues `request` for the next flush (at the end of this turn's microtasks). */
   send(request: Request): void {
     request.state = SENT;
     request.connection = this;
-    this.#outboxRequests.push(request);
-    this.#outbox.push(0, request.op, request.sql, request.params, request.flags);
-    if (this.#outboxRequests.length >= MAX_BATCH) {
+    this.#outbox.push(request);
+    if (this.#outbox.length >= MAX_BATCH) {
       // Several medium messages rather than one large one: the worker starts on
       // the first while later ones are still being built, and its answers come
       // back sooner, which keeps both threads busy instead of taking turns.
@@ -132,12 +143,11 @@ export class Connection {
     }
   }
 
-  /** Whether `request` is still in this connection's outbox (not yet posted). */
+  /** Whether `request` is still in this connection's outbox (not yet posted); if so it is taken out. */
   unsend(request: Request): boolean {
-    const index = this.#outboxRequests.indexOf(request);
+    const index = this.#outbox.indexOf(request);
     if (index < 0) return false;
-    this.#outboxRequests.splice(index, 1);
-    this.#outbox.splice(index * REQUEST_SLOTS, REQUEST_SLOTS);
+    this.#outbox.splice(index, 1);
     request.state = QUEUED;
     request.connection = null;
     return true;
@@ -155,28 +165,79 @@ export class Connection {
     void this.#worker.terminate();
   }
 
-  /** Posts every queued request as one message. */
+  /** Posts every queued request as one message (see worker/protocol.js for the record layout). */
   #send(): void {
     this.#scheduled = false;
-    if (this.#outboxRequests.length === 0 || !this.alive) return;
-    const batch = this.#outbox;
-    const requests = this.#outboxRequests;
+    const requests = this.#outbox;
+    if (requests.length === 0 || !this.alive) return;
     this.#outbox = [];
-    this.#outboxRequests = [];
-    for (let i = 0; i < requests.length; i++) this.#inflight.push(requests[i] as Request);
+    const batch: unknown[] = [];
+    const inflight = this.#inflight;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i] as Request;
+      inflight.push(request);
+      const op = request.op;
+      let slot = -1;
+      let sql: string | null = request.sql;
+      if (op <= OP_QUERY || op === OP_ITER_OPEN || op === OP_INSERT_MANY) {
+        slot = this.#slotFor(sql);
+        if (this.#defined[slot] === true) sql = null;
+        else this.#defined[slot] = true;
+      }
+      batch.push(op, request.flags, slot, sql, request.arg);
+      const params = request.params;
+      if (params === undefined) batch.push(0);
+      else if (Array.isArray(params) && op !== OP_INSERT_MANY) {
+        const n = params.length;
+        batch.push(n);
+        for (let p = 0; p < n; p++) batch.push(params[p]);
+      } else batch.push(-1, params);
+    }
     this.#worker.postMessage(batch);
   }
 
+  /** The statement slot for `sql`, evicting the oldest statement when all are taken. */
+  #slotFor(sql: string): number {
+    let slot = this.#slots.get(sql);
+    if (slot !== undefined) return slot;
+    if (this.#slotTexts.length < this.#capacity) slot = this.#slotTexts.length;
+    else {
+      slot = this.#nextEvict;
+      this.#nextEvict = (slot + 1) % this.#capacity;
+      this.#slots.delete(this.#slotTexts[slot] as string);
+    }
+    this.#slotTexts[slot] = sql;
+    this.#defined[slot] = false;
+    this.#slots.set(sql, slot);
+    return slot;
+  }
+
   #receive(out: unknown[]): void {
-    for (let i = 0; i < out.length; i += RESPONSE_SLOTS) {
+    let at = 0;
+    while (at < out.length) {
       const request = this.#inflight[this.#head] as Request;
       this.#inflight[this.#head++] = undefined as unknown as Request;
-      const status = out[i + 1];
-      if (request.done) continue; // cancelled while running; its answer is moot
-      request.connection = null;
-      if (status === STATUS_OK) request.resolve(decodeResponse(request, out[i + 2], out[i + 3], out[i + 4]));
-      else if (status === STATUS_ERROR) request.reject(decodeError(out[i + 2], request.sql));
-      else if (status === STATUS_REROUTE) this.#onReroute(request);
+      const status = out[at];
+      if (status === STATUS_OK) {
+        const end = responseEnd(request.op, out, at);
+        if (!request.done) {
+          request.connection = null;
+          request.resolve(decodeResponse(request, out, at));
+        }
+        at = end;
+      } else if (status === STATUS_ERROR) {
+        if (!request.done) {
+          request.connection = null;
+          request.reject(decodeError(out[at + 1], request.sql));
+        }
+        at += 2;
+      } else {
+        at += 1;
+        if (!request.done) {
+          request.connection = null;
+          this.#onReroute(request);
+        }
+      }
     }
     if (this.#head === this.#inflight.length) {
       this.#inflight.length = 0;
@@ -193,11 +254,10 @@ export class Connection {
       const request = this.#inflight[i] as Request;
       if (!request.done) requests.push(request);
     }
-    for (const request of this.#outboxRequests) if (!request.done) requests.push(request);
+    for (const request of this.#outbox) if (!request.done) requests.push(request);
     this.#inflight = [];
     this.#head = 0;
     this.#outbox = [];
-    this.#outboxRequests = [];
     for (const request of requests) {
       request.state = QUEUED;
       request.connection = null;

@@ -18,7 +18,7 @@
  * @module
  */
 import { resolve as resolvePath } from "node:path";
-import { CancelledError, QueueFullError, TimeoutError } from "@zsync/runtime";
+import { CancelledError, onTaskCancel, QueueFullError, TimeoutError } from "@zsync/runtime";
 import { insertRows } from "./batch-insert.js";
 import { Connection, type Role, type WorkerConfig } from "./connection.js";
 import { ConnectionLostError, DatabaseClosedError, SqliteError } from "./errors.js";
@@ -31,7 +31,7 @@ import { streamRows } from "./row-stream.js";
 import { StatementKinds } from "./statement-kind.js";
 import { Transaction, type TransactionBehavior, type TransactionHost } from "./transaction.js";
 import { checkParams, checkSql, type IntegerMode, type Params, type Row } from "./values.js";
-import { OP_BACKUP, OP_CLOSE, OP_EXIT, OP_ITER_OPEN } from "./worker/protocol.js";
+import { FLAG_INTERRUPTIBLE, OP_BACKUP, OP_CLOSE, OP_EXIT, OP_ITER_OPEN } from "./worker/protocol.js";
 import { WriterLane, type WriterLease } from "./writer-lane.js";
 
 /** Counters for diagnostics. */
@@ -251,10 +251,10 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
         this.releaseLease(lease);
       }
     }
-    const reader = await this.#readers.pin();
+    const reader = await this.#readers.pin(options?.signal);
     try {
       this.#count(request);
-      if (options?.signal !== undefined) this.#watch(request, options);
+      if (!request.done) this.#arm(request, options);
       if (!request.done) reader.send(request);
       return (await request.promise) as number;
     } finally {
@@ -308,11 +308,8 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     this.#count(request);
     if (request.done) return;
     request.write = true;
-    if (options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined)) {
-      request.cancellable = true;
-      this.#watch(request, options);
-      if (request.done) return;
-    }
+    this.#arm(request, options);
+    if (request.done) return;
     if (lease.broken !== undefined || !lease.connection.alive) {
       request.reject(
         new ConnectionLostError("writer", "the transaction's connection was lost; it was rolled back", { cause: lease.broken }),
@@ -335,7 +332,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     try {
       if (this.#readers !== null && this.#kinds.isRead(sql)) {
         const readers = this.#readers;
-        const connection = await readers.pin();
+        const connection = await readers.pin(signal);
         return { connection, release: () => this.#endStream(() => readers.unpin(connection)) };
       }
       const lease = await this.#lane.acquire(signal);
@@ -350,11 +347,8 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
   submitOnConnection(request: Request, options: CallOptions | undefined, connection: Connection): void {
     this.#count(request);
     if (request.done) return;
-    if (options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined)) {
-      request.cancellable = true;
-      this.#watch(request, options);
-      if (request.done) return;
-    }
+    this.#arm(request, options);
+    if (request.done) return;
     if (!connection.alive) {
       request.reject(new ConnectionLostError(connection.role, "the connection streaming this query was lost"));
       return;
@@ -393,11 +387,8 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     }
     this.#count(request);
     if (request.done) return;
-    if (options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined)) {
-      request.cancellable = true;
-      this.#watch(request, options);
-      if (request.done) return;
-    }
+    this.#arm(request, options);
+    if (request.done) return;
     if (!request.write && this.#readers !== null && this.#kinds.isRead(request.sql)) this.#readers.dispatch(request);
     else this.#write(request);
   }
@@ -424,7 +415,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     }
     // A write that may be stopped runs alone on the writer, so that stopping
     // it (by ending the worker) cannot take anyone else's write with it.
-    this.#lane.acquire().then(
+    this.#lane.acquire(undefined, false, request).then(
       (lease) => {
         if (request.done) {
           this.releaseLease(lease);
@@ -454,10 +445,28 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     this.#write(request);
   }
 
-  /** Arms the signal and timeout of a cancellable request. */
-  #watch(request: Request, options: CallOptions): void {
-    const { signal, timeoutMs } = options;
+  /**
+   * Arms what can cancel a request: the caller's signal, its timeout, and the
+   * task the call was made from (one listener on the task, no AbortSignal).
+   * Any of them makes the request cancellable: reads then step row by row and
+   * writes run alone in their own transaction, so that stopping them is safe.
+   */
+  #arm(request: Request, options: CallOptions | undefined): void {
+    const signal = options?.signal;
+    const timeoutMs = options?.timeoutMs;
+    const offTask = request.detached ? undefined : onTaskCancel((reason) => this.#stop(request, toCancelled(reason)));
+    if (request.done) return; // the task was cancelled already: the listener ran
+    if (signal === undefined && timeoutMs === undefined) {
+      if (offTask === undefined) return;
+      request.cancellable = true;
+      request.flags |= FLAG_INTERRUPTIBLE;
+      request.dispose = offTask;
+      return;
+    }
+    request.cancellable = true;
+    request.flags |= FLAG_INTERRUPTIBLE;
     if (signal?.aborted) {
+      offTask?.();
       request.reject(toCancelled(signal.reason));
       return;
     }
@@ -470,6 +479,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     request.dispose = () => {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
+      offTask?.();
     };
   }
 

@@ -41,7 +41,10 @@ export interface OpenOptions {
 
 /** Options every call accepts. */
 export interface CallOptions {
-  /** Aborting removes a queued call, or stops a running one (see README: cancellation). */
+  /**
+   * Aborting removes a queued call, or stops a running one (see README: cancellation). A call made from a task is
+   * cancelled the same way when that task is cancelled, with or without a signal.
+   */
   readonly signal?: AbortSignal;
   /** Rejects with `TimeoutError` and stops the statement after this many milliseconds. */
   readonly timeoutMs?: number;

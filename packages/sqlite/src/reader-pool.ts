@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { CancelledError, onTaskCancel } from "@zsync/runtime";
 import type { Connection, LostHandler } from "./connection.js";
 import type { Request } from "./request.js";
 
@@ -89,9 +90,10 @@ export class ReaderPool {
 
   /**
    * A reader for exclusive use (an iterator or backup), opened if needed;
-   * waits while every reader is pinned and the pool is at `max`.
+   * waits while every reader is pinned and the pool is at `max`. Aborting
+   * `signal` or cancelling the calling task gives up the wait.
    */
-  pin(): Promise<Connection> {
+  pin(signal?: AbortSignal): Promise<Connection> {
     const free =
       this.#readers.find((r) => r.alive && !r.pinned && r.load === 0) ??
       (this.#readers.length < this.#max ? this.#spawn() : this.#readers.find((r) => r.alive && !r.pinned));
@@ -99,13 +101,34 @@ export class ReaderPool {
       free.pinned = true;
       return Promise.resolve(free);
     }
-    return new Promise((resolve, reject) => this.#pinWaiters.push({ resolve, reject }));
-  }
-
-  /** Removes a waiter added by {@link pin} (it gave up). */
-  cancelPin(resolve: (connection: Connection) => void): void {
-    const index = this.#pinWaiters.findIndex((w) => w.resolve === resolve);
-    if (index >= 0) this.#pinWaiters.splice(index, 1);
+    if (signal?.aborted) return Promise.reject(toCancelledError(signal.reason));
+    return new Promise((resolve, reject) => {
+      let offTask: (() => void) | undefined;
+      const cleanup = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        offTask?.();
+      };
+      const waiter: PinWaiter = {
+        resolve: (connection) => {
+          cleanup();
+          resolve(connection);
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
+      const giveUp = (reason: unknown): void => {
+        const index = this.#pinWaiters.indexOf(waiter);
+        if (index < 0) return;
+        this.#pinWaiters.splice(index, 1);
+        waiter.reject(toCancelledError(reason));
+      };
+      const onAbort = (): void => giveUp(signal?.reason);
+      this.#pinWaiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      offTask = onTaskCancel(giveUp);
+    });
   }
 
   /** Returns a pinned reader to shared use. */
@@ -147,4 +170,8 @@ export class ReaderPool {
     }
     this.#onLost(connection, cause, requests);
   }
+}
+
+function toCancelledError(reason: unknown): CancelledError {
+  return reason instanceof CancelledError ? reason : new CancelledError(reason);
 }

@@ -43,20 +43,28 @@ export class Request {
   readonly op: number;
   readonly sql: string;
   readonly params: unknown;
-  readonly flags: number;
+  /** Worker flags; FLAG_INTERRUPTIBLE is added when the call turns out to be cancellable. */
+  flags: number;
+  /** Operation argument for the worker: iterator batch size, INSERT row width. */
+  arg = 0;
   readonly decode: number;
   readonly owner: RequestOwner;
   readonly promise: Promise<unknown>;
   state = QUEUED;
   /** Whether the owner counted it as outstanding (and must hear when it settles). */
   counted = false;
-  /** True when the caller can cancel (signal or timeout): such writes run alone. */
+  /** True when the caller can cancel (signal, timeout or ambient task): such writes run alone. */
   cancellable = false;
+  /**
+   * Not cancelled with the calling task: a transaction's COMMIT/ROLLBACK must
+   * run even in a cancelled task, or the writer would stay inside the transaction.
+   */
+  detached = false;
   /** Whether the request must run on the writer connection. */
   write = false;
   /** The connection it was sent to (while `SENT`). */
   connection: Connection | null = null;
-  /** Releases signal listeners and timers; set only for cancellable requests. */
+  /** Releases signal and task listeners and timers; set only for cancellable requests. */
   dispose: (() => void) | undefined = undefined;
   #resolve!: (value: unknown) => void;
   #reject!: (reason: unknown) => void;

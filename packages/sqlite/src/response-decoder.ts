@@ -13,6 +13,7 @@ import { SqliteBindError, SqliteConstraintError, SqliteError } from "./errors.js
 import { DECODE_ALL, DECODE_BATCH, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, type Request } from "./request.js";
 import { decodeRows, rowFactory } from "./row-decoder.js";
 import type { Row, Value } from "./values.js";
+import { OP_ALL, OP_BACKUP, OP_EXIT, OP_GET, OP_INSERT_MANY, OP_ITER_NEXT, OP_ITER_OPEN, OP_QUERY, OP_RUN } from "./worker/protocol.js";
 
 /** What `run()` resolves with. */
 export interface RunResult {
@@ -40,24 +41,62 @@ interface WireError {
   readonly code: string | undefined;
 }
 
-export function decodeResponse(request: Request, a: unknown, b: unknown, c: unknown): unknown {
+/**
+ * Index just past the success record at `at` of a response batch, whose shape
+ * follows from the request's operation (see worker/protocol.js).
+ */
+export function responseEnd(op: number, out: readonly unknown[], at: number): number {
+  switch (op) {
+    case OP_GET:
+    case OP_ALL:
+      return at + 3 + (out[at + 2] as number) * (out[at + 1] as string[]).length;
+    case OP_QUERY:
+      return at + 5 + (out[at + 2] as number) * (out[at + 1] as string[]).length;
+    case OP_ITER_OPEN:
+    case OP_ITER_NEXT:
+      return at + 4 + (out[at + 2] as number) * (out[at + 1] as string[]).length;
+    case OP_RUN:
+      return at + 3;
+    case OP_INSERT_MANY:
+    case OP_BACKUP:
+    case OP_EXIT:
+      return at + 2;
+    default:
+      return at + 1;
+  }
+}
+
+/** What the caller of `request` gets from the success record at `at`. */
+export function decodeResponse(request: Request, out: readonly unknown[], at: number): unknown {
   switch (request.decode) {
     case DECODE_GET:
-      return b === null ? undefined : rowFactory(a as string[])(b as Value[], 0);
+      return out[at + 2] === 0 ? undefined : rowFactory(out[at + 1] as string[])(out as Value[], at + 3);
     case DECODE_ALL:
-      return decodeRows(a as string[], b as Value[]);
+      return decodeRows(out[at + 1] as string[], out as Value[], at + 3, out[at + 2] as number);
     case DECODE_QUERY: {
-      const counts = c as [number | bigint, number | bigint];
-      return { rows: decodeRows(a as string[], b as Value[]), changes: counts[0], lastInsertRowid: counts[1] } satisfies QueryResult;
+      const columns = out[at + 1] as string[];
+      const count = out[at + 2] as number;
+      const end = at + 3 + count * columns.length;
+      return {
+        rows: decodeRows(columns, out as Value[], at + 3, count),
+        changes: out[end] as number | bigint,
+        lastInsertRowid: out[end + 1] as number | bigint,
+      } satisfies QueryResult;
     }
     case DECODE_RUN:
-      return { changes: a as number | bigint, lastInsertRowid: b as number | bigint } satisfies RunResult;
+      return { changes: out[at + 1] as number | bigint, lastInsertRowid: out[at + 2] as number | bigint } satisfies RunResult;
     case DECODE_NONE:
       return undefined;
-    case DECODE_BATCH:
-      return { rows: decodeRows(a as string[], b as Value[]), done: c === true } satisfies RowBatch;
+    case DECODE_BATCH: {
+      const columns = out[at + 1] as string[];
+      const count = out[at + 2] as number;
+      return {
+        rows: decodeRows(columns, out as Value[], at + 3, count),
+        done: out[at + 3 + count * columns.length] === true,
+      } satisfies RowBatch;
+    }
     default:
-      return a;
+      return out[at + 1];
   }
 }
 

@@ -9,6 +9,7 @@
  * ```ts
  * const decode = rowFactory(["id", "name"]);
  * decode([1, "a", 2, "b"], 2); // { id: 2, name: "b" }
+ * decodeRows(["id", "name"], [0, 1, "a", 2, "b"], 1, 2); // [{ id: 1, name: "a" }, { id: 2, name: "b" }]
  * ```
  * @module
  */
@@ -48,13 +49,17 @@ export function rowFactory(columns: readonly string[]): RowFactory {
   return factory;
 }
 
-/** Every row of a flat value array with `columns.length` values per row. */
-export function decodeRows(columns: readonly string[], values: readonly Value[]): Row[] {
+/** The `count` rows of `columns.length` values each that start at `offset` of a flat value array. */
+export function decodeRows(columns: readonly string[], values: readonly Value[], offset = 0, count?: number): Row[] {
   const width = columns.length;
-  if (width === 0) return [];
+  const n = count ?? (width === 0 ? 0 : (values.length - offset) / width);
+  const rows = new Array<Row>(n);
+  if (n === 0) return rows;
+  if (width === 0) {
+    for (let r = 0; r < n; r++) rows[r] = {};
+    return rows;
+  }
   const factory = rowFactory(columns);
-  const count = values.length / width;
-  const rows = new Array<Row>(count);
-  for (let r = 0; r < count; r++) rows[r] = factory(values, r * width);
+  for (let r = 0; r < n; r++) rows[r] = factory(values, offset + r * width);
   return rows;
 }

@@ -18,7 +18,7 @@ import type { CallOptions } from "./options.js";
 import { DECODE_BATCH, DECODE_NONE, Request, type RequestOwner } from "./request.js";
 import type { RowBatch } from "./response-decoder.js";
 import type { Params } from "./values.js";
-import { FLAG_BATCH_SHIFT, OP_ITER_CLOSE, OP_ITER_NEXT, OP_ITER_OPEN } from "./worker/protocol.js";
+import { OP_ITER_CLOSE, OP_ITER_NEXT, OP_ITER_OPEN } from "./worker/protocol.js";
 
 /** What a stream needs from its database. @internal */
 export interface StreamHost extends RequestOwner {
@@ -48,9 +48,9 @@ async function* rows<R extends object>(
   flags: number,
   options: CallOptions | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const iterFlags = flags | (batchSize << FLAG_BATCH_SHIFT);
   const send = (connection: Connection, op: number, args: Params | undefined, decode = DECODE_BATCH): Promise<unknown> => {
-    const request = new Request(op, sql, args, iterFlags, decode, host);
+    const request = new Request(op, sql, args, flags, decode, host);
+    request.arg = batchSize;
     host.submitOnConnection(request, options, connection);
     return request.promise;
   };

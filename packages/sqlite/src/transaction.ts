@@ -21,9 +21,9 @@
 import { ConnectionLostError, SqliteError, TransactionStateError } from "./errors.js";
 import type { CallOptions } from "./options.js";
 import { Queryable } from "./queryable.js";
-import { DECODE_SCALAR, Request, type RequestOwner } from "./request.js";
+import { DECODE_RUN, DECODE_SCALAR, Request, type RequestOwner } from "./request.js";
 import type { IntegerMode } from "./values.js";
-import { OP_INSERT_MANY } from "./worker/protocol.js";
+import { FLAG_TX_CONTROL, OP_INSERT_MANY, OP_RUN } from "./worker/protocol.js";
 import type { WriterLease } from "./writer-lane.js";
 
 /** `BEGIN DEFERRED`, `BEGIN IMMEDIATE` (default: takes the write lock at once) or `BEGIN EXCLUSIVE`. */
@@ -59,7 +59,10 @@ export class Transaction extends Queryable implements AsyncDisposable {
 
   /** @internal */
   async begin(behavior: TransactionBehavior, signal: AbortSignal | undefined): Promise<void> {
-    await this.run(`BEGIN ${behavior.toUpperCase()}`, undefined, signal === undefined ? undefined : { signal });
+    // Cancellable (signal, calling task) like any statement, but never wrapped in a transaction of its own.
+    const request = new Request(OP_RUN, `BEGIN ${behavior.toUpperCase()}`, undefined, FLAG_TX_CONTROL, DECODE_RUN, this.#host);
+    this.enqueue(request, signal === undefined ? undefined : { signal });
+    await request.promise;
   }
 
   /** Commits. If COMMIT fails (e.g. a deferred foreign key), the transaction is rolled back and the error rethrown. */
@@ -127,7 +130,8 @@ export class Transaction extends Queryable implements AsyncDisposable {
    * with the prepared INSERT `sql` (see batch-insert.ts).
    */
   insertMany(sql: string, values: unknown[], width: number, signal: AbortSignal | undefined): Promise<number> {
-    const request = new Request(OP_INSERT_MANY, sql, values, width, DECODE_SCALAR, this.#host);
+    const request = new Request(OP_INSERT_MANY, sql, values, 0, DECODE_SCALAR, this.#host);
+    request.arg = width;
     this.enqueue(request, signal === undefined ? undefined : { signal });
     return request.promise as Promise<number>;
   }
@@ -138,8 +142,13 @@ export class Transaction extends Queryable implements AsyncDisposable {
         cause: this.#lease.failure,
       });
     }
+    // Detached from the calling task: ending the transaction must happen even
+    // when the task was cancelled (that is usually why it is rolling back).
+    const request = new Request(OP_RUN, sql, undefined, 0, DECODE_RUN, this.#host);
+    request.detached = true;
+    this.enqueue(request, undefined);
     try {
-      await this.run(sql);
+      await request.promise;
     } catch (error) {
       // SQLite rolls back by itself after some errors (SQLITE_FULL, SQLITE_IOERR...); ROLLBACK then has nothing to do.
       if (sql === "ROLLBACK" && error instanceof SqliteError && /no transaction is active/i.test(error.message)) return;

@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { CancelledError, TimeoutError } from "@zsync/runtime";
+import { CancelledError, onTaskCancel, TimeoutError } from "@zsync/runtime";
 import type { Connection, LostHandler } from "./connection.js";
 import type { Request } from "./request.js";
 
@@ -48,6 +48,8 @@ export class WriterLease {
 
 interface LeaseWaiter {
   readonly kind: "lease";
+  /** The single write this lease is for, if any: removing that request removes the waiter. */
+  readonly request: Request | undefined;
   readonly resolve: (lease: WriterLease) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -119,8 +121,13 @@ export class WriterLane {
     return this.#remove(request);
   }
 
-  /** Exclusive use of the writer, in FIFO order with queued writes. */
-  acquire(signal?: AbortSignal): Promise<WriterLease> {
+  /**
+   * Exclusive use of the writer, in FIFO order with queued writes. While it
+   * waits, aborting `signal` or cancelling the calling task (unless
+   * `watchTask` is false: the caller watches it itself) gives up the place.
+   * A lease taken for one `request` is withdrawn by {@link remove}.
+   */
+  acquire(signal?: AbortSignal, watchTask = true, request?: Request): Promise<WriterLease> {
     const connection = this.#connection;
     if (this.#lease === null && this.#queue.length === 0 && connection?.alive === true) {
       this.#lease = new WriterLease(connection);
@@ -128,12 +135,15 @@ export class WriterLane {
     }
     return new Promise<WriterLease>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let offTask: (() => void) | undefined;
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        offTask?.();
       };
       const waiter: LeaseWaiter = {
         kind: "lease",
+        request,
         resolve: (lease) => {
           cleanup();
           resolve(lease);
@@ -154,6 +164,7 @@ export class WriterLane {
       if (ms > 0) timer = setTimeout(() => giveUp(new TimeoutError(ms, `waited ${ms} ms for the writer connection`)), ms);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(waiter);
+      if (watchTask) offTask = onTaskCancel((reason) => giveUp(toCancelled(reason)));
       if (this.#connection === null && !this.#replacing) this.#replace();
     });
   }
@@ -191,10 +202,12 @@ export class WriterLane {
   }
 
   #remove(request: Request): boolean {
-    const index = this.#queue.indexOf(request);
+    const index = this.#queue.findIndex((item) => item === request || (isLeaseWaiter(item) && item.request === request));
     if (index < 0) return false;
+    const item = this.#queue[index] as Waiting;
     this.#queue.splice(index, 1);
-    this.#clearTimer(request);
+    if (isLeaseWaiter(item)) item.reject(new CancelledError("the write was withdrawn"));
+    else this.#clearTimer(request);
     return true;
   }
 

@@ -30,6 +30,22 @@ describe("batchInsert, maintenance, backup, close", () => {
     expect(await db.get("SELECT count(*) AS n FROM u")).toEqual({ n: 0 });
   });
 
+  it("batchInsert of many rows is all or nothing when a row deep in the batch fails", async () => {
+    await db.exec("CREATE TABLE wide (id INTEGER PRIMARY KEY, a, b, c)");
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i, a: i * 0.5, b: `s${i}`, c: new Uint8Array([i & 255]) }));
+    rows[4321] = { id: 17, a: 0, b: "dup", c: new Uint8Array(0) };
+    await expect(db.batchInsert("wide", rows)).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(await db.get("SELECT count(*) AS n FROM wide")).toEqual({ n: 0 });
+    rows[4321] = { id: 4321, a: 4321 * 0.5, b: "s4321", c: new Uint8Array([4321 & 255]) };
+    expect(await db.batchInsert("wide", rows)).toBe(5000);
+    expect(await db.get("SELECT sum(id) AS s, count(DISTINCT b) AS d, typeof(id) AS t FROM wide")).toEqual({
+      s: 12_497_500,
+      d: 5000,
+      t: "integer",
+    });
+    expect(await db.get("SELECT a, b, c FROM wide WHERE id = 4999")).toEqual({ a: 2499.5, b: "s4999", c: new Uint8Array([4999 & 255]) });
+  });
+
   it("identifiers cannot inject SQL (property)", async () => {
     await db.exec("CREATE TABLE guard (id INTEGER)");
     await fc.assert(

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncDatabase } from "../src/index.js";
 import { tempDbPath, tempDir } from "./helpers.js";
@@ -45,6 +46,32 @@ describe("query, get, all, run", () => {
       b: "real",
       c: 1,
     });
+  });
+
+  it("integers beyond 2^53 come back exact from read-only statements; large reals stay numbers", async () => {
+    const row = await db.get("SELECT 9007199254740993 AS i, -9007199254740993 AS n, 9007199254740991 AS safe, 1e300 AS r");
+    expect(row).toEqual({ i: 9007199254740993n, n: -9007199254740993n, safe: 9007199254740991, r: 1e300 });
+    const rows = await db.all("SELECT value AS v FROM (SELECT 1 AS value UNION ALL SELECT 9223372036854775807) ORDER BY v");
+    expect(rows).toEqual([{ v: 1 }, { v: 9223372036854775807n }]);
+  });
+
+  it("SELECT * follows schema changes made after the statement was first prepared", async () => {
+    await db.exec("CREATE TABLE evolving (a INTEGER)");
+    await db.run("INSERT INTO evolving VALUES (1)");
+    expect(await db.get("SELECT * FROM evolving")).toEqual({ a: 1 });
+    await db.exec("ALTER TABLE evolving ADD COLUMN b TEXT DEFAULT 'x'");
+    expect(await db.get("SELECT * FROM evolving")).toEqual({ a: 1, b: "x" });
+    expect(await db.all("SELECT * FROM evolving")).toEqual([{ a: 1, b: "x" }]);
+  });
+
+  it("more distinct statements than the statement cache holds still run correctly", async () => {
+    const small = await AsyncDatabase.open(join(dir, "small-cache.sqlite"), { statementCacheSize: 2 });
+    const results: unknown[] = [];
+    for (let round = 0; round < 3; round++) {
+      results.push(...(await Promise.all(Array.from({ length: 5 }, (_, k) => small.get(`SELECT ? + ${k} AS v`, [round * 10])))));
+    }
+    expect(results).toEqual(Array.from({ length: 15 }, (_, i) => ({ v: Math.floor(i / 5) * 10 + (i % 5) })));
+    await small.close();
   });
 
   it("iterate streams every row in batches", async () => {

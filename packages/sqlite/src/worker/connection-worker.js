@@ -16,15 +16,15 @@
  * ```
  * @module
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import {
   ERROR_BIND,
   ERROR_OTHER,
   ERROR_SQLITE,
-  FLAG_BATCH_SHIFT,
   FLAG_BIGINT,
   FLAG_INTERRUPTIBLE,
+  FLAG_TX_CONTROL,
   OP_ALL,
   OP_BACKUP,
   OP_CLOSE,
@@ -37,7 +37,7 @@ import {
   OP_ITER_OPEN,
   OP_QUERY,
   OP_RUN,
-  REQUEST_SLOTS,
+  REQUEST_HEADER,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_REROUTE,
@@ -51,15 +51,18 @@ import {
  * @property {number} busyTimeoutMs
  * @property {"normal" | "full"} synchronous
  * @property {readonly string[]} pragmas
- * @property {number} statementCacheSize
  */
 
 /**
- * @typedef {object} CachedStatement
- * @property {import("better-sqlite3").Statement} stmt
+ * @typedef {object} Prepared
+ * @property {import("better-sqlite3").Statement} stmt integers as bigints (exact)
+ * @property {import("better-sqlite3").Statement | null} fast integers as numbers; only for read-only statements, see `fastRows`
+ * @property {import("better-sqlite3").Statement | null} multi multi-row INSERT (OP_INSERT_MANY)
+ * @property {number} multiRows rows per execution of `multi`
  * @property {boolean} reader
  * @property {boolean} readonly
- * @property {string[] | null} columns
+ * @property {boolean} wrappable a write that can run inside a transaction of our own (see `executeAtomically`)
+ * @property {string[]} columns
  */
 
 const config = /** @type {WorkerConfig} */ (workerData);
@@ -72,45 +75,115 @@ if (!config.readonly) {
 }
 for (const pragma of config.pragmas) db.pragma(pragma);
 
-/** @type {Map<string, CachedStatement>} */
-const cache = new Map();
+/**
+ * Prepared statements by slot. The main thread decides which statement lives
+ * in which slot (and evicts), so the hot path here is an array index, not a
+ * hash of the SQL text. `texts[slot]` keeps the SQL so that a statement whose
+ * preparation failed is retried, and fails the same way, on its next use.
+ * @type {(Prepared | undefined)[]}
+ */
+const prepared = [];
+/** @type {(string | undefined)[]} */
+const texts = [];
 const changesStmt = db.prepare("SELECT changes(), last_insert_rowid()").raw(true).safeIntegers(true);
+/** @type {string[]} */
+const NO_COLUMNS = [];
 
-/** @type {{ iterator: IterableIterator<unknown[]>, columns: string[], bigint: boolean } | null} */
+/** @type {{ iterator: IterableIterator<unknown[]>, entry: Prepared, columns: string[], bigint: boolean } | null} */
 let openIterator = null;
 
 /**
- * Prepared once per connection and kept: re-preparing costs more than most
- * point queries. Eviction is first-in-first-out, which needs no bookkeeping
- * on the hit path.
- * @param {string} sql
- * @returns {CachedStatement}
+ * Reusable argument arrays, one per parameter count: better-sqlite3 binds an
+ * array argument element by element and keeps no reference to it.
+ * @type {unknown[][]}
  */
-function statement(sql) {
-  let entry = cache.get(sql);
-  if (entry !== undefined) return entry;
-  const stmt = db.prepare(sql);
+const argArrays = [];
+
+/**
+ * @param {number} slot
+ * @param {string | null} sql
+ * @returns {Prepared}
+ */
+function statement(slot, sql) {
+  if (sql !== null) {
+    texts[slot] = sql;
+    prepared[slot] = undefined;
+  } else {
+    const entry = prepared[slot];
+    if (entry !== undefined) return entry;
+  }
+  const text = texts[slot];
+  if (text === undefined) throw new RangeError(`statement slot ${slot} was never defined`);
+  const stmt = db.prepare(text);
   const reader = stmt.reader;
   if (reader) stmt.raw(true);
   stmt.safeIntegers(true);
-  entry = { stmt, reader, readonly: stmt.readonly, columns: null };
-  if (cache.size >= config.statementCacheSize) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
+  let fast = null;
+  if (reader && stmt.readonly) {
+    fast = db.prepare(text);
+    fast.raw(true);
   }
-  cache.set(sql, entry);
+  /** @type {Prepared} */
+  const entry = {
+    stmt,
+    fast,
+    multi: null,
+    multiRows: 0,
+    reader,
+    readonly: stmt.readonly,
+    wrappable: !stmt.readonly && !OWN_TRANSACTION.test(text),
+    columns: reader ? stmt.columns().map((c) => c.name) : NO_COLUMNS,
+  };
+  prepared[slot] = entry;
   return entry;
 }
 
 /**
- * Column names of a reader statement. The same array object is returned for
- * every result of the statement, so a batch carrying many results of one
- * statement serialises the names once (structured clone keeps identity).
- * @param {CachedStatement} entry
+ * Statements that cannot run inside a transaction we open (transaction control,
+ * VACUUM, ATTACH/DETACH, pragmas such as journal_mode), after any leading
+ * whitespace and comments.
  */
-function columnsOf(entry) {
-  if (entry.columns === null) entry.columns = entry.stmt.columns().map((c) => c.name);
-  return entry.columns;
+const OWN_TRANSACTION =
+  /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:begin|commit|end|rollback|savepoint|release|vacuum|attach|detach|pragma)\b/i;
+
+const MIN_UNSAFE = 9007199254740992; // 2^53: from here on a double may not be the integer SQLite stored
+
+/**
+ * The rows of a read-only statement with integers read as doubles, which
+ * allocates nothing per integer (reading them as bigints and converting back
+ * costs about a tenth of a point query). Integers of magnitude 2^53 or more
+ * may have lost precision that way; the tell is an integral double of that
+ * magnitude, in which case the caller re-runs the statement exactly. A REAL
+ * of that size also triggers the re-run, which is then merely redundant.
+ * Re-running is safe because the statement is read-only.
+ * @param {unknown[]} row
+ */
+function needsExact(row) {
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    if (typeof value === "number" && (value >= MIN_UNSAFE || value <= -MIN_UNSAFE) && Number.isInteger(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * Column names of a result whose rows are `width` wide, as produced by
+ * `stmt`. SQLite re-prepares a statement by itself when the schema changes,
+ * so a `SELECT *` can come back wider or narrower than when it was first
+ * prepared; the row width is the cheap tell, and the names are then re-read
+ * from the statement that produced the row. The response layout depends on
+ * the names matching the width, so that is guaranteed here whatever happens.
+ * @param {Prepared} entry
+ * @param {number} width
+ * @param {import("better-sqlite3").Statement} stmt
+ */
+function columnsFor(entry, width, stmt) {
+  if (entry.columns.length === width) return entry.columns;
+  const names = stmt.columns().map((c) => c.name);
+  while (names.length < width) names.push(`column${names.length + 1}`);
+  names.length = width;
+  entry.columns = names;
+  return names;
 }
 
 /**
@@ -120,31 +193,41 @@ function columnsOf(entry) {
  */
 function bindValue(value) {
   if (typeof value === "number") return Number.isSafeInteger(value) && !Object.is(value, -0) ? BigInt(value) : value;
-  if (value instanceof Uint8Array && !Buffer.isBuffer(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "object" && value !== null && value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
   return value;
 }
 
 /**
- * Converts parameters for binding, in place: the batch was cloned for this
- * thread, so its arrays and objects are ours to reuse.
- * @param {unknown} params
+ * The parameters of the record at `start`: `n` inline positional values, or
+ * (n = -1) a named-parameter object, converted for binding in place (the batch
+ * was cloned for this thread, so it is ours to reuse).
+ * @param {unknown[]} batch
+ * @param {number} start
+ * @param {number} n
  * @returns {unknown[] | Record<string, unknown> | undefined}
  */
-function bindArgs(params) {
-  if (params === undefined || params === null) return undefined;
-  if (Array.isArray(params)) {
-    for (let i = 0; i < params.length; i++) params[i] = bindValue(params[i]);
-    return params;
+function argsOf(batch, start, n) {
+  if (n === 0) return undefined;
+  if (n < 0) {
+    const named = /** @type {Record<string, unknown>} */ (batch[start]);
+    for (const key in named) named[key] = bindValue(named[key]);
+    return named;
   }
-  const named = /** @type {Record<string, unknown>} */ (params);
-  for (const key of Object.keys(named)) named[key] = bindValue(named[key]);
-  return named;
+  let args = argArrays[n];
+  if (args === undefined) {
+    args = new Array(n);
+    if (n <= 64) argArrays[n] = args;
+  }
+  for (let i = 0; i < n; i++) args[i] = bindValue(batch[start + i]);
+  return args;
 }
 
 /**
- * Converts one result value in place: safe-range bigints become numbers
- * unless the caller asked for bigints, and blobs get their own buffer so the
- * clone does not copy a whole shared allocation.
+ * One result value: safe-range bigints become numbers unless the caller asked
+ * for bigints, and blobs get their own buffer so the clone does not copy a
+ * whole shared allocation.
  * @param {unknown} value
  * @param {boolean} bigint
  */
@@ -153,44 +236,21 @@ function outValue(value, bigint) {
     if (!bigint && value <= 9007199254740991n && value >= -9007199254740991n) return Number(value);
     return value;
   }
-  if (value !== null && typeof value === "object" && value instanceof Uint8Array) {
-    return new Uint8Array(value);
-  }
+  if (value !== null && typeof value === "object" && value instanceof Uint8Array) return new Uint8Array(value);
   return value;
 }
 
 /**
+ * Appends a row's values to the response.
  * @param {unknown[]} row
  * @param {unknown[]} out
  * @param {boolean} bigint
  */
 function pushRow(row, out, bigint) {
-  for (let i = 0; i < row.length; i++) out.push(outValue(row[i], bigint));
-}
-
-/**
- * Converts a row array from better-sqlite3 in place (it is a fresh array).
- * @param {unknown[]} row
- * @param {boolean} bigint
- */
-function convertRow(row, bigint) {
   for (let i = 0; i < row.length; i++) {
     const value = row[i];
-    if (typeof value === "bigint" || (typeof value === "object" && value !== null)) row[i] = outValue(value, bigint);
+    out.push(typeof value === "bigint" || (typeof value === "object" && value !== null) ? outValue(value, bigint) : value);
   }
-  return row;
-}
-
-/**
- * Calls a statement method with no parameters, or with the positional array
- * or named object (better-sqlite3 takes both as one argument; no spread).
- * @param {import("better-sqlite3").Statement} stmt
- * @param {"get" | "all" | "run" | "iterate"} method
- * @param {unknown[] | Record<string, unknown> | undefined} args
- * @returns {any}
- */
-function call(stmt, method, args) {
-  return args === undefined ? stmt[method]() : stmt[method](args);
 }
 
 /**
@@ -211,47 +271,81 @@ function serialiseError(error) {
 }
 
 /**
- * @param {CachedStatement} entry
+ * Appends `[names, rowCount, ...values]` for every row of a reader statement.
+ * @param {Prepared} entry
  * @param {unknown[] | Record<string, unknown> | undefined} args
  * @param {boolean} bigint
  * @param {boolean} interruptible
+ * @param {unknown[]} out
  */
-function allRows(entry, args, bigint, interruptible) {
-  /** @type {unknown[]} */
-  const flat = [];
+function pushAllRows(entry, args, bigint, interruptible, out) {
+  const header = out.length;
+  out.push(entry.columns, 0);
+  let count = 0;
+  let width = entry.columns.length;
+  let stmt = entry.stmt;
   if (interruptible) {
     // Stepping from JavaScript lets Worker.terminate() take effect between rows.
-    for (const row of call(entry.stmt, "iterate", args)) pushRow(/** @type {unknown[]} */ (row), flat, bigint);
+    const iterator = /** @type {IterableIterator<unknown[]>} */ (args === undefined ? stmt.iterate() : stmt.iterate(args));
+    for (const row of iterator) {
+      pushRow(row, out, bigint);
+      width = row.length;
+      count++;
+    }
   } else {
-    const rows = /** @type {unknown[][]} */ (call(entry.stmt, "all", args));
-    for (let r = 0; r < rows.length; r++) pushRow(/** @type {unknown[]} */ (rows[r]), flat, bigint);
+    if (!bigint && entry.fast !== null) stmt = entry.fast;
+    let rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
+    if (stmt !== entry.stmt && rows.some(needsExact)) {
+      stmt = entry.stmt;
+      rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
+    }
+    for (let r = 0; r < rows.length; r++) {
+      const row = /** @type {unknown[]} */ (rows[r]);
+      pushRow(row, out, bigint);
+      width = row.length;
+    }
+    count = rows.length;
   }
-  return flat;
-}
-
-/** @param {boolean} bigint */
-function lastChanges(bigint) {
-  const row = /** @type {unknown[]} */ (changesStmt.get());
-  return [outValue(row[0], bigint), outValue(row[1], bigint)];
+  out[header] = count === 0 ? entry.columns : columnsFor(entry, width, stmt);
+  out[header + 1] = count;
 }
 
 /**
+ * @param {unknown[]} out
+ * @param {boolean} bigint
+ */
+function pushLastChanges(out, bigint) {
+  const row = /** @type {unknown[]} */ (changesStmt.get());
+  out.push(outValue(row[0], bigint), outValue(row[1], bigint));
+}
+
+/**
+ * Appends `[names, rowCount, ...values, done]` for the next `batchSize` rows of the open iterator.
  * @param {number} batchSize
  * @param {unknown[]} out
- * @returns {boolean} done
  */
-function fillFromIterator(batchSize, out) {
+function pushIteratorBatch(batchSize, out) {
   const open = openIterator;
-  if (open === null) return true;
-  for (let n = 0; n < batchSize; n++) {
+  if (open === null) return void out.push(NO_COLUMNS, 0, true);
+  const header = out.length;
+  out.push(open.columns, 0);
+  let done = false;
+  let count = 0;
+  let width = open.columns.length;
+  for (; count < batchSize; count++) {
     const step = open.iterator.next();
     if (step.done === true) {
       openIterator = null;
-      return true;
+      done = true;
+      break;
     }
     pushRow(step.value, out, open.bigint);
+    width = step.value.length;
   }
-  return false;
+  if (width !== open.columns.length) open.columns = columnsFor(open.entry, width, open.entry.stmt);
+  out[header] = open.columns;
+  out[header + 1] = count;
+  out.push(done);
 }
 
 function closeIterator() {
@@ -261,99 +355,105 @@ function closeIterator() {
 }
 
 /**
- * Executes one request and writes its response record into `out`.
+ * Executes the request record at `at` and appends its response record.
+ * @param {unknown[]} batch
+ * @param {number} at
  * @param {unknown[]} out
- * @param {number} id
- * @param {number} op
- * @param {string} sql
- * @param {unknown} params
- * @param {number} flags
  */
-function execute(out, id, op, sql, params, flags) {
+function execute(batch, at, out) {
+  const op = /** @type {number} */ (batch[at]);
+  const flags = /** @type {number} */ (batch[at + 1]);
+  const slot = /** @type {number} */ (batch[at + 2]);
+  const sql = /** @type {string | null} */ (batch[at + 3]);
+  const n = /** @type {number} */ (batch[at + 5]);
+  const start = at + REQUEST_HEADER;
   const bigint = (flags & FLAG_BIGINT) !== 0;
   switch (op) {
     case OP_GET: {
-      const entry = statement(sql);
-      if (!entry.readonly && config.readonly) return void out.push(id, STATUS_REROUTE, null, null, null);
+      const entry = statement(slot, sql);
+      if (!entry.readonly && config.readonly) return void out.push(STATUS_REROUTE);
       if (!entry.reader) throw new TypeError("get() needs a statement that returns rows; use run() for this statement");
-      const row = /** @type {unknown[] | undefined} */ (call(entry.stmt, "get", bindArgs(params)));
-      return void out.push(id, STATUS_OK, columnsOf(entry), row === undefined ? null : convertRow(row, bigint), null);
+      const args = argsOf(batch, start, n);
+      let stmt = bigint || entry.fast === null ? entry.stmt : entry.fast;
+      let row = /** @type {unknown[] | undefined} */ (args === undefined ? stmt.get() : stmt.get(args));
+      if (row !== undefined && stmt !== entry.stmt && needsExact(row)) {
+        stmt = entry.stmt;
+        row = /** @type {unknown[] | undefined} */ (args === undefined ? stmt.get() : stmt.get(args));
+      }
+      if (row === undefined) return void out.push(STATUS_OK, entry.columns, 0);
+      out.push(STATUS_OK, columnsFor(entry, row.length, stmt), 1);
+      return pushRow(row, out, bigint);
     }
     case OP_ALL:
     case OP_QUERY: {
-      const entry = statement(sql);
-      if (!entry.readonly && config.readonly) return void out.push(id, STATUS_REROUTE, null, null, null);
-      const args = bindArgs(params);
+      const entry = statement(slot, sql);
+      if (!entry.readonly && config.readonly) return void out.push(STATUS_REROUTE);
+      const args = argsOf(batch, start, n);
       if (!entry.reader) {
         if (op === OP_ALL) throw new TypeError("all() needs a statement that returns rows; use run() for this statement");
-        const info = /** @type {import("better-sqlite3").RunResult} */ (call(entry.stmt, "run", args));
-        return void out.push(id, STATUS_OK, [], [], [outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint)]);
+        const info = /** @type {import("better-sqlite3").RunResult} */ (args === undefined ? entry.stmt.run() : entry.stmt.run(args));
+        return void out.push(STATUS_OK, NO_COLUMNS, 0, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint));
       }
-      const flat = allRows(entry, args, bigint, (flags & FLAG_INTERRUPTIBLE) !== 0);
-      const counts = op === OP_QUERY ? (entry.readonly ? [0, 0] : lastChanges(bigint)) : null;
-      return void out.push(id, STATUS_OK, columnsOf(entry), flat, counts);
+      out.push(STATUS_OK);
+      pushAllRows(entry, args, bigint, (flags & FLAG_INTERRUPTIBLE) !== 0, out);
+      if (op === OP_QUERY) {
+        if (entry.readonly) out.push(0, 0);
+        else pushLastChanges(out, bigint);
+      }
+      return;
     }
     case OP_RUN: {
-      const entry = statement(sql);
-      if (!entry.readonly && config.readonly) return void out.push(id, STATUS_REROUTE, null, null, null);
-      const args = bindArgs(params);
+      const entry = statement(slot, sql);
+      if (!entry.readonly && config.readonly) return void out.push(STATUS_REROUTE);
+      const args = argsOf(batch, start, n);
       if (entry.reader) {
         // A RETURNING write or a read through run(): step it to completion, report counts.
-        call(entry.stmt, "all", args);
-        const [changes, rowid] = entry.readonly ? [0, 0] : lastChanges(bigint);
-        return void out.push(id, STATUS_OK, changes, rowid, null);
+        if (args === undefined) entry.stmt.all();
+        else entry.stmt.all(args);
+        if (entry.readonly) return void out.push(STATUS_OK, 0, 0);
+        out.push(STATUS_OK);
+        return pushLastChanges(out, bigint);
       }
-      const info = /** @type {import("better-sqlite3").RunResult} */ (call(entry.stmt, "run", args));
-      return void out.push(id, STATUS_OK, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint), null);
+      const info = /** @type {import("better-sqlite3").RunResult} */ (args === undefined ? entry.stmt.run() : entry.stmt.run(args));
+      return void out.push(STATUS_OK, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint));
     }
     case OP_EXEC: {
-      db.exec(sql);
-      return void out.push(id, STATUS_OK, null, null, null);
+      db.exec(/** @type {string} */ (sql));
+      return void out.push(STATUS_OK);
     }
     case OP_ITER_OPEN: {
       closeIterator();
-      const entry = statement(sql);
-      if (!entry.readonly && config.readonly) return void out.push(id, STATUS_REROUTE, null, null, null);
+      const entry = statement(slot, sql);
+      if (!entry.readonly && config.readonly) return void out.push(STATUS_REROUTE);
       if (!entry.reader) throw new TypeError("iterate() needs a statement that returns rows");
-      const iterator = /** @type {IterableIterator<unknown[]>} */ (call(entry.stmt, "iterate", bindArgs(params)));
-      openIterator = { iterator, columns: columnsOf(entry), bigint };
-      /** @type {unknown[]} */
-      const flat = [];
-      const done = fillFromIterator(flags >>> FLAG_BATCH_SHIFT, flat);
-      return void out.push(id, STATUS_OK, columnsOf(entry), flat, done);
+      const args = argsOf(batch, start, n);
+      const iterator = /** @type {IterableIterator<unknown[]>} */ (args === undefined ? entry.stmt.iterate() : entry.stmt.iterate(args));
+      openIterator = { iterator, entry, columns: entry.columns, bigint };
+      out.push(STATUS_OK);
+      return pushIteratorBatch(/** @type {number} */ (batch[at + 4]), out);
     }
     case OP_ITER_NEXT: {
-      /** @type {unknown[]} */
-      const flat = [];
-      const columns = openIterator?.columns ?? [];
-      const done = fillFromIterator(flags >>> FLAG_BATCH_SHIFT, flat);
-      return void out.push(id, STATUS_OK, columns, flat, done);
+      out.push(STATUS_OK);
+      return pushIteratorBatch(/** @type {number} */ (batch[at + 4]), out);
     }
     case OP_ITER_CLOSE: {
       closeIterator();
-      return void out.push(id, STATUS_OK, null, null, null);
+      return void out.push(STATUS_OK);
     }
-    case OP_INSERT_MANY: {
-      const entry = statement(sql);
-      const values = /** @type {unknown[]} */ (params);
-      const width = flags;
-      const args = new Array(width);
-      let changes = 0;
-      for (let offset = 0; offset < values.length; offset += width) {
-        for (let c = 0; c < width; c++) args[c] = bindValue(values[offset + c]);
-        changes += entry.stmt.run(args).changes;
-      }
-      return void out.push(id, STATUS_OK, changes, null, null);
-    }
+    case OP_INSERT_MANY:
+      return void out.push(
+        STATUS_OK,
+        insertMany(statement(slot, sql), /** @type {unknown[]} */ (batch[start]), /** @type {number} */ (batch[at + 4])),
+      );
     case OP_EXIT: {
       process.exit(70);
       return;
     }
     case OP_CLOSE: {
       closeIterator();
-      cache.clear();
+      prepared.length = 0;
       db.close();
-      out.push(id, STATUS_OK, null, null, null);
+      out.push(STATUS_OK);
       port.postMessage(out.splice(0));
       port.close();
       return;
@@ -363,75 +463,147 @@ function execute(out, id, op, sql, params, flags) {
   }
 }
 
+/** Bound parameters per multi-row INSERT; 999 is the lowest limit any SQLite build has. */
+const MAX_INSERT_PARAMS = 999;
+/** Rows per multi-row INSERT at most: past this, longer statements stop paying off. */
+const MAX_INSERT_ROWS = 64;
+
+/**
+ * Inserts the rows of a flat value array, `width` values per row, with the
+ * prepared single-row INSERT of `entry`. Most rows go through a multi-row
+ * form of the same statement (its `VALUES (?, …)` group repeated), which
+ * binds many rows per call into SQLite instead of one: the per-call cost is
+ * most of what a single-row insert costs. Each row inserts exactly one row
+ * (plain `INSERT ... VALUES`) or the call throws, and the caller's
+ * transaction makes the whole batch all-or-nothing.
+ * @param {Prepared} entry
+ * @param {unknown[]} values
+ * @param {number} width
+ */
+function insertMany(entry, values, width) {
+  const total = values.length / width;
+  if (entry.multi === null && total > 1) {
+    const rows = Math.max(1, Math.min(MAX_INSERT_ROWS, Math.floor(MAX_INSERT_PARAMS / width)));
+    if (rows > 1) {
+      const group = `, (${new Array(width).fill("?").join(", ")})`;
+      entry.multi = db.prepare(`${entry.stmt.source}${group.repeat(rows - 1)}`);
+      entry.multiRows = rows;
+    }
+  }
+  let offset = 0;
+  let inserted = 0;
+  const multi = entry.multi;
+  if (multi !== null) {
+    const span = entry.multiRows * width;
+    const args = new Array(span);
+    for (; offset + span <= values.length; offset += span) {
+      for (let k = 0; k < span; k++) args[k] = bindValue(values[offset + k]);
+      multi.run(args);
+      inserted += entry.multiRows;
+    }
+  }
+  const args = new Array(width);
+  for (; offset < values.length; offset += width) {
+    for (let c = 0; c < width; c++) args[c] = bindValue(values[offset + c]);
+    entry.stmt.run(args);
+    inserted++;
+  }
+  return inserted;
+}
+
 /**
  * A write that may be stopped runs inside its own transaction: if the main
  * thread terminates this worker while SQLite is stepping, the thread ends as
  * soon as control returns to JavaScript, before COMMIT, and closing the
  * connection rolls the write back. (In autocommit mode the step itself would
- * commit before termination could take effect.)
+ * commit before termination could take effect.) `exec` scripts and statements
+ * that cannot run inside a transaction (BEGIN, VACUUM, ATTACH, pragmas) run
+ * as they are: stopping one keeps whatever it completed.
+ * @param {unknown[]} batch
+ * @param {number} at
  * @param {unknown[]} out
- * @param {number} id
- * @param {number} op
- * @param {string} sql
- * @param {unknown} params
- * @param {number} flags
  */
-function executeAtomically(out, id, op, sql, params, flags) {
-  if (op === OP_EXEC || !statement(sql).readonly) {
-    const mark = out.length;
+function executeAtomically(batch, at, out) {
+  const op = /** @type {number} */ (batch[at]);
+  let wrap = false;
+  if (op !== OP_EXEC) {
+    wrap = statement(/** @type {number} */ (batch[at + 2]), /** @type {string | null} */ (batch[at + 3])).wrappable;
+    batch[at + 3] = null; // defined and prepared now; `execute` must not prepare it again
+  }
+  if (wrap) {
     db.exec("BEGIN IMMEDIATE");
     try {
-      execute(out, id, op, sql, params, flags);
+      execute(batch, at, out);
       db.exec("COMMIT");
     } catch (error) {
       if (db.inTransaction) db.exec("ROLLBACK");
-      out.length = mark; // a COMMIT failure undoes the success record too
       throw error;
     }
     return;
   }
-  execute(out, id, op, sql, params, flags);
+  execute(batch, at, out);
 }
 
 /**
  * Backups are asynchronous in better-sqlite3 (they step between turns), so
  * they answer in a message of their own.
- * @param {number} id
  * @param {string} destination
  */
-async function backup(id, destination) {
+async function backup(destination) {
   try {
     const result = await db.backup(destination);
-    port.postMessage([id, STATUS_OK, result.totalPages, null, null]);
+    port.postMessage([STATUS_OK, result.totalPages]);
   } catch (error) {
-    port.postMessage([id, STATUS_ERROR, serialiseError(error), null, null]);
+    port.postMessage([STATUS_ERROR, serialiseError(error)]);
   }
 }
 
-port.on("message", (/** @type {unknown[]} */ batch) => {
+/**
+ * Runs one request batch and posts its answers.
+ * @param {unknown[]} batch
+ */
+function handle(batch) {
   /** @type {unknown[]} */
   const out = [];
-  for (let i = 0; i < batch.length; i += REQUEST_SLOTS) {
-    const id = /** @type {number} */ (batch[i]);
-    const op = /** @type {number} */ (batch[i + 1]);
+  let at = 0;
+  while (at < batch.length) {
+    const op = /** @type {number} */ (batch[at]);
+    const n = /** @type {number} */ (batch[at + 5]);
+    const next = at + REQUEST_HEADER + (n < 0 ? 1 : n);
     if (op === OP_BACKUP) {
-      void backup(id, /** @type {string} */ (batch[i + 2]));
+      void backup(/** @type {string} */ (batch[at + 3]));
+      at = next;
       continue;
     }
+    const mark = out.length;
     try {
-      const flags = /** @type {number} */ (batch[i + 4]);
-      const sql = /** @type {string} */ (batch[i + 2]);
-      if ((flags & FLAG_INTERRUPTIBLE) !== 0 && !config.readonly && !db.inTransaction && op <= OP_EXEC) {
-        executeAtomically(out, id, op, sql, batch[i + 3], flags);
+      const flags = /** @type {number} */ (batch[at + 1]);
+      if (
+        (flags & (FLAG_INTERRUPTIBLE | FLAG_TX_CONTROL)) === FLAG_INTERRUPTIBLE &&
+        !config.readonly &&
+        !db.inTransaction &&
+        op <= OP_EXEC
+      ) {
+        executeAtomically(batch, at, out);
       } else {
-        execute(out, id, op, sql, batch[i + 3], flags);
+        execute(batch, at, out);
       }
     } catch (error) {
       if (op === OP_ITER_NEXT || op === OP_ITER_OPEN) closeIterator();
-      out.push(id, STATUS_ERROR, serialiseError(error), null, null);
+      out.length = mark; // a failure part-way (or at COMMIT) undoes the partial record
+      out.push(STATUS_ERROR, serialiseError(error));
     }
+    at = next;
   }
   if (out.length > 0) port.postMessage(out);
+}
+
+port.on("message", (/** @type {unknown[] | string} */ batch) => {
+  handle(/** @type {unknown[]} */ (batch));
+  // Batches that queued up meanwhile are taken synchronously: no event, no return to the loop.
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
+    handle(/** @type {unknown[]} */ (next.message));
+  }
 });
 
 port.postMessage("ready");

@@ -4,63 +4,72 @@
  * both sides, so it is plain JavaScript: the worker must start from `src/`
  * under vitest and from `dist/` alike, without a TypeScript loader.
  *
- * A request batch is one flat array of {@link REQUEST_SLOTS}-sized records
- * `[id, op, sql, params, flags]`; a response batch is a flat array of
- * {@link RESPONSE_SLOTS}-sized records `[id, status, a, b, c]`. Flat arrays
- * cost one structured-clone header per batch instead of one per query, which
- * is most of what makes 64+ queries in flight cheap.
+ * A request batch is one flat array of variable-length records
+ * `[op, flags, slot, sql, arg, n, ...params]`: `slot` names the connection's
+ * prepared statement (assigned by the main thread, -1 for none), `sql` is the
+ * statement text the first time a slot is used (null afterwards, so the text
+ * crosses threads and is hashed once per connection, not per query), `arg` is
+ * an operation argument (iterator batch size, INSERT row width), and `n`
+ * positional parameters follow inline (n = -1: one named-parameter object,
+ * or the flat value array of {@link OP_INSERT_MANY}).
+ *
+ * A response batch is one flat array of variable-length records starting with
+ * a status; the main thread knows each request's operation (responses come in
+ * request order) and so each record's shape. Row results are
+ * `[STATUS_OK, columnNames, rowCount, ...values]` with the values of all rows
+ * inline: no array or object per row, and the names array is the same object
+ * for every result of a statement, so a batch clones it once.
  *
  * @example
  * ```js
- * import { OP_GET, REQUEST_SLOTS } from "./protocol.js";
- * const batch = [1, OP_GET, "SELECT * FROM t WHERE id = ?", [7], 0];
- * batch.length === REQUEST_SLOTS; // true
+ * import { OP_GET, REQUEST_HEADER } from "./protocol.js";
+ * // get("SELECT * FROM t WHERE id = ?", [7]) as the first use of statement slot 0:
+ * const batch = [OP_GET, 0, 0, "SELECT * FROM t WHERE id = ?", 0, 1, 7];
+ * batch.length === REQUEST_HEADER + 1; // true
  * ```
  * @module
  */
 
-/** Slots per request record. */
-export const REQUEST_SLOTS = 5;
-/** Slots per response record. */
-export const RESPONSE_SLOTS = 5;
+/** Fixed slots of a request record before its inline parameters. */
+export const REQUEST_HEADER = 6;
 
-/** First row or none: `a` = column names, `b` = row values or null. */
+/** First row or none: `[OK, names, 0 | 1, ...values]`. */
 export const OP_GET = 1;
-/** All rows: `a` = column names, `b` = flat row values. */
+/** All rows: `[OK, names, rowCount, ...values]`. */
 export const OP_ALL = 2;
-/** Write: `a` = changes, `b` = lastInsertRowid. */
+/** Write: `[OK, changes, lastInsertRowid]`. */
 export const OP_RUN = 3;
-/** Rows and write counts: `a` = column names, `b` = flat values, `c` = [changes, lastInsertRowid]. */
+/** Rows and write counts: `[OK, names, rowCount, ...values, changes, lastInsertRowid]`. */
 export const OP_QUERY = 4;
-/** Multi-statement script via `exec` (no parameters, no rows). */
+/** Multi-statement script via `exec` (in `sql`; no parameters, no rows): `[OK]`. */
 export const OP_EXEC = 5;
-/** Opens an iterator and returns its first batch: `a` = column names, `b` = flat values, `c` = done. */
+/** Opens an iterator (`arg` = batch size) and returns its first batch: `[OK, names, rowCount, ...values, done]`. */
 export const OP_ITER_OPEN = 6;
-/** Next batch of the open iterator (same shape as {@link OP_ITER_OPEN}). */
+/** Next batch of the open iterator (`arg` = batch size; same shape as {@link OP_ITER_OPEN}). */
 export const OP_ITER_NEXT = 7;
-/** Closes the open iterator early. */
+/** Closes the open iterator early: `[OK]`. */
 export const OP_ITER_CLOSE = 8;
-/** Runs one prepared INSERT for each row of a flat value array: `params` = values, `flags` = columns per row; `a` = changes. */
+/** Runs the prepared INSERT once per row of a flat value array (`arg` = columns per row): `[OK, rowsInserted]`. */
 export const OP_INSERT_MANY = 9;
-/** Online backup to the path in `sql`: `a` = total pages. */
+/** Online backup to the path in `sql`, answered in a message of its own: `[OK, totalPages]`. */
 export const OP_BACKUP = 10;
 /** Ends the worker thread abruptly (tests of crash recovery only). */
 export const OP_EXIT = 11;
-/** Closes the connection cleanly (checkpointing the WAL if it is the last) and lets the thread end. */
+/** Closes the connection cleanly (checkpointing the WAL if it is the last) and lets the thread end: `[OK]`. */
 export const OP_CLOSE = 12;
 
 /** Request flag: return every integer as a bigint. */
 export const FLAG_BIGINT = 1;
 /** Request flag: the caller may cancel, so step row by row (termination lands between rows). */
 export const FLAG_INTERRUPTIBLE = 2;
-/** Iterator batch size is stored in the flags above this shift. */
-export const FLAG_BATCH_SHIFT = 4;
+/** Request flag: a transaction-control statement (BEGIN); never wrapped in a transaction of its own. */
+export const FLAG_TX_CONTROL = 4;
 
 /** Response status: success. */
 export const STATUS_OK = 0;
-/** Response status: `a` = serialised error. */
+/** Response status: `[ERROR, serialisedError]`. */
 export const STATUS_ERROR = 1;
-/** Response status: a read-only connection was given a writing statement; send it to the writer. */
+/** Response status `[REROUTE]`: a read-only connection was given a writing statement; send it to the writer. */
 export const STATUS_REROUTE = 2;
 
 /** Error kinds carried across the thread boundary. */
