@@ -1,18 +1,21 @@
 /**
  * zsync-ts demo: one program using every package that has landed, like the
  * seeds' main(): the runtime's showcase, CPU work on a thread pool next to
- * green threads, crypto, and an async database.
+ * green threads, crypto, TLS 1.3 echoes (ours and node:tls), and an async
+ * database.
  */
 import { Config, run } from "@zsync/runtime";
 import { cryptoDemo } from "./crypto-demo.js";
 import { runtimeDemo } from "./runtime-demo.js";
 import { sqliteDemo } from "./sqlite-demo.js";
 import { threadPoolDemo } from "./thread-pool-demo.js";
+import { tlsDemo } from "./tls-demo.js";
 
 await run(async (rt) => {
   console.log("zsync-ts demo");
   await runtimeDemo(rt);
   await threadPoolDemo();
   await cryptoDemo();
+  await tlsDemo();
   await sqliteDemo();
 }, Config.optimal());
