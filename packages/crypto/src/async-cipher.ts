@@ -4,15 +4,20 @@
  * XChaCha20-Poly1305, whose 192-bit nonces make collisions a non-issue.
  *
  * - Inputs up to one chunk (64 KiB by default) use a single AEAD call.
- * - Larger inputs use the chunked construction (`chunked-aead.ts`); with a
- *   `ThreadPoolIo` (`io` option) inputs of at least `parallelThreshold` bytes
- *   are split across its workers, otherwise they run inline, yielding to the
- *   event loop between chunks.
+ * - Larger inputs use the chunked construction (`chunked-aead.ts`). With a
+ *   `ThreadPoolIo` (`io` option), inputs of at least `parallelThreshold`
+ *   bytes run on worker lanes (`chunk-lanes.ts`) that read shared input and
+ *   write each chunk straight to its final offset in a `SharedArrayBuffer`,
+ *   which is what the call returns; the event loop only copies input into
+ *   reusable staging slots (nothing, if the input is already shared).
+ *   Otherwise they run inline, yielding to the event loop between ~1 MiB groups.
  * - Decryption rejects with `AuthenticationError` (or
  *   `TruncatedCiphertextError`, `EnvelopeFormatError`) and releases no
  *   plaintext: partial output is zeroed before the rejection.
- * - Cancellation: `signal` aborts queued worker jobs and stops inline work;
- *   the promise rejects with `CancelledError` and partial output is zeroed.
+ * - Cancellation: the `signal` option or cancelling the runtime task that
+ *   made the call stops inline work at the next group and worker lanes at
+ *   their next group; the promise rejects with `CancelledError` once the
+ *   lanes have stopped, after partial plaintext is zeroed.
  *
  * @example
  * ```ts
@@ -23,10 +28,11 @@
  * ```
  * @module
  */
-import type { Future, Io, WorkerTask } from "@zsync/runtime";
-import { CancelledError, workerTask, yieldNow } from "@zsync/runtime";
+import type { Io, WorkerTask } from "@zsync/runtime";
+import { CancelledError, throwIfCancelled, workerTask, yieldNow } from "@zsync/runtime";
 import { assertBytes, assertInteger, assertOptionalBytes } from "./assert-input.js";
-import type { ChunkJob, OpenResult } from "./chunk-tasks.js";
+import { CancelWatch } from "./cancel-watch.js";
+import { type LanePool, runChunkLanes } from "./chunk-lanes.js";
 import { ChunkFailure, deriveChunkKeys, MAX_CHUNKS, openChunkRange, sealChunkRange, sealedLength } from "./chunked-aead.js";
 import { allocateForOverwrite, copyBytes } from "./copy-bytes.js";
 import {
@@ -39,13 +45,18 @@ import {
   SALT_LENGTH,
 } from "./envelope.js";
 import { AuthenticationError, EnvelopeFormatError, TruncatedCiphertextError } from "./errors.js";
+import type { ChunkLane } from "./lane-protocol.js";
 import type { AeadAlgorithm, CryptoProvider, ProviderName } from "./provider.js";
 import { AEAD_PARAMS } from "./provider.js";
 import { checkAeadAlgorithm } from "./providers/noble.js";
 import { resolveProvider } from "./providers/select.js";
+import { StagingArea } from "./staging-area.js";
 
 const TAG = 16;
 const EMPTY = new Uint8Array(0);
+const MiB = 1024 * 1024;
+/** Staging slots per lane: how many jobs the event loop may copy ahead of the workers. */
+const SLOTS_PER_LANE = 3;
 
 /** Options fixed for the life of an `AsyncCipher`. */
 export interface AsyncCipherOptions {
@@ -59,8 +70,10 @@ export interface AsyncCipherOptions {
   readonly io?: Io;
   /** Inputs at least this large go to the pool (default 4 MiB). */
   readonly parallelThreshold?: number;
-  /** Bytes per worker job (default 4 MiB, rounded to whole chunks). */
+  /** Bytes per job a worker claims at a time (default 1 MiB, rounded to whole chunks). */
   readonly jobSize?: number;
+  /** Pool workers one call keeps busy (default: the number of CPU cores, `os.availableParallelism()`). */
+  readonly workers?: number;
   /** Module URL of the worker tasks (default: `chunk-tasks.js` beside this module). */
   readonly taskModule?: string | URL;
 }
@@ -69,25 +82,39 @@ export interface AsyncCipherOptions {
 export interface CipherCallOptions {
   /** Associated data: authenticated, not encrypted; must be identical for decryption. */
   readonly aad?: Uint8Array;
-  /** Cancels the operation (rejects with `CancelledError`). */
+  /**
+   * Cancels the operation (rejects with `CancelledError`). Cancelling the
+   * runtime task that called `encrypt`/`decrypt` has the same effect.
+   */
   readonly signal?: AbortSignal;
 }
 
-/** The slice of `ThreadPoolIo` we use: `run` with transfer lists and cancellation. */
-interface PoolLike extends Io {
-  run<A extends readonly unknown[], T>(
-    task: WorkerTask<A, T>,
-    args: A,
-    options?: { signal?: AbortSignal; transfer?: readonly ArrayBuffer[] },
-  ): Future<Awaited<T>>;
+/** The slice of `ThreadPoolIo` we use. */
+function isPool(io: Io | undefined): io is LanePool {
+  return io !== undefined && io.kind === "thread-pool" && typeof (io as Partial<LanePool>).run === "function";
 }
 
-function isPool(io: Io | undefined): io is PoolLike {
-  return io !== undefined && io.kind === "thread-pool" && typeof (io as Partial<PoolLike>).run === "function";
-}
-
+/** Rejects an already-cancelled call without subscribing to anything (the small-input path). */
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError(signal.reason);
+  if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
+  throwIfCancelled();
+}
+
+function defaultWorkers(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
+  return Math.max(1, os?.availableParallelism?.() ?? 2);
+}
+
+/**
+ * Shared output whose byte `alignedAt` falls on an 8-byte boundary. Copies
+ * into shared memory are word-wise only when source and destination share
+ * their alignment (V8 copies byte by byte otherwise, several times slower),
+ * and the workers' sources are 8-aligned buffers.
+ */
+function sharedBytes(length: number, alignedAt = 0): Uint8Array<SharedArrayBuffer> {
+  const pad = (8 - (alignedAt % 8)) % 8;
+  return new Uint8Array(new SharedArrayBuffer(length + pad), pad, length);
 }
 
 /** Authenticated encryption of messages and streams on the zsync runtime. */
@@ -96,10 +123,12 @@ export class AsyncCipher {
   readonly provider: CryptoProvider;
   readonly chunkSize: number;
   readonly #key: Uint8Array;
-  readonly #io: PoolLike | undefined;
+  readonly #io: LanePool | undefined;
   readonly #parallelThreshold: number;
-  readonly #jobChunks: number;
-  readonly #taskModule: string;
+  readonly #jobSize: number;
+  readonly #workers: number;
+  readonly #task: WorkerTask<[ChunkLane], number>;
+  readonly #staging = new StagingArea();
 
   /** A fresh random 32-byte key (16 bytes for `aes-128-gcm`). */
   static generateKey(algorithm: AeadAlgorithm = "xchacha20-poly1305", provider?: CryptoProvider | ProviderName): Uint8Array {
@@ -117,40 +146,58 @@ export class AsyncCipher {
     this.chunkSize = chunkSize;
     this.#key = copyBytes(key);
     this.#io = isPool(options.io) ? options.io : undefined;
-    const threshold = options.parallelThreshold ?? 4 * 1024 * 1024;
+    const threshold = options.parallelThreshold ?? 4 * MiB;
     assertInteger(threshold, "options.parallelThreshold", 0, Number.MAX_SAFE_INTEGER);
     this.#parallelThreshold = threshold;
-    const jobSize = options.jobSize ?? 4 * 1024 * 1024;
+    const jobSize = options.jobSize ?? MiB;
     assertInteger(jobSize, "options.jobSize", 1, Number.MAX_SAFE_INTEGER);
-    this.#jobChunks = Math.max(1, Math.round(jobSize / chunkSize));
+    this.#jobSize = jobSize;
+    const workers = options.workers ?? defaultWorkers();
+    assertInteger(workers, "options.workers", 1, 1024);
+    this.#workers = workers;
     const module = options.taskModule ?? new URL("./chunk-tasks.js", import.meta.url);
-    this.#taskModule = typeof module === "string" ? module : module.href;
+    this.#task = workerTask<[ChunkLane], number>(typeof module === "string" ? module : module.href, "runChunkLane");
   }
 
-  /** Encrypts `plaintext` into a self-describing envelope. */
+  /**
+   * Encrypts `plaintext` into a self-describing envelope. With a pool and an
+   * input of at least `parallelThreshold` bytes, the result is a view over a
+   * `SharedArrayBuffer` (see the README, "Pooled results").
+   */
   async encrypt(plaintext: Uint8Array, options: CipherCallOptions = {}): Promise<Uint8Array> {
     assertBytes(plaintext, "plaintext");
     const aad = options.aad ?? EMPTY;
     assertOptionalBytes(options.aad, "options.aad");
-    throwIfAborted(options.signal);
-    if (plaintext.length <= this.chunkSize) return this.#encryptSingle(plaintext, aad);
+    if (plaintext.length <= this.chunkSize) {
+      throwIfAborted(options.signal);
+      return this.#encryptSingle(plaintext, aad);
+    }
     if (Math.ceil(plaintext.length / this.chunkSize) > MAX_CHUNKS)
       throw new RangeError("plaintext too large for one envelope (2^32 chunks)");
+    using watch = CancelWatch.start(options.signal);
     const header = encodeChunkedHeader(this.algorithm, this.chunkSize, this.provider.randomBytes(SALT_LENGTH));
     const keys = deriveChunkKeys(this.provider, this.algorithm, this.#key, header, aad);
-    const out = allocateForOverwrite(header.length + sealedLength(plaintext.length, this.chunkSize));
+    const pool = plaintext.length >= this.#parallelThreshold ? this.#io : undefined;
+    const length = header.length + sealedLength(plaintext.length, this.chunkSize);
+    const out = pool === undefined ? allocateForOverwrite(length) : sharedBytes(length, header.length);
     out.set(header);
     const body = out.subarray(header.length);
     try {
-      if (this.#io !== undefined && plaintext.length >= this.#parallelThreshold) {
-        await this.#parallel("seal", this.#io, keys.subkey, keys.prefix, plaintext, body, options.signal);
+      if (pool !== undefined) {
+        await runChunkLanes({
+          ...this.#lanePlan(pool, "seal", this.algorithm, this.chunkSize, watch),
+          subkey: keys.subkey,
+          prefix: keys.prefix,
+          input: plaintext,
+          output: body,
+        });
       } else {
         await this.#inline(
           (first, final, input, output) => sealChunkRange(keys.aead, keys.prefix, input, this.chunkSize, first, final, output),
           plaintext,
           body,
           "seal",
-          options.signal,
+          watch,
         );
       }
     } finally {
@@ -159,15 +206,18 @@ export class AsyncCipher {
     return out;
   }
 
-  /** Verifies and decrypts an envelope from {@link encrypt} or {@link encryptStream}. */
+  /**
+   * Verifies and decrypts an envelope from {@link encrypt} or {@link encryptStream}.
+   * Pooled results are `SharedArrayBuffer` views, as for `encrypt`.
+   */
   async decrypt(envelope: Uint8Array, options: CipherCallOptions = {}): Promise<Uint8Array> {
     assertBytes(envelope, "envelope");
     const aad = options.aad ?? EMPTY;
     assertOptionalBytes(options.aad, "options.aad");
-    throwIfAborted(options.signal);
     const header = parseEnvelopeHeader(envelope);
     this.#checkKeyFits(header.algorithm);
     if (header.mode === "single") {
+      throwIfAborted(options.signal);
       const sealed = envelope.subarray(header.headerLength);
       if (sealed.length < TAG)
         throw new EnvelopeFormatError(`envelope truncated: ${sealed.length} bytes after the header, the tag alone is ${TAG}`);
@@ -181,23 +231,37 @@ export class AsyncCipher {
     const lastLength = body.length - (chunks - 1) * sealedChunk;
     if (lastLength < TAG)
       throw new TruncatedCiphertextError(`ciphertext truncated: final chunk is ${lastLength} bytes, shorter than its tag`);
+    using watch = CancelWatch.start(options.signal);
     const keys = deriveChunkKeys(this.provider, header.algorithm, this.#key, envelope.subarray(0, CHUNKED_HEADER_LENGTH), aad);
-    const out = allocateForOverwrite(body.length - chunks * TAG);
+    const pool = body.length >= this.#parallelThreshold ? this.#io : undefined;
+    const length = body.length - chunks * TAG;
+    const out = pool === undefined ? allocateForOverwrite(length) : sharedBytes(length);
     try {
-      if (this.#io !== undefined && body.length >= this.#parallelThreshold) {
-        await this.#parallel("open", this.#io, keys.subkey, keys.prefix, body, out, options.signal, header.algorithm, header.chunkSize);
+      if (pool !== undefined) {
+        // The lanes zero whatever they may have written before this rejects.
+        await runChunkLanes({
+          ...this.#lanePlan(pool, "open", header.algorithm, header.chunkSize, watch),
+          subkey: keys.subkey,
+          prefix: keys.prefix,
+          input: body,
+          output: out,
+        });
       } else {
-        await this.#inline(
-          (first, final, input, output) => openChunkRange(keys.aead, keys.prefix, input, header.chunkSize, first, final, output),
-          body,
-          out,
-          "open",
-          options.signal,
-          header.chunkSize,
-        );
+        try {
+          await this.#inline(
+            (first, final, input, output) => openChunkRange(keys.aead, keys.prefix, input, header.chunkSize, first, final, output),
+            body,
+            out,
+            "open",
+            watch,
+            header.chunkSize,
+          );
+        } catch (error) {
+          out.fill(0);
+          throw error;
+        }
       }
     } catch (error) {
-      out.fill(0);
       throw translateFailure(error);
     } finally {
       keys.subkey.fill(0);
@@ -219,6 +283,22 @@ export class AsyncCipher {
     }
   }
 
+  #lanePlan(pool: LanePool, direction: "seal" | "open", algorithm: AeadAlgorithm, chunkSize: number, watch: CancelWatch) {
+    return {
+      pool,
+      task: this.#task,
+      lanes: this.#workers,
+      slotsPerLane: SLOTS_PER_LANE,
+      direction,
+      provider: this.provider.name,
+      algorithm,
+      chunkSize,
+      jobChunks: Math.max(1, Math.round(this.#jobSize / chunkSize)),
+      staging: this.#staging,
+      watch,
+    } as const;
+  }
+
   #encryptSingle(plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const params = AEAD_PARAMS[this.algorithm];
     const header = encodeSingleHeader(this.algorithm, this.provider.randomBytes(params.nonceLength));
@@ -234,13 +314,13 @@ export class AsyncCipher {
     input: Uint8Array,
     output: Uint8Array,
     direction: "seal" | "open",
-    signal: AbortSignal | undefined,
+    watch: CancelWatch,
     chunkSize = this.chunkSize,
   ): Promise<void> {
     const inChunk = direction === "seal" ? chunkSize : chunkSize + TAG;
     const outChunk = direction === "seal" ? chunkSize + TAG : chunkSize;
     // ~1 ms of work per group on a fast provider keeps the loop responsive without paying a yield per chunk.
-    const group = Math.max(1, Math.floor((1024 * 1024) / chunkSize));
+    const group = Math.max(1, Math.floor(MiB / chunkSize));
     const chunks = Math.max(1, Math.ceil(input.length / inChunk));
     for (let first = 0; first < chunks; first += group) {
       const count = Math.min(group, chunks - first);
@@ -250,87 +330,8 @@ export class AsyncCipher {
       work(first, final, input.subarray(first * inChunk, inEnd), output.subarray(first * outChunk, outEnd));
       if (!final) {
         await yieldNow();
-        throwIfAborted(signal);
+        watch.throwIfCancelled();
       }
-    }
-  }
-
-  /**
-   * Splits the chunks into jobs and keeps a bounded window of them in flight
-   * on the pool: each submission copies (then transfers) one job's input and
-   * each completion copies one job's output, so the event loop only ever does
-   * one job-sized memcpy at a time and memory stays bounded by the window.
-   */
-  async #parallel(
-    direction: "seal" | "open",
-    pool: PoolLike,
-    subkey: Uint8Array,
-    prefix: Uint8Array,
-    input: Uint8Array,
-    output: Uint8Array,
-    signal: AbortSignal | undefined,
-    algorithm = this.algorithm,
-    chunkSize = this.chunkSize,
-  ): Promise<void> {
-    const inChunk = direction === "seal" ? chunkSize : chunkSize + TAG;
-    const outChunk = direction === "seal" ? chunkSize + TAG : chunkSize;
-    const chunks = Math.max(1, Math.ceil(input.length / inChunk));
-    const jobs = Math.ceil(chunks / this.#jobChunks);
-    const window = 4;
-    const task = workerTask<[ChunkJob], Uint8Array | OpenResult>(this.#taskModule, direction === "seal" ? "sealChunks" : "openChunks");
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const inFlight = new Set<Future<Uint8Array | OpenResult>>();
-    let next = 0;
-    let failure: unknown;
-    const submit = (job: number): Promise<void> => {
-      const first = job * this.#jobChunks;
-      const count = Math.min(this.#jobChunks, chunks - first);
-      const final = first + count === chunks;
-      const data = copyBytes(input, first * inChunk, final ? input.length : (first + count) * inChunk);
-      const args: ChunkJob = { provider: this.provider.name, algorithm, subkey, prefix, chunkSize, firstIndex: first, final, data };
-      const future = pool.run(task, [args] as const, { signal: controller.signal, transfer: [data.buffer as ArrayBuffer] });
-      inFlight.add(future);
-      return Promise.resolve(future).then(
-        (result) => {
-          inFlight.delete(future);
-          const bytes = result instanceof Uint8Array ? result : result.ok ? result.data : undefined;
-          if (bytes === undefined) {
-            const failed = result as Extract<OpenResult, { ok: false }>;
-            throw new ChunkFailure(failed.index, failed.truncated);
-          }
-          output.set(bytes, first * outChunk);
-          bytes.fill(0);
-        },
-        (error: unknown) => {
-          inFlight.delete(future);
-          throw error;
-        },
-      );
-    };
-    try {
-      const running = new Set<Promise<void>>();
-      while (next < jobs || running.size > 0) {
-        while (failure === undefined && next < jobs && running.size < window) {
-          const p: Promise<void> = submit(next++).then(
-            () => void running.delete(p),
-            (error: unknown) => {
-              running.delete(p);
-              failure ??= error;
-              controller.abort(error);
-            },
-          );
-          running.add(p);
-        }
-        if (running.size === 0) break;
-        await Promise.race(running);
-      }
-      throwIfAborted(signal);
-      if (failure !== undefined) throw failure;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      for (const future of inFlight) future.cancel();
     }
   }
 }

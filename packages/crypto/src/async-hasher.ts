@@ -14,6 +14,7 @@
  */
 import { CancelledError, yieldNow } from "@zsync/runtime";
 import { assertBytes, assertInteger } from "./assert-input.js";
+import { CancelWatch } from "./cancel-watch.js";
 import type { ByteSource } from "./cipher-streams.js";
 import type { CryptoProvider, HashAlgorithm, Hasher, HashOptions, ProviderName } from "./provider.js";
 import { resolveProvider } from "./providers/select.js";
@@ -27,6 +28,7 @@ export interface AsyncHasherOptions extends HashOptions {
 
 /** Per-call options. */
 export interface HashCallOptions {
+  /** Cancels the call (rejects with `CancelledError`); cancelling the calling runtime task does the same. */
   readonly signal?: AbortSignal;
 }
 
@@ -72,9 +74,10 @@ export class AsyncHasher {
    */
   async hashLargeData(data: Uint8Array, options: HashCallOptions = {}): Promise<Uint8Array> {
     assertBytes(data, "data");
+    using watch = CancelWatch.start(options.signal);
     const state = this.provider.createHash(this.algorithm, this.#options);
     for (let offset = 0; offset < data.length; offset += this.chunkSize) {
-      if (options.signal?.aborted) throw new CancelledError(options.signal.reason);
+      watch.throwIfCancelled();
       state.update(data.subarray(offset, Math.min(data.length, offset + this.chunkSize)));
       if (offset + this.chunkSize < data.length) await yieldNow();
     }
@@ -83,6 +86,7 @@ export class AsyncHasher {
 
   /** Hashes every byte of a web or Node stream or async iterable. */
   async hashStream(source: ByteSource, options: HashCallOptions = {}): Promise<Uint8Array> {
+    using watch = CancelWatch.start(options.signal);
     const state = this.provider.createHash(this.algorithm, this.#options);
     const iterable: AsyncIterable<unknown> =
       typeof (source as ReadableStream).getReader === "function" &&
@@ -90,7 +94,7 @@ export class AsyncHasher {
         ? webIterable(source as ReadableStream<Uint8Array>)
         : (source as AsyncIterable<unknown>);
     for await (const piece of iterable) {
-      if (options.signal?.aborted) throw new CancelledError(options.signal.reason);
+      watch.throwIfCancelled();
       if (!(piece instanceof Uint8Array)) throw new TypeError("stream chunks must be Uint8Array");
       state.update(piece);
     }

@@ -1,53 +1,116 @@
 /**
- * Worker-thread entry points for `AsyncCipher`: seal or open a contiguous
- * range of chunks of the chunked construction. Loaded by `ThreadPoolIo`
- * workers by module URL; arguments and results are plain data so they cross
- * threads, and results are transferred, not copied.
+ * Worker-thread entry point for `AsyncCipher`'s pooled path: one *lane* per
+ * worker claims jobs (contiguous chunk ranges) from shared control words and
+ * seals or opens them from shared input into a shared output at their final
+ * offsets (see `lane-protocol.ts`). A lane checks the abort word between
+ * ~1 MiB groups, so a cancelled or failed call stops within a millisecond or
+ * two; an authentication failure is published in the control words (and the
+ * lane's partial output for the failing group zeroed) rather than thrown.
  *
  * @example
  * ```ts
- * const task = workerTask(new URL("./chunk-tasks.js", import.meta.url), "sealChunks");
- * const sealed = await pool.run(task, [job], { transfer: [job.data.buffer] });
+ * const task = workerTask<[ChunkLane], number>(new URL("./chunk-tasks.js", import.meta.url), "runChunkLane");
+ * await pool.run(task, [lane]); // resolves with the number of jobs this lane finished
  * ```
  * @module
  */
-import { withTransfer } from "@zsync/runtime/node";
 import { ChunkFailure, openChunkRange, sealChunkRange } from "./chunked-aead.js";
-import type { AeadAlgorithm, ProviderName } from "./provider.js";
+import {
+  ABORT,
+  ACTIVE,
+  bumpProgress,
+  type ChunkLane,
+  DONE,
+  FAIL_INDEX,
+  FAILED,
+  FAILED_AUTH,
+  FAILED_CLAIMED,
+  FAILED_TRUNCATED,
+  JOB_STATE,
+  NEXT,
+  STAGED,
+  WAITING_FOR,
+} from "./lane-protocol.js";
 import { getProvider } from "./providers/select.js";
 
-/** One range of chunks. */
-export interface ChunkJob {
-  readonly provider: ProviderName;
-  readonly algorithm: AeadAlgorithm;
-  readonly subkey: Uint8Array;
-  readonly prefix: Uint8Array;
-  readonly chunkSize: number;
-  readonly firstIndex: number;
-  readonly final: boolean;
-  readonly data: Uint8Array;
-}
+export type { ChunkLane } from "./lane-protocol.js";
 
-/** Outcome of opening a range: the plaintext, or which chunk failed. */
-export type OpenResult =
-  | { readonly ok: true; readonly data: Uint8Array }
-  | { readonly ok: false; readonly index: number; readonly truncated: boolean };
+const TAG = 16;
+/** Work between abort checks. */
+const GROUP_BYTES = 1024 * 1024;
+/** Upper bound on one wait for staged input, so a lane re-checks ABORT even if a notify is lost. */
+const STAGE_WAIT_MS = 50;
 
-/** Seals `job.data` as chunks `firstIndex...`; returns the sealed bytes. */
-export function sealChunks(job: ChunkJob): Uint8Array {
-  const aead = getProvider(job.provider).aead(job.algorithm, job.subkey);
-  const sealed = sealChunkRange(aead, job.prefix, job.data, job.chunkSize, job.firstIndex, job.final);
-  return withTransfer(sealed, [sealed.buffer as ArrayBuffer]);
-}
-
-/** Opens `job.data`; authentication failures are returned as data so they cross threads intact. */
-export function openChunks(job: ChunkJob): OpenResult {
-  const aead = getProvider(job.provider).aead(job.algorithm, job.subkey);
+/** Runs one lane until no job is left or the call aborts; returns how many jobs it finished. */
+export function runChunkLane(lane: ChunkLane): number {
+  const { ctrl } = lane;
+  Atomics.add(ctrl, ACTIVE, 1);
+  let finished = 0;
   try {
-    const data = openChunkRange(aead, job.prefix, job.data, job.chunkSize, job.firstIndex, job.final);
-    return withTransfer<OpenResult>({ ok: true, data }, [data.buffer as ArrayBuffer]);
-  } catch (error) {
-    if (error instanceof ChunkFailure) return { ok: false, index: error.index, truncated: error.truncated };
-    throw error;
+    if (Atomics.load(ctrl, ABORT) !== 0) return 0;
+    const aead = getProvider(lane.provider).aead(lane.algorithm, lane.subkey);
+    const seal = lane.direction === "seal";
+    const inChunk = seal ? lane.chunkSize : lane.chunkSize + TAG;
+    const outChunk = seal ? lane.chunkSize + TAG : lane.chunkSize;
+    const group = Math.max(1, Math.floor(GROUP_BYTES / lane.chunkSize));
+    for (;;) {
+      const job = Atomics.add(ctrl, NEXT, 1);
+      if (job >= lane.jobs) return finished;
+      if (!waitStaged(ctrl, job)) return finished;
+      const first = job * lane.jobChunks;
+      const count = Math.min(lane.jobChunks, lane.chunks - first);
+      const inStart = first * inChunk;
+      const inEnd = first + count === lane.chunks ? lane.inputLength : inStart + count * inChunk;
+      const inBase = lane.slots === 0 ? inStart : (job % lane.slots) * lane.slotStride + lane.inputShift;
+      const outStart = first * outChunk;
+      for (let g = 0; g < count; g += group) {
+        if (Atomics.load(ctrl, ABORT) !== 0) return finished;
+        const n = Math.min(group, count - g);
+        const final = first + g + n === lane.chunks;
+        const from = inBase + g * inChunk;
+        const to = final ? inBase + (inEnd - inStart) : from + n * inChunk;
+        const input = lane.input.subarray(from, to);
+        const outFrom = outStart + g * outChunk;
+        const output = lane.output.subarray(outFrom, final ? lane.output.length : outFrom + n * outChunk);
+        if (seal) {
+          sealChunkRange(aead, lane.prefix, input, lane.chunkSize, first + g, final, output);
+        } else {
+          try {
+            openChunkRange(aead, lane.prefix, input, lane.chunkSize, first + g, final, output);
+          } catch (error) {
+            if (!(error instanceof ChunkFailure)) throw error;
+            publishFailure(ctrl, error);
+            return finished;
+          }
+        }
+      }
+      Atomics.store(ctrl, JOB_STATE + job, 1);
+      const done = Atomics.add(ctrl, DONE, 1) + 1;
+      if (done === lane.jobs || Atomics.load(ctrl, WAITING_FOR) === job) bumpProgress(ctrl);
+      finished++;
+    }
+  } finally {
+    lane.subkey.fill(0);
+    Atomics.sub(ctrl, ACTIVE, 1);
+    bumpProgress(ctrl);
   }
+}
+
+/** Blocks this worker until job `job` is staged; false if the call aborted meanwhile. */
+function waitStaged(ctrl: Int32Array, job: number): boolean {
+  for (;;) {
+    if (Atomics.load(ctrl, ABORT) !== 0) return false;
+    const staged = Atomics.load(ctrl, STAGED);
+    if (staged > job) return true;
+    Atomics.wait(ctrl, STAGED, staged, STAGE_WAIT_MS);
+  }
+}
+
+function publishFailure(ctrl: Int32Array, failure: ChunkFailure): void {
+  if (Atomics.compareExchange(ctrl, FAILED, 0, FAILED_CLAIMED) === 0) {
+    Atomics.store(ctrl, FAIL_INDEX, failure.index | 0);
+    Atomics.store(ctrl, FAILED, failure.truncated ? FAILED_TRUNCATED : FAILED_AUTH);
+  }
+  Atomics.store(ctrl, ABORT, 1);
+  Atomics.notify(ctrl, STAGED);
 }

@@ -1,10 +1,17 @@
 /** AsyncCipher: envelopes, tamper detection, cancellation, and the chunked construction's guarantees. */
 
-import { CancelledError, ZsyncError } from "@zsync/runtime";
+import { CancelledError, spawn, ZsyncError } from "@zsync/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AeadAlgorithm } from "../src/index.js";
-import { AsyncCipher, AuthenticationError, EnvelopeFormatError, parseEnvelopeHeader, TruncatedCiphertextError } from "../src/index.js";
+import {
+  AsyncCipher,
+  AsyncHasher,
+  AuthenticationError,
+  EnvelopeFormatError,
+  parseEnvelopeHeader,
+  TruncatedCiphertextError,
+} from "../src/index.js";
 import { PROVIDERS } from "./support.js";
 
 const CHUNK = 1024;
@@ -202,5 +209,70 @@ describe("AsyncCipher envelopes", () => {
     const pending = cipher.decrypt(envelope, { signal: late.signal });
     late.abort();
     await expect(pending).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+/**
+ * Starts `operation` inside a runtime task, cancels the task once the
+ * operation is under way (its first group done, the rest pending behind a
+ * yield), and returns the operation's own promise: a long operation that
+ * ignored the task's cancellation would resolve instead of rejecting.
+ */
+async function cancelTaskDuring(operation: () => Promise<unknown>): Promise<unknown> {
+  let started!: Promise<unknown>;
+  const task = spawn(() => {
+    started = operation();
+    return started;
+  });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (started === undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+  task.cancel("caller gave up");
+  await task.then(
+    () => undefined,
+    () => undefined,
+  );
+  // The outcome, not the value: a 16 MiB result would be slow to print in a failure message.
+  return started.then(
+    () => "completed",
+    (error: unknown) => error,
+  );
+}
+
+describe("ambient task cancellation", () => {
+  const big = bytes(16 * 1024 * 1024);
+
+  it("cancelling the calling task stops a long encrypt and decrypt with CancelledError", async () => {
+    const cipher = new AsyncCipher(AsyncCipher.generateKey());
+    expect(await cancelTaskDuring(() => cipher.encrypt(big))).toBeInstanceOf(CancelledError);
+    const envelope = await cipher.encrypt(big);
+    expect(await cancelTaskDuring(() => cipher.decrypt(envelope))).toBeInstanceOf(CancelledError);
+    // Outside a task nothing is cancelled: the same calls complete.
+    expect(Buffer.compare(await cipher.decrypt(envelope), big)).toBe(0);
+  });
+
+  it("a task cancelled before the call rejects it at once, even for a single-shot message", async () => {
+    const cipher = new AsyncCipher(AsyncCipher.generateKey());
+    const task = spawn(async () => {
+      task.cancel();
+      return cipher.encrypt(bytes(10));
+    });
+    await expect(task).rejects.toBeInstanceOf(CancelledError);
+    let inner: Promise<Uint8Array> | undefined;
+    const second = spawn(() => {
+      second.cancel();
+      inner = cipher.encrypt(bytes(10));
+      return inner;
+    });
+    await second.then(
+      () => undefined,
+      () => undefined,
+    );
+    await expect(inner).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it("cancelling the calling task stops AsyncHasher.hashLargeData", async () => {
+    const hasher = new AsyncHasher("sha256", { chunkSize: 64 * 1024 });
+    expect(await cancelTaskDuring(() => hasher.hashLargeData(big))).toBeInstanceOf(CancelledError);
+    expect((await hasher.hashLargeData(big)).length).toBe(32);
   });
 });

@@ -1,5 +1,9 @@
-/** Large AsyncCipher inputs on ThreadPoolIo workers: same bytes format, same failures, cancellation. */
-import { CancelledError } from "@zsync/runtime";
+/**
+ * Large AsyncCipher inputs on ThreadPoolIo workers: worker lanes read shared
+ * input and write shared output at final offsets. Same bytes format as the
+ * inline path, same failures, cooperative cancellation.
+ */
+import { CancelledError, spawn } from "@zsync/runtime";
 import { ThreadPoolIo } from "@zsync/runtime/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { AsyncCipher, AuthenticationError, TruncatedCiphertextError } from "../src/index.js";
@@ -9,41 +13,130 @@ afterAll(() => pool.shutdown());
 
 const taskModule = new URL("../dist/chunk-tasks.js", import.meta.url);
 const key = AsyncCipher.generateKey();
-const options = { io: pool, parallelThreshold: 64 * 1024, jobSize: 64 * 1024, chunkSize: 16 * 1024, taskModule };
+const CHUNK = 16 * 1024;
+const SEALED_CHUNK = CHUNK + 16;
+const HEADER = 38;
+// Jobs of 4 chunks, so a 1 MiB input is 17 jobs spread over two lanes and six staging slots.
+const options = { io: pool, parallelThreshold: 64 * 1024, jobSize: 64 * 1024, chunkSize: CHUNK, workers: 2, taskModule };
 const pooled = new AsyncCipher(key, options);
-const inline = new AsyncCipher(key, { chunkSize: 16 * 1024 });
+const inline = new AsyncCipher(key, { chunkSize: CHUNK });
 const data = new Uint8Array(1024 * 1024 + 999).map((_, i) => (i * 5) & 0xff);
+
+/** Byte equality without vitest's element-by-element diff (seconds per MiB). */
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  expect(Buffer.compare(actual, expected)).toBe(0);
+}
+
+function shared(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}
+
+/** Resolves once the pool has a task running (a lane has started). */
+async function laneStarted(): Promise<void> {
+  while (pool.stats().running === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
   it("splits large inputs across workers; output interoperates with the inline path", async () => {
     const envelope = await pooled.encrypt(data);
-    expect(await inline.decrypt(envelope)).toEqual(data);
-    expect(await pooled.decrypt(await inline.encrypt(data))).toEqual(data);
+    expectSameBytes(await inline.decrypt(envelope), data);
+    expectSameBytes(await pooled.decrypt(await inline.encrypt(data)), data);
+  });
+
+  it("returns views over a SharedArrayBuffer, which decrypt reads without staging", async () => {
+    const envelope = await pooled.encrypt(data);
+    expect(envelope.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const plaintext = await pooled.decrypt(envelope);
+    expect(plaintext.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expectSameBytes(plaintext, data);
+    // Shared input is read in place; the envelope is the same as from a private copy.
+    expectSameBytes(await inline.decrypt(await pooled.encrypt(shared(data))), data);
+    // Below the threshold, results are ordinary memory.
+    expect((await pooled.encrypt(data.subarray(0, 1000))).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it("handles lengths at job and chunk edges, and more lanes than pool threads", async () => {
+    const crowded = new AsyncCipher(key, { ...options, workers: 5 });
+    for (const length of [64 * 1024 + 1, 4 * CHUNK * 3, 4 * CHUNK * 3 + 1, 4 * CHUNK * 3 - 1, 300_001]) {
+      const plaintext = data.subarray(0, length);
+      const envelope = await crowded.encrypt(plaintext);
+      expectSameBytes(await inline.decrypt(envelope), plaintext);
+      expectSameBytes(await crowded.decrypt(envelope), plaintext);
+    }
   });
 
   it("never aliases or detaches a caller's Buffer (Buffer#slice is a view)", async () => {
     const input = Buffer.from(data);
     const envelope = await pooled.encrypt(input);
     expect(input.buffer.byteLength).toBeGreaterThan(0);
-    expect(new Uint8Array(input)).toEqual(data);
-    expect(await inline.decrypt(envelope)).toEqual(data);
+    expectSameBytes(input, data);
+    expectSameBytes(await inline.decrypt(envelope), data);
   });
 
-  it("rejects tampering detected in a worker with AuthenticationError", async () => {
+  it("rejects tampering detected in a worker with AuthenticationError, in any job", async () => {
+    const envelope = (await pooled.encrypt(data)).slice();
+    for (const at of [HEADER + 5, HEADER + 9 * SEALED_CHUNK + 100, envelope.length - 20_000, envelope.length - 1]) {
+      const tampered = envelope.slice();
+      tampered[at] = (tampered[at] as number) ^ 1;
+      await expect(pooled.decrypt(tampered)).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(pooled.decrypt(shared(tampered))).rejects.toBeInstanceOf(AuthenticationError);
+    }
+  });
+
+  it("detects truncation at a chunk boundary and chunks swapped across jobs", async () => {
     const envelope = await pooled.encrypt(data);
-    envelope[envelope.length - 20_000] = (envelope[envelope.length - 20_000] as number) ^ 1;
-    await expect(pooled.decrypt(envelope)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(pooled.decrypt(envelope.subarray(0, HEADER + 10 * SEALED_CHUNK))).rejects.toBeInstanceOf(TruncatedCiphertextError);
+    const swapped = envelope.slice();
+    const a = HEADER + 1 * SEALED_CHUNK;
+    const b = HEADER + 13 * SEALED_CHUNK;
+    swapped.set(envelope.subarray(b, b + SEALED_CHUNK), a);
+    swapped.set(envelope.subarray(a, a + SEALED_CHUNK), b);
+    await expect(pooled.decrypt(swapped)).rejects.toBeInstanceOf(AuthenticationError);
   });
 
-  it("detects truncation at a chunk boundary", async () => {
-    const envelope = await pooled.encrypt(data);
-    await expect(pooled.decrypt(envelope.subarray(0, 38 + 10 * (16 * 1024 + 16)))).rejects.toBeInstanceOf(TruncatedCiphertextError);
+  it("an already-aborted signal rejects before any work is queued", async () => {
+    const before = pool.stats().completed + pool.stats().cancelled;
+    await expect(pooled.encrypt(data, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
+    expect(pool.stats().completed + pool.stats().cancelled).toBe(before);
   });
 
-  it("cancels queued and running jobs", async () => {
-    const controller = new AbortController();
-    const pending = pooled.encrypt(data, { signal: controller.signal });
-    controller.abort();
-    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+  it("cancelling mid-run rejects with CancelledError and leaves the pool usable", async () => {
+    const large = new AsyncCipher(key, { io: pool, workers: 2, taskModule });
+    const input = new Uint8Array(48 * 1024 * 1024);
+    for (const direction of ["encrypt", "decrypt"] as const) {
+      const source = direction === "encrypt" ? input : await large.encrypt(input);
+      const controller = new AbortController();
+      const call = { signal: controller.signal };
+      const pending = direction === "encrypt" ? large.encrypt(source, call) : large.decrypt(source, call);
+      await laneStarted();
+      controller.abort("enough");
+      await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    }
+    expect(pool.stats().crashedWorkers).toBe(0);
+    expectSameBytes(await pooled.decrypt(await pooled.encrypt(data)), data);
+  });
+
+  it("cancelling the calling runtime task cancels the pooled call", async () => {
+    let call: Promise<unknown> | undefined;
+    const task = spawn(() => {
+      call = pooled.encrypt(new Uint8Array(32 * 1024 * 1024));
+      return call;
+    });
+    await laneStarted();
+    task.cancel("caller gave up");
+    const outcome = await (call as Promise<unknown>).then(
+      () => "completed",
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(CancelledError);
+  });
+
+  it("names bad pool options", () => {
+    expect(() => new AsyncCipher(key, { ...options, workers: 0 })).toThrow(RangeError);
+    expect(() => new AsyncCipher(key, { ...options, workers: 1.5 })).toThrow(/options.workers/);
+    expect(() => new AsyncCipher(key, { ...options, jobSize: 0 })).toThrow(/options.jobSize/);
   });
 });
