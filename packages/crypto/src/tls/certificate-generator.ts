@@ -123,8 +123,10 @@ export function generateCertificate(options: CertificateOptions = {}): Generated
   const issuer = options.issuer;
   const signingKey = issuer?.privateKey ?? privateKey;
   const isCa = options.isCa === true;
+  // A positive INTEGER in minimal DER: a first byte of 0x40..0x7f needs no sign byte and is never
+  // a redundant leading zero (OpenSSL refuses a certificate whose serial is 00 followed by < 0x80).
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f;
+  serial[0] = ((serial[0] as number) & 0x3f) | 0x40;
   const exts = [
     extension("2.5.29.19", true, isCa ? seq(tlv(0x01, Uint8Array.of(0xff))) : seq()),
     // keyUsage: digitalSignature (bit 0), plus keyCertSign and cRLSign (bits 5, 6) for a CA.

@@ -7,6 +7,12 @@
  * wildcard, or IP addresses). Each refusal is a `TlsCertificateError` whose
  * `reason` names the failure.
  *
+ * Work that depends only on the bytes is remembered: parsed certificates
+ * (per DER encoding) and, per verifier, the path of each chain that
+ * verified (per exact chain bytes), so a client reconnecting to the same
+ * server does not re-parse and re-verify signatures. Validity periods and
+ * the host name are checked on every call.
+ *
  * `dangerouslyAcceptAnyCertificateForTestsOnly()` skips all of that but
  * still returns the leaf key, so the handshake keeps proving possession.
  *
@@ -37,13 +43,53 @@ export interface CertificateVerifier {
 }
 
 const MAX_PATH = 8;
+const PARSED_CACHE_SIZE = 256;
+const PATH_CACHE_SIZE = 64;
+
+/** A Map that forgets its oldest entry beyond `limit` entries. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): V {
+  if (cache.size >= limit) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+  return value;
+}
+
+/** The exact bytes as a string key (latin1 keeps one char per byte). */
+function bytesKey(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+}
+
+const parsedCertificates = new Map<string, X509Certificate>();
 
 function parse(der: Uint8Array, index: number): X509Certificate {
+  const key = bytesKey(der);
+  const known = parsedCertificates.get(key);
+  if (known !== undefined) return known;
+  let cert: X509Certificate;
   try {
-    return new X509Certificate(der);
+    cert = new X509Certificate(der);
   } catch (error) {
     throw new TlsCertificateError("malformed", `certificate ${index} of the chain does not parse`, { cause: error });
   }
+  return remember(parsedCertificates, key, cert, PARSED_CACHE_SIZE);
+}
+
+/** A chain that verified up to an anchor: the certificates on its path, leaf first, anchor last, and the leaf key. */
+interface VerifiedPath {
+  readonly path: readonly X509Certificate[];
+  readonly leafKey: PeerPublicKey;
+}
+
+function checkName(leaf: X509Certificate, name: string | undefined): void {
+  if (name === undefined) return;
+  const ok = isIP(name) !== 0 ? leaf.checkIP(name) !== undefined : leaf.checkHost(name, { subject: "never" }) !== undefined;
+  if (!ok)
+    throw new TlsCertificateError(
+      "hostname-mismatch",
+      `certificate is not valid for ${name} (${leaf.subjectAltName ?? "no subjectAltName"})`,
+    );
 }
 
 function dateOf(cert: X509Certificate, which: "validFrom" | "validTo"): Date {
@@ -76,13 +122,29 @@ export interface CertificateVerifierOptions {
 /** The standard verifier: path building to `ca` (or the system roots), validity, and host name. */
 export function createCertificateVerifier(options: CertificateVerifierOptions = {}): CertificateVerifier {
   const anchors = options.ca === undefined ? undefined : certificatesFromInput(options.ca, "ca").map((der, i) => parse(der, i));
+  const verified = new Map<string, VerifiedPath>();
   return {
     verify(chain, context) {
       if (chain.length === 0) throw new TlsCertificateError("no-certificate", "peer sent no certificate");
+      const chainKey = chain.map(bytesKey).join("\u0100"); // a separator no latin1 byte can produce
+      const known = verified.get(chainKey);
+      if (known !== undefined) {
+        // Signatures depend only on the bytes; time and name depend on this connection.
+        const last = known.path.length - 1;
+        for (let i = 0; i <= last; i++)
+          checkValidity(
+            known.path[i] as X509Certificate,
+            context.now,
+            i === 0 ? "certificate" : i === last ? "trust anchor" : "intermediate",
+          );
+        checkName(known.path[0] as X509Certificate, context.serverName);
+        return known.leafKey;
+      }
       const certs = chain.map((der, i) => parse(der, i));
       const leaf = certs[0] as X509Certificate;
       const roots = anchors ?? loadSystemRoots();
       checkValidity(leaf, context.now, "certificate");
+      const path = [leaf];
       let current = leaf;
       let trusted = roots.some((root) => sameCert(root, leaf));
       let issuerFoundButBadSignature = false;
@@ -90,6 +152,7 @@ export function createCertificateVerifier(options: CertificateVerifierOptions = 
         const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
         if (root !== undefined) {
           checkValidity(root, context.now, "trust anchor");
+          path.push(root);
           trusted = true;
           break;
         }
@@ -100,6 +163,7 @@ export function createCertificateVerifier(options: CertificateVerifierOptions = 
           throw new TlsCertificateError("bad-signature", `signature on ${current.subject} does not verify with ${next.subject}'s key`);
         if (!next.ca) throw new TlsCertificateError("not-a-ca", `${next.subject} signs certificates but is not a CA`);
         checkValidity(next, context.now, "intermediate");
+        path.push(next);
         current = next;
       }
       if (!trusted) {
@@ -110,18 +174,38 @@ export function createCertificateVerifier(options: CertificateVerifierOptions = 
           `no trusted certificate authority issued ${current.subject} (issuer ${current.issuer})`,
         );
       }
-      const name = context.serverName;
-      if (name !== undefined) {
-        const ok = isIP(name) !== 0 ? leaf.checkIP(name) !== undefined : leaf.checkHost(name, { subject: "never" }) !== undefined;
-        if (!ok)
-          throw new TlsCertificateError(
-            "hostname-mismatch",
-            `certificate is not valid for ${name} (${leaf.subjectAltName ?? "no subjectAltName"})`,
-          );
-      }
-      return peerPublicKey(leaf.publicKey);
+      checkName(leaf, context.serverName);
+      const leafKey = peerPublicKey(leaf.publicKey);
+      remember(verified, chainKey, { path, leafKey }, PATH_CACHE_SIZE);
+      return leafKey;
     },
   };
+}
+
+const VERIFIER_CACHE_SIZE = 16;
+const sharedVerifiers = new Map<string, CertificateVerifier>();
+let systemRootsVerifier: CertificateVerifier | undefined;
+
+/**
+ * The standard verifier for `ca`, shared by every caller passing the same
+ * anchors (compared by their bytes), so that connections to the same server
+ * reuse its remembered paths. What `TlsClientEngine` uses when it is given
+ * `ca` and no `verifier`.
+ *
+ * @example
+ * ```ts
+ * const verifier = sharedCertificateVerifier(caPem); // same object for the same PEM
+ * ```
+ */
+export function sharedCertificateVerifier(ca: CertificateInput | undefined): CertificateVerifier {
+  if (ca === undefined) {
+    systemRootsVerifier ??= createCertificateVerifier();
+    return systemRootsVerifier;
+  }
+  const key = certificatesFromInput(ca, "ca").map(bytesKey).join("\u0100");
+  const known = sharedVerifiers.get(key);
+  if (known !== undefined) return known;
+  return remember(sharedVerifiers, key, createCertificateVerifier({ ca }), VERIFIER_CACHE_SIZE);
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { cipherSuiteByName } from "@zsync/crypto";
+ * import { cipherSuiteByName } from "@zsync/crypto/tls";
  * cipherSuiteByName("TLS_AES_128_GCM_SHA256").hash; // "sha256"
  * ```
  * @module

@@ -17,7 +17,7 @@
 import { isIP } from "node:net";
 import type { CryptoProvider, ProviderName } from "../provider.js";
 import { resolveProvider } from "../providers/select.js";
-import { type CertificateVerifier, createCertificateVerifier } from "./certificates.js";
+import { type CertificateVerifier, sharedCertificateVerifier } from "./certificates.js";
 import { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";
 import { type CredentialsInput, type TlsCredentials, toCredentials } from "./credentials.js";
 import { type EngineOptions, HandshakeEngine, type KeyLogCallback, type TlsLevel, type TlsSession } from "./engine.js";
@@ -162,7 +162,7 @@ export class TlsClientEngine extends HandshakeEngine {
     this.#groups = options.groups ?? ["x25519mlkem768", "x25519", "secp256r1"];
     for (const g of this.#groups) if (!(g in NamedGroup)) throw new TypeError(`unknown group ${String(g)}`);
     if (this.#groups.length === 0) throw new RangeError("groups must not be empty");
-    this.#verifier = options.verifier ?? createCertificateVerifier({ ca: options.ca });
+    this.#verifier = options.verifier ?? sharedCertificateVerifier(options.ca);
     this.#clientCredentials = options.clientCertificate === undefined ? undefined : toCredentials(options.clientCertificate, provider);
     this.#random = provider.randomBytes(32);
     const compat = options.middleboxCompatibility ?? !options.quic;
@@ -293,30 +293,62 @@ export class TlsClientEngine extends HandshakeEngine {
     switch (this.#state) {
       case "wait-sh":
         if (m.type !== HandshakeType.ServerHello) this.unexpected(m, this.#state);
-        return this.#onServerHello(m);
+        {
+          this.#onServerHello(m);
+          return;
+        }
       case "wait-ee":
         if (m.type !== HandshakeType.EncryptedExtensions) this.unexpected(m, this.#state);
-        return this.#onEncryptedExtensions(m);
+        {
+          this.#onEncryptedExtensions(m);
+          return;
+        }
       case "wait-cert-cr":
-        if (m.type === HandshakeType.CertificateRequest) return this.#onCertificateRequest(m);
+        if (m.type === HandshakeType.CertificateRequest) {
+          this.#onCertificateRequest(m);
+          return;
+        }
         if (m.type !== HandshakeType.Certificate) this.unexpected(m, this.#state);
-        return this.#onCertificate(m);
+        {
+          this.#onCertificate(m);
+          return;
+        }
       case "wait-cert":
         if (m.type !== HandshakeType.Certificate) this.unexpected(m, this.#state);
-        return this.#onCertificate(m);
+        {
+          this.#onCertificate(m);
+          return;
+        }
       case "wait-cv":
         if (m.type !== HandshakeType.CertificateVerify) this.unexpected(m, this.#state);
-        return this.#onCertificateVerify(m);
+        {
+          this.#onCertificateVerify(m);
+          return;
+        }
       case "wait-finished":
         if (m.type !== HandshakeType.Finished) this.unexpected(m, this.#state);
-        return this.#onFinished(m);
+        {
+          this.#onFinished(m);
+          return;
+        }
       case "connected":
         if (level !== "application") this.unexpected(m, this.#state);
-        if (m.type === HandshakeType.NewSessionTicket) return this.#onNewSessionTicket(m);
-        if (m.type === HandshakeType.KeyUpdate) return this.#onKeyUpdate(m);
-        return this.unexpected(m, this.#state);
-      default:
-        return this.unexpected(m, this.#state);
+        if (m.type === HandshakeType.NewSessionTicket) {
+          this.#onNewSessionTicket(m);
+          return;
+        }
+        if (m.type === HandshakeType.KeyUpdate) {
+          this.#onKeyUpdate(m);
+          return;
+        }
+        {
+          this.unexpected(m, this.#state);
+          return;
+        }
+      default: {
+        this.unexpected(m, this.#state);
+        return;
+      }
     }
   }
 
@@ -344,7 +376,10 @@ export class TlsClientEngine extends HandshakeEngine {
           AlertDescription.unsupported_extension,
           `extension ${e.type} not allowed in ${isHrr ? "HelloRetryRequest" : "ServerHello"}`,
         );
-    if (isHrr) return this.#onHelloRetryRequest(sh.extensions.map, suite, m);
+    if (isHrr) {
+      this.#onHelloRetryRequest(sh.extensions.map, suite, m);
+      return;
+    }
     if (this.#hrrSuite !== undefined && this.#hrrSuite !== suite) illegal("ServerHello cipher suite differs from HelloRetryRequest");
     const shareData = sh.extensions.map.get(ExtensionType.KeyShare);
     if (shareData === undefined)

@@ -34,8 +34,33 @@ export function loadCredentials(input: CredentialsInput): TlsCredentials {
   return { certificateChain, signer: loadSigner(input.privateKey, resolveProvider(input.provider)) };
 }
 
-/** Accepts either loaded credentials or the PEM input for them. */
+interface LoadedCredentials {
+  readonly certificate: CertificateInput;
+  readonly privateKey: string | Uint8Array;
+  readonly provider: CryptoProvider;
+  readonly credentials: TlsCredentials;
+}
+
+const loaded = new WeakMap<CredentialsInput, LoadedCredentials>();
+
+/**
+ * Accepts either loaded credentials or the PEM input for them. PEM input is
+ * loaded once per input object and provider (a listener passes the same
+ * options to every handshake; parsing the key each time would dominate it);
+ * replacing the object's `certificate` or `privateKey` loads them afresh.
+ */
 export function toCredentials(value: TlsCredentials | CredentialsInput, provider: CryptoProvider): TlsCredentials {
   if ("signer" in value && "certificateChain" in value) return value;
-  return loadCredentials({ ...value, provider: value.provider ?? provider });
+  const effective = resolveProvider(value.provider ?? provider);
+  const known = loaded.get(value);
+  if (
+    known !== undefined &&
+    known.provider === effective &&
+    known.certificate === value.certificate &&
+    known.privateKey === value.privateKey
+  )
+    return known.credentials;
+  const credentials = loadCredentials({ ...value, provider: effective });
+  loaded.set(value, { certificate: value.certificate, privateKey: value.privateKey, provider: effective, credentials });
+  return credentials;
 }

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { TlsCertificateError, TlsStream } from "@zsync/crypto";
+ * import { TlsCertificateError, TlsStream } from "@zsync/crypto/tls";
  * try {
  *   await TlsStream.connect({ host: "example.com", port: 443 });
  * } catch (error) {

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { generateSelfSignedCertificate, TlsListener, TlsStream } from "@zsync/crypto";
+ * import { generateSelfSignedCertificate, TlsListener, TlsStream } from "@zsync/crypto/tls";
  * const cert = generateSelfSignedCertificate();
  * await using listener = await TlsListener.bind({ credentials: { certificate: cert.certificatePem, privateKey: cert.privateKeyPem } });
  * const connecting = TlsStream.connect({ port: listener.port, ca: cert.certificatePem });
@@ -25,6 +25,7 @@ export {
   type CertificateVerifierOptions,
   createCertificateVerifier,
   dangerouslyAcceptAnyCertificateForTestsOnly,
+  sharedCertificateVerifier,
   type VerificationContext,
 } from "./certificates.js";
 export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";

@@ -12,8 +12,9 @@
  * ```
  * @module
  */
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { KeyAgreementError } from "../errors.js";
-import type { CryptoProvider } from "../provider.js";
+import type { CryptoProvider, KeyAgreement } from "../provider.js";
 import { TlsProtocolError } from "./errors.js";
 import { AlertDescription, NamedGroup } from "./wire/constants.js";
 
@@ -31,6 +32,70 @@ export interface KeyShareOffer {
 
 const ML_KEM_PK = 1184;
 const ML_KEM_CT = 1088;
+
+/** One side's ephemeral (EC)DH key: its public share, and agreement with the peer's share. */
+interface Ephemeral {
+  readonly publicKey: Uint8Array;
+  agree(peerPublicKey: Uint8Array): Uint8Array;
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number;
+  return acc === 0;
+}
+
+/**
+ * An ephemeral X25519 key kept inside OpenSSL for its whole (one-handshake)
+ * life. The provider's raw-bytes interface re-imports the scalar for every
+ * call, and OpenSSL 3 decodes a DER private key in ~0.35 ms, several times
+ * the cost of the agreement itself; an ephemeral key never needs its bytes.
+ */
+function nodeEphemeralX25519(): Ephemeral {
+  const pair = generateKeyPairSync("x25519");
+  const x = pair.publicKey.export({ format: "jwk" }).x;
+  if (x === undefined) throw new KeyAgreementError("X25519 public key export failed");
+  const privateKey: KeyObject = pair.privateKey;
+  return {
+    publicKey: new Uint8Array(Buffer.from(x, "base64url")),
+    agree(peer) {
+      if (peer.length !== 32) throw new RangeError(`peerPublicKey must be 32 bytes, got ${peer.length}`);
+      let shared: Buffer;
+      try {
+        const publicKey = createPublicKey({
+          key: { kty: "OKP", crv: "X25519", x: Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString("base64url") },
+          format: "jwk",
+        });
+        shared = diffieHellman({ privateKey, publicKey });
+      } catch (error) {
+        // OpenSSL refuses exactly the all-zero output (RFC 7748 §6.1).
+        throw new KeyAgreementError("X25519 key agreement refused the peer share (low-order point)", { cause: error });
+      }
+      if (isAllZero(shared)) throw new KeyAgreementError("X25519 shared secret is all zeros (low-order peer public key)");
+      return new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);
+    },
+  };
+}
+
+/** An ephemeral key through the provider's raw interface (any provider; fixed keys replay traces). */
+function providerEphemeral(ka: KeyAgreement, fixedSecretKey: Uint8Array | undefined): Ephemeral {
+  let secretKey: Uint8Array;
+  let publicKey: Uint8Array;
+  if (fixedSecretKey !== undefined) {
+    secretKey = fixedSecretKey;
+    publicKey = ka.publicKey(secretKey);
+  } else {
+    const pair = ka.generateKeyPair();
+    secretKey = pair.secretKey;
+    publicKey = pair.publicKey;
+  }
+  return { publicKey, agree: (peer) => ka.sharedSecret(secretKey, peer) };
+}
+
+function ephemeral(provider: CryptoProvider, group: "x25519" | "secp256r1", fixedSecretKey?: Uint8Array): Ephemeral {
+  if (group === "x25519" && fixedSecretKey === undefined && provider.name === "node") return nodeEphemeralX25519();
+  return providerEphemeral(group === "x25519" ? provider.x25519 : provider.p256, fixedSecretKey);
+}
 
 /** Group name for a wire id, or undefined. */
 export function groupName(id: number): NamedGroupName | undefined {
@@ -62,21 +127,20 @@ export function createKeyShare(
 ): KeyShareOffer {
   const id = NamedGroup[group];
   if (group === "x25519" || group === "secp256r1") {
-    const ka = group === "x25519" ? provider.x25519 : provider.p256;
-    const secretKey = fixed?.secretKey ?? ka.generateKeyPair().secretKey;
-    const publicKey = ka.publicKey(secretKey);
+    const shareLength = group === "x25519" ? 32 : 65;
+    const key = ephemeral(provider, group, fixed?.secretKey);
     return {
       group,
       id,
-      publicKey,
+      publicKey: key.publicKey,
       complete: (share) => {
-        if (share.length !== ka.publicKeyLength) throw invalidShare(group);
-        return agree(() => ka.sharedSecret(secretKey, share), group);
+        if (share.length !== shareLength) throw invalidShare(group);
+        return agree(() => key.agree(share), group);
       },
     };
   }
   const kem = provider.mlKem768.generateKeyPair(fixed?.seed);
-  const ecdh = provider.x25519.generateKeyPair();
+  const ecdh = ephemeral(provider, "x25519");
   const publicKey = new Uint8Array(ML_KEM_PK + 32);
   publicKey.set(kem.publicKey);
   publicKey.set(ecdh.publicKey, ML_KEM_PK);
@@ -87,7 +151,7 @@ export function createKeyShare(
     complete: (share) => {
       if (share.length !== ML_KEM_CT + 32) throw invalidShare(group);
       const kemSecret = agree(() => provider.mlKem768.decapsulate(share.subarray(0, ML_KEM_CT), kem.secretKey), group);
-      const dh = agree(() => provider.x25519.sharedSecret(ecdh.secretKey, share.subarray(ML_KEM_CT)), group);
+      const dh = agree(() => ecdh.agree(share.subarray(ML_KEM_CT)), group);
       const out = new Uint8Array(64);
       out.set(kemSecret);
       out.set(dh, 32);
@@ -104,11 +168,10 @@ export function acceptKeyShare(
   fixedSecretKey?: Uint8Array,
 ): { readonly serverShare: Uint8Array; readonly sharedSecret: Uint8Array } {
   if (group === "x25519" || group === "secp256r1") {
-    const ka = group === "x25519" ? provider.x25519 : provider.p256;
-    if (clientShare.length !== ka.publicKeyLength) throw invalidShare(group);
-    const secretKey = fixedSecretKey ?? ka.generateKeyPair().secretKey;
-    const sharedSecret = agree(() => ka.sharedSecret(secretKey, clientShare), group);
-    return { serverShare: ka.publicKey(secretKey), sharedSecret };
+    if (clientShare.length !== (group === "x25519" ? 32 : 65)) throw invalidShare(group);
+    const key = ephemeral(provider, group, fixedSecretKey);
+    const sharedSecret = agree(() => key.agree(clientShare), group);
+    return { serverShare: key.publicKey, sharedSecret };
   }
   if (clientShare.length !== ML_KEM_PK + 32) throw invalidShare(group);
   // The ML-KEM encapsulation key is validated (modulus check) by the provider; failures are illegal_parameter.
@@ -121,8 +184,8 @@ export function acceptKeyShare(
   }, group);
   const cipherText = encapsulated.subarray(0, ML_KEM_CT);
   const kemSecret = encapsulated.subarray(ML_KEM_CT);
-  const ecdh = provider.x25519.generateKeyPair();
-  const dh = agree(() => provider.x25519.sharedSecret(ecdh.secretKey, clientShare.subarray(ML_KEM_PK)), group);
+  const ecdh = ephemeral(provider, "x25519");
+  const dh = agree(() => ecdh.agree(clientShare.subarray(ML_KEM_PK)), group);
   const serverShare = new Uint8Array(ML_KEM_CT + 32);
   serverShare.set(cipherText);
   serverShare.set(ecdh.publicKey, ML_KEM_CT);

@@ -21,6 +21,8 @@ import { TlsBadRecordMacError, TlsProtocolError } from "./errors.js";
 import { trafficKeys } from "./key-schedule.js";
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "./wire/constants.js";
 
+const EMPTY = new Uint8Array(0);
+
 /** A record after protection was removed. */
 export interface PlainRecord {
   readonly type: number;
@@ -51,9 +53,15 @@ export class RecordLayer {
   readonly #provider: CryptoProvider;
   #read: Protection | undefined;
   #write: Protection | undefined;
-  #buf = new Uint8Array(0);
+  // Records are parsed in place from the caller's chunk (`#borrowed`); only a
+  // record split across chunks is copied, into `#own`, and only its bytes.
+  #buf: Uint8Array = new Uint8Array(0);
   #start = 0;
   #end = 0;
+  #borrowed = false;
+  #own = new Uint8Array(0);
+  /** The rest of a pushed chunk, waiting behind the record completed from its head. */
+  #queued: Uint8Array | undefined;
   #skipBudget = 0;
 
   constructor(provider: CryptoProvider) {
@@ -85,7 +93,7 @@ export class RecordLayer {
 
   /** Bytes received but not yet forming a whole record. */
   get bufferedBytes(): number {
-    return this.#end - this.#start;
+    return this.#end - this.#start + (this.#queued?.length ?? 0);
   }
 
   /**
@@ -97,26 +105,94 @@ export class RecordLayer {
     this.#skipBudget = bytes;
   }
 
+  /**
+   * Adds bytes from the transport. `data` is read in place until `next()`
+   * returns undefined (all whole records taken); after that the layer keeps
+   * no reference to it, so the caller may reuse its buffer.
+   */
   push(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.#start === this.#end) {
-      this.#start = 0;
-      this.#end = 0;
+    if (this.#queued !== undefined) {
+      // Pushed again before the previous chunk was consumed: keep order by copying.
+      const queued = this.#queued;
+      this.#queued = undefined;
+      this.#append(queued, 0, queued.length);
+      this.#append(data, 0, data.length);
+      return;
     }
-    if (this.#end + data.length > this.#buf.length) {
+    if (this.#end === this.#start) {
+      this.#buf = data;
+      this.#start = 0;
+      this.#end = data.length;
+      this.#borrowed = true;
+      return;
+    }
+    // Complete the split record from the head of `data`, then read the rest in place.
+    let used = 0;
+    while (used < data.length) {
       const live = this.#end - this.#start;
-      if (live + data.length <= this.#buf.length && this.#start > 0) {
-        this.#buf.copyWithin(0, this.#start, this.#end);
-      } else {
-        const next = new Uint8Array(Math.max(live + data.length, this.#buf.length * 2, 1 << 14));
-        next.set(this.#buf.subarray(this.#start, this.#end));
-        this.#buf = next;
-      }
+      const need = this.#recordSize() - live;
+      if (need <= 0) break;
+      const take = Math.min(need, data.length - used);
+      this.#append(data, used, used + take);
+      used += take;
+    }
+    if (used < data.length) this.#queued = data.subarray(used);
+  }
+
+  /** Bytes the record at `#start` occupies (5 while its header is incomplete); never more than the largest legal record. */
+  #recordSize(): number {
+    const live = this.#end - this.#start;
+    if (live < 5) return 5;
+    const b = this.#buf;
+    const length = ((b[this.#start + 3] as number) << 8) | (b[this.#start + 4] as number);
+    return 5 + Math.min(length, MAX_CIPHERTEXT);
+  }
+
+  /** Copies `data[from, to)` after the live bytes, into owned memory. */
+  #append(data: Uint8Array, from: number, to: number): void {
+    const live = this.#end - this.#start;
+    const n = to - from;
+    if (this.#borrowed || this.#end + n > this.#buf.length) {
+      let own = this.#own;
+      if (live + n > own.length) own = new Uint8Array(Math.max(live + n, own.length * 2, 5 + MAX_CIPHERTEXT));
+      own.set(this.#buf.subarray(this.#start, this.#end));
+      this.#own = own;
+      this.#buf = own;
       this.#start = 0;
       this.#end = live;
+      this.#borrowed = false;
     }
-    this.#buf.set(data, this.#end);
-    this.#end += data.length;
+    this.#buf.set(data.subarray(from, to), this.#end);
+    this.#end += n;
+  }
+
+  /** Out of whole records: switch to the queued chunk, or keep the partial record in owned memory. */
+  #refill(): boolean {
+    const queued = this.#queued;
+    if (queued !== undefined && this.#end === this.#start) {
+      this.#queued = undefined;
+      this.#buf = queued;
+      this.#start = 0;
+      this.#end = queued.length;
+      this.#borrowed = true;
+      return true;
+    }
+    if (queued !== undefined) {
+      this.#queued = undefined;
+      this.#append(queued, 0, queued.length);
+      return true;
+    }
+    if (this.#borrowed) {
+      if (this.#end > this.#start) this.#append(EMPTY, 0, 0);
+      else {
+        this.#buf = this.#own;
+        this.#start = 0;
+        this.#end = 0;
+        this.#borrowed = false;
+      }
+    }
+    return false;
   }
 
   /** The next record with protection removed, or undefined when no whole record is buffered. */
@@ -124,13 +200,19 @@ export class RecordLayer {
     for (;;) {
       const b = this.#buf;
       const at = this.#start;
-      if (this.#end - at < 5) return undefined;
+      if (this.#end - at < 5) {
+        if (this.#refill()) continue;
+        return undefined;
+      }
       const type = b[at] as number;
       const length = ((b[at + 3] as number) << 8) | (b[at + 4] as number);
       if (type < 20 || type > 23) throw new TlsProtocolError(AlertDescription.unexpected_message, `unknown record content type ${type}`);
       if ((b[at + 1] as number) !== 3) throw new TlsProtocolError(AlertDescription.decode_error, "record version is not 3.x");
       if (length > MAX_CIPHERTEXT) throw new TlsProtocolError(AlertDescription.record_overflow, `record of ${length} bytes`);
-      if (this.#end - at < 5 + length) return undefined;
+      if (this.#end - at < 5 + length) {
+        if (this.#refill()) continue;
+        return undefined;
+      }
       const header = b.subarray(at, at + 5);
       const body = b.subarray(at + 5, at + 5 + length);
       this.#start = at + 5 + length;
@@ -184,35 +266,51 @@ export class RecordLayer {
     return true;
   }
 
+  /** Wire size of one record carrying `n` bytes of payload under the current write key. */
+  sealedSize(n: number): number {
+    const w = this.#write;
+    return w === undefined ? 5 + n : 5 + n + 1 + w.key.tagLength;
+  }
+
   /** One record of `type` carrying `data` (at most 2^14 bytes), protected if a write key is set. */
   seal(type: number, data: Uint8Array, dataEnd = data.length, dataStart = 0): Uint8Array {
+    const out = new Uint8Array(this.sealedSize(dataEnd - dataStart));
+    this.sealInto(type, data, dataStart, dataEnd, out, 0);
+    return out;
+  }
+
+  /**
+   * Writes one record of `type` carrying `data[dataStart, dataEnd)` into
+   * `out` at `at` (which must have `sealedSize(dataEnd - dataStart)` bytes
+   * there) and returns the offset after it. Sealing runs in place, so a
+   * batch of records fills one buffer with no per-record allocation here.
+   */
+  sealInto(type: number, data: Uint8Array, dataStart: number, dataEnd: number, out: Uint8Array, at: number): number {
     const n = dataEnd - dataStart;
     if (n > MAX_PLAINTEXT) throw new RangeError(`record payload of ${n} bytes exceeds 2^14`);
     const w = this.#write;
     if (w === undefined) {
-      const out = new Uint8Array(5 + n);
-      out[0] = type;
-      out[1] = 3;
-      out[2] = type === ContentType.Handshake ? 1 : 3;
-      out[3] = n >>> 8;
-      out[4] = n & 0xff;
-      out.set(data.subarray(dataStart, dataEnd), 5);
-      return out;
+      out[at] = type;
+      out[at + 1] = 3;
+      out[at + 2] = type === ContentType.Handshake ? 1 : 3;
+      out[at + 3] = n >>> 8;
+      out[at + 4] = n & 0xff;
+      out.set(data.subarray(dataStart, dataEnd), at + 5);
+      return at + 5 + n;
     }
     if (w.sequence >= w.suite.recordLimit)
       throw new TlsProtocolError(AlertDescription.internal_error, "write key exhausted; KeyUpdate was not performed");
     const length = n + 1 + w.key.tagLength;
-    const out = new Uint8Array(5 + length);
-    out[0] = ContentType.ApplicationData;
-    out[1] = 3;
-    out[2] = 3;
-    out[3] = length >>> 8;
-    out[4] = length & 0xff;
-    out.set(data.subarray(dataStart, dataEnd), 5);
-    out[5 + n] = type;
-    const body = out.subarray(5);
-    w.key.seal(w.nextNonce(), body.subarray(0, n + 1), out.subarray(0, 5), body);
-    return out;
+    out[at] = ContentType.ApplicationData;
+    out[at + 1] = 3;
+    out[at + 2] = 3;
+    out[at + 3] = length >>> 8;
+    out[at + 4] = length & 0xff;
+    out.set(data.subarray(dataStart, dataEnd), at + 5);
+    out[at + 5 + n] = type;
+    const body = out.subarray(at + 5, at + 5 + length);
+    w.key.seal(w.nextNonce(), body.subarray(0, n + 1), out.subarray(at, at + 5), body);
+    return at + 5 + length;
   }
 
   /** `data` split into as few records as possible. */

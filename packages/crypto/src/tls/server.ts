@@ -15,7 +15,7 @@
  */
 import type { CryptoProvider, ProviderName } from "../provider.js";
 import { resolveProvider } from "../providers/select.js";
-import { type CertificateVerifier, createCertificateVerifier } from "./certificates.js";
+import { type CertificateVerifier, sharedCertificateVerifier } from "./certificates.js";
 import { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";
 import { type CredentialsInput, type TlsCredentials, toCredentials } from "./credentials.js";
 import { HandshakeEngine, type KeyLogCallback, type TlsLevel } from "./engine.js";
@@ -120,7 +120,6 @@ export class TlsServerEngine extends HandshakeEngine {
   #serverHs: Uint8Array | undefined;
   #clientApp: Uint8Array | undefined;
   #serverApp: Uint8Array | undefined;
-  #clientFinishedExpected: Uint8Array | undefined;
   #resumptionSecret: Uint8Array | undefined;
   #clientCertificates: readonly Uint8Array[] = [];
   #clientKey: PeerPublicKey | undefined;
@@ -168,7 +167,10 @@ export class TlsServerEngine extends HandshakeEngine {
       case "wait-ch":
       case "wait-ch2":
         if (m.type !== HandshakeType.ClientHello) this.unexpected(m, this.#state);
-        return this.#onClientHello(m);
+        {
+          this.#onClientHello(m);
+          return;
+        }
       case "wait-eoed":
         if (m.type !== HandshakeType.EndOfEarlyData || m.body.length !== 0) this.unexpected(m, this.#state);
         this.#transcript.add(m.raw);
@@ -177,16 +179,28 @@ export class TlsServerEngine extends HandshakeEngine {
         return;
       case "wait-cert":
         if (m.type !== HandshakeType.Certificate) this.unexpected(m, this.#state);
-        return this.#onClientCertificate(m);
+        {
+          this.#onClientCertificate(m);
+          return;
+        }
       case "wait-cv":
         if (m.type !== HandshakeType.CertificateVerify) this.unexpected(m, this.#state);
-        return this.#onClientCertificateVerify(m);
+        {
+          this.#onClientCertificateVerify(m);
+          return;
+        }
       case "wait-finished":
         if (m.type !== HandshakeType.Finished) this.unexpected(m, this.#state);
-        return this.#onFinished(m);
+        {
+          this.#onFinished(m);
+          return;
+        }
       case "connected":
         if (level !== "application" || m.type !== HandshakeType.KeyUpdate) this.unexpected(m, this.#state);
-        return this.#onKeyUpdate(m);
+        {
+          this.#onKeyUpdate(m);
+          return;
+        }
     }
   }
 
@@ -201,7 +215,10 @@ export class TlsServerEngine extends HandshakeEngine {
     const last = ch.extensions.list[ch.extensions.list.length - 1];
     if (ext.has(ExtensionType.PreSharedKey) && last?.type !== ExtensionType.PreSharedKey)
       throw new TlsProtocolError(AlertDescription.illegal_parameter, "pre_shared_key is not the last extension");
-    if (this.#state === "wait-ch2") return this.#onSecondClientHello(ch, m);
+    if (this.#state === "wait-ch2") {
+      this.#onSecondClientHello(ch, m);
+      return;
+    }
 
     this.#clientRandom = ch.random.slice();
     this.#sessionId = ch.sessionId.slice();
@@ -305,7 +322,10 @@ export class TlsServerEngine extends HandshakeEngine {
   }
 
   /** Finds an acceptable PSK among the offered identities and verifies its binder. */
-  #selectPsk(ch: ClientHello, raw: Uint8Array): { index: number; state: TicketState; schedule: KeySchedule; ageOk: boolean } | undefined {
+  #selectPsk(
+    ch: ClientHello,
+    raw: Uint8Array,
+  ): { index: number; identity: Uint8Array; state: TicketState; schedule: KeySchedule; ageOk: boolean } | undefined {
     const ext = ch.extensions.map;
     const pskData = ext.get(ExtensionType.PreSharedKey);
     if (pskData === undefined) return undefined;
@@ -332,7 +352,7 @@ export class TlsServerEngine extends HandshakeEngine {
         throw new TlsProtocolError(AlertDescription.decrypt_error, "PSK binder does not verify");
       const clientAge = (id.obfuscatedTicketAge - state.ageAdd) >>> 0;
       const ageOk = Math.abs(now - state.issuedAt - clientAge) <= MAX_TICKET_AGE_SKEW_MS;
-      return { index, state, schedule, ageOk };
+      return { index, identity: id.identity, state, schedule, ageOk };
     }
     return undefined;
   }
@@ -373,7 +393,7 @@ export class TlsServerEngine extends HandshakeEngine {
         st.maxEarlyData > 0 &&
         st.cipherSuite === suite.id &&
         st.alpnProtocol === this.#alpn &&
-        (this.#ticketer as SessionTicketer).claimEarlyData(ch.extensions.map.get(ExtensionType.PreSharedKey) as Uint8Array, this.now());
+        (this.#ticketer as SessionTicketer).claimEarlyData(psk.identity, this.now());
       if (this.#earlyDataAccepted) {
         const secret = schedule.derive("c e traffic", this.#transcript.hash());
         this.#log("CLIENT_EARLY_TRAFFIC_SECRET", secret);
@@ -462,7 +482,7 @@ export class TlsServerEngine extends HandshakeEngine {
       this.#state = "wait-finished";
       return;
     }
-    const verifier = this.#options.clientVerifier ?? createCertificateVerifier({ ca: this.#options.clientCa });
+    const verifier = this.#options.clientVerifier ?? sharedCertificateVerifier(this.#options.clientCa);
     this.#clientKey = verifier.verify(cert.certificates, { now: new Date(this.now()) });
     this.#clientCertificates = cert.certificates.map((c) => c.slice());
     this.#state = "wait-cv";

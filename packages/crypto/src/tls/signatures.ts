@@ -4,7 +4,10 @@
  * peers are verified for ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384,
  * ed25519 and rsa_pss_rsae_sha256/384/512. P-256 and Ed25519 run on the
  * `CryptoProvider`; RSA and P-384, which the provider does not offer, run on
- * node:crypto.
+ * node:crypto. With the node provider, P-256 and Ed25519 keys are used as
+ * the OpenSSL key objects they were parsed into: the provider's raw-bytes
+ * interface would re-import the key on every signature, which costs OpenSSL 3
+ * several times the signature itself.
  *
  * @example
  * ```ts
@@ -27,8 +30,8 @@ export interface TlsSigner {
 
 /** A peer's certificate public key, ready to verify CertificateVerify. */
 export type PeerPublicKey =
-  | { readonly kind: "ecdsa-p256"; readonly raw: Uint8Array }
-  | { readonly kind: "ed25519"; readonly raw: Uint8Array }
+  | { readonly kind: "ecdsa-p256"; readonly raw: Uint8Array; readonly key?: KeyObject | undefined }
+  | { readonly kind: "ed25519"; readonly raw: Uint8Array; readonly key?: KeyObject | undefined }
   | { readonly kind: "rsa" | "ecdsa-p384"; readonly key: KeyObject };
 
 const PREFIX = new Uint8Array(64).fill(0x20);
@@ -87,8 +90,10 @@ export function verifySignature(
   if (!schemeMatchesKey(scheme, key)) return false;
   switch (key.kind) {
     case "ecdsa-p256":
+      if (key.key !== undefined && provider.name === "node") return nodeVerifyQuietly("sha256", message, key.key, signature);
       return provider.ecdsaP256.verify(signature, message, key.raw, { format: "der" });
     case "ed25519":
+      if (key.key !== undefined && provider.name === "node") return nodeVerifyQuietly(null, message, key.key, signature);
       return provider.ed25519.verify(signature, message, key.raw);
     case "ecdsa-p384":
       return nodeVerify("sha384", message, { key: key.key, dsaEncoding: "der" }, signature);
@@ -108,6 +113,15 @@ export function verifySignature(
   }
 }
 
+/** OpenSSL verification of an ECDSA (DER) or Ed25519 signature; false for any failure, as the provider does. */
+function nodeVerifyQuietly(hash: string | null, message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+  try {
+    return nodeVerify(hash, message, { key, dsaEncoding: "der" }, signature);
+  } catch {
+    return false;
+  }
+}
+
 function b64url(value: string | undefined, what: string): Uint8Array {
   if (value === undefined) throw new TypeError(`key has no ${what}`);
   return new Uint8Array(Buffer.from(value, "base64url"));
@@ -116,7 +130,7 @@ function b64url(value: string | undefined, what: string): Uint8Array {
 /** The TLS view of a node:crypto public key; `unsupported-key` for anything else. */
 export function peerPublicKey(key: KeyObject): PeerPublicKey {
   const type = key.asymmetricKeyType;
-  if (type === "ed25519") return { kind: "ed25519", raw: b64url(key.export({ format: "jwk" }).x, "x") };
+  if (type === "ed25519") return { kind: "ed25519", raw: b64url(key.export({ format: "jwk" }).x, "x"), key };
   if (type === "ec") {
     const curve = key.asymmetricKeyDetails?.namedCurve;
     if (curve === "prime256v1") {
@@ -125,7 +139,7 @@ export function peerPublicKey(key: KeyObject): PeerPublicKey {
       raw[0] = 4;
       raw.set(b64url(jwk.x, "x"), 1);
       raw.set(b64url(jwk.y, "y"), 33);
-      return { kind: "ecdsa-p256", raw };
+      return { kind: "ecdsa-p256", raw, key };
     }
     if (curve === "secp384r1") return { kind: "ecdsa-p384", key };
   }
@@ -147,10 +161,17 @@ export function loadSigner(privateKeyPem: string | Uint8Array, provider: CryptoP
   }
   const type = key.asymmetricKeyType;
   if (type === "ed25519") {
+    if (provider.name === "node")
+      return { schemes: [SignatureScheme.ed25519], sign: (_scheme, message) => new Uint8Array(nodeSign(null, message, key)) };
     const seed = b64url(key.export({ format: "jwk" }).d, "d");
     return { schemes: [SignatureScheme.ed25519], sign: (_scheme, message) => provider.ed25519.sign(message, seed) };
   }
   if (type === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") {
+    if (provider.name === "node")
+      return {
+        schemes: [SignatureScheme.ecdsa_secp256r1_sha256],
+        sign: (_scheme, message) => new Uint8Array(nodeSign("sha256", message, { key, dsaEncoding: "der" })),
+      };
     const d = b64url(key.export({ format: "jwk" }).d, "d");
     return {
       schemes: [SignatureScheme.ecdsa_secp256r1_sha256],

@@ -122,6 +122,13 @@ export class TlsConnection {
     return out;
   }
 
+  /** Records produced so far (handshake, alerts and application data). */
+  get recordsSent(): number {
+    return this.#recordsSent;
+  }
+
+  #recordsSent = 0;
+
   get outgoingBytes(): number {
     return this.#outBytes;
   }
@@ -179,12 +186,31 @@ export class TlsConnection {
     if (data.length === 0) return;
     if (this.#info === undefined) {
       if (this.#writeLevel !== "early") throw new TlsClosedError("cannot write application data before the handshake completes");
-      (this.#earlyData ??= []).push(data.slice());
+      if (this.#earlyData === undefined) this.#earlyData = [];
+      this.#earlyData.push(data.slice());
     }
-    for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
+    // Full records, sealed in place into one buffer per run between key updates.
+    for (let at = 0; at < data.length; ) {
       this.#maybeUpdateKeys();
-      this.#push(this.#records.seal(ContentType.ApplicationData, data, Math.min(data.length, at + MAX_PLAINTEXT), at));
+      const records = Math.min(Math.ceil((data.length - at) / MAX_PLAINTEXT), this.#recordsBeforeKeyUpdate());
+      const end = Math.min(data.length, at + records * MAX_PLAINTEXT);
+      const out = allocateUnsafe(
+        this.#records.sealedSize(MAX_PLAINTEXT) * (records - 1) + this.#records.sealedSize(end - at - (records - 1) * MAX_PLAINTEXT),
+      );
+      let written = 0;
+      for (let start = at; start < end; start += MAX_PLAINTEXT)
+        written = this.#records.sealInto(ContentType.ApplicationData, data, start, Math.min(end, start + MAX_PLAINTEXT), out, written);
+      this.#push(out, records);
+      at = end;
     }
+  }
+
+  /** Records we may seal before `#maybeUpdateKeys` would update the write key (at least 1). */
+  #recordsBeforeKeyUpdate(): number {
+    if (this.#info === undefined || this.#writeLevel !== "application") return Number.POSITIVE_INFINITY;
+    const limit = this.#keyUpdateAfter;
+    const left = limit !== undefined ? limit - this.#records.writeSequence : this.#records.writeRecordsLeft - 1024;
+    return Math.max(1, left);
   }
 
   /** Sends a KeyUpdate; with `requestPeer`, asks the peer to update its key too. */
@@ -241,8 +267,10 @@ export class TlsConnection {
           throw new TlsProtocolError(AlertDescription.unexpected_message, "change_cipher_spec after the handshake");
         }
         return;
-      case ContentType.Alert:
-        return this.#onAlert(data);
+      case ContentType.Alert: {
+        this.#onAlert(data);
+        return;
+      }
       case ContentType.Handshake:
         this.engine.handle(this.#readLevel, data);
         this.#drainEvents();
@@ -341,10 +369,18 @@ export class TlsConnection {
     this.#flushHandshake();
   }
 
-  #push(record: Uint8Array): void {
+  #push(record: Uint8Array, records = 1): void {
+    this.#recordsSent += records;
     this.#out.push(record);
     this.#outBytes += record.length;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Memory for output that is entirely overwritten; zero-filling large batches is measurable. */
+function allocateUnsafe(length: number): Uint8Array {
+  if (length < 4096) return new Uint8Array(length);
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { TlsStream } from "@zsync/crypto";
+ * import { TlsStream } from "@zsync/crypto/tls";
  * await using tls = await TlsStream.connect({ host: "localhost", port: 8443, ca: caPem, alpnProtocols: ["http/1.1"] });
  * await tls.write(new TextEncoder().encode("GET / HTTP/1.1\r\nhost: localhost\r\n\r\n"));
  * for await (const chunk of tls) process.stdout.write(chunk);
@@ -22,15 +22,15 @@
 import { Duplex } from "node:stream";
 import { TimeoutError } from "@zsync/runtime";
 import { TcpListener, TcpStream, type WaitOptions } from "@zsync/runtime/node";
+import { resolveProvider } from "../providers/select.js";
 import type { CipherSuite } from "./cipher-suites.js";
 import { TlsClientEngine, type TlsClientOptions } from "./client.js";
 import type { HandshakeInfo, TlsSession } from "./engine.js";
 import { TlsClosedError, TlsTruncatedError } from "./errors.js";
 import { TlsServerEngine, type TlsServerOptions } from "./server.js";
+import { SessionTicketer } from "./session-tickets.js";
 import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
 import { MAX_PLAINTEXT } from "./wire/constants.js";
-import { SessionTicketer } from "./session-tickets.js";
-import { resolveProvider } from "../providers/select.js";
 
 /** Options of {@link TlsStream.connect}. */
 export interface TlsConnectOptions extends TlsClientOptions, TlsConnectionOptions, WaitOptions {
@@ -432,5 +432,3 @@ export class TlsListener implements AsyncDisposable {
     return this.close();
   }
 }
-
-

@@ -4,8 +4,16 @@
  * OpenSSL 3.0 has no ML-KEM, so the hybrid group is covered by the node:tls
  * suite on Node 24.
  */
+import { TimeoutError } from "@zsync/runtime";
 import { describe, expect, test } from "vitest";
-import { type CipherSuiteName, TlsBadRecordMacError, TlsCertificateError, TlsListener, TlsPeerAlertError, TlsStream } from "../../src/tls/index.js";
+import {
+  type CipherSuiteName,
+  TlsBadRecordMacError,
+  TlsCertificateError,
+  TlsListener,
+  TlsPeerAlertError,
+  TlsStream,
+} from "../../src/tls/index.js";
 import { OpensslProcess, opensslAvailable, startServer, tempFiles } from "./openssl.js";
 import { startTamperProxy } from "./proxy.js";
 import { testPki } from "./support.js";
@@ -95,9 +103,21 @@ describe("our client against openssl s_server", () => {
       await tls.write("after our update\n");
       await proc.waitFor("after our update");
       // s_server sends KeyUpdate(update_requested) for a "K" line, then the next line under the new key.
+      // It drops whatever else the same stdin read returned, so the next line waits until its update arrived.
       proc.write("K\n");
-      proc.write("after server update\n");
       let got = "";
+      for (const deadline = Date.now() + 5000; !labels.includes("SERVER_TRAFFIC_SECRET_1"); ) {
+        if (Date.now() > deadline) throw new Error("s_server sent no KeyUpdate for 'K'");
+        await tls.read({ timeoutMs: 50 }).then(
+          (b) => {
+            got += text(b);
+          },
+          (error: unknown) => {
+            if (!(error instanceof TimeoutError)) throw error;
+          },
+        );
+      }
+      proc.write("after server update\n");
       while (!got.includes("after server update")) got += text(await tls.read({ timeoutMs: 5000 }));
       // OpenSSL answers our update_requested lazily, with the same KeyUpdate its "K" sends (update_requested),
       // so: our update (1), its update (1), our answer to its request (2).
@@ -166,7 +186,18 @@ describe("our client against openssl s_server", () => {
 });
 
 function sClient(port: number, args: string[]): OpensslProcess {
-  return new OpensslProcess(["s_client", "-connect", `127.0.0.1:${port}`, "-tls1_3", "-CAfile", file("ca.pem"), "-verify_return_error", "-servername", "localhost", ...args]);
+  return new OpensslProcess([
+    "s_client",
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-tls1_3",
+    "-CAfile",
+    file("ca.pem"),
+    "-verify_return_error",
+    "-servername",
+    "localhost",
+    ...args,
+  ]);
 }
 
 const serverCredentials = { certificate: pki.leaf.certificatePem, privateKey: pki.leaf.privateKeyPem };
@@ -271,7 +302,14 @@ describe("our server against openssl s_client", () => {
       client.write("and again\n");
       got = "";
       while (!got.includes("and again")) got += text(await tls.read({ timeoutMs: 5000 }));
-      expect(labels).toEqual(expect.arrayContaining(["CLIENT_TRAFFIC_SECRET_1", "SERVER_TRAFFIC_SECRET_1", "SERVER_TRAFFIC_SECRET_2", "CLIENT_TRAFFIC_SECRET_2"]));
+      expect(labels).toEqual(
+        expect.arrayContaining([
+          "CLIENT_TRAFFIC_SECRET_1",
+          "SERVER_TRAFFIC_SECRET_1",
+          "SERVER_TRAFFIC_SECRET_2",
+          "CLIENT_TRAFFIC_SECRET_2",
+        ]),
+      );
     } finally {
       await client.kill();
     }

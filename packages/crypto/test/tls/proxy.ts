@@ -1,5 +1,5 @@
 /** A loopback TCP proxy that can corrupt one byte of the next server-to-client chunk (tampered-record tests). */
-import { createServer, type Server, connect as netConnect } from "node:net";
+import { createServer, connect as netConnect, type Server } from "node:net";
 
 export interface TamperProxy {
   readonly port: number;

@@ -35,7 +35,10 @@ describe.each(PROVIDERS)("RFC 8448 traces on the $name provider", (provider) => 
     const cv = S("construct a CertificateVerify", "CertificateVerify");
     const sfin = S("construct a Finished", "Finished");
     const cfin = C("construct a Finished", "Finished");
-    const shared = provider.x25519.sharedSecret(C("create an ephemeral x25519", "private key"), S("create an ephemeral x25519", "public key"));
+    const shared = provider.x25519.sharedSecret(
+      C("create an ephemeral x25519", "private key"),
+      S("create an ephemeral x25519", "public key"),
+    );
 
     const t = new Transcript();
     t.add(ch);
@@ -136,7 +139,12 @@ describe.each(PROVIDERS)("RFC 8448 traces on the $name provider", (provider) => 
     expect(hex(ks.derive("c e traffic", t.hash()))).toBe(hex(R("client", 'derive secret "tls13 c e traffic"', "expanded")));
     expect(hex(ks.derive("e exp master", t.hash()))).toBe(hex(R("client", 'derive secret "tls13 e exp master"', "expanded")));
     t.add(R("server", "construct a ServerHello", "ServerHello"));
-    ks.inputSharedSecret(provider.x25519.sharedSecret(R("client", "create an ephemeral x25519", "private key"), R("server", "create an ephemeral x25519", "public key")));
+    ks.inputSharedSecret(
+      provider.x25519.sharedSecret(
+        R("client", "create an ephemeral x25519", "private key"),
+        R("server", "create an ephemeral x25519", "public key"),
+      ),
+    );
     expect(hex(ks.secret)).toBe(hex(R("server", 'extract secret "handshake"', "secret")));
     const sHs = ks.derive("s hs traffic", t.hash());
     expect(hex(sHs)).toBe(hex(R("server", 'derive secret "tls13 s hs traffic"', "expanded")));

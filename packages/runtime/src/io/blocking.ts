@@ -19,7 +19,6 @@ import { Future, isThenable } from "../future.js";
 import type { Io, Runnable } from "./io.js";
 import { unwrapTransferMarker } from "./transfer-marker.js";
 
-
 /** The `Io` that runs each task synchronously on the calling thread. */
 export class BlockingIo implements Io {
   readonly kind = "blocking" as const;

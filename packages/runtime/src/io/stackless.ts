@@ -27,7 +27,9 @@ export class StacklessIo implements Io {
   readonly kind = "stackless" as const;
 
   async<A extends readonly unknown[], T>(task: Runnable<A, T>, ...args: A): Future<Awaited<T>> {
-    const fn = isWorkerTask(task) ? async (...inner: A): Promise<T> => unwrapTransferMarker(await (await loadRunnable(task))(...inner)) as T : task;
+    const fn = isWorkerTask(task)
+      ? async (...inner: A): Promise<T> => unwrapTransferMarker(await (await loadRunnable(task))(...inner)) as T
+      : task;
     if (typeof fn !== "function") throw new TypeError(`StacklessIo.async: task must be a function or a WorkerTask, got ${typeof fn}`);
     const handle = new TaskHandle<Awaited<T>>(fn as (...args: never[]) => unknown, args, undefined, currentScope()?.token);
     handle.run(); // eagerly, on this stack

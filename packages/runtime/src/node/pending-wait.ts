@@ -110,9 +110,16 @@ export class WaitQueue<T> {
     }
   }
 
-  rejectAll(error: unknown): void {
+  /**
+   * Rejects every wait. `error` may be a factory so that the common case, a
+   * close with nobody waiting, does not pay for building an Error (its stack
+   * trace costs tens of microseconds).
+   */
+  rejectAll(error: unknown | (() => unknown)): void {
     const items = this.#items;
+    if (items.length === 0) return;
     this.#items = [];
-    for (const wait of items) wait.reject(error);
+    const reason = typeof error === "function" ? (error as () => unknown)() : error;
+    for (const wait of items) wait.reject(reason);
   }
 }

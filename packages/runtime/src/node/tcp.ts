@@ -64,7 +64,12 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (cancelled !== undefined) return Promise.reject(cancelled);
     // Half-open: the peer ending its side must not end ours (TLS sends
     // close_notify + FIN and may still be reading); `end()`/`close()` end ours.
-    const socket = netConnect({ host: options.host ?? "127.0.0.1", port: options.port, noDelay: options.noDelay ?? true, allowHalfOpen: true });
+    const socket = netConnect({
+      host: options.host ?? "127.0.0.1",
+      port: options.port,
+      noDelay: options.noDelay ?? true,
+      allowHalfOpen: true,
+    });
     const wait = new PendingWait<TcpStream>(options, () => socket.destroy());
     const onError = (error: Error): void => wait.reject(toIoError(error, `connect to ${options.host ?? "127.0.0.1"}:${options.port}`));
     socket.once("error", onError);
@@ -94,7 +99,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     socket.on("close", () => {
       this.#ended = true;
       this.#flushReaders();
-      this.#drainWaiters.rejectAll(this.#error ?? new ResourceClosedError("tcp stream closed"));
+      this.#drainWaiters.rejectAll(() => this.#error ?? new ResourceClosedError("tcp stream closed"));
     });
     socket.on("drain", () => {
       for (let wait = this.#drainWaiters.shift(); wait !== undefined; wait = this.#drainWaiters.shift()) wait.resolve();
@@ -191,7 +196,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     this.#chunks = [];
     this.#head = 0;
     this.#buffered = 0;
-    this.#readers.rejectAll(new ResourceClosedError("tcp stream detached"));
+    this.#readers.rejectAll(() => new ResourceClosedError("tcp stream detached"));
     return socket;
   }
 
@@ -323,7 +328,7 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#acceptors.rejectAll(new ResourceClosedError("tcp listener closed"));
+      this.#acceptors.rejectAll(() => new ResourceClosedError("tcp listener closed"));
       for (const socket of this.#pending) socket.destroy();
       this.#pending = [];
       this.#closedPromise = new Promise((resolve) => this.#server.close(() => resolve()));

@@ -127,7 +127,6 @@ export interface ThreadPoolStats {
   readonly waitTimeMs: LatencySummary;
 }
 
-
 /** A submitted task; it is also the future handed to the caller. */
 class Job<T> extends Future<T> implements Queueable {
   queued = false;

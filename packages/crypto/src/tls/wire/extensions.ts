@@ -80,7 +80,11 @@ export function decodeServerName(data: Uint8Array): string | undefined {
 
 // u16 lists: supported_groups, signature_algorithms
 export function encodeU16List(values: readonly number[]): Uint8Array {
-  return build((w) => w.vector16(() => values.forEach((v) => w.u16(v))));
+  return build((w) =>
+    w.vector16(() => {
+      for (const v of values) w.u16(v);
+    }),
+  );
 }
 export function decodeU16List(data: Uint8Array, what: string): number[] {
   const r = new ByteReader(data);
@@ -91,7 +95,11 @@ export function decodeU16List(data: Uint8Array, what: string): number[] {
 
 // supported_versions
 export function encodeClientVersions(versions: readonly number[]): Uint8Array {
-  return build((w) => w.vector8(() => versions.forEach((v) => w.u16(v))));
+  return build((w) =>
+    w.vector8(() => {
+      for (const v of versions) w.u16(v);
+    }),
+  );
 }
 export function decodeClientVersions(data: Uint8Array): number[] {
   const r = new ByteReader(data);
@@ -118,7 +126,11 @@ export interface KeyShareEntry {
   readonly key: Uint8Array;
 }
 export function encodeClientKeyShares(entries: readonly KeyShareEntry[]): Uint8Array {
-  return build((w) => w.vector16(() => entries.forEach((e) => w.u16(e.group).opaque16(e.key))));
+  return build((w) =>
+    w.vector16(() => {
+      for (const e of entries) w.u16(e.group).opaque16(e.key);
+    }),
+  );
 }
 export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
   const r = new ByteReader(data);
@@ -148,7 +160,11 @@ export function decodeServerKeyShare(data: Uint8Array): KeyShareEntry {
 
 // application_layer_protocol_negotiation (RFC 7301)
 export function encodeAlpn(protocols: readonly string[]): Uint8Array {
-  return build((w) => w.vector16(() => protocols.forEach((p) => w.opaque8(fromLatin1(p)))));
+  return build((w) =>
+    w.vector16(() => {
+      for (const p of protocols) w.opaque8(fromLatin1(p));
+    }),
+  );
 }
 export function decodeAlpn(data: Uint8Array): string[] {
   const r = new ByteReader(data);
@@ -162,7 +178,11 @@ export function decodeAlpn(data: Uint8Array): string[] {
 
 // psk_key_exchange_modes
 export function encodeU8List(values: readonly number[]): Uint8Array {
-  return build((w) => w.vector8(() => values.forEach((v) => w.u8(v))));
+  return build((w) =>
+    w.vector8(() => {
+      for (const v of values) w.u8(v);
+    }),
+  );
 }
 export function decodeU8List(data: Uint8Array, what: string): number[] {
   const r = new ByteReader(data);
@@ -212,7 +232,11 @@ export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
 }
 export function encodeOfferedPsks(identities: readonly PskIdentity[], binders: readonly Uint8Array[]): Uint8Array {
   return build((w) => {
-    w.vector16(() => identities.forEach((i) => w.opaque16(i.identity).u32(i.obfuscatedTicketAge)));
-    w.vector16(() => binders.forEach((b) => w.opaque8(b)));
+    w.vector16(() => {
+      for (const i of identities) w.opaque16(i.identity).u32(i.obfuscatedTicketAge);
+    });
+    w.vector16(() => {
+      for (const b of binders) w.opaque8(b);
+    });
   });
 }

@@ -85,7 +85,9 @@ export function encodeClientHello(
 ): Uint8Array {
   return message(HandshakeType.ClientHello, (w) => {
     w.u16(LEGACY_VERSION).bytes(random).opaque8(sessionId);
-    w.vector16(() => suites.forEach((s) => w.u16(s)));
+    w.vector16(() => {
+      for (const s of suites) w.u16(s);
+    });
     w.opaque8(Uint8Array.of(0));
     encodeExtensions(w, extensions);
   });
