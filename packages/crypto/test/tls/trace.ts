@@ -7,7 +7,11 @@ export interface TraceStep {
   readonly fields: ReadonlyMap<string, Uint8Array>;
 }
 
-const PATH = new URL("../../../../../shared/rfcs/tls13-example-traces.txt", import.meta.url);
+// Sections 3 ("Simple 1-RTT Handshake") and 4 ("Resumed 0-RTT Handshake") of
+// the TLS 1.3 example traces (RFC 8448 / draft-ietf-tls-tls13-vectors),
+// kept verbatim as test data so the suite does not depend on files outside
+// the repository.
+const PATH = new URL("../vectors/tls13-traces.txt", import.meta.url);
 
 /** Steps of the section whose heading starts with `heading` (e.g. "3.  Simple 1-RTT Handshake"). */
 export function traceSection(heading: string): TraceStep[] {
