@@ -127,7 +127,7 @@ function main() {
   const task = process.argv[2];
   const rest = process.argv.slice(3);
   const tasks = {
-    test: ["turbo", "run", "test", "--output-logs=full", "--concurrency=1", ...rest],
+    test: ["turbo", "run", "test", "--output-logs=full", "--concurrency=1", "--continue", ...rest],
     bench: ["turbo", "run", "bench", "--output-logs=full", "--concurrency=1", ...rest],
     demo: ["turbo", "run", "build", "--filter=@zsync/demo...", "--output-logs=errors-only"],
   };
