@@ -1,8 +1,7 @@
 // Node-only: the ambient task follows \`await\` where AsyncLocalStorage exists.
 import { describe, expect, it } from "vitest";
 import { CancelledError, capabilities, Mutex, sleep, spawn, yieldNow } from "../src/index.js";
-
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+import { settle } from "./observe.js";
 
 describe("ambient task context on Node", () => {
   it("is tracked across await", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { CancelledError, RuntimeStateError, TimeoutError } from "../src/errors.js";
 import { ConnectionPool } from "../src/pool/connection-pool.js";
+import { rejection } from "./observe.js";
 
 interface Conn {
   readonly id: number;
@@ -24,15 +25,6 @@ function fakePool(options: Partial<ConstructorParameters<typeof ConnectionPool<C
     ...options,
   });
   return { pool, all };
-}
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));

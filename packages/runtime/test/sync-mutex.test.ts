@@ -3,24 +3,7 @@ import { CancelledError } from "../src/errors.js";
 import { CancelToken } from "../src/internal/cancel.js";
 import { runInScope } from "../src/internal/context.js";
 import { LockReleasedError, Mutex, type MutexGuard } from "../src/sync/index.js";
-
-/** Lets every pending promise reaction run. */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-function observe<T>(promise: Promise<T>): { status: "pending" | "fulfilled" | "rejected"; value?: T; reason?: unknown } {
-  const state: { status: "pending" | "fulfilled" | "rejected"; value?: T; reason?: unknown } = { status: "pending" };
-  promise.then(
-    (value) => {
-      state.status = "fulfilled";
-      state.value = value;
-    },
-    (reason: unknown) => {
-      state.status = "rejected";
-      state.reason = reason;
-    },
-  );
-  return state;
-}
+import { observe, settle } from "./observe.js";
 
 describe("Mutex", () => {
   it("is free when created and locked while a guard is outstanding", async () => {

@@ -3,23 +3,7 @@ import { CancelledError } from "../src/errors.js";
 import { CancelToken } from "../src/internal/cancel.js";
 import { runInScope } from "../src/internal/context.js";
 import { Notify } from "../src/sync/index.js";
-
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-function observe<T>(promise: Promise<T>): { status: "pending" | "fulfilled" | "rejected"; value?: T; reason?: unknown } {
-  const state: { status: "pending" | "fulfilled" | "rejected"; value?: T; reason?: unknown } = { status: "pending" };
-  promise.then(
-    (value) => {
-      state.status = "fulfilled";
-      state.value = value;
-    },
-    (reason: unknown) => {
-      state.status = "rejected";
-      state.reason = reason;
-    },
-  );
-  return state;
-}
+import { observe, settle } from "./observe.js";
 
 describe("Notify", () => {
   it("notifyOne with no waiter stores a permit that the next notified() consumes at once", async () => {

@@ -7,8 +7,7 @@ import { CancelledError, TimeoutError } from "../src/errors.js";
 import { Mutex, RwLock, Semaphore } from "../src/sync/index.js";
 import { spawn } from "../src/task.js";
 import { timeout } from "../src/time/timeout.js";
-
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+import { settle } from "./observe.js";
 
 describe("synchronisation primitives inside tasks", () => {
   it("cancelling a task rejects its queued lock() and dequeues it", async () => {

@@ -5,18 +5,10 @@ import { afterAll, describe, expect, test } from "vitest";
 import { CancelledError } from "../../src/errors.js";
 import { FileNotFoundError, ResourceClosedError } from "../../src/node/errors.js";
 import { File } from "../../src/node/file.js";
+import { rejection } from "../observe.js";
 
 const dir = mkdtempSync(join(tmpdir(), "zsync-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("File", () => {
   test("write, seek and read through the cursor; empty read at end of file", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { CancelledError, TimeoutError } from "../../src/errors.js";
 import { ConnectionRefusedError, ResourceClosedError } from "../../src/node/errors.js";
 import { TcpListener, TcpStream } from "../../src/node/tcp.js";
+import { rejection } from "../observe.js";
 
 const text = (bytes: Uint8Array | null): string => (bytes === null ? "<eof>" : Buffer.from(bytes).toString());
 
@@ -9,15 +10,6 @@ async function pair(): Promise<{ listener: TcpListener; client: TcpStream; serve
   const listener = await TcpListener.bind();
   const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port }), listener.accept()]);
   return { listener, client, server };
-}
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("TcpStream and TcpListener", () => {

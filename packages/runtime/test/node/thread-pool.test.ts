@@ -3,6 +3,7 @@ import { CancelledError, QueueFullError, RuntimeStateError } from "../../src/err
 import { workerTask } from "../../src/io/io.js";
 import { WorkerCrashedError } from "../../src/node/errors.js";
 import { ThreadPoolIo, type ThreadPoolOptions } from "../../src/node/thread-pool.js";
+import { rejection } from "../observe.js";
 
 const tasks = new URL("./fixtures/tasks.mjs", import.meta.url);
 const echo = workerTask<[unknown], unknown>(tasks, "echo");
@@ -23,15 +24,6 @@ function pool(options: ThreadPoolOptions = {}): ThreadPoolIo {
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.shutdown({ graceful: false })));
 });
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("running tasks", () => {
   test("runs a named export in a worker and resolves with its result", async () => {

@@ -2,15 +2,7 @@ import { describe, expect, test } from "vitest";
 import { CancelledError, TimeoutError } from "../../src/errors.js";
 import { AddressInUseError, ResourceClosedError } from "../../src/node/errors.js";
 import { UdpSocket } from "../../src/node/udp.js";
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "../observe.js";
 
 const waitUntil = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
