@@ -62,6 +62,13 @@ type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (reaso
 
 const promiseThen = Promise.prototype.then;
 
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((reason: unknown) => void) | undefined;
+function captureResolvers(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
 /**
  * An awaitable, cancellable result. Create one with {@link Future.withResolvers},
  * {@link Future.from}, or any runtime API that returns one (`spawn`, `io.async`).
@@ -89,14 +96,12 @@ export class Future<T> extends Promise<T> implements Disposable {
    * statics build futures correctly.
    */
   constructor(hooksOrExecutor?: FutureHooks | Executor<T>) {
-    let resolve: ((value: unknown) => void) | undefined;
-    let reject: ((reason: unknown) => void) | undefined;
-    super((res, rej) => {
-      resolve = res as (value: unknown) => void;
-      reject = rej;
-    });
-    this.#resolvePromise = resolve as (value: unknown) => void;
-    this.#rejectPromise = reject as (reason: unknown) => void;
+    // A shared executor instead of a closure per future: Promise calls it
+    // synchronously, so the module-level slots are read back immediately.
+    super(captureResolvers);
+    this.#resolvePromise = capturedResolve as (value: unknown) => void;
+    this.#rejectPromise = capturedReject as (reason: unknown) => void;
+    capturedResolve = capturedReject = undefined;
     if (typeof hooksOrExecutor === "function") {
       try {
         hooksOrExecutor(

@@ -158,7 +158,7 @@ export class TaskHandle<T> extends Future<T> {
     }
     let result: unknown;
     try {
-      result = runInScope(this.#scope, () => fn(...(args as never[])));
+      result = runInScope(this.#scope, fn, args);
     } catch (error) {
       this.#fail(error);
       return;

@@ -20,15 +20,18 @@ export interface TaskScope {
   readonly token: CancelToken;
 }
 
+type Fn<R> = (...args: never[]) => R;
+
 interface Storage {
   readonly followsAwait: boolean;
   get(): TaskScope | undefined;
-  run<R>(scope: TaskScope | undefined, fn: () => R): R;
+  /** Calls `fn(...args)` with `scope` current (arguments passed through, so no closure is needed). */
+  run<R>(scope: TaskScope | undefined, fn: Fn<R>, args: readonly unknown[]): R;
 }
 
 interface AlsLike {
   getStore(): TaskScope | undefined;
-  run<R>(store: TaskScope | undefined, fn: () => R): R;
+  run<R>(store: TaskScope | undefined, fn: Fn<R>, ...args: unknown[]): R;
 }
 
 function synchronousStorage(): Storage {
@@ -36,11 +39,11 @@ function synchronousStorage(): Storage {
   return {
     followsAwait: false,
     get: () => current,
-    run(scope, fn) {
+    run(scope, fn, args) {
       const previous = current;
       current = scope;
       try {
-        return fn();
+        return (fn as (...a: unknown[]) => ReturnType<typeof fn>)(...args);
       } finally {
         current = previous;
       }
@@ -56,7 +59,7 @@ function asyncLocalStorage(): Storage | undefined {
   return {
     followsAwait: true,
     get: () => als.getStore(),
-    run: (scope, fn) => als.run(scope, fn),
+    run: (scope, fn, args) => als.run(scope, fn, ...args),
   };
 }
 
@@ -86,8 +89,8 @@ export function currentScope(): TaskScope | undefined {
   return storage.get();
 }
 
-export function runInScope<R>(scope: TaskScope | undefined, fn: () => R): R {
-  return storage.run(scope, fn);
+export function runInScope<R>(scope: TaskScope | undefined, fn: (...args: never[]) => R, args: readonly unknown[] = []): R {
+  return storage.run(scope, fn, args);
 }
 
 setAmbientContext(true);
