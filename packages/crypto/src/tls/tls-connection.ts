@@ -26,6 +26,14 @@ import type { TlsServerEngine } from "./server.js";
 import { AlertDescription, ContentType, MAX_PLAINTEXT } from "./wire/constants.js";
 
 const CCS_RECORD = Uint8Array.of(20, 3, 3, 0, 1, 1);
+/** Records sealed into one buffer: 1 MiB of data, one socket write, the unit a recycled buffer holds. */
+const BATCH_RECORDS = 64;
+/** Largest protected record on the wire: header, 2^14 data, content type, 16-byte tag. */
+const SEALING_BUFFER_BYTES = BATCH_RECORDS * (5 + MAX_PLAINTEXT + 1 + 16);
+/** Smaller batches are not worth a 1 MiB pooled buffer. */
+const POOLED_MIN_BYTES = 64 * 1024;
+/** Sealing buffers kept for reuse: enough for the batch being sealed plus two in flight. */
+const MAX_SPARE = 3;
 const EARLY_DATA_SKIP_BUDGET = 1 << 17;
 
 /** Options of {@link TlsConnection}. */
@@ -58,6 +66,9 @@ export class TlsConnection {
   #earlyData: Uint8Array[] | undefined;
   #earlyDataRejected = false;
   #transportParameters: Uint8Array | undefined;
+  /** Recycled sealing buffers, and the memory of those handed out by `takeOutgoing()` and not yet recycled. */
+  #spare: Uint8Array[] = [];
+  readonly #lent = new WeakSet<ArrayBufferLike>();
 
   constructor(engine: TlsClientEngine | TlsServerEngine, options: TlsConnectionOptions = {}) {
     this.engine = engine;
@@ -189,12 +200,12 @@ export class TlsConnection {
       if (this.#earlyData === undefined) this.#earlyData = [];
       this.#earlyData.push(data.slice());
     }
-    // Full records, sealed in place into one buffer per run between key updates.
+    // Full records, sealed in place into one buffer per batch (at most BATCH_RECORDS, none across a key update).
     for (let at = 0; at < data.length; ) {
       this.#maybeUpdateKeys();
-      const records = Math.min(Math.ceil((data.length - at) / MAX_PLAINTEXT), this.#recordsBeforeKeyUpdate());
+      const records = Math.min(Math.ceil((data.length - at) / MAX_PLAINTEXT), this.#recordsBeforeKeyUpdate(), BATCH_RECORDS);
       const end = Math.min(data.length, at + records * MAX_PLAINTEXT);
-      const out = allocateUnsafe(
+      const out = this.#sealingBuffer(
         this.#records.sealedSize(MAX_PLAINTEXT) * (records - 1) + this.#records.sealedSize(end - at - (records - 1) * MAX_PLAINTEXT),
       );
       let written = 0;
@@ -203,6 +214,29 @@ export class TlsConnection {
       this.#push(out, records);
       at = end;
     }
+  }
+
+  /**
+   * Hands back buffers from `takeOutgoing()` once the transport no longer
+   * needs them (e.g. after `TcpStream.writeFlushed` resolved), so the next
+   * large write seals into them instead of allocating. Only the connection's
+   * own sealing buffers are kept, each at most once; anything else is ignored.
+   * Never recycle a buffer the transport may still read: it will be overwritten.
+   */
+  recycle(buffers: readonly Uint8Array[]): void {
+    for (const b of buffers) {
+      const memory = b.buffer;
+      if (!this.#lent.delete(memory)) continue;
+      if (this.#spare.length < MAX_SPARE) this.#spare.push(new Uint8Array(memory, 0, SEALING_BUFFER_BYTES));
+    }
+  }
+
+  /** A batch buffer: a recycled one if any, else new; batches too small to matter are not pooled. */
+  #sealingBuffer(length: number): Uint8Array {
+    if (length < POOLED_MIN_BYTES || length > SEALING_BUFFER_BYTES) return allocateUnsafe(length);
+    const buffer = this.#spare.pop() ?? allocateUnsafe(SEALING_BUFFER_BYTES);
+    this.#lent.add(buffer.buffer);
+    return buffer.subarray(0, length);
   }
 
   /** Records we may seal before `#maybeUpdateKeys` would update the write key (at least 1). */

@@ -72,6 +72,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #flushWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
+  /** The last batch of application data handed to the socket and not yet released by it. */
+  #inFlight: Promise<void> | undefined;
   #eof = false;
   #closed = false;
 
@@ -207,7 +209,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       return false;
     }
     this.#receive(chunk);
-    await this.#flushOutgoing();
+    // Usually nothing to answer (no KeyUpdate, ticket or alert): skip the await per chunk.
+    if (this.#conn.outgoingBytes > 0) await this.#flushOutgoing();
     return true;
   }
 
@@ -238,7 +241,13 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   /**
    * Writes `data` (not copied: do not modify it until the promise settles).
    * Writes made in the same tick, or while an earlier write waits for the
-   * socket, are sealed together into full records.
+   * socket, are sealed together into full records. Resolves once its
+   * records are handed to the socket and the batch before them has left it,
+   * so a writer seals its next batch while the previous one is on the wire
+   * (the socket holds at most this flush and the one before it). Sealed
+   * batches of up to 1 MiB are written with
+   * `TcpStream.writeFlushed` and their buffers reused once the socket has
+   * released them.
    */
   write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -294,11 +303,38 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           }
         }
         emit();
-        await this.#flushOutgoing();
+        // Double-buffered: this batch goes to the socket while the previous one may still be in
+        // flight; the writers resume (and seal the next batch) once that previous one is out.
+        const out = this.#conn.takeOutgoing();
+        const flushed = this.#sendOwned(out);
+        const previous = this.#inFlight;
+        this.#inFlight = flushed;
+        await previous;
         for (const w of waiters) w.resolve();
       } catch (error) {
         for (const w of waiters) w.reject(error);
       }
+    }
+  }
+
+  /**
+   * Writes sealed batches and gives their buffers back to the connection
+   * for reuse once the socket has released them (not merely queued them).
+   */
+  #sendOwned(out: Uint8Array[]): Promise<void> {
+    if (out.length === 0) return Promise.resolve();
+    const flushed = this.#tcp.writeFlushed(out).then(() => this.#conn.recycle(out));
+    flushed.catch(() => {}); // reported to whoever awaits it next (a later write, end or close)
+    return flushed;
+  }
+
+  /** Waits until the last application batch left the socket; rethrows its failure. */
+  async #drained(): Promise<void> {
+    await this.#flushing;
+    const inFlight = this.#inFlight;
+    if (inFlight !== undefined) {
+      await inFlight;
+      if (this.#inFlight === inFlight) this.#inFlight = undefined;
     }
   }
 
@@ -310,7 +346,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   /** Sends close_notify and half-closes TCP; reads continue until the peer closes. */
   async end(): Promise<void> {
-    await this.#flushing;
+    await this.#drained();
     if (this.#conn.closeSent || this.#conn.error !== undefined) return;
     this.#conn.close();
     await this.#flushOutgoing().catch(() => {});
@@ -322,7 +358,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.#flushing;
+      await this.#drained();
       if (!this.#conn.closeSent && this.#conn.error === undefined) {
         this.#conn.close();
         await this.#flushOutgoing();

@@ -5,6 +5,12 @@
  * socket, waiting for `drain` when its buffer is full (back-pressure). Both
  * types are async-iterable and close with `await using`.
  *
+ * Two write calls, for two ownership contracts: `write` may resolve while
+ * the socket still holds the caller's buffer (it only promises the bytes are
+ * queued), so the buffer must not change afterwards; `writeFlushed` resolves
+ * once the socket has released the buffers, so a caller can recycle one
+ * buffer for every write (TLS seals records into reused buffers this way).
+ *
  * Incoming data is buffered up to `highWaterMark` bytes, then the socket is
  * paused until the reader catches up, so a slow reader throttles the peer
  * through TCP flow control instead of growing memory.
@@ -28,6 +34,7 @@ import { cancellation, PendingWait, type WaitOptions, WaitQueue } from "./pendin
 export type { WaitOptions } from "./pending-wait.js";
 
 const RESOLVED = Promise.resolve();
+const EMPTY = new Uint8Array(0);
 
 export interface TcpConnectOptions extends WaitOptions {
   /** Host name or address (default `127.0.0.1`). */
@@ -51,6 +58,8 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #closed = false;
   readonly #readers = new WaitQueue<Uint8Array | null>();
   readonly #drainWaiters = new WaitQueue<void>();
+  /** `writeFlushed` waits, oldest first (the socket completes writes in order). */
+  readonly #flushWaiters = new WaitQueue<void>();
   readonly #closedPromise: Promise<void>;
 
   /**
@@ -100,6 +109,8 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       this.#ended = true;
       this.#flushReaders();
       this.#drainWaiters.rejectAll(() => this.#error ?? new ResourceClosedError("tcp stream closed"));
+      // Once closed, libuv has finished (or cancelled) every write, so no buffer is held any more.
+      this.#flushWaiters.rejectAll(() => this.#error ?? new ResourceClosedError("tcp stream closed before the write completed"));
     });
     socket.on("drain", () => {
       for (let wait = this.#drainWaiters.shift(); wait !== undefined; wait = this.#drainWaiters.shift()) wait.resolve();
@@ -160,6 +171,64 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (this.#socket.write(data)) return RESOLVED;
     const wait = new PendingWait<void>(options, (w) => this.#drainWaiters.remove(w));
     if (!wait.done) this.#drainWaiters.push(wait);
+    return wait.promise;
+  }
+
+  /**
+   * Writes `data`, or several buffers as one vectored write (one `writev`
+   * system call when the socket is idle), and resolves once the socket has
+   * **released** them: the bytes were handed to the kernel and the socket
+   * keeps no reference to the buffers, so the caller may overwrite them at
+   * once. It waits for the bytes, not merely for room in the socket's queue,
+   * so it also applies back-pressure.
+   *
+   * Writes complete in order: when a `writeFlushed` resolves, the buffers of
+   * every earlier `write`/`writeFlushed` are released too. Cancellation
+   * (`signal`, `timeoutMs`) stops the wait, not the bytes: they still go out
+   * whole, and their buffers stay in use until a later `writeFlushed`
+   * resolves or the stream closes. Rejects with `ResourceClosedError` (or the
+   * connection's `IoError`) when the stream closes or fails before the write
+   * completed; the bytes may then be partly sent, and the buffers are released.
+   *
+   * @example
+   * ```ts
+   * const buffer = new Uint8Array(64 * 1024);
+   * for (const message of messages) {
+   *   const n = encodeInto(message, buffer);
+   *   await stream.writeFlushed(buffer.subarray(0, n)); // buffer is free again
+   * }
+   * ```
+   */
+  writeFlushed(data: Uint8Array | readonly Uint8Array[], options?: WaitOptions): Promise<void> {
+    const many = Array.isArray(data);
+    if (many ? !(data as readonly unknown[]).every((d) => d instanceof Uint8Array) : !(data instanceof Uint8Array))
+      return Promise.reject(new TypeError("TcpStream.writeFlushed: data must be a Uint8Array or an array of them"));
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closed || this.#socket.writableEnded || this.#socket.destroyed)
+      return Promise.reject(new ResourceClosedError("tcp stream closed for writing"));
+    const cancelled = cancellation(options);
+    if (cancelled !== undefined) return Promise.reject(cancelled);
+    const wait = new PendingWait<void>(options, (w) => this.#flushWaiters.remove(w));
+    this.#flushWaiters.push(wait);
+    const done = (error?: Error | null): void => {
+      this.#flushWaiters.remove(wait);
+      // A write cut short by destroy() is reported as ERR_STREAM_DESTROYED, ECANCELED or (Node 20) success: check the socket.
+      if (this.#error !== undefined && (error || this.#socket.destroyed)) wait.reject(this.#error);
+      else if (this.#socket.destroyed) wait.reject(new ResourceClosedError("tcp stream closed before the write completed"));
+      else if (error) wait.reject(toIoError(error, "tcp write"));
+      else wait.resolve();
+    };
+    const buffers = many ? (data as readonly Uint8Array[]) : [data as Uint8Array];
+    const last = buffers.length - 1;
+    if (last < 0) {
+      // Nothing to send, but the promise still means "earlier writes are released".
+      this.#socket.write(EMPTY, done);
+      return wait.promise;
+    }
+    if (last > 0) this.#socket.cork();
+    for (let i = 0; i < last; i++) this.#socket.write(buffers[i] as Uint8Array);
+    this.#socket.write(buffers[last] as Uint8Array, done);
+    if (last > 0) this.#socket.uncork();
     return wait.promise;
   }
 

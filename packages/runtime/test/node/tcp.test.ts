@@ -2,9 +2,19 @@ import { describe, expect, test } from "vitest";
 import { CancelledError, TimeoutError } from "../../src/errors.js";
 import { ConnectionRefusedError, ResourceClosedError } from "../../src/node/errors.js";
 import { TcpListener, TcpStream } from "../../src/node/tcp.js";
-import { rejection } from "../observe.js";
+import { observe, rejection, settle } from "../observe.js";
 
 const text = (bytes: Uint8Array | null): string => (bytes === null ? "<eof>" : Buffer.from(bytes).toString());
+
+/** Reads until end of stream and returns everything received. */
+async function readAll(stream: TcpStream): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** Larger than loopback's socket buffers, so a peer that does not read leaves most of it in the writer's queue. */
+const STUCK_BYTES = 32 << 20;
 
 async function pair(): Promise<{ listener: TcpListener; client: TcpStream; server: TcpStream }> {
   const listener = await TcpListener.bind();
@@ -139,5 +149,108 @@ describe("TcpStream and TcpListener", () => {
   test("a cancelled connect rejects with CancelledError", async () => {
     await using listener = await TcpListener.bind();
     expect(await rejection(TcpStream.connect({ port: listener.port, signal: AbortSignal.abort() }))).toBeInstanceOf(CancelledError);
+  });
+
+  describe("writeFlushed: completion means the socket released the buffers", () => {
+    test("a buffer overwritten as soon as each writeFlushed resolves still arrives intact", async () => {
+      const { listener, client, server } = await pair();
+      // Small writes to a peer that is not reading yet: once the kernel's buffers are full, each one
+      // waits inside the socket while it is under the socket's highWaterMark (where `write` resolves).
+      const buffer = new Uint8Array(4096);
+      const rounds = 4096;
+      const received = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return readAll(server);
+      })();
+      const mark = (round: number): number => (round % 251) + 1;
+      for (let round = 0; round < rounds; round++) {
+        buffer.fill(mark(round));
+        await client.writeFlushed(buffer);
+      }
+      buffer.fill(0);
+      await client.end();
+      const all = await received;
+      expect(all.length).toBe(rounds * buffer.length);
+      let intact = 0;
+      for (let round = 0; round < rounds; round++) {
+        const slice = all.subarray(round * buffer.length, (round + 1) * buffer.length);
+        if (slice.every((b) => b === mark(round))) intact++;
+      }
+      expect(intact).toBe(rounds);
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
+
+    test("stays pending while the peer does not read, and resolves once it does", async () => {
+      const { listener, client, server } = await pair();
+      const flushed = observe(client.writeFlushed(new Uint8Array(STUCK_BYTES)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(flushed.status).toBe("pending");
+      let total = 0;
+      while (total < STUCK_BYTES) total += (await server.read())?.length ?? 0;
+      await settle();
+      expect(flushed.status).toBe("fulfilled");
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
+
+    test("several buffers go out in order as one write", async () => {
+      const { listener, client, server } = await pair();
+      await client.writeFlushed([Buffer.from("one,"), new Uint8Array([116, 119, 111, 44]), Buffer.from("three")]);
+      await client.writeFlushed([]);
+      await client.end();
+      expect((await readAll(server)).toString()).toBe("one,two,three");
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
+
+    test("cancelling stops the wait, not the bytes; a later writeFlushed resolves after them", async () => {
+      const { listener, client, server } = await pair();
+      const controller = new AbortController();
+      const abandoned = client.writeFlushed(new Uint8Array(STUCK_BYTES).fill(7), { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      controller.abort();
+      expect(await rejection(abandoned)).toBeInstanceOf(CancelledError);
+      const later = observe(client.writeFlushed(Buffer.from("after")));
+      const all = readAll(server);
+      await new Promise<void>((resolve) => {
+        const check = (): void => void (later.status === "pending" ? setTimeout(check, 5) : resolve());
+        check();
+      });
+      expect(later.status).toBe("fulfilled");
+      await client.end();
+      const bytes = await all;
+      expect(bytes.length).toBe(STUCK_BYTES + 5);
+      expect(bytes.subarray(0, STUCK_BYTES).every((b) => b === 7)).toBe(true);
+      expect(bytes.subarray(STUCK_BYTES).toString()).toBe("after");
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
+
+    test("times out with TimeoutError while the bytes stay queued", async () => {
+      const { listener, client, server } = await pair();
+      expect(await rejection(client.writeFlushed(new Uint8Array(STUCK_BYTES), { timeoutMs: 20 }))).toBeInstanceOf(TimeoutError);
+      const all = readAll(server);
+      await client.end();
+      expect((await all).length).toBe(STUCK_BYTES);
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
+
+    test("a write still queued when the stream closes rejects with ResourceClosedError", async () => {
+      const { listener, client, server } = await pair();
+      const pending = rejection(client.writeFlushed(new Uint8Array(STUCK_BYTES)));
+      const alsoPending = rejection(client.writeFlushed([Buffer.from("a"), Buffer.from("b")]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await client.close();
+      expect(await pending).toBeInstanceOf(ResourceClosedError);
+      expect(await alsoPending).toBeInstanceOf(ResourceClosedError);
+      expect(await rejection(client.writeFlushed(Buffer.from("late")))).toBeInstanceOf(ResourceClosedError);
+      await Promise.all([server.close(), listener.close()]);
+    });
+
+    test("refuses data that is not bytes with a TypeError, sending nothing", async () => {
+      const { listener, client, server } = await pair();
+      expect(await rejection(client.writeFlushed("text" as unknown as Uint8Array))).toBeInstanceOf(TypeError);
+      expect(await rejection(client.writeFlushed([Buffer.from("ok"), 5] as unknown as Uint8Array[]))).toBeInstanceOf(TypeError);
+      await client.end();
+      expect((await readAll(server)).length).toBe(0);
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    });
   });
 });
