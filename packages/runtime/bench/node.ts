@@ -83,7 +83,14 @@ async function udpEchoOurs(): Promise<number> {
     for (; sent < WINDOW; sent++) client.queueSendTo(payload, port, "127.0.0.1");
     while (received < PACKETS) {
       // Drain what is already queued without a promise, then wait.
-      const datagram = client.tryRecvFrom() ?? (await client.recvFrom({ timeoutMs: 1000 }).catch(() => undefined));
+      let datagram = client.tryRecvFrom();
+      if (datagram === undefined) {
+        try {
+          datagram = await client.recvFrom({ timeoutMs: 1000 });
+        } catch {
+          // Timed out: a datagram was lost, so refill the window (the raw side does the same).
+        }
+      }
       received++;
       if (datagram === undefined || sent < PACKETS) {
         client.queueSendTo(payload, port, "127.0.0.1");

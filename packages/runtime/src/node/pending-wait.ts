@@ -19,29 +19,39 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
 }
 
-export class PendingWait<T> {
+/** Anything a {@link WaitQueue} can hand a value or an error to. */
+export interface Waiter<T> {
+  /** True once settled (handed a value, rejected, cancelled or timed out). */
+  readonly done: boolean;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export class PendingWait<T> implements Waiter<T> {
   readonly promise: Promise<T>;
   #resolve!: (value: T) => void;
   #reject!: (error: unknown) => void;
   #done = false;
   #unwatch: (() => void) | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbandon: (wait: PendingWait<T>) => void;
+  #deadlines: DeadlineQueue | undefined;
+  /** When this wait times out (`performance.now()` scale), if it has a timeout. */
+  deadline = 0;
 
   constructor(options: WaitOptions | undefined, onAbandon: (wait: PendingWait<T>) => void) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    const giveUp = (error: unknown): void => {
-      if (this.#done) return;
-      onAbandon(this);
-      this.reject(error);
-    };
-    this.#unwatch = watchCancellation(options?.signal, currentScope()?.token, giveUp);
+    this.#onAbandon = onAbandon;
+    const signal = options?.signal;
+    const token = currentScope()?.token;
+    if (signal !== undefined || token !== undefined) this.#unwatch = watchCancellation(signal, token, (error) => this.giveUp(error));
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined && !this.#done) {
       checkTimeout(timeoutMs);
-      this.#timer = setTimeout(() => giveUp(new TimeoutError(timeoutMs)), timeoutMs);
+      this.#deadlines = DeadlineQueue.for(timeoutMs);
+      this.#deadlines.add(this);
     }
   }
 
@@ -61,11 +71,123 @@ export class PendingWait<T> {
     this.#reject(error);
   }
 
+  /** Cancelled or timed out: leave the owner's queue, then reject. @internal */
+  giveUp(error: unknown): void {
+    if (this.#done) return;
+    this.#onAbandon(this);
+    this.reject(error);
+  }
+
   #finish(): void {
     this.#done = true;
     this.#unwatch?.();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#deadlines?.settled(this);
   }
+}
+
+/**
+ * The timeouts of every wait with the same `timeoutMs`, behind one timer.
+ *
+ * A per-wait `setTimeout` + `clearTimeout` is a measurable share of a
+ * per-datagram receive. Waits with equal durations expire in the order they
+ * were created, so one FIFO and one timer armed for its oldest entry serve
+ * them all; a wait that settles first is dropped from either end in O(1)
+ * (the usual case: one wait at a time, or FIFO hand-off) or skipped lazily.
+ * While no wait is pending the timer is unref'd, so it never keeps the
+ * process alive on behalf of waits that are already over.
+ */
+/** setTimeout's largest delay; longer ones fire at once (with a warning). */
+const MAX_TIMER_MS = 0x7fffffff;
+
+interface Expirable {
+  deadline: number;
+  readonly done: boolean;
+  giveUp(error: unknown): void;
+}
+
+class DeadlineQueue {
+  static readonly #byDuration = new Map<number, DeadlineQueue>();
+
+  static for(timeoutMs: number): DeadlineQueue {
+    let queue = DeadlineQueue.#byDuration.get(timeoutMs);
+    if (queue === undefined) {
+      queue = new DeadlineQueue(timeoutMs);
+      DeadlineQueue.#byDuration.set(timeoutMs, queue);
+    }
+    return queue;
+  }
+
+  readonly #timeoutMs: number;
+  #items: (Expirable | undefined)[] = [];
+  #head = 0;
+  #live = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerRefed = false;
+
+  private constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  add(wait: Expirable): void {
+    wait.deadline = performance.now() + this.#timeoutMs;
+    this.#items.push(wait);
+    this.#live++;
+    if (this.#timer === undefined) this.#arm(this.#timeoutMs);
+    else if (!this.#timerRefed) {
+      this.#timerRefed = true;
+      this.#timer.ref();
+    }
+  }
+
+  settled(wait: Expirable): void {
+    this.#live--;
+    const items = this.#items;
+    if (items.length > this.#head && items[items.length - 1] === wait) items.pop();
+    else if (items[this.#head] === wait) items[this.#head++] = undefined;
+    this.#trim();
+    if (this.#live === 0 && this.#timerRefed) {
+      this.#timerRefed = false;
+      this.#timer?.unref();
+    }
+  }
+
+  #trim(): void {
+    const items = this.#items;
+    while (this.#head < items.length && (items[this.#head] === undefined || (items[this.#head] as Expirable).done)) {
+      items[this.#head++] = undefined;
+    }
+    if (this.#head === items.length) {
+      if (items.length !== 0) this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > items.length) {
+      this.#items = items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #arm(delayMs: number): void {
+    this.#timerRefed = true;
+    this.#timer = setTimeout(this.#expire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs))));
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = undefined;
+    this.#timerRefed = false;
+    // Timers fire on a millisecond clock; allow for its rounding.
+    const now = performance.now() + 1;
+    for (;;) {
+      this.#trim();
+      const wait = this.#items[this.#head];
+      if (wait === undefined) return;
+      if (wait.deadline > now) {
+        // A wait added while expiring may have armed the timer already.
+        if (this.#timer === undefined) this.#arm(wait.deadline - now + 1);
+        return;
+      }
+      this.#items[this.#head++] = undefined;
+      wait.giveUp(new TimeoutError(this.#timeoutMs));
+    }
+  };
 }
 
 /** The `CancelledError` for an already-cancelled signal or ambient task, if any. */
@@ -87,23 +209,23 @@ export function checkTimeout(timeoutMs: number): void {
 
 /** A FIFO of waits that skips the ones that gave up. */
 export class WaitQueue<T> {
-  #items: PendingWait<T>[] = [];
+  #items: Waiter<T>[] = [];
 
   get size(): number {
     return this.#items.length;
   }
 
-  push(wait: PendingWait<T>): void {
+  push(wait: Waiter<T>): void {
     this.#items.push(wait);
   }
 
-  remove(wait: PendingWait<T>): void {
+  remove(wait: Waiter<T>): void {
     const index = this.#items.indexOf(wait);
     if (index >= 0) this.#items.splice(index, 1);
   }
 
   /** The oldest wait still waiting. */
-  shift(): PendingWait<T> | undefined {
+  shift(): Waiter<T> | undefined {
     for (;;) {
       const wait = this.#items.shift();
       if (wait === undefined || !wait.done) return wait;

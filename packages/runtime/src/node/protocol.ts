@@ -30,6 +30,8 @@ export const CTRL_NEED_WAKE = 3;
 export const CTRL_WRITE = 4;
 /** Ring read counter in bytes (wraps at 2^32). */
 export const CTRL_READ = 5;
+/** Bumped by the main thread each time it takes a message from the worker (see `HOT_SPIN_MS`). */
+export const CTRL_ACK = 6;
 export const CTRL_SLOTS = 8;
 
 /** Ring capacity in bytes (a power of two). */
@@ -51,6 +53,21 @@ export const MSG_DOORBELL = 4;
 
 /** How long an idle worker blocks in `Atomics.wait` before visiting its event loop. */
 export const IDLE_WAIT_MS = 50;
+
+/**
+ * How long a worker that just ran tasks polls `CTRL_REQUESTS` before it parks
+ * in `Atomics.wait`. A parked thread's core may go idle, and waking an idle
+ * (virtual) core costs tens of microseconds on each side of a round trip; a
+ * caller that submits one task after another sends its next request within
+ * this window, and the worker reads it with `receiveMessageOnPort` without an
+ * event-loop turn.
+ *
+ * The poll is kept short because, when the two threads share a core, it delays
+ * the main thread; once the main thread has shown it runs elsewhere by taking
+ * the worker's last message (`CTRL_ACK`), the worker polls `ACKED_SPIN_MS` more.
+ */
+export const HOT_SPIN_MS = 0.02;
+export const ACKED_SPIN_MS = 0.05;
 
 /** A result that travelled by `postMessage` instead of the ring. */
 export interface ResultMessage {

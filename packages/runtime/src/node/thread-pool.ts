@@ -31,6 +31,7 @@ import { decodeThrown } from "./error-codec.js";
 import { WorkerCrashedError, type WorkerExitReason } from "./errors.js";
 import { JobQueue, type Queueable } from "./job-queue.js";
 import {
+  CTRL_ACK,
   CTRL_CURRENT,
   CTRL_HEAP_MB,
   CTRL_NEED_WAKE,
@@ -566,6 +567,8 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     const slot = new WorkerSlot(worker, ctrl, ring);
     worker.unref();
     worker.on("message", (message: unknown) => {
+      // Tells a polling worker that this thread is awake (see HOT_SPIN_MS).
+      Atomics.add(slot.ctrl, CTRL_ACK, 1);
       if (message === MSG_DOORBELL) this.#drain(slot);
       else if (isResultMessage(message)) {
         this.#complete(slot, message.s, message.st, message.ms, message.v);

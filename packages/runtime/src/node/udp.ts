@@ -16,10 +16,11 @@
  * ```
  * @module
  */
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
+import { currentScope } from "../internal/context.js";
 import { ResourceClosedError, toIoError } from "./errors.js";
-import { cancellation, PendingWait, type WaitOptions, WaitQueue } from "./pending-wait.js";
+import { cancellation, PendingWait, type Waiter, type WaitOptions, WaitQueue } from "./pending-wait.js";
 
 /** One received datagram. */
 export interface Datagram {
@@ -79,7 +80,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
   private constructor(socket: Socket, capacity: number) {
     this.#socket = socket;
     this.#capacity = capacity;
-    socket.on("message", (data, rinfo) => this.#onMessage({ data, address: rinfo.address, port: rinfo.port, family: rinfo.family }));
+    socket.on("message", this.#onMessage);
     socket.on("error", (error) => {
       this.#error = toIoError(error, "udp");
       this.#receivers.rejectAll(this.#error);
@@ -181,19 +182,17 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
    * extra promise hops per item.
    */
   [Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    const done: IteratorResult<Datagram> = { done: true, value: undefined };
-    const wrap = (value: Datagram): IteratorResult<Datagram> => ({ done: false, value });
-    const end = (error: unknown): IteratorResult<Datagram> => {
-      if (error instanceof ResourceClosedError) return done;
-      throw error;
-    };
     return {
       next: () => {
-        const ready = this.tryRecvFrom();
-        if (ready !== undefined) return Promise.resolve(wrap(ready));
-        return this.recvFrom().then(wrap, end);
+        if (this.#head < this.#queue.length) return Promise.resolve({ done: false, value: this.#take() });
+        if (this.#error !== undefined) return Promise.reject(this.#error);
+        if (this.#closed) return Promise.resolve(ITERATION_DONE);
+        // Inside a task the wait must also end when the task is cancelled,
+        // which is what recvFrom's PendingWait watches for.
+        if (currentScope()?.token !== undefined) return this.recvFrom().then(wrapDatagram, endIteration);
+        return new Promise((resolve, reject) => this.#receivers.push(new NextDatagram(resolve, reject)));
       },
-      return: () => Promise.resolve(done),
+      return: () => Promise.resolve(ITERATION_DONE),
     };
   }
 
@@ -201,7 +200,8 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
     return this.close();
   }
 
-  #onMessage(datagram: Datagram): void {
+  readonly #onMessage = (data: Buffer, rinfo: RemoteInfo): void => {
+    const datagram: Datagram = { data, address: rinfo.address, port: rinfo.port, family: rinfo.family };
     const receiver = this.#receivers.shift();
     if (receiver !== undefined) {
       receiver.resolve(datagram);
@@ -212,7 +212,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
       return;
     }
     this.#queue.push(datagram);
-  }
+  };
 
   #take(): Datagram {
     const datagram = this.#queue[this.#head] as Datagram;
@@ -225,5 +225,42 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
       this.#head = 0;
     }
     return datagram;
+  }
+}
+
+const ITERATION_DONE: IteratorResult<Datagram> = Object.freeze({ done: true, value: undefined });
+
+function wrapDatagram(value: Datagram): IteratorResult<Datagram> {
+  return { done: false, value };
+}
+
+function endIteration(error: unknown): IteratorResult<Datagram> {
+  if (error instanceof ResourceClosedError) return ITERATION_DONE;
+  throw error;
+}
+
+/**
+ * The waiting `next()` of a datagram iterator: it settles the iterator's own
+ * promise directly, one promise per datagram instead of a wait plus a `then`.
+ */
+class NextDatagram implements Waiter<Datagram> {
+  done = false;
+
+  constructor(
+    private readonly settle: (result: IteratorResult<Datagram>) => void,
+    private readonly fail: (error: unknown) => void,
+  ) {}
+
+  resolve(value: Datagram): void {
+    if (this.done) return;
+    this.done = true;
+    this.settle({ done: false, value });
+  }
+
+  reject(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (error instanceof ResourceClosedError) this.settle(ITERATION_DONE);
+    else this.fail(error);
   }
 }

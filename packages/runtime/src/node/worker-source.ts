@@ -9,12 +9,15 @@
  * @module
  */
 import {
+  ACKED_SPIN_MS,
+  CTRL_ACK,
   CTRL_CURRENT,
   CTRL_HEAP_MB,
   CTRL_NEED_WAKE,
   CTRL_READ,
   CTRL_REQUESTS,
   CTRL_WRITE,
+  HOT_SPIN_MS,
   IDLE_WAIT_MS,
   MSG_BATCH,
   MSG_CANCEL,
@@ -46,6 +49,7 @@ let busy = false;
 let current = null;
 let idleScheduled = false;
 let lastHeapReport = -1e9;
+let ackAtPublish = 0;
 
 globalThis[SIGNAL_KEY] = () => {
   if (current === null) return undefined;
@@ -173,6 +177,7 @@ function publish(seq, status, ms, value) {
 function finish(seq, status, started, value) {
   const ms = performance.now() - started;
   current = null;
+  ackAtPublish = Atomics.load(ctrl, ${CTRL_ACK});
   publish(seq, status, ms, status === ${STATUS_OK} ? value : encodeThrown(value, 0));
   Atomics.store(ctrl, ${CTRL_CURRENT}, 0);
 }
@@ -193,8 +198,8 @@ function call(seq, fn, args) {
   if (isThenable(result)) {
     busy = true;
     Promise.resolve(result).then(
-      (value) => { busy = false; finish(seq, ${STATUS_OK}, started, value); drive(); },
-      (error) => { busy = false; finish(seq, ${STATUS_ERROR}, started, error); drive(); },
+      (value) => { busy = false; finish(seq, ${STATUS_OK}, started, value); drive(true); },
+      (error) => { busy = false; finish(seq, ${STATUS_ERROR}, started, error); drive(true); },
     );
     return;
   }
@@ -221,13 +226,14 @@ function start(seq, key, args) {
         task.fn = fn;
         call(seq, fn, args);
       }
-      drive();
+      drive(true);
     },
-    (error) => { busy = false; finish(seq, ${STATUS_ERROR}, started, error); drive(); },
+    (error) => { busy = false; finish(seq, ${STATUS_ERROR}, started, error); drive(true); },
   );
 }
 
-function drive() {
+// hot: a task just finished, so the caller may well be about to send another.
+function drive(hot) {
   while (!busy) {
     const requests = Atomics.load(ctrl, ${CTRL_REQUESTS});
     if (requests !== seenRequests) {
@@ -237,6 +243,10 @@ function drive() {
     if (head >= queue.length) {
       queue.length = 0;
       head = 0;
+      if (hot && spinForRequest()) {
+        hot = false;
+        continue;
+      }
       scheduleIdle();
       return;
     }
@@ -249,8 +259,25 @@ function drive() {
       publish(seq, ${STATUS_DROPPED}, 0, undefined);
       continue;
     }
+    hot = true;
     start(seq, key, args);
   }
+}
+
+// Polls for a request while the main thread shows it is running elsewhere
+// (see HOT_SPIN_MS in protocol.ts); true if one arrived.
+function spinForRequest() {
+  let deadline = performance.now() + ${HOT_SPIN_MS};
+  let acked = false;
+  while (Atomics.load(ctrl, ${CTRL_REQUESTS}) === seenRequests) {
+    const now = performance.now();
+    if (!acked && Atomics.load(ctrl, ${CTRL_ACK}) !== ackAtPublish) {
+      acked = true;
+      deadline = now + ${ACKED_SPIN_MS};
+    }
+    if (now > deadline) return false;
+  }
+  return true;
 }
 
 function scheduleIdle() {
@@ -271,12 +298,12 @@ function idle() {
     Atomics.store(ctrl, ${CTRL_HEAP_MB}, Math.ceil(process.memoryUsage().heapUsed / 1048576));
   }
   Atomics.wait(ctrl, ${CTRL_REQUESTS}, seenRequests, ${IDLE_WAIT_MS});
-  drive();
+  drive(false);
 }
 
 parentPort.on("message", (message) => {
   receive(message);
-  if (!busy) drive();
+  if (!busy) drive(false);
 });
-drive();
+drive(false);
 `;

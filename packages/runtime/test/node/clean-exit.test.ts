@@ -55,3 +55,20 @@ test("a script that used the pool exits by itself, promptly, without shutdown()"
   expect(report).toMatchObject({ last: 1000, spun: "spun" });
   expect(exitedAt - report.at).toBeLessThan(1000);
 }, 30_000);
+
+test("a script whose receives had long timeouts exits as soon as its sockets close", async () => {
+  const node = pathToFileURL(join(outDir, "node", "index.js")).href;
+  const { code, stdout, exitedAt } = await runScript(`
+    import { UdpSocket } from ${JSON.stringify(node)};
+    const server = await UdpSocket.bind();
+    const client = await UdpSocket.bind();
+    await client.sendTo("ping", server.port, "127.0.0.1");
+    const datagram = await server.recvFrom({ timeoutMs: 60_000 });
+    await Promise.all([server.close(), client.close()]);
+    console.log(JSON.stringify({ data: datagram.data.toString(), at: Date.now() }));
+  `);
+  expect(code).toBe(0);
+  const report = JSON.parse(stdout.trim()) as { data: string; at: number };
+  expect(report.data).toBe("ping");
+  expect(exitedAt - report.at).toBeLessThan(1000);
+}, 30_000);

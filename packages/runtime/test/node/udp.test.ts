@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { CancelledError, TimeoutError } from "../../src/errors.js";
 import { AddressInUseError, ResourceClosedError } from "../../src/node/errors.js";
 import { UdpSocket } from "../../src/node/udp.js";
-import { rejection } from "../observe.js";
+import { spawn } from "../../src/task.js";
+import { observe, rejection } from "../observe.js";
 
 const waitUntil = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -66,6 +67,41 @@ describe("UdpSocket", () => {
     expect(await rejection(server.recvFrom())).toBeInstanceOf(ResourceClosedError);
     expect(await rejection(server.sendTo("x", client.port, "127.0.0.1"))).toBeInstanceOf(ResourceClosedError);
     await client.close();
+  });
+
+  test("receives with the same timeout expire on their own schedule; one that got data never times out", async () => {
+    await using server = await UdpSocket.bind();
+    await using client = await UdpSocket.bind();
+    const first = server.recvFrom({ timeoutMs: 200 });
+    const served = server.recvFrom({ timeoutMs: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = server.recvFrom({ timeoutMs: 200 });
+    const laterState = observe(later);
+    // The oldest wait gets the datagram; the others stay queued behind it.
+    await client.sendTo("a", server.port, "127.0.0.1");
+    expect((await first).data.toString()).toBe("a");
+    expect(await rejection(served)).toBeInstanceOf(TimeoutError);
+    expect(laterState.status).toBe("pending");
+    expect(await rejection(later)).toBeInstanceOf(TimeoutError);
+    await client.sendTo("b", server.port, "127.0.0.1");
+    expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("b");
+  });
+
+  test("iteration inside a task ends with CancelledError when the task is cancelled", async () => {
+    await using server = await UdpSocket.bind();
+    await using client = await UdpSocket.bind();
+    const seen: string[] = [];
+    const task = spawn(async () => {
+      for await (const datagram of server) seen.push(datagram.data.toString());
+    });
+    await client.sendTo("x", server.port, "127.0.0.1");
+    await waitUntil(() => seen.length === 1);
+    task.cancel("stop");
+    expect(await rejection(task)).toBeInstanceOf(CancelledError);
+    expect(seen).toEqual(["x"]);
+    // The abandoned wait took nothing: the next datagram is still there.
+    await client.sendTo("y", server.port, "127.0.0.1");
+    expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("y");
   });
 
   test("binding a taken port rejects with AddressInUseError", async () => {
