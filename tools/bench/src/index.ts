@@ -46,6 +46,8 @@ export interface BenchCase {
   readonly target?: string;
   /** Rounds per side (default 5). */
   readonly rounds?: number;
+  /** Discarded rounds per side before measuring, so JIT warm-up does not count (default 1). */
+  readonly warmupRounds?: number;
   /** Runs once before the rounds (allocate fixtures here). */
   readonly setup?: () => void | Promise<void>;
   /** Runs once after the rounds. */
@@ -181,6 +183,10 @@ export async function runCase(suite: string, benchCase: BenchCase): Promise<Benc
   const anchor: number[] = [];
   await benchCase.setup?.();
   try {
+    for (let round = 0; round < (benchCase.warmupRounds ?? 1); round++) {
+      await benchCase.ours();
+      await benchCase.anchor.sample();
+    }
     for (let round = 0; round < rounds; round++) {
       if (round % 2 === 0) {
         ours.push(await benchCase.ours());

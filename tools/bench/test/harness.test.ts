@@ -30,6 +30,7 @@ describe("runCase", () => {
       unit: "ops/s",
       better: "higher",
       rounds: 3,
+      warmupRounds: 0,
       ours: () => {
         order.push("o");
         return [10, 30, 20][o++] as number;
