@@ -96,7 +96,7 @@ function isPool(io: Io | undefined): io is LanePool {
 
 /** Rejects an already-cancelled call without subscribing to anything (the small-input path). */
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
+  if (signal?.aborted) throw CancelledError.from(signal.reason);
   throwIfCancelled();
 }
 

@@ -18,30 +18,20 @@
  * @internal
  * @module
  */
-import { CancelledError, onTaskCancel } from "@zsync/runtime";
-
-function toCancelled(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError(reason);
-}
+import { type CancelledError, onCancellation } from "@zsync/runtime";
 
 /** Merged explicit-signal and ambient-task cancellation for one operation. */
 export class CancelWatch implements Disposable {
   #error: CancelledError | undefined;
   #listener: ((error: CancelledError) => void) | undefined;
-  #offTask: (() => void) | undefined;
-  #signal: AbortSignal | undefined;
+  readonly #stop: () => void;
 
   private constructor(signal: AbortSignal | undefined) {
-    if (signal?.aborted) throw toCancelled(signal.reason);
-    this.#offTask = onTaskCancel((reason) => this.#fire(reason));
+    this.#stop = onCancellation(signal, (error) => this.#fire(error));
     if (this.#error !== undefined) {
-      // The ambient task was already cancelled: onTaskCancel ran the listener synchronously.
-      this.#offTask?.();
+      // Already cancelled: onCancellation ran the listener synchronously.
+      this.#stop();
       throw this.#error;
-    }
-    if (signal !== undefined) {
-      this.#signal = signal;
-      signal.addEventListener("abort", this.#onAbort, { once: true });
     }
   }
 
@@ -66,22 +56,17 @@ export class CancelWatch implements Disposable {
     else this.#listener = listener;
   }
 
-  readonly #onAbort = (): void => this.#fire(this.#signal?.reason);
-
-  #fire(reason: unknown): void {
+  #fire(error: CancelledError): void {
     if (this.#error !== undefined) return;
-    this.#error = toCancelled(reason);
+    this.#error = error;
     const listener = this.#listener;
     this.#listener = undefined;
-    listener?.(this.#error);
+    listener?.(error);
   }
 
   /** Stops watching. */
   [Symbol.dispose](): void {
-    this.#offTask?.();
-    this.#offTask = undefined;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.#signal = undefined;
+    this.#stop();
     this.#listener = undefined;
   }
 }

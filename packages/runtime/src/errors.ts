@@ -38,6 +38,14 @@ export class CancelledError extends ZsyncError {
     super("ZSYNC_CANCELLED", message, reason === undefined ? undefined : { cause: reason });
     this.reason = reason;
   }
+
+  /**
+   * `reason` itself if it already is a `CancelledError`, else a new one
+   * carrying it: what a wait rejects with when `reason` cancelled it.
+   */
+  static from(reason: unknown): CancelledError {
+    return reason instanceof CancelledError ? reason : new CancelledError(reason);
+  }
 }
 
 /** A deadline passed before the operation completed; the operation was cancelled. */

@@ -20,7 +20,7 @@
  * @module
  */
 import { CancelledError } from "./errors.js";
-import { noop, reportError, toCancelledError } from "./internal/cancel.js";
+import { noop, reportError } from "./internal/cancel.js";
 
 /** Non-blocking view of a future's state. */
 export type PollResult<T> =
@@ -178,7 +178,7 @@ export class Future<T> extends Promise<T> implements Disposable {
    */
   cancel(reason?: unknown): boolean {
     if (this.#state !== PENDING) return false;
-    const error = reason instanceof CancelledError ? reason : toCancelledError(reason);
+    const error = CancelledError.from(reason);
     this.settle(REJECTED, error);
     const onCancel = this.#hooks?.onCancel;
     if (onCancel !== undefined) {

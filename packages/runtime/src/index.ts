@@ -69,6 +69,7 @@ export * from "./sync/index.js";
 export {
   type CurrentTask,
   currentTask,
+  onCancellation,
   onTaskCancel,
   type SpawnOptions,
   spawn,

@@ -23,7 +23,7 @@
  */
 import { CancelledError } from "./errors.js";
 import { Future, fastAwait } from "./future.js";
-import { CancelToken } from "./internal/cancel.js";
+import { CancelToken, noop, watchCancellation } from "./internal/cancel.js";
 import { currentScope, runInScope, type TaskScope } from "./internal/context.js";
 import { type Priority, schedule } from "./scheduler.js";
 
@@ -303,8 +303,25 @@ export function onTaskCancel(listener: (reason: unknown) => void): (() => void) 
   return currentScope()?.token.onCancel(listener);
 }
 
+/**
+ * Watches the explicit `signal` and the task running now together: calls
+ * `listener` once with a {@link CancelledError} when either is cancelled (at
+ * once if one already is), and returns a function that stops watching. The
+ * building block for library operations that must honour both.
+ *
+ * @example
+ * ```ts
+ * import { onCancellation } from "@zsync/runtime";
+ * const stop = onCancellation(options.signal, (error) => operation.abort(error));
+ * try { await operation.done; } finally { stop(); }
+ * ```
+ */
+export function onCancellation(signal: AbortSignal | undefined, listener: (error: CancelledError) => void): () => void {
+  return watchCancellation(signal, currentScope()?.token, listener) ?? noop;
+}
+
 /** Throws the task's {@link CancelledError} if the current task was cancelled. */
 export function throwIfCancelled(): void {
   const token = currentScope()?.token;
-  if (token?.cancelled) throw token.reason instanceof CancelledError ? token.reason : new CancelledError(token.reason);
+  if (token?.cancelled) throw CancelledError.from(token.reason);
 }

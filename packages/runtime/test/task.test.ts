@@ -3,6 +3,7 @@ import {
   CancelledError,
   currentTask,
   Future,
+  onCancellation,
   onTaskCancel,
   sleep,
   spawn,
@@ -202,5 +203,40 @@ describe("onTaskCancel", () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ reason: "stop" });
     expect(onTaskCancel(() => undefined)).toBeUndefined();
+  });
+});
+
+describe("onCancellation", () => {
+  it("fires once for whichever of the signal and the current task is cancelled first", async () => {
+    const controller = new AbortController();
+    const seen: CancelledError[] = [];
+    const handle = spawn(async () => {
+      onCancellation(controller.signal, (error) => seen.push(error));
+      await sleep(60_000);
+    });
+    await sleep(1);
+    controller.abort("by signal");
+    handle.cancel("by task");
+    await handle.finished;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(CancelledError);
+    expect(seen[0]?.reason).toBe("by signal");
+  });
+
+  it("fires at once when already cancelled, and stops watching when asked", () => {
+    const seen: unknown[] = [];
+    onCancellation(AbortSignal.abort("early"), (error) => seen.push(error.reason));
+    expect(seen).toEqual(["early"]);
+    const controller = new AbortController();
+    const stop = onCancellation(controller.signal, () => seen.push("late"));
+    stop();
+    controller.abort();
+    expect(seen).toEqual(["early"]);
+  });
+
+  it("CancelledError.from keeps a CancelledError and wraps anything else", () => {
+    const original = new CancelledError("x");
+    expect(CancelledError.from(original)).toBe(original);
+    expect(CancelledError.from("why").reason).toBe("why");
   });
 });

@@ -103,11 +103,11 @@ export async function insertRows(
   // Chunks in flight are cancelled with the task by the database; this stops preparing more.
   let taskCancelled: CancelledError | undefined;
   const offTask = onTaskCancel((reason) => {
-    taskCancelled = reason instanceof CancelledError ? reason : new CancelledError(reason);
+    taskCancelled = CancelledError.from(reason);
   });
   try {
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-      if (signal?.aborted) throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason);
+      if (signal?.aborted) throw CancelledError.from(signal.reason);
       if (taskCancelled !== undefined) throw taskCancelled;
       const end = Math.min(rows.length, start + CHUNK_ROWS);
       const chunk = tx.insertMany(sql, flatten(rows, columns, start, end), width, signal);

@@ -454,7 +454,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
   #arm(request: Request, options: CallOptions | undefined): void {
     const signal = options?.signal;
     const timeoutMs = options?.timeoutMs;
-    const offTask = request.detached ? undefined : onTaskCancel((reason) => this.#stop(request, toCancelled(reason)));
+    const offTask = request.detached ? undefined : onTaskCancel((reason) => this.#stop(request, CancelledError.from(reason)));
     if (request.done) return; // the task was cancelled already: the listener ran
     if (signal === undefined && timeoutMs === undefined) {
       if (offTask === undefined) return;
@@ -467,11 +467,11 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     request.flags |= FLAG_INTERRUPTIBLE;
     if (signal?.aborted) {
       offTask?.();
-      request.reject(toCancelled(signal.reason));
+      request.reject(CancelledError.from(signal.reason));
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = (): void => this.#stop(request, toCancelled(signal?.reason));
+    const onAbort = (): void => this.#stop(request, CancelledError.from(signal?.reason));
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => this.#stop(request, new TimeoutError(timeoutMs, `statement timed out after ${timeoutMs} ms`)), timeoutMs);
     }
@@ -585,10 +585,6 @@ function lostMessage(role: Role, deliberate: boolean, cause: unknown): string {
   if (deliberate) return `the ${role} connection was stopped to cancel a statement running on it; this call did not complete`;
   const detail = cause instanceof Error ? `: ${cause.message}` : "";
   return `the ${role} connection's worker thread exited unexpectedly${detail}; the connection was replaced`;
-}
-
-function toCancelled(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError(reason);
 }
 
 function openError(error: unknown, path: string): SqliteError {

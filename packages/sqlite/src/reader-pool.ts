@@ -101,7 +101,7 @@ export class ReaderPool {
       free.pinned = true;
       return Promise.resolve(free);
     }
-    if (signal?.aborted) return Promise.reject(toCancelledError(signal.reason));
+    if (signal?.aborted) return Promise.reject(CancelledError.from(signal.reason));
     return new Promise((resolve, reject) => {
       let offTask: (() => void) | undefined;
       const cleanup = (): void => {
@@ -122,7 +122,7 @@ export class ReaderPool {
         const index = this.#pinWaiters.indexOf(waiter);
         if (index < 0) return;
         this.#pinWaiters.splice(index, 1);
-        waiter.reject(toCancelledError(reason));
+        waiter.reject(CancelledError.from(reason));
       };
       const onAbort = (): void => giveUp(signal?.reason);
       this.#pinWaiters.push(waiter);
@@ -170,8 +170,4 @@ export class ReaderPool {
     }
     this.#onLost(connection, cause, requests);
   }
-}
-
-function toCancelledError(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError(reason);
 }

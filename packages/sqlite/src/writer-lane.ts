@@ -159,12 +159,12 @@ export class WriterLane {
         this.#queue.splice(index, 1);
         waiter.reject(error);
       };
-      const onAbort = (): void => giveUp(toCancelled(signal?.reason));
+      const onAbort = (): void => giveUp(CancelledError.from(signal?.reason));
       const ms = this.#acquireTimeoutMs;
       if (ms > 0) timer = setTimeout(() => giveUp(new TimeoutError(ms, `waited ${ms} ms for the writer connection`)), ms);
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(waiter);
-      if (watchTask) offTask = onTaskCancel((reason) => giveUp(toCancelled(reason)));
+      if (watchTask) offTask = onTaskCancel((reason) => giveUp(CancelledError.from(reason)));
       if (this.#connection === null && !this.#replacing) this.#replace();
     });
   }
@@ -266,8 +266,4 @@ export class WriterLane {
 
 function isLeaseWaiter(item: Waiting): item is LeaseWaiter {
   return (item as LeaseWaiter).kind === "lease";
-}
-
-function toCancelled(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError(reason);
 }

@@ -257,10 +257,12 @@ export class TlsClientEngine extends HandshakeEngine {
     // pre_shared_key must be last; binders are computed over the hello truncated before them.
     const suite = cipherSuiteById(psk.cipherSuite) as CipherSuite;
     const age = (Math.max(0, this.now() - psk.receivedAt) + psk.ageAdd) >>> 0;
-    const placeholder = new Uint8Array(suite.hashLength);
+    // The binder signs the ClientHello up to the binders list (RFC 9846 §4.2.11.2):
+    // encode with a zeroed binder of the right length, then overwrite it below.
+    const binderSlot = new Uint8Array(suite.hashLength);
     ext.push({
       type: ExtensionType.PreSharedKey,
-      data: encodeOfferedPsks([{ identity: psk.ticket, obfuscatedTicketAge: age }], [placeholder]),
+      data: encodeOfferedPsks([{ identity: psk.ticket, obfuscatedTicketAge: age }], [binderSlot]),
     });
     const hello = encodeClientHello(
       this.#random,

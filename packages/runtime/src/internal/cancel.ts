@@ -78,7 +78,7 @@ export function reportError(error: unknown): void {
 
 /** The error a wait rejects with when `reason` cancelled it. */
 export function toCancelledError(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError(reason);
+  return CancelledError.from(reason);
 }
 
 /**
