@@ -48,11 +48,15 @@ describe("batchInsert, maintenance, backup, close", () => {
 
   it("identifiers cannot inject SQL (property)", async () => {
     await db.exec("CREATE TABLE guard (id INTEGER)");
+    // SQLite compares table names case-insensitively (ASCII) and reserves "sqlite_"; a generated name equal
+    // to a table another test made (e.g. "u") is a collision, not an injection, so it is not a case here.
+    const existing = new Set(((await db.all("SELECT name FROM sqlite_master")) as { name: string }[]).map((r) => r.name.toLowerCase()));
     await fc.assert(
       fc.asyncProperty(
         // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what quoteIdentifier rejects.
         fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\u0000-\u001f]/.test(s)),
         async (name) => {
+          fc.pre(!existing.has(name.toLowerCase()) && !name.toLowerCase().startsWith("sqlite_"));
           const quoted = quoteIdentifier(name, "table");
           await db.exec(`CREATE TABLE ${quoted} (x)`);
           await db.batchInsert(name, [{ x: 1 }]);
