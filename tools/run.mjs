@@ -122,12 +122,32 @@ function ensureDependencies(env) {
   writeFileSync(stampFile, JSON.stringify({ fingerprint: workspaceFingerprint(), abi }, null, 2));
 }
 
+/** Repository-wide checks the test command enforces before the suites:
+ *  lint and formatting (Biome), and no runtime import cycle in any package.
+ *  Each runs even when an earlier one failed, so one run reports everything. */
+function runChecks(env) {
+  const checks = [
+    ["lint (biome check)", "pnpm", ["exec", "biome", "check", "."]],
+    ["checks self-test", process.execPath, ["--test", join(root, "tools", "checks", "import-cycles.test.mjs")]],
+    ["import cycles", process.execPath, [join(root, "tools", "checks", "import-cycles.mjs")]],
+  ];
+  let status = 0;
+  for (const [name, command, args] of checks) {
+    console.log(`zsync-ts: ${name}`);
+    if (run(command, args, { env }) !== 0) {
+      console.error(`zsync-ts: ${name} failed`);
+      status = 1;
+    }
+  }
+  return status;
+}
+
 function main() {
   checkNode();
   const task = process.argv[2];
   const rest = process.argv.slice(3);
   const tasks = {
-    test: ["turbo", "run", "test", "--output-logs=full", "--concurrency=1", "--continue", ...rest],
+    test: ["turbo", "run", "typecheck", "test", "--output-logs=full", "--concurrency=1", "--continue", ...rest],
     bench: ["turbo", "run", "bench", "--output-logs=full", "--concurrency=1", ...rest],
     demo: ["turbo", "run", "build", "--filter=@zsync/demo...", "--output-logs=errors-only"],
   };
@@ -142,7 +162,9 @@ function main() {
   if (pnpmBin) env.PATH = [pnpmBin, env.PATH].join(delimiter);
   ensureDependencies(env);
 
-  let status = run("pnpm", ["exec", ...tasks[task]], { env });
+  let status = 0;
+  if (task === "test") status = runChecks(env);
+  status = run("pnpm", ["exec", ...tasks[task]], { env }) || status;
   if (status === 0 && task === "demo") {
     status = run(process.execPath, [join(root, "apps", "demo", "dist", "main.js"), ...rest], { env });
   }
