@@ -409,14 +409,89 @@ export function nobleArgon2id(password: Uint8Array, salt: Uint8Array, options: A
   });
 }
 
-/** Validates and runs XChaCha-free ChaCha20 (RFC 8439) over noble. @internal */
-export function nobleChacha20(key: Uint8Array, nonce: Uint8Array, counter: number, data: Uint8Array, output?: Uint8Array): Uint8Array {
+/** The last block of a (key, nonce) stream: RFC 8439's block counter is 32 bits, 0 through 0xffffffff. */
+const CHACHA20_LAST_BLOCK = 0xffffffff;
+
+/**
+ * Argument checks shared by both providers' `chacha20`, so they accept and refuse the same calls.
+ * Every block from `counter` up to 0xffffffff is allowed (RFC 8439 §2.3 uses the whole 32-bit
+ * counter; QUIC header protection feeds attacker-chosen samples as the counter, RFC 9001 §5.4.4).
+ * An output that would need a block past 0xffffffff is refused with a RangeError before anything
+ * is written: the counter does not wrap (that would repeat keystream at block 0) and does not
+ * carry into the nonce (OpenSSL's EVP ChaCha20 would, silently changing the nonce). @internal
+ */
+export function checkChacha20Input(key: unknown, nonce: unknown, counter: unknown, data: unknown): asserts data is Uint8Array {
   assertBytes(key, "key", 32);
   assertBytes(nonce, "nonce", 12);
-  assertInteger(counter, "counter", 0, 0xffffffff);
+  assertInteger(counter, "counter", 0, CHACHA20_LAST_BLOCK);
   assertBytes(data, "data");
-  const out = outputView(output, data.length);
-  return chacha20(key, nonce, data, out, counter);
+  const blocks = Math.ceil(data.length / 64);
+  if (blocks > 0 && counter + blocks - 1 > CHACHA20_LAST_BLOCK)
+    throw new RangeError(
+      `data of ${data.length} bytes from counter ${counter} would need block 2^32; ChaCha20's 32-bit block counter does not wrap ` +
+        `(at most ${(CHACHA20_LAST_BLOCK - counter + 1) * 64} bytes from this counter)`,
+    );
+}
+
+/** The ChaCha20 quarter round (RFC 8439 §2.1) on state words a, b, c, d; Uint32Array stores wrap mod 2^32. */
+function quarterRound(x: Uint32Array, a: number, b: number, c: number, d: number): void {
+  let v: number;
+  x[a] = (x[a] as number) + (x[b] as number);
+  v = (x[d] as number) ^ (x[a] as number);
+  x[d] = (v << 16) | (v >>> 16);
+  x[c] = (x[c] as number) + (x[d] as number);
+  v = (x[b] as number) ^ (x[c] as number);
+  x[b] = (v << 12) | (v >>> 20);
+  x[a] = (x[a] as number) + (x[b] as number);
+  v = (x[d] as number) ^ (x[a] as number);
+  x[d] = (v << 8) | (v >>> 24);
+  x[c] = (x[c] as number) + (x[d] as number);
+  v = (x[b] as number) ^ (x[c] as number);
+  x[b] = (v << 7) | (v >>> 25);
+}
+
+/**
+ * One ChaCha20 block function (RFC 8439 §2.3), used only for block 0xffffffff, which
+ * @noble/ciphers refuses by policy ("arx: counter overflow") although RFC 8439 defines it.
+ * XORs the block's keystream into `output[0..data.length]` (data.length ≤ 64).
+ */
+function xorLastChacha20Block(key: Uint8Array, nonce: Uint8Array, counter: number, data: Uint8Array, output: Uint8Array): void {
+  const state = new Uint32Array(16);
+  state.set([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+  const k = new DataView(key.buffer, key.byteOffset, 32);
+  for (let i = 0; i < 8; i++) state[4 + i] = k.getUint32(i * 4, true);
+  state[12] = counter;
+  const n = new DataView(nonce.buffer, nonce.byteOffset, 12);
+  for (let i = 0; i < 3; i++) state[13 + i] = n.getUint32(i * 4, true);
+  const x = state.slice();
+  for (let round = 0; round < 10; round++) {
+    quarterRound(x, 0, 4, 8, 12);
+    quarterRound(x, 1, 5, 9, 13);
+    quarterRound(x, 2, 6, 10, 14);
+    quarterRound(x, 3, 7, 11, 15);
+    quarterRound(x, 0, 5, 10, 15);
+    quarterRound(x, 1, 6, 11, 12);
+    quarterRound(x, 2, 7, 8, 13);
+    quarterRound(x, 3, 4, 9, 14);
+  }
+  const keystream = new Uint8Array(64);
+  const ks = new DataView(keystream.buffer);
+  for (let i = 0; i < 16; i++) ks.setUint32(i * 4, ((x[i] as number) + (state[i] as number)) >>> 0, true);
+  for (let i = 0; i < data.length; i++) output[i] = (data[i] as number) ^ (keystream[i] as number);
+  keystream.fill(0);
+  state.fill(0);
+  x.fill(0);
+}
+
+/** Validates and runs XChaCha-free ChaCha20 (RFC 8439) over noble (see {@link checkChacha20Input} for the counter range). @internal */
+export function nobleChacha20(key: Uint8Array, nonce: Uint8Array, counter: number, data: Uint8Array, output?: Uint8Array): Uint8Array {
+  checkChacha20Input(key, nonce, counter, data);
+  const out = outputView(output, data.length) ?? new Uint8Array(data.length);
+  // Blocks before 0xffffffff go to noble; the block 0xffffffff, if reached, is computed here.
+  const beforeLast = Math.min(data.length, (CHACHA20_LAST_BLOCK - counter) * 64);
+  if (beforeLast > 0) chacha20(key, nonce, data.subarray(0, beforeLast), out.subarray(0, beforeLast), counter);
+  if (beforeLast < data.length) xorLastChacha20Block(key, nonce, CHACHA20_LAST_BLOCK, data.subarray(beforeLast), out.subarray(beforeLast));
+  return out;
 }
 
 /** The noble provider. */

@@ -21,7 +21,7 @@
 import type * as NodeCrypto from "node:crypto";
 import { hchacha } from "@noble/ciphers/chacha.js";
 import { CheckedAeadKey } from "../aead-key.js";
-import { assertBytes, assertInteger, outputView } from "../assert-input.js";
+import { assertBytes, outputView } from "../assert-input.js";
 import { AuthenticationError, InvalidKeyError, InvalidStateError, KeyAgreementError } from "../errors.js";
 import type {
   AeadAlgorithm,
@@ -49,7 +49,7 @@ import {
   isAllZero,
   macHashLength,
 } from "../provider-checks.js";
-import { checkAeadAlgorithm, hkdfExpandWith, nobleArgon2id, nobleHash, nobleMlKem768, nobleProvider } from "./noble.js";
+import { checkAeadAlgorithm, checkChacha20Input, hkdfExpandWith, nobleArgon2id, nobleHash, nobleMlKem768, nobleProvider } from "./noble.js";
 
 type NodeCryptoModule = typeof NodeCrypto;
 
@@ -608,10 +608,8 @@ export function createNodeProvider(): CryptoProvider | undefined {
     },
     aesBlock: (key: Uint8Array): AesBlockCipher => new NodeAesBlock(crypto, key),
     chacha20(key, nonce, counter, data, output) {
-      assertBytes(key, "key", 32);
-      assertBytes(nonce, "nonce", 12);
-      assertInteger(counter, "counter", 0, 0xffffffff);
-      assertBytes(data, "data");
+      // Refuses an output past block 0xffffffff, where OpenSSL would carry into the nonce.
+      checkChacha20Input(key, nonce, counter, data);
       const out = outputView(output, data.length);
       // OpenSSL's 16-byte ChaCha20 IV is the RFC 8439 state words 12..15: counter (LE) || nonce.
       const iv = new Uint8Array(16);
