@@ -165,6 +165,11 @@ function main() {
   let status = 0;
   if (task === "test") status = runChecks(env);
   status = run("pnpm", ["exec", ...tasks[task]], { env }) || status;
+  if (task === "test") {
+    // After the build: the published declarations must match their reviewed snapshots.
+    console.log("zsync-ts: public API snapshots");
+    status = run(process.execPath, [join(root, "tools", "checks", "public-api.mjs")], { env }) || status;
+  }
   if (status === 0 && task === "demo") {
     status = run(process.execPath, [join(root, "apps", "demo", "dist", "main.js"), ...rest], { env });
   }
