@@ -5,4 +5,4 @@
  *
  * @module
  */
-export {};
+export { RangeSet, type RangeSetOptions } from "./wire/range-set.js";
