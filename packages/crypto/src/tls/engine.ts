@@ -109,6 +109,15 @@ export abstract class HandshakeEngine {
     return this.#complete;
   }
 
+  /**
+   * Bytes of a handshake message begun but not finished at the current read
+   * level. A record driver must see nothing but handshake records while this
+   * is non-zero (RFC 9846 §5.1: no interleaving).
+   */
+  get partialMessageBytes(): number {
+    return this.#framers.get(this.readLevel)?.buffered ?? 0;
+  }
+
   /** Events produced since the last call, in the order they must be acted on. */
   takeEvents(): TlsEvent[] {
     const out = this.events;

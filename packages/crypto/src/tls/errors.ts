@@ -108,6 +108,31 @@ export class TlsClosedError extends TlsError {
   }
 }
 
+/** A bound we enforce on what a peer may make us buffer or process (defaults in the README's security section). */
+export type TlsLimit =
+  /** One handshake message longer than MAX_HANDSHAKE_MESSAGE (128 KiB). */
+  | "handshake-message-size"
+  /** One handshake message cut into more than MAX_HANDSHAKE_FRAGMENTS (1024) records or frames. */
+  | "handshake-fragments"
+  /** More than MAX_EMPTY_RECORDS (32) empty application_data records in a row. */
+  | "empty-records"
+  /** More than MAX_CHANGE_CIPHER_SPEC (4) change_cipher_spec records during the handshake. */
+  | "change-cipher-spec";
+
+/**
+ * The peer went past a resource bound (`limit` says which); we sent `alert`
+ * and closed. Separate from `TlsProtocolError` so an operator can tell a
+ * peer probing our limits from one that is merely broken.
+ */
+export class TlsLimitError extends TlsError {
+  readonly limit: TlsLimit;
+
+  constructor(limit: TlsLimit, alert: number, message: string) {
+    super("ZSYNC_TLS_LIMIT", alert, `${alertName(alert)}: ${message} (limit: ${limit})`);
+    this.limit = limit;
+  }
+}
+
 /** Decoding failure inside the wire codecs; always surfaces as a `TlsProtocolError` with decode_error. */
 export function decodeError(message: string): TlsProtocolError {
   return new TlsProtocolError(AlertDescription.decode_error, message);

@@ -38,6 +38,8 @@ export {
   TlsCertificateError,
   TlsClosedError,
   TlsError,
+  type TlsLimit,
+  TlsLimitError,
   TlsNegotiationError,
   TlsPeerAlertError,
   TlsProtocolError,

@@ -17,11 +17,14 @@ import { AuthenticationError } from "../errors.js";
 import type { AeadKey, CryptoProvider } from "../provider.js";
 import { recordNonce } from "../record-nonce.js";
 import type { CipherSuite } from "./cipher-suites.js";
-import { TlsBadRecordMacError, TlsProtocolError } from "./errors.js";
+import { TlsBadRecordMacError, TlsLimitError, TlsProtocolError } from "./errors.js";
 import { trafficKeys } from "./key-schedule.js";
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "./wire/constants.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** Empty application_data records accepted in a row (the figure BoringSSL uses). */
+export const MAX_EMPTY_RECORDS = 32;
 
 /** A record after protection was removed. */
 export interface PlainRecord {
@@ -34,13 +37,16 @@ class Protection {
   readonly iv: Uint8Array;
   readonly nonce = new Uint8Array(12);
   readonly suite: CipherSuite;
+  /** Read side only: a plaintext alert may still arrive (until the first record opens under this key). */
+  readonly plaintextAlerts: boolean;
   sequence = 0;
 
-  constructor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array) {
+  constructor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array, plaintextAlerts = false) {
     const { key, iv } = trafficKeys(provider, suite, secret);
     this.key = provider.aead(suite.aead, key);
     this.iv = iv;
     this.suite = suite;
+    this.plaintextAlerts = plaintextAlerts;
   }
 
   nextNonce(): Uint8Array {
@@ -63,13 +69,26 @@ export class RecordLayer {
   /** The rest of a pushed chunk, waiting behind the record completed from its head. */
   #queued: Uint8Array | undefined;
   #skipBudget = 0;
+  /** Empty protected records read since the last non-empty one. */
+  #emptyRun = 0;
 
   constructor(provider: CryptoProvider) {
     this.#provider = provider;
   }
 
-  setReadKey(suite: CipherSuite, secret: Uint8Array): void {
-    this.#read = new Protection(this.#provider, suite, secret);
+  /**
+   * Installs the key that protects every record read from here on. Once a
+   * read key is set, only change_cipher_spec may still arrive unprotected;
+   * with `plaintextAlerts`, an unprotected alert is also taken until the
+   * first record opens under this key. That is the one legitimate case: a
+   * server's handshake read key is installed before its client has even
+   * seen the ServerHello, and a client refusing the ServerHello can only
+   * alert in plaintext. Never set it for a key the peer has already used:
+   * an unprotected close_notify is exactly what a truncation attacker
+   * injects.
+   */
+  setReadKey(suite: CipherSuite, secret: Uint8Array, plaintextAlerts = false): void {
+    this.#read = new Protection(this.#provider, suite, secret, plaintextAlerts);
   }
 
   setWriteKey(suite: CipherSuite, secret: Uint8Array): void {
@@ -229,7 +248,8 @@ export class RecordLayer {
         return { type, data: body.slice() };
       }
       if (type !== ContentType.ApplicationData) {
-        if (type === ContentType.Alert && length === 2) return { type, data: body.slice() }; // a peer alerting before it has our keys
+        // A peer alerting before it has our keys (see setReadKey); anything else unprotected is an injection.
+        if (type === ContentType.Alert && length === 2 && read.plaintextAlerts && read.sequence === 0) return { type, data: body.slice() };
         throw new TlsProtocolError(AlertDescription.unexpected_message, `unprotected record of type ${type} after keys were installed`);
       }
       if (length < 17) {
@@ -253,8 +273,17 @@ export class RecordLayer {
       const innerType = inner[end] as number;
       if (innerType === ContentType.ChangeCipherSpec || innerType < 20 || innerType > 23)
         throw new TlsProtocolError(AlertDescription.unexpected_message, `protected record of type ${innerType}`);
-      if (end === 0 && innerType !== ContentType.ApplicationData)
-        throw new TlsProtocolError(AlertDescription.unexpected_message, "empty handshake or alert record");
+      if (end === 0) {
+        if (innerType !== ContentType.ApplicationData)
+          throw new TlsProtocolError(AlertDescription.unexpected_message, "empty handshake or alert record");
+        // Legal (traffic-analysis padding), but a stream of them is work for nothing.
+        if (++this.#emptyRun > MAX_EMPTY_RECORDS)
+          throw new TlsLimitError(
+            "empty-records",
+            AlertDescription.unexpected_message,
+            `more than ${MAX_EMPTY_RECORDS} empty records in a row`,
+          );
+      } else this.#emptyRun = 0;
       return { type: innerType, data: inner.subarray(0, end) };
     }
   }

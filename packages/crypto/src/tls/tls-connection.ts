@@ -20,7 +20,7 @@
  */
 import type { TlsClientEngine } from "./client.js";
 import type { HandshakeInfo, TlsLevel, TlsSession } from "./engine.js";
-import { TlsClosedError, TlsError, TlsPeerAlertError, TlsProtocolError } from "./errors.js";
+import { TlsClosedError, TlsError, TlsLimitError, TlsPeerAlertError, TlsProtocolError } from "./errors.js";
 import { RecordLayer } from "./record-layer.js";
 import type { TlsServerEngine } from "./server.js";
 import { AlertDescription, ContentType, MAX_PLAINTEXT } from "./wire/constants.js";
@@ -35,6 +35,12 @@ const POOLED_MIN_BYTES = 64 * 1024;
 /** Sealing buffers kept for reuse: enough for the batch being sealed plus two in flight. */
 const MAX_SPARE = 3;
 const EARLY_DATA_SKIP_BUDGET = 1 << 17;
+/**
+ * change_cipher_spec records tolerated in a handshake. A peer in
+ * compatibility mode sends one (RFC 9846 §D.4); the RFC lets either side
+ * send one "at any time during the handshake", so allow a few, not a stream.
+ */
+export const MAX_CHANGE_CIPHER_SPEC = 4;
 
 /** Options of {@link TlsConnection}. */
 export interface TlsConnectionOptions {
@@ -65,6 +71,7 @@ export class TlsConnection {
   #closeSent = false;
   #earlyData: Uint8Array[] | undefined;
   #earlyDataRejected = false;
+  #changeCipherSpecs = 0;
   #transportParameters: Uint8Array | undefined;
   /** Recycled sealing buffers, and the memory of those handed out by `takeOutgoing()` and not yet recycled. */
   #spare: Uint8Array[] = [];
@@ -294,12 +301,24 @@ export class TlsConnection {
   }
 
   #onRecord(type: number, data: Uint8Array): void {
+    // RFC 9846 §5.1: a handshake message split over records has nothing else between its parts.
+    if (type !== ContentType.Handshake && this.engine.partialMessageBytes > 0)
+      throw new TlsProtocolError(
+        AlertDescription.unexpected_message,
+        `record of type ${type} interleaved with the fragments of a handshake message`,
+      );
     switch (type) {
       case ContentType.ChangeCipherSpec:
-        // Compatibility mode: one dummy CCS may arrive during the handshake; it carries nothing.
+        // Compatibility mode: a dummy CCS may arrive during the handshake; it carries nothing.
         if (this.#info !== undefined && this.engine.handshakeComplete && this.#readLevel === "application") {
           throw new TlsProtocolError(AlertDescription.unexpected_message, "change_cipher_spec after the handshake");
         }
+        if (++this.#changeCipherSpecs > MAX_CHANGE_CIPHER_SPEC)
+          throw new TlsLimitError(
+            "change-cipher-spec",
+            AlertDescription.unexpected_message,
+            `more than ${MAX_CHANGE_CIPHER_SPEC} change_cipher_spec records`,
+          );
         return;
       case ContentType.Alert: {
         this.#onAlert(data);
@@ -371,7 +390,8 @@ export class TlsConnection {
             this.#records.setWriteKey(event.suite, event.secret);
             this.#writeLevel = event.level;
           } else {
-            this.#records.setReadKey(event.suite, event.secret);
+            // Only a server's handshake key is installed before the peer can know it (see RecordLayer.setReadKey).
+            this.#records.setReadKey(event.suite, event.secret, this.engine.side === "server" && event.level === "handshake");
             this.#readLevel = event.level;
           }
           break;

@@ -12,13 +12,21 @@
  * ```
  * @module
  */
-import { decodeError, TlsProtocolError } from "../errors.js";
+import { decodeError, TlsLimitError, TlsProtocolError } from "../errors.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { AlertDescription, HandshakeType, LEGACY_VERSION } from "./constants.js";
 import { decodeExtensions, type Extension, type ExtensionBlock, encodeExtensions } from "./extensions.js";
 
 /** Largest handshake message accepted (certificate chains included); bigger is refused, never buffered. */
 export const MAX_HANDSHAKE_MESSAGE = 1 << 17;
+
+/**
+ * Most records (or CRYPTO frames) one handshake message may arrive in. A
+ * peer cutting records at 2^14 bytes needs 9 for the largest message; this
+ * leaves room for small-record senders and stops a peer from making us
+ * process a message one byte per record.
+ */
+export const MAX_HANDSHAKE_FRAGMENTS = 1024;
 
 /** A whole handshake message: type, body, and the raw bytes (header included) for the transcript. */
 export interface HandshakeMessage {
@@ -27,40 +35,111 @@ export interface HandshakeMessage {
   readonly raw: Uint8Array;
 }
 
-/** Reassembles handshake messages from fragments (records or CRYPTO frames). */
+/**
+ * Reassembles handshake messages from fragments (records or CRYPTO frames).
+ * Each fragment is copied once into a list and each message once out of it
+ * (none if it lies within one fragment), so reassembly is linear in the bytes
+ * received however the peer cuts them; a message's length is checked as soon
+ * as its 4-byte header is in, before its body is buffered.
+ */
 export class HandshakeFramer {
-  #buf = new Uint8Array(0);
+  /** Owned copies of the fragments not yet fully returned, oldest first from `#head`. */
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  /** Bytes of `#chunks[#head]` already returned. */
+  #offset = 0;
+  #buffered = 0;
+  /** Body length of the message at the front, once its header is complete; -1 before. */
+  #length = -1;
+  /** Fragments the message at the front has arrived in so far. */
+  #fragments = 0;
 
   /** Bytes buffered that do not yet form a whole message. */
   get buffered(): number {
-    return this.#buf.length;
+    return this.#buffered;
   }
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.#buf.length === 0) {
-      this.#buf = data.slice();
-      return;
-    }
-    const next = new Uint8Array(this.#buf.length + data.length);
-    next.set(this.#buf);
-    next.set(data, this.#buf.length);
-    this.#buf = next;
+    if (++this.#fragments > MAX_HANDSHAKE_FRAGMENTS)
+      throw new TlsLimitError(
+        "handshake-fragments",
+        AlertDescription.unexpected_message,
+        `handshake message split into more than ${MAX_HANDSHAKE_FRAGMENTS} fragments`,
+      );
+    this.#chunks.push(data.slice());
+    this.#buffered += data.length;
   }
 
-  /** The next whole message, or undefined. Throws decode_error for an oversized length. */
+  /** The next whole message, or undefined. Throws for an oversized length before buffering its body. */
   next(): HandshakeMessage | undefined {
-    const b = this.#buf;
-    if (b.length < 4) return undefined;
-    const length = ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number);
-    if (length > MAX_HANDSHAKE_MESSAGE)
-      throw new TlsProtocolError(AlertDescription.decode_error, `handshake message of ${length} bytes exceeds limit`);
-    if (b.length < 4 + length) return undefined;
-    const raw = b.subarray(0, 4 + length);
-    this.#buf = b.subarray(4 + length);
-    return { type: b[0] as number, body: raw.subarray(4), raw };
+    if (this.#buffered < 4) return undefined;
+    if (this.#length < 0) {
+      const length = (this.#peek(1) << 16) | (this.#peek(2) << 8) | this.#peek(3);
+      if (length > MAX_HANDSHAKE_MESSAGE)
+        throw new TlsLimitError(
+          "handshake-message-size",
+          AlertDescription.decode_error,
+          `handshake message of ${length} bytes exceeds ${MAX_HANDSHAKE_MESSAGE}`,
+        );
+      this.#length = length;
+    }
+    const size = 4 + this.#length;
+    if (this.#buffered < size) return undefined;
+    const raw = this.#take(size);
+    this.#buffered -= size;
+    this.#length = -1;
+    // What is left starts the next message; it arrived in (part of) one fragment.
+    this.#fragments = this.#buffered > 0 ? 1 : 0;
+    return { type: raw[0] as number, body: raw.subarray(4), raw };
+  }
+
+  /** The byte `i` positions into the buffered bytes (i < 4, so this walks at most four fragments). */
+  #peek(i: number): number {
+    let at = this.#offset + i;
+    for (let c = this.#head; ; c++) {
+      const chunk = this.#chunks[c] as Uint8Array;
+      if (at < chunk.length) return chunk[at] as number;
+      at -= chunk.length;
+    }
+  }
+
+  /** Removes `size` buffered bytes: a view if they lie in one fragment, else one copy. */
+  #take(size: number): Uint8Array {
+    const first = this.#chunks[this.#head] as Uint8Array;
+    let out: Uint8Array;
+    if (first.length - this.#offset >= size) {
+      out = first.subarray(this.#offset, this.#offset + size);
+      this.#offset += size;
+    } else {
+      out = new Uint8Array(size);
+      for (let at = 0; at < size; ) {
+        const chunk = this.#chunks[this.#head] as Uint8Array;
+        const n = Math.min(size - at, chunk.length - this.#offset);
+        out.set(chunk.subarray(this.#offset, this.#offset + n), at);
+        at += n;
+        this.#offset += n;
+        if (this.#offset === chunk.length) this.#advance();
+      }
+    }
+    if (this.#head < this.#chunks.length && this.#offset === (this.#chunks[this.#head] as Uint8Array).length) this.#advance();
+    return out;
+  }
+
+  #advance(): void {
+    this.#chunks[this.#head++] = EMPTY;
+    this.#offset = 0;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= 64 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function message(type: number, body: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(512);
