@@ -81,3 +81,4 @@ export {
 export { type Interval, type IntervalOptions, interval, type MissedTickPolicy } from "./time/interval.js";
 export { sleep, type WaitOptions } from "./time/sleep.js";
 export { timeout } from "./time/timeout.js";
+export { clearTimer, type LongTimer, MAX_TIMER_DELAY_MS, setTimer, type Timer } from "./time/timer.js";

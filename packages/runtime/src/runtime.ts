@@ -16,13 +16,13 @@
 import { Config } from "./config.js";
 import { RuntimeStateError } from "./errors.js";
 import type { Future } from "./future.js";
-import { setAmbientContext } from "./internal/context.js";
+import { claimAmbientContext } from "./internal/context.js";
 import { LagMonitor, type LagSummary } from "./internal/lag-monitor.js";
 import { BlockingIo } from "./io/blocking.js";
 import { GreenThreadsIo } from "./io/green-threads.js";
 import type { Io, IoKind, Runnable } from "./io/io.js";
 import { StacklessIo } from "./io/stackless.js";
-import { getSliceMs, resetSchedulerCounters, schedulerCounters, setSliceMs } from "./scheduler.js";
+import { claimSliceMs, type SchedulerCounters, trackSchedulerCounters } from "./scheduler.js";
 import { spawnWith, type TaskHandle, taskCounters } from "./task.js";
 
 /** A snapshot of runtime activity. */
@@ -36,9 +36,9 @@ export interface RuntimeStats {
   readonly active: number;
   /** Tasks waiting in the run queue now. */
   readonly queued: number;
-  /** Deepest the run queue has been since this runtime started. */
+  /** Deepest the run queue has been since this runtime started (this runtime's own counter). */
   readonly maxQueueDepth: number;
-  /** Times the scheduler gave the event loop a turn because the slice was spent. */
+  /** Times the scheduler gave the event loop a turn because the slice was spent, since this runtime started. */
   readonly macrotaskYields: number;
   /** Event-loop lag in ms (zeros when sampling is off). */
   readonly eventLoopLag: LagSummary;
@@ -68,14 +68,23 @@ export class Runtime implements Io, AsyncDisposable {
   readonly io: Io;
   readonly #lag: LagMonitor;
   readonly #started = Date.now();
+  readonly #counters: { readonly counters: Readonly<SchedulerCounters>; stop(): void };
+  readonly #releaseSettings: Array<() => void>;
   #shutdown = false;
 
+  /**
+   * Builds the execution model and puts this runtime's settings in force
+   * until {@link Runtime.shutdown}. Settings are per runtime: the scheduler's
+   * slice is the shortest one any live runtime asked for, the ambient context
+   * follows `await`s while any live runtime asks for it, and the queue
+   * counters in {@link Runtime.stats} are this runtime's own. Shutting down
+   * restores what was in force without this runtime.
+   */
   constructor(config: Config = Config.optimal()) {
     this.config = config;
     this.io = ioFor(config);
-    setSliceMs(config.sliceMs);
-    setAmbientContext(config.ambientContext);
-    resetSchedulerCounters();
+    this.#releaseSettings = [claimSliceMs(config.sliceMs), claimAmbientContext(config.ambientContext)];
+    this.#counters = trackSchedulerCounters();
     this.#lag = new LagMonitor(config.lagSampleMs);
     this.#lag.start();
   }
@@ -98,7 +107,7 @@ export class Runtime implements Io, AsyncDisposable {
 
   stats(): RuntimeStats {
     const tasks = taskCounters();
-    const sched = schedulerCounters();
+    const sched = this.#counters.counters;
     return {
       spawned: tasks.spawned,
       completed: tasks.completed,
@@ -118,7 +127,7 @@ export class Runtime implements Io, AsyncDisposable {
   printStats(print: (line: string) => void = console.log): void {
     const s = this.stats();
     const lag = s.eventLoopLag;
-    print(`runtime (${s.model}, slice ${getSliceMs()} ms, up ${(s.uptimeMs / 1000).toFixed(1)} s)`);
+    print(`runtime (${s.model}, slice ${this.config.sliceMs} ms, up ${(s.uptimeMs / 1000).toFixed(1)} s)`);
     print(`  tasks     spawned ${s.spawned}  completed ${s.completed}  failed ${s.failed}  cancelled ${s.cancelled}  active ${s.active}`);
     print(`  queue     now ${s.queued}  max ${s.maxQueueDepth}  loop turns given ${s.macrotaskYields}`);
     print(`  loop lag  p50 ${lag.p50.toFixed(2)} ms  p99 ${lag.p99.toFixed(2)} ms  max ${lag.max.toFixed(2)} ms  (${lag.samples} samples)`);
@@ -129,6 +138,8 @@ export class Runtime implements Io, AsyncDisposable {
     if (this.#shutdown) return;
     this.#shutdown = true;
     this.#lag.stop();
+    this.#counters.stop();
+    for (const release of this.#releaseSettings) release();
     const closable = this.io as Io & { shutdown?: () => Promise<void> | void };
     if (typeof closable.shutdown === "function") await closable.shutdown();
   }

@@ -59,31 +59,84 @@ let macroWaiters: Array<() => void> | null = null;
 // Node's queueMicrotask, which wraps every callback for async_hooks.
 const resolved: Promise<void> = Promise.resolve();
 
-const counters: SchedulerCounters = { queued: 0, maxQueueDepth: 0, macrotaskYields: 0 };
+// Counters of each live runtime (usually none or one), each counting from
+// when its runtime started; see `trackSchedulerCounters`.
+let sinks: SchedulerCounters[] = [];
 
-/** Live scheduler counters (read-only view). */
-export function schedulerCounters(): Readonly<SchedulerCounters> {
-  counters.queued = urgent.length + normal.length + low.length;
-  return counters;
-}
-
-/** Resets `maxQueueDepth` and `macrotaskYields`. */
-export function resetSchedulerCounters(): void {
-  counters.maxQueueDepth = 0;
-  counters.macrotaskYields = 0;
+/** Tasks waiting in the run queue now. */
+export function queuedTasks(): number {
+  return urgent.length + normal.length + low.length;
 }
 
 /**
- * Sets the cooperative slice: how long (ms) tasks may run back-to-back
- * before the scheduler lets the event loop take a turn.
+ * Starts a set of counters that counts from now (its `maxQueueDepth` starts at
+ * the current depth) until the returned `stop` is called. Each runtime keeps
+ * its own, so starting a second runtime does not reset the first one's.
  */
-export function setSliceMs(ms: number): void {
-  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`sliceMs must be a positive finite number, got ${ms}`);
-  sliceMs = ms;
+export function trackSchedulerCounters(): { readonly counters: Readonly<SchedulerCounters>; stop(): void } {
+  const depth = queuedTasks();
+  const counters: SchedulerCounters = { queued: depth, maxQueueDepth: depth, macrotaskYields: 0 };
+  sinks = [...sinks, counters];
+  return {
+    get counters() {
+      counters.queued = queuedTasks();
+      return counters;
+    },
+    stop() {
+      sinks = sinks.filter((sink) => sink !== counters);
+    },
+  };
 }
 
+/** The slice used while no runtime is live; `setSliceMs` changes it. */
+let defaultSliceMs = 2;
+/** Each live runtime's `sliceMs` (one entry per runtime, removed when it ends). */
+const sliceClaims = new Set<{ readonly ms: number }>();
+
+function assertSlice(ms: number): void {
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`sliceMs must be a positive finite number, got ${ms}`);
+}
+
+/** The shortest slice any live runtime asked for, else the process default. */
+function recomputeSlice(): void {
+  let ms = Number.POSITIVE_INFINITY;
+  for (const claim of sliceClaims) if (claim.ms < ms) ms = claim.ms;
+  sliceMs = ms === Number.POSITIVE_INFINITY ? defaultSliceMs : ms;
+}
+
+/**
+ * Sets the process-wide default slice: how long (ms) tasks may run
+ * back-to-back before the scheduler lets the event loop take a turn. It is
+ * in force while no runtime is live; a live runtime's `Config.sliceMs` takes
+ * precedence (see {@link getSliceMs}).
+ */
+export function setSliceMs(ms: number): void {
+  assertSlice(ms);
+  defaultSliceMs = ms;
+  recomputeSlice();
+}
+
+/**
+ * The slice in force: the shortest `sliceMs` among live runtimes (the run
+ * queue is shared, so the strictest fairness asked for wins), or the default
+ * from {@link setSliceMs} when none is live.
+ */
 export function getSliceMs(): number {
   return sliceMs;
+}
+
+/**
+ * Records a runtime's slice until the returned function is called (when the
+ * runtime shuts down), which restores the slice in force without it.
+ */
+export function claimSliceMs(ms: number): () => void {
+  assertSlice(ms);
+  const claim = { ms };
+  sliceClaims.add(claim);
+  recomputeSlice();
+  return () => {
+    if (sliceClaims.delete(claim)) recomputeSlice();
+  };
 }
 
 /** Queues `job` to start at `priority`. */
@@ -91,8 +144,10 @@ export function schedule(job: Runnable, priority: Priority = "normal"): void {
   if (priority === "normal") normal.push(job);
   else if (priority === "urgent") urgent.push(job);
   else low.push(job);
-  const depth = urgent.length + normal.length + low.length;
-  if (depth > counters.maxQueueDepth) counters.maxQueueDepth = depth;
+  if (sinks.length !== 0) {
+    const depth = urgent.length + normal.length + low.length;
+    for (const sink of sinks) if (depth > sink.maxQueueDepth) sink.maxQueueDepth = depth;
+  }
   if (!drainScheduled) {
     drainScheduled = true;
     noteActivity();
@@ -140,7 +195,7 @@ function onTurn(): void {
 function scheduleMacro(callback: () => void): void {
   if (macroWaiters === null) {
     macroWaiters = [];
-    counters.macrotaskYields++;
+    for (const sink of sinks) sink.macrotaskYields++;
     macrotask(runMacroWaiters);
   }
   macroWaiters.push(callback);

@@ -60,6 +60,7 @@ import { Future, type Settled } from "./future.js";
 import { type CancelToken, cancelledAlready, watchCancellation } from "./internal/cancel.js";
 import { currentScope } from "./internal/context.js";
 import type { WaitOptions } from "./time/sleep.js";
+import { assertDelay, clearTimer, setTimer, type Timer } from "./time/timer.js";
 
 /** Options of {@link select}. */
 export interface SelectOptions extends WaitOptions {
@@ -621,8 +622,6 @@ export function onFuture<T, R>(
 // ---------------------------------------------------------------------------
 // Timeout branches
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 class AfterBranch<R> extends SelectBranch<R> {
   readonly #ms: number;
   readonly #onElapsed: (() => R | PromiseLike<R>) | undefined;
@@ -647,13 +646,13 @@ class AfterBranch<R> extends SelectBranch<R> {
 
   park(selection: Selection, index: number): unknown {
     if (this.#ms === Number.POSITIVE_INFINITY) return undefined;
-    return setTimeout(() => {
+    return setTimer(() => {
       if (selection.claim(index)) selection.finish(() => this.#run());
     }, this.#ms);
   }
 
   unpark(parked: unknown): void {
-    clearTimeout(parked as ReturnType<typeof setTimeout>);
+    clearTimer(parked as Timer | undefined);
   }
 
   #run(): R | PromiseLike<R> {
@@ -665,7 +664,8 @@ class AfterBranch<R> extends SelectBranch<R> {
  * A branch that completes `ms` milliseconds after `select` starts waiting,
  * with `onElapsed()` (or undefined). `onTimeout(0)` is a default branch: it wins
  * at once if, and only if, no other branch is ready. `onTimeout(Infinity)` never
- * fires. `ms` must be 0..2^31-1 or Infinity (`RangeError`), a number (`TypeError`).
+ * fires; delays above 2^31-1 ms are honoured (see `setTimer`). `ms` must be a
+ * number (`TypeError`) and not negative (`RangeError`).
  *
  * @example
  * ```ts
@@ -675,11 +675,7 @@ class AfterBranch<R> extends SelectBranch<R> {
 export function onTimeout(ms: number): SelectBranch<undefined>;
 export function onTimeout<R>(ms: number, onElapsed: () => R): SelectBranch<R>;
 export function onTimeout<R>(ms: number, onElapsed?: () => R | PromiseLike<R>): SelectBranch<unknown> {
-  if (typeof ms !== "number" || Number.isNaN(ms))
-    throw new TypeError(`onTimeout: ms must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
-  if (ms < 0 || (ms > MAX_TIMER_MS && ms !== Number.POSITIVE_INFINITY)) {
-    throw new RangeError(`onTimeout: ms must be from 0 to ${MAX_TIMER_MS} or Infinity, got ${ms}`);
-  }
+  assertDelay(ms, "onTimeout: ms");
   checkHandler(onElapsed, "onTimeout", "onElapsed");
   return new AfterBranch<R>(ms, onElapsed);
 }

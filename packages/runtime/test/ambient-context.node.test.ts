@@ -1,6 +1,6 @@
 // Node-only: the ambient task follows \`await\` where AsyncLocalStorage exists.
 import { describe, expect, it } from "vitest";
-import { CancelledError, capabilities, Mutex, sleep, spawn, yieldNow } from "../src/index.js";
+import { CancelledError, Config, capabilities, currentTask, Mutex, Runtime, run, sleep, spawn, yieldNow } from "../src/index.js";
 import { settle } from "./observe.js";
 
 describe("ambient task context on Node", () => {
@@ -41,5 +41,67 @@ describe("ambient task context on Node", () => {
     await expect(task).rejects.toBeInstanceOf(CancelledError);
     expect(mutex.waiting).toBe(0);
     holder.release();
+  });
+});
+
+/** Spawns a task on `runtime` and reports which task it sees as current after an await. */
+async function idAfterAwait(runtime: Runtime): Promise<{ id: number; seen: number | undefined }> {
+  const handle = runtime.spawn(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return currentTask()?.id;
+  });
+  return { id: handle.id, seen: await handle };
+}
+
+describe("ambient context is a per-runtime setting", () => {
+  it("constructing an embedded runtime does not switch it off for a live runtime that wants it", async () => {
+    const server = new Runtime(Config.forServer());
+    const embedded = new Runtime(Config.forEmbedded());
+    try {
+      const { id, seen } = await idAfterAwait(server);
+      expect(seen).toBe(id);
+      expect(capabilities().asyncContext).toBe(true);
+    } finally {
+      await embedded.shutdown();
+      await server.shutdown();
+    }
+  });
+
+  it("cancellation still reaches a wait made after an await while another runtime has it off", async () => {
+    const server = new Runtime(Config.forServer());
+    const embedded = new Runtime(Config.forEmbedded());
+    try {
+      let reached!: () => void;
+      const waiting = new Promise<void>((resolve) => (reached = resolve));
+      let observed: unknown;
+      const handle = server.spawn(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const wait = sleep(60_000);
+        reached();
+        try {
+          await wait;
+        } catch (error) {
+          observed = error;
+        }
+      });
+      await waiting;
+      handle.cancel("stop");
+      await handle.finished;
+      expect(observed).toBeInstanceOf(CancelledError);
+    } finally {
+      await embedded.shutdown();
+      await server.shutdown();
+    }
+  });
+
+  it("a runtime that ends restores the setting: after run(main, Config.forEmbedded()) it follows awaits again", async () => {
+    const inside = await run(() => capabilities().asyncContext, Config.forEmbedded());
+    expect(inside).toBe(false);
+    expect(capabilities().asyncContext).toBe(true);
+    const task = spawn(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return currentTask()?.id;
+    });
+    expect(await task).toBe(task.id);
   });
 });

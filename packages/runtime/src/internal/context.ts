@@ -66,18 +66,55 @@ function asyncLocalStorage(): Storage | undefined {
 let storage: Storage = synchronousStorage();
 let asyncStorage: Storage | undefined | null = null;
 
-/**
- * Chooses whether the context follows `await`s (needs AsyncLocalStorage).
- * Returns whether it does after the call.
- */
-export function setAmbientContext(followAwait: boolean): boolean {
+/** What code outside any runtime gets: follow awaits where the host can. */
+let processDefault = true;
+/** What each live runtime asked for (one entry per runtime, removed when it ends). */
+const claims = new Set<{ readonly followAwait: boolean }>();
+
+function apply(followAwait: boolean): boolean {
   if (followAwait) {
     if (asyncStorage === null) asyncStorage = asyncLocalStorage();
     storage = asyncStorage ?? synchronousStorage();
-  } else {
+  } else if (storage.followsAwait) {
     storage = synchronousStorage();
   }
   return storage.followsAwait;
+}
+
+/**
+ * The context follows awaits while any live runtime asks for it, or, with no
+ * runtime live, as the process default says. Turning it off is only a cost
+ * saving (`Config.forEmbedded()`), so one runtime's "off" never takes the
+ * behaviour away from another runtime that asked for it.
+ */
+function recompute(): boolean {
+  if (claims.size === 0) return apply(processDefault);
+  for (const claim of claims) if (claim.followAwait) return apply(true);
+  return apply(false);
+}
+
+/**
+ * Sets the process default: whether the context follows `await`s (needs
+ * AsyncLocalStorage) while no runtime asks otherwise. Returns whether it
+ * follows them after the call.
+ */
+export function setAmbientContext(followAwait: boolean): boolean {
+  processDefault = followAwait;
+  return recompute();
+}
+
+/**
+ * Records a runtime's `ambientContext` setting until the returned function is
+ * called (when the runtime shuts down), which restores what was in force
+ * without it.
+ */
+export function claimAmbientContext(followAwait: boolean): () => void {
+  const claim = { followAwait };
+  claims.add(claim);
+  recompute();
+  return () => {
+    if (claims.delete(claim)) recompute();
+  };
 }
 
 /** Whether the ambient context follows `await`s on this host right now. */
@@ -93,4 +130,4 @@ export function runInScope<R>(scope: TaskScope | undefined, fn: (...args: never[
   return storage.run(scope, fn, args);
 }
 
-setAmbientContext(true);
+recompute();

@@ -4,6 +4,7 @@
  * process alive.
  * @internal
  */
+import { clearTimer, setTimer, type Timer } from "../time/timer.js";
 import { now, unrefTimer } from "./clock.js";
 
 export interface LagSummary {
@@ -18,7 +19,7 @@ const CAPACITY = 1024;
 export class LagMonitor {
   readonly #samples = new Float64Array(CAPACITY);
   #count = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
   #running = false;
 
   constructor(readonly intervalMs: number) {}
@@ -32,16 +33,16 @@ export class LagMonitor {
       const t = now();
       this.#samples[this.#count++ % CAPACITY] = Math.max(0, t - expected);
       expected = t + this.intervalMs;
-      this.#timer = setTimeout(tick, this.intervalMs);
+      this.#timer = setTimer(tick, this.intervalMs);
       unrefTimer(this.#timer);
     };
-    this.#timer = setTimeout(tick, this.intervalMs);
+    this.#timer = setTimer(tick, this.intervalMs);
     unrefTimer(this.#timer);
   }
 
   stop(): void {
     this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimer(this.#timer);
     this.#timer = undefined;
   }
 

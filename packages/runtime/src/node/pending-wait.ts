@@ -10,6 +10,7 @@
 import { TimeoutError } from "../errors.js";
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
+import { setTimer, type Timer } from "../time/timer.js";
 
 /** Options accepted by every wait of the Node I/O types. */
 export interface WaitOptions {
@@ -96,9 +97,6 @@ export class PendingWait<T> implements Waiter<T> {
  * While no wait is pending the timer is unref'd, so it never keeps the
  * process alive on behalf of waits that are already over.
  */
-/** setTimeout's largest delay; longer ones fire at once (with a warning). */
-const MAX_TIMER_MS = 0x7fffffff;
-
 interface Expirable {
   deadline: number;
   readonly done: boolean;
@@ -121,7 +119,7 @@ class DeadlineQueue {
   #items: (Expirable | undefined)[] = [];
   #head = 0;
   #live = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
   #timerRefed = false;
 
   private constructor(timeoutMs: number) {
@@ -167,7 +165,8 @@ class DeadlineQueue {
 
   #arm(delayMs: number): void {
     this.#timerRefed = true;
-    this.#timer = setTimeout(this.#expire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(delayMs))));
+    // setTimer honours any delay, so the deadline check in #expire is only for clock rounding.
+    this.#timer = setTimer(this.#expire, Math.max(1, Math.ceil(delayMs)));
   }
 
   readonly #expire = (): void => {

@@ -27,6 +27,7 @@ import { Future, fastAwait } from "../future.js";
 import { noop, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
 import { type Io, isWorkerTask, type Runnable, type WorkerTask } from "../io/io.js";
+import { clearTimer, setTimer, type Timer } from "../time/timer.js";
 import { decodeThrown } from "./error-codec.js";
 import { WorkerCrashedError, type WorkerExitReason } from "./errors.js";
 import { JobQueue, type Queueable } from "./job-queue.js";
@@ -134,7 +135,7 @@ class Job<T> extends Future<T> implements Queueable {
   parked = false;
   worker: WorkerSlot | null = null;
   unwatch: (() => void) | undefined = undefined;
-  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  graceTimer: Timer | undefined = undefined;
   /** Assigned while its kind of task was not known to be short (blocks batching). */
   long = false;
 
@@ -182,7 +183,7 @@ class WorkerSlot {
   live = true;
   killReason: KillReason | undefined = undefined;
   exitError: unknown = undefined;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  idleTimer: Timer | undefined = undefined;
   readonly createdAt = performance.now();
   readonly exited: Promise<void>;
   referenced = false;
@@ -373,9 +374,9 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
       const timeoutMs = options.timeoutMs;
       if (timeoutMs === undefined) await idle;
       else {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-        clearTimeout(timer);
+        let timer: Timer | undefined;
+        await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimer(resolve, timeoutMs)))]);
+        clearTimer(timer);
       }
     }
     const reason = new CancelledError("shutdown", "ThreadPoolIo shut down before the task finished");
@@ -416,7 +417,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
   }
 
   #armGrace(slot: WorkerSlot, job: AnyJob): void {
-    job.graceTimer = setTimeout(() => {
+    job.graceTimer = setTimer(() => {
       job.graceTimer = undefined;
       if (!slot.live || !slot.assigned.has(job.seq)) return;
       if (Atomics.load(slot.ctrl, CTRL_CURRENT) === job.seq) this.#kill(slot, "cancel");
@@ -515,7 +516,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     }
     if (jobs === undefined) return false;
     if (slot.idleTimer !== undefined) {
-      clearTimeout(slot.idleTimer);
+      clearTimer(slot.idleTimer);
       slot.idleTimer = undefined;
     }
     if (!slot.referenced) {
@@ -548,7 +549,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     this.#running--;
     job.worker = null;
     if (job.graceTimer !== undefined) {
-      clearTimeout(job.graceTimer);
+      clearTimer(job.graceTimer);
       job.graceTimer = undefined;
     }
   }
@@ -666,7 +667,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
       slot.worker.unref();
     }
     if (slot.idleTimer === undefined && this.#idleTimeoutMs !== Number.POSITIVE_INFINITY) {
-      slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = setTimer(() => {
         slot.idleTimer = undefined;
         if (slot.live && slot.assigned.size === 0 && this.#liveCount() > this.#min) this.#kill(slot, "idle");
       }, this.#idleTimeoutMs);
@@ -678,13 +679,13 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     if (!slot.live) return;
     slot.live = false;
     slot.killReason = reason;
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    clearTimer(slot.idleTimer);
     slot.worker.terminate().catch(noop);
   }
 
   #onExit(slot: WorkerSlot, code: number): void {
     slot.live = false;
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    clearTimer(slot.idleTimer);
     const index = this.#slots.indexOf(slot);
     if (index >= 0) this.#slots.splice(index, 1);
     this.#deadWorkerMs += performance.now() - slot.createdAt;

@@ -30,6 +30,7 @@
 import { CancelledError, RuntimeStateError, TimeoutError } from "../errors.js";
 import { watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
+import { clearTimer, setTimer, type Timer } from "../time/timer.js";
 
 export interface ConnectionPoolOptions<T> {
   /** Opens a connection. The signal aborts when the pool closes. */
@@ -145,8 +146,9 @@ export class ConnectionPool<T> implements AsyncDisposable {
   #invalid = 0;
   #timeouts = 0;
   #closed = false;
-  #evictTimer: ReturnType<typeof setTimeout> | undefined;
-  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #evictTimer: Timer | undefined;
+  #healthTimer: Timer | undefined;
+  #healthEveryMs = 0;
   #checking = false;
   readonly #leasedSet = new Set<T>();
   #closedWaiters: (() => void)[] = [];
@@ -166,9 +168,8 @@ export class ConnectionPool<T> implements AsyncDisposable {
     this.#acquireTimeoutMs = options.acquireTimeoutMs === undefined ? undefined : duration(options.acquireTimeoutMs, "acquireTimeoutMs");
     this.#idleTimeoutMs = duration(options.idleTimeoutMs ?? 30_000, "idleTimeoutMs");
     if (options.healthCheckIntervalMs !== undefined) {
-      const every = duration(options.healthCheckIntervalMs, "healthCheckIntervalMs");
-      this.#healthTimer = setInterval(() => void this.checkHealth(), every);
-      unref(this.#healthTimer);
+      this.#healthEveryMs = duration(options.healthCheckIntervalMs, "healthCheckIntervalMs");
+      this.#armHealthCheck();
     }
     this.#fillToMin();
   }
@@ -211,11 +212,11 @@ export class ConnectionPool<T> implements AsyncDisposable {
     }
     return new Promise<Lease<T>>((resolve, reject) => {
       const timeoutMs = options?.timeoutMs ?? this.#acquireTimeoutMs;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const finish = (): void => {
         waiter.done = true;
         unwatch?.();
-        if (timer !== undefined) clearTimeout(timer);
+        clearTimer(timer);
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);
       };
@@ -233,7 +234,7 @@ export class ConnectionPool<T> implements AsyncDisposable {
       const unwatch = watchCancellation(options?.signal, currentScope()?.token, (error) => waiter.reject(error));
       if (waiter.done) return;
       if (timeoutMs !== undefined) {
-        timer = setTimeout(
+        timer = setTimer(
           () => {
             this.#timeouts++;
             waiter.reject(new TimeoutError(timeoutMs, `ConnectionPool: no connection within ${timeoutMs} ms`));
@@ -294,8 +295,10 @@ export class ConnectionPool<T> implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#closing.abort(new CancelledError("pool closed"));
-      if (this.#healthTimer !== undefined) clearInterval(this.#healthTimer);
-      if (this.#evictTimer !== undefined) clearTimeout(this.#evictTimer);
+      clearTimer(this.#healthTimer);
+      this.#healthTimer = undefined;
+      clearTimer(this.#evictTimer);
+      this.#evictTimer = undefined;
       for (const waiter of [...this.#waiters]) waiter.reject(new RuntimeStateError("ConnectionPool: the pool is closed"));
       const idle = this.#idle;
       this.#idle = [];
@@ -403,9 +406,22 @@ export class ConnectionPool<T> implements AsyncDisposable {
     }
   }
 
+  /** Health checks run every `healthCheckIntervalMs`, re-armed per run (a plain interval would overflow past 2^31-1 ms). */
+  #armHealthCheck(): void {
+    this.#healthTimer = setTimer(
+      () => {
+        if (this.#closed) return;
+        this.#armHealthCheck();
+        void this.checkHealth();
+      },
+      Math.max(1, this.#healthEveryMs),
+    );
+    unref(this.#healthTimer);
+  }
+
   #scheduleEviction(): void {
     if (this.#evictTimer !== undefined || this.#closed || this.#idle.length <= this.#min) return;
-    this.#evictTimer = setTimeout(
+    this.#evictTimer = setTimer(
       () => {
         this.#evictTimer = undefined;
         this.#evict();

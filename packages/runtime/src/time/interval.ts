@@ -22,7 +22,8 @@ import { CancelledError } from "../errors.js";
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { now } from "../internal/clock.js";
 import { currentScope } from "../internal/context.js";
-import { assertDelay, type WaitOptions } from "./sleep.js";
+import type { WaitOptions } from "./sleep.js";
+import { assertDelay, clearTimer, setTimer } from "./timer.js";
 
 /** What to do with ticks missed because the consumer or the loop was late. */
 export type MissedTickPolicy = "skip" | "burst" | "delay";
@@ -102,14 +103,14 @@ export function interval(ms: number, options?: IntervalOptions): Interval {
       // in browsers once nested.
       if (nextAt <= t) return Promise.resolve(advance(t));
       return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const timer = setTimer(() => {
           pendingCancel = undefined;
           dispose?.();
           resolve(advance(now()));
         }, nextAt - t);
         const dispose = watchCancellation(signal, token, (error) => stop(error));
         pendingCancel = (error: unknown) => {
-          clearTimeout(timer);
+          clearTimer(timer);
           dispose?.();
           reject(error);
         };

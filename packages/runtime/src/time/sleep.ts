@@ -12,6 +12,7 @@
  */
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
+import { assertDelay, clearTimer, setTimer } from "./timer.js";
 
 /** Options accepted by every cancellable wait. */
 export interface WaitOptions {
@@ -19,15 +20,11 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Validates a delay argument. */
-export function assertDelay(ms: number, name = "ms"): void {
-  if (typeof ms !== "number" || Number.isNaN(ms))
-    throw new TypeError(`${name} must be a number, got ${typeof ms === "number" ? "NaN" : typeof ms}`);
-  if (ms < 0) throw new RangeError(`${name} must be >= 0, got ${ms}`);
-}
+export { assertDelay } from "./timer.js";
 
 /**
- * Resolves after `ms` milliseconds. Rejects with `CancelledError` if `signal`
+ * Resolves after `ms` milliseconds (never for `Infinity`; delays above
+ * 2^31-1 ms are honoured, see `setTimer`). Rejects with `CancelledError` if `signal`
  * aborts or the calling task is cancelled first; the timer is cleared either way.
  */
 export function sleep(ms: number, options?: WaitOptions): Promise<void> {
@@ -37,12 +34,12 @@ export function sleep(ms: number, options?: WaitOptions): Promise<void> {
   const already = cancelledAlready(signal, token);
   if (already !== undefined) return Promise.reject(already);
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = setTimer(() => {
       dispose?.();
       resolve();
     }, ms);
     const dispose = watchCancellation(signal, token, (error) => {
-      clearTimeout(timer);
+      clearTimer(timer);
       reject(error);
     });
   });

@@ -18,9 +18,13 @@ import { TimeoutError } from "../errors.js";
 import { Future } from "../future.js";
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
-import { assertDelay, type WaitOptions } from "./sleep.js";
+import type { WaitOptions } from "./sleep.js";
+import { assertDelay, clearTimer, setTimer, type Timer } from "./timer.js";
 
-/** Settles like `work`, or rejects with {@link TimeoutError} after `ms` and cancels `work`. */
+/**
+ * Settles like `work`, or rejects with {@link TimeoutError} after `ms` and
+ * cancels `work`. `ms = Infinity` never times out (only cancellation ends the wait early).
+ */
 export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions): Future<T> {
   assertDelay(ms);
   const inner = toFuture(work, 0, "timeout");
@@ -31,10 +35,10 @@ export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions
     inner.cancel(already);
     return Future.rejected(already);
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Timer | undefined;
   let dispose: (() => void) | undefined;
   const cleanup = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimer(timer);
     dispose?.();
   };
   const { future, resolve, reject } = Future.withResolvers<T>({
@@ -44,7 +48,7 @@ export function timeout<T>(work: Awaitable<T>, ms: number, options?: WaitOptions
       disposeIfFulfilled(inner);
     },
   });
-  timer = setTimeout(() => {
+  timer = setTimer(() => {
     dispose?.();
     const error = new TimeoutError(ms);
     reject(error);

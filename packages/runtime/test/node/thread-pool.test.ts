@@ -178,6 +178,21 @@ describe("cancellation", () => {
     expect(p.stats().crashedWorkers).toBe(0);
   });
 
+  test("cancelGraceMs: Infinity never terminates a non-cooperative task's worker", async () => {
+    // Node fires setTimeout(fn, Infinity) after 1 ms; the grace period must mean "never".
+    const p = pool({ cancelGraceMs: Number.POSITIVE_INFINITY });
+    const before = await p.async(threadId);
+    const f = p.async(spin, 300);
+    while (p.stats().running === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Give the worker time to start the spin, so the cancellation finds it running
+    // (the test cannot fail with the fix in place; the pause only makes it sharper without).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    f.cancel();
+    expect(await rejection(f)).toBeInstanceOf(CancelledError);
+    // The same worker runs the next task once the spin has ended on its own.
+    expect(await p.async(threadId)).toBe(before);
+  });
+
   test("cancelling one task never kills an unrelated task on another worker", async () => {
     const p = pool({ maxThreads: 2, cancelGraceMs: 20 });
     const slow = p.async(spin, 300);
