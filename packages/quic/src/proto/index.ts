@@ -3,6 +3,22 @@
  * congestion control. Nothing here touches `node:*`, timers or sockets; time
  * is always an argument (`now`, in milliseconds).
  *
+ * Exports, by area: errors (RFC 9000 §20); wire codecs (varints §16, packet
+ * numbers §17.1, headers §17 with RFC 9369 and RFC 8999, range sets for ACK);
+ * packet protection (RFC 9001 §5-6, RFC 9369 §3.3).
+ *
  * @module
  */
+export * from "./crypto/labels.js";
+export * from "./crypto/packet-keys.js";
+export * from "./crypto/packet-protection.js";
+export * from "./crypto/retry-integrity.js";
+export * from "./crypto/suite.js";
+export * from "./errors.js";
+export * from "./wire/packet-header.js";
+export * from "./wire/packet-number.js";
 export { RangeSet, type RangeSetOptions } from "./wire/range-set.js";
+export * from "./wire/reader.js";
+export * from "./wire/varint.js";
+export * from "./wire/version.js";
+export * from "./wire/writer.js";
