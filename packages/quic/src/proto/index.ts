@@ -22,3 +22,20 @@ export * from "./wire/reader.js";
 export * from "./wire/varint.js";
 export * from "./wire/version.js";
 export * from "./wire/writer.js";
+export {
+  type ClientConfig,
+  type ClientConfigInput,
+  type ClientTlsOptions,
+  DEFAULT_TRANSPORT_CONFIG,
+  type EndpointConfig,
+  QuicConfigError,
+  resolveClientConfig,
+  resolveEndpointConfig,
+  resolveServerConfig,
+  resolveTransportConfig,
+  type ServerConfig,
+  type ServerConfigInput,
+  type ServerTlsOptions,
+  type TransportConfig,
+} from "./config.js";
+export type { CloseReason, ConnectionEvent, StreamDirection } from "./events.js";
