@@ -41,7 +41,52 @@ export interface CertificateOptions {
   readonly issuer?: GeneratedCertificate;
   /** Key type of the new certificate (default "ecdsa-p256"). */
   readonly keyType?: "ecdsa-p256" | "ed25519";
+  /** basicConstraints pathLenConstraint of a CA (default: none). */
+  readonly pathLength?: number;
+  /** Leave out basicConstraints entirely (default: present, critical). */
+  readonly omitBasicConstraints?: boolean;
+  /** keyUsage bits (critical); `null` leaves the extension out. Default: digitalSignature, plus keyCertSign and cRLSign for a CA. */
+  readonly keyUsage?: readonly KeyUsageName[] | null;
+  /** extendedKeyUsage purposes; `null` leaves the extension out. Default: serverAuth and clientAuth on a leaf, none on a CA. */
+  readonly extendedKeyUsage?: readonly ExtendedKeyUsageName[] | null;
+  /** More extensions, appended as given (for tests: an unknown critical extension, say). */
+  readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
 }
+
+/** The named bits of keyUsage (RFC 5280 §4.2.1.3), in bit order. */
+export type KeyUsageName =
+  | "digitalSignature"
+  | "nonRepudiation"
+  | "keyEncipherment"
+  | "dataEncipherment"
+  | "keyAgreement"
+  | "keyCertSign"
+  | "cRLSign"
+  | "encipherOnly"
+  | "decipherOnly";
+
+const KEY_USAGE_BITS: readonly KeyUsageName[] = [
+  "digitalSignature",
+  "nonRepudiation",
+  "keyEncipherment",
+  "dataEncipherment",
+  "keyAgreement",
+  "keyCertSign",
+  "cRLSign",
+  "encipherOnly",
+  "decipherOnly",
+];
+
+/** extendedKeyUsage purposes (RFC 5280 §4.2.1.12). */
+export type ExtendedKeyUsageName = "serverAuth" | "clientAuth" | "codeSigning" | "emailProtection" | "anyExtendedKeyUsage";
+
+const EKU_OIDS: Readonly<Record<ExtendedKeyUsageName, string>> = {
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  codeSigning: "1.3.6.1.5.5.7.3.3",
+  emailProtection: "1.3.6.1.5.5.7.3.4",
+  anyExtendedKeyUsage: "2.5.29.37.0",
+};
 
 const DAY = 86_400_000;
 
@@ -100,6 +145,28 @@ function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array
   return critical ? seq(oid(id), tlv(0x01, Uint8Array.of(0xff)), octets(value)) : seq(oid(id), octets(value));
 }
 
+/** keyUsage as a DER BIT STRING: named bits, trailing zero bits dropped (X.690 §11.2.2). */
+function keyUsageBits(names: readonly KeyUsageName[]): Uint8Array {
+  let mask = 0;
+  for (const n of names) mask |= 1 << KEY_USAGE_BITS.indexOf(n);
+  const highest = 31 - Math.clz32(mask); // bit index of the last named bit set
+  if (highest < 0) return bits(new Uint8Array(0)); // no bit: invalid keyUsage, for tests of the refusal
+  const length = highest < 8 ? 1 : 2;
+  const content = new Uint8Array(length);
+  for (let bit = 0; bit <= highest; bit++) if (mask & (1 << bit)) content[bit >> 3] = (content[bit >> 3] as number) | (0x80 >> (bit & 7));
+  return bits(content, length * 8 - 1 - highest);
+}
+
+function integer(value: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = value; ; v = Math.floor(v / 256)) {
+    bytes.unshift(v & 0xff);
+    if (v < 256) break;
+  }
+  if ((bytes[0] as number) & 0x80) bytes.unshift(0);
+  return tlv(0x02, Uint8Array.from(bytes));
+}
+
 function keyId(publicKey: KeyObject): Uint8Array {
   return new Uint8Array(
     createHash("sha1")
@@ -127,18 +194,28 @@ export function generateCertificate(options: CertificateOptions = {}): Generated
   // a redundant leading zero (OpenSSL refuses a certificate whose serial is 00 followed by < 0x80).
   const serial = randomBytes(16);
   serial[0] = ((serial[0] as number) & 0x3f) | 0x40;
-  const exts = [
-    extension("2.5.29.19", true, isCa ? seq(tlv(0x01, Uint8Array.of(0xff))) : seq()),
-    // keyUsage: digitalSignature (bit 0), plus keyCertSign and cRLSign (bits 5, 6) for a CA.
-    extension("2.5.29.15", true, isCa ? bits(Uint8Array.of(0x86), 1) : bits(Uint8Array.of(0x80), 7)),
-    extension("2.5.29.14", false, octets(keyId(publicKey))),
-  ];
+  const exts: Uint8Array[] = [];
+  if (options.omitBasicConstraints !== true) {
+    const pathLength = isCa && options.pathLength !== undefined ? [integer(options.pathLength)] : [];
+    exts.push(extension("2.5.29.19", true, isCa ? seq(tlv(0x01, Uint8Array.of(0xff)), ...pathLength) : seq()));
+  }
+  const keyUsage =
+    options.keyUsage === undefined
+      ? isCa
+        ? (["digitalSignature", "keyCertSign", "cRLSign"] as const)
+        : (["digitalSignature"] as const)
+      : options.keyUsage;
+  if (keyUsage !== null) exts.push(extension("2.5.29.15", true, keyUsageBits(keyUsage)));
+  exts.push(extension("2.5.29.14", false, octets(keyId(publicKey))));
   if (issuer !== undefined) exts.push(extension("2.5.29.35", false, seq(tlv(0x80, keyId(issuer.publicKey)))));
   if (sans.length > 0)
     exts.push(
       extension("2.5.29.17", false, seq(...sans.map((s) => (isIP(s) !== 0 ? tlv(0x87, ipBytes(s)) : tlv(0x82, Buffer.from(s, "ascii")))))),
     );
-  if (!isCa) exts.push(extension("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"), oid("1.3.6.1.5.5.7.3.2"))));
+  const purposes =
+    options.extendedKeyUsage === undefined ? (isCa ? null : (["serverAuth", "clientAuth"] as const)) : options.extendedKeyUsage;
+  if (purposes !== null) exts.push(extension("2.5.29.37", false, seq(...purposes.map((p) => oid(EKU_OIDS[p])))));
+  for (const extra of options.extraExtensions ?? []) exts.push(extension(extra.oid, extra.critical, extra.value));
   const algorithm = signatureAlgorithm(signingKey);
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Uint8Array.of(2))),

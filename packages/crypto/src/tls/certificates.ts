@@ -1,17 +1,20 @@
 /**
  * Peer certificate validation: builds a path from the leaf through the
  * peer's intermediates to a trust anchor (caller-supplied CAs, or the
- * system roots from node:tls), checks every signature, the validity period
- * of every certificate on the path, CA basic constraints, and the host name
- * against the leaf's subjectAltName (DNS names with the usual single-label
- * wildcard, or IP addresses). Each refusal is a `TlsCertificateError` whose
- * `reason` names the failure.
+ * system roots from node:tls) by issuer name and signature, then applies
+ * the RFC 5280 path rules (./x509/path-checks.ts): no unprocessed critical
+ * extension, every issuer a CA with keyCertSign, pathLenConstraint, the
+ * leaf's keyUsage and the path's extendedKeyUsage for the peer's TLS role,
+ * the validity period of every certificate, a bounded path length; and the
+ * host name against the leaf's subjectAltName (DNS names with the usual
+ * single-label wildcard, or IP addresses). Each refusal is a
+ * `TlsCertificateError` whose `reason` names the failure.
  *
  * Work that depends only on the bytes is remembered: parsed certificates
  * (per DER encoding) and, per verifier, the path of each chain that
  * verified (per exact chain bytes), so a client reconnecting to the same
- * server does not re-parse and re-verify signatures. Validity periods and
- * the host name are checked on every call.
+ * server does not re-parse and re-verify signatures. Everything else
+ * (validity periods, path rules, role, host name) is checked on every call.
  *
  * `dangerouslyAcceptAnyCertificateForTestsOnly()` skips all of that but
  * still returns the leaf key, so the handshake keeps proving possession.
@@ -29,12 +32,19 @@ import { rootCertificates } from "node:tls";
 import { TlsCertificateError } from "./errors.js";
 import { type CertificateInput, certificatesFromInput } from "./pem.js";
 import { type PeerPublicKey, peerPublicKey } from "./signatures.js";
+import { certificateFields } from "./x509/certificate-fields.js";
+import { checkPath, namesChain, type PathCertificate } from "./x509/path-checks.js";
 
 /** What the verifier knows about the connection. */
 export interface VerificationContext {
   /** Expected host name or IP address; omit to skip the name check (servers verifying clients). */
   readonly serverName?: string | undefined;
   readonly now: Date;
+  /**
+   * The role the peer plays, which the chain's extendedKeyUsage must allow:
+   * "server" (the default, a client verifying a server) or "client" (a server verifying a client certificate).
+   */
+  readonly role?: "server" | "client" | undefined;
 }
 
 /** Validates a chain (DER, leaf first) and returns the leaf's public key. */
@@ -42,7 +52,10 @@ export interface CertificateVerifier {
   verify(chain: readonly Uint8Array[], context: VerificationContext): PeerPublicKey;
 }
 
-const MAX_PATH = 8;
+/** Most certificates a path may hold, leaf and trust anchor included (WebPKI paths have 3 or 4). */
+export const MAX_PATH_CERTIFICATES = 10;
+/** Most certificates accepted in a peer's Certificate message; more is refused before any is parsed. */
+export const MAX_CHAIN_CERTIFICATES = 16;
 const PARSED_CACHE_SIZE = 256;
 const PATH_CACHE_SIZE = 64;
 
@@ -61,24 +74,26 @@ function bytesKey(der: Uint8Array): string {
   return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
 }
 
-const parsedCertificates = new Map<string, X509Certificate>();
+const parsedCertificates = new Map<string, PathCertificate>();
 
-function parse(der: Uint8Array, index: number): X509Certificate {
+function parse(der: Uint8Array, index: number): PathCertificate {
   const key = bytesKey(der);
   const known = parsedCertificates.get(key);
   if (known !== undefined) return known;
-  let cert: X509Certificate;
+  let x509: X509Certificate;
   try {
-    cert = new X509Certificate(der);
+    x509 = new X509Certificate(der);
   } catch (error) {
     throw new TlsCertificateError("malformed", `certificate ${index} of the chain does not parse`, { cause: error });
   }
-  return remember(parsedCertificates, key, cert, PARSED_CACHE_SIZE);
+  // Our own reading of the extensions; a copy so the cached fields never alias the caller's buffer.
+  const fields = certificateFields(der.slice());
+  return remember(parsedCertificates, key, { x509, fields }, PARSED_CACHE_SIZE);
 }
 
-/** A chain that verified up to an anchor: the certificates on its path, leaf first, anchor last, and the leaf key. */
+/** A chain whose signatures chain up to an anchor: the certificates on its path, leaf first, anchor last, and the leaf key. */
 interface VerifiedPath {
-  readonly path: readonly X509Certificate[];
+  readonly path: readonly PathCertificate[];
   readonly leafKey: PeerPublicKey;
 }
 
@@ -92,25 +107,68 @@ function checkName(leaf: X509Certificate, name: string | undefined): void {
     );
 }
 
-function dateOf(cert: X509Certificate, which: "validFrom" | "validTo"): Date {
-  const direct = (cert as unknown as Record<string, unknown>)[`${which}Date`];
-  return direct instanceof Date ? direct : new Date(cert[which]);
+function sameCert(a: PathCertificate, b: PathCertificate): boolean {
+  return a.x509.fingerprint256 === b.x509.fingerprint256;
 }
 
-function checkValidity(cert: X509Certificate, now: Date, role: string): void {
-  if (now < dateOf(cert, "validFrom"))
-    throw new TlsCertificateError("not-yet-valid", `${role} ${cert.subject} is valid only from ${cert.validFrom}`);
-  if (now > dateOf(cert, "validTo")) throw new TlsCertificateError("expired", `${role} ${cert.subject} expired on ${cert.validTo}`);
+/** `issuer`'s key verifies the signature on `child` (the name chaining is checked by the caller). */
+function signs(issuer: PathCertificate, child: PathCertificate): boolean {
+  try {
+    return child.x509.verify(issuer.x509.publicKey);
+  } catch {
+    return false; // an issuer key type OpenSSL cannot use for this signature
+  }
 }
 
-function sameCert(a: X509Certificate, b: X509Certificate): boolean {
-  return a.fingerprint256 === b.fingerprint256;
-}
-
-let systemRoots: X509Certificate[] | undefined;
-function loadSystemRoots(): X509Certificate[] {
-  systemRoots ??= rootCertificates.map((pem) => new X509Certificate(pem));
+let systemRoots: PathCertificate[] | undefined;
+function loadSystemRoots(): PathCertificate[] {
+  // A root our strict reader refuses cannot anchor a path here, so it is left out rather than failing every call.
+  systemRoots ??= rootCertificates.flatMap((pem, i) => {
+    try {
+      return [parse(certificatesFromInput(pem, "root")[0] as Uint8Array, i)];
+    } catch {
+      return [];
+    }
+  });
   return systemRoots;
+}
+
+/**
+ * Builds the path from the leaf through the peer's certificates to an
+ * anchor: each step takes an issuer whose subject is byte-equal to the
+ * current certificate's issuer name and whose key verifies its signature,
+ * an anchor before a peer-supplied certificate, and never a certificate
+ * already on the path. Refuses with `bad-signature` when issuers by name
+ * exist but none signed it, `unknown-ca` when none exists, `path-too-long`
+ * past {@link MAX_PATH_CERTIFICATES}.
+ */
+function buildPath(certs: readonly PathCertificate[], roots: readonly PathCertificate[]): PathCertificate[] {
+  const leaf = certs[0] as PathCertificate;
+  const path = [leaf];
+  if (roots.some((root) => sameCert(root, leaf))) return path;
+  let current = leaf;
+  for (;;) {
+    const anchorsByName = roots.filter((root) => namesChain(current, root));
+    const anchor = anchorsByName.find((root) => signs(root, current));
+    if (anchor !== undefined) {
+      path.push(anchor);
+      return path;
+    }
+    const byName = certs.filter((c) => namesChain(current, c) && !path.includes(c));
+    const next = byName.find((c) => signs(c, current));
+    if (next === undefined) {
+      if (anchorsByName.length > 0 || byName.length > 0)
+        throw new TlsCertificateError("bad-signature", `signature on ${current.x509.subject} does not verify with its issuer's key`);
+      throw new TlsCertificateError(
+        "unknown-ca",
+        `no trusted certificate authority issued ${current.x509.subject} (issuer ${current.x509.issuer})`,
+      );
+    }
+    if (path.length + 1 >= MAX_PATH_CERTIFICATES)
+      throw new TlsCertificateError("path-too-long", `no trust anchor within ${MAX_PATH_CERTIFICATES} certificates of the leaf`);
+    path.push(next);
+    current = next;
+  }
 }
 
 /** Options of {@link createCertificateVerifier}. */
@@ -119,65 +177,37 @@ export interface CertificateVerifierOptions {
   readonly ca?: CertificateInput | undefined;
 }
 
-/** The standard verifier: path building to `ca` (or the system roots), validity, and host name. */
+/** The standard verifier: path building to `ca` (or the system roots), RFC 5280 path checks, validity, role and host name. */
 export function createCertificateVerifier(options: CertificateVerifierOptions = {}): CertificateVerifier {
   const anchors = options.ca === undefined ? undefined : certificatesFromInput(options.ca, "ca").map((der, i) => parse(der, i));
   const verified = new Map<string, VerifiedPath>();
   return {
     verify(chain, context) {
       if (chain.length === 0) throw new TlsCertificateError("no-certificate", "peer sent no certificate");
-      const chainKey = chain.map(bytesKey).join("\u0100"); // a separator no latin1 byte can produce
-      const known = verified.get(chainKey);
-      if (known !== undefined) {
-        // Signatures depend only on the bytes; time and name depend on this connection.
-        const last = known.path.length - 1;
-        for (let i = 0; i <= last; i++)
-          checkValidity(
-            known.path[i] as X509Certificate,
-            context.now,
-            i === 0 ? "certificate" : i === last ? "trust anchor" : "intermediate",
-          );
-        checkName(known.path[0] as X509Certificate, context.serverName);
-        return known.leafKey;
-      }
-      const certs = chain.map((der, i) => parse(der, i));
-      const leaf = certs[0] as X509Certificate;
-      const roots = anchors ?? loadSystemRoots();
-      checkValidity(leaf, context.now, "certificate");
-      const path = [leaf];
-      let current = leaf;
-      let trusted = roots.some((root) => sameCert(root, leaf));
-      let issuerFoundButBadSignature = false;
-      for (let depth = 0; !trusted && depth < MAX_PATH; depth++) {
-        const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
-        if (root !== undefined) {
-          checkValidity(root, context.now, "trust anchor");
-          path.push(root);
-          trusted = true;
-          break;
-        }
-        if (roots.some((r) => current.checkIssued(r))) issuerFoundButBadSignature = true;
-        const next = certs.find((c, i) => i > 0 && c !== current && current.checkIssued(c));
-        if (next === undefined) break;
-        if (!current.verify(next.publicKey))
-          throw new TlsCertificateError("bad-signature", `signature on ${current.subject} does not verify with ${next.subject}'s key`);
-        if (!next.ca) throw new TlsCertificateError("not-a-ca", `${next.subject} signs certificates but is not a CA`);
-        checkValidity(next, context.now, "intermediate");
-        path.push(next);
-        current = next;
-      }
-      if (!trusted) {
-        if (issuerFoundButBadSignature)
-          throw new TlsCertificateError("bad-signature", `signature on ${current.subject} does not verify with its issuer's key`);
+      if (chain.length > MAX_CHAIN_CERTIFICATES)
         throw new TlsCertificateError(
-          "unknown-ca",
-          `no trusted certificate authority issued ${current.subject} (issuer ${current.issuer})`,
+          "path-too-long",
+          `peer sent ${chain.length} certificates; at most ${MAX_CHAIN_CERTIFICATES} are read`,
+        );
+      const role = context.role ?? "server";
+      const chainKey = chain.map(bytesKey).join("\u0100"); // a separator no latin1 byte can produce
+      let known = verified.get(chainKey);
+      if (known === undefined) {
+        // Signatures depend only on the bytes, so a path that chained is remembered; everything else is checked per call.
+        const path = buildPath(
+          chain.map((der, i) => parse(der, i)),
+          anchors ?? loadSystemRoots(),
+        );
+        known = remember(
+          verified,
+          chainKey,
+          { path, leafKey: peerPublicKey((path[0] as PathCertificate).x509.publicKey) },
+          PATH_CACHE_SIZE,
         );
       }
-      checkName(leaf, context.serverName);
-      const leafKey = peerPublicKey(leaf.publicKey);
-      remember(verified, chainKey, { path, leafKey }, PATH_CACHE_SIZE);
-      return leafKey;
+      checkPath(known.path, role, context.now);
+      checkName((known.path[0] as PathCertificate).x509, context.serverName);
+      return known.leafKey;
     },
   };
 }
@@ -217,7 +247,7 @@ export function dangerouslyAcceptAnyCertificateForTestsOnly(): CertificateVerifi
   return {
     verify(chain) {
       if (chain.length === 0) throw new TlsCertificateError("no-certificate", "peer sent no certificate");
-      return peerPublicKey(parse(chain[0] as Uint8Array, 0).publicKey);
+      return peerPublicKey(parse(chain[0] as Uint8Array, 0).x509.publicKey);
     },
   };
 }

@@ -63,7 +63,12 @@ export type CertificateFailureReason =
   | "expired"
   | "not-yet-valid"
   | "hostname-mismatch"
-  | "unsupported-key";
+  | "unsupported-key"
+  | "unknown-critical-extension"
+  | "path-length-exceeded"
+  | "path-too-long"
+  | "bad-key-usage"
+  | "bad-extended-key-usage";
 
 const CERTIFICATE_ALERTS: Record<CertificateFailureReason, number> = {
   "no-certificate": AlertDescription.certificate_required,
@@ -75,6 +80,14 @@ const CERTIFICATE_ALERTS: Record<CertificateFailureReason, number> = {
   "not-yet-valid": AlertDescription.certificate_expired,
   "hostname-mismatch": AlertDescription.bad_certificate,
   "unsupported-key": AlertDescription.unsupported_certificate,
+  // We cannot process the certificate as it demands (RFC 9846 §6.2 "unsupported type").
+  "unknown-critical-extension": AlertDescription.unsupported_certificate,
+  // The path's CA constraints fail, as OpenSSL reports X509_V_ERR_PATH_LENGTH_EXCEEDED / CERT_CHAIN_TOO_LONG.
+  "path-length-exceeded": AlertDescription.unknown_ca,
+  "path-too-long": AlertDescription.unknown_ca,
+  // The certificate is not for this use, as OpenSSL reports X509_V_ERR_INVALID_PURPOSE.
+  "bad-key-usage": AlertDescription.unsupported_certificate,
+  "bad-extended-key-usage": AlertDescription.unsupported_certificate,
 };
 
 /** The peer's certificate chain was refused; `reason` says why, `alert` is what we sent. */

@@ -483,7 +483,7 @@ export class TlsServerEngine extends HandshakeEngine {
       return;
     }
     const verifier = this.#options.clientVerifier ?? sharedCertificateVerifier(this.#options.clientCa);
-    this.#clientKey = verifier.verify(cert.certificates, { now: new Date(this.now()) });
+    this.#clientKey = verifier.verify(cert.certificates, { now: new Date(this.now()), role: "client" });
     this.#clientCertificates = cert.certificates.map((c) => c.slice());
     this.#state = "wait-cv";
   }
