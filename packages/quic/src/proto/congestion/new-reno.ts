@@ -21,6 +21,7 @@
 import {
   type CongestionController,
   type CongestionPacket,
+  type CongestionRtt,
   checkMaxDatagramSize,
   initialWindow,
   K_LOSS_REDUCTION_FACTOR,
@@ -71,7 +72,7 @@ export class NewReno implements CongestionController {
     this.bytesInFlight += sentBytes;
   }
 
-  onPacketAcked(packet: CongestionPacket, _now: number): void {
+  onPacketAcked(packet: CongestionPacket, _now: number, _rtt: CongestionRtt): void {
     if (!packet.inFlight) return;
     this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
     if (this.appLimited) return;
