@@ -7,7 +7,9 @@
  *   and waits for the TCP close, as an application closing politely would);
  * - one-direction bulk transfer of 256 MiB over one connection, written in
  *   1 MiB application writes with back-pressure, timed until the receiver
- *   has every byte.
+ *   has every byte;
+ * - handshake reassembly of a 128 KiB message cut as finely as the caps
+ *   allow (`handshake-fragments.ts`).
  *
  * Run alone: `cd packages/crypto && ../../node_modules/.bin/tsc -p tsconfig.bench.json && node .bench-dist/bench/tls-run.js`
  *
@@ -25,6 +27,7 @@ import * as tls from "node:tls";
 import { type BenchCase, batchThroughput } from "@zsync/bench-harness";
 import { type GeneratedCertificate, generateSelfSignedCertificate } from "../src/tls/certificate-generator.js";
 import { TlsListener, TlsStream } from "../src/tls/tls-stream.js";
+import { fragmentCases } from "./handshake-fragments.js";
 
 const SUITE = "TLS_AES_128_GCM_SHA256";
 const CONFIG = `${SUITE}, X25519, ECDSA P-256 cert`;
@@ -213,7 +216,7 @@ async function nodeBulk(): Promise<number> {
 
 /* -------------------------------------------------------------- cases */
 
-/** The TLS cases: handshake rate and bulk throughput, ours vs node:tls. */
+/** The TLS cases: handshake rate and bulk throughput, ours vs node:tls; then handshake reassembly under the worst allowed fragmenting. */
 export const tlsCases: BenchCase[] = [
   {
     name: `TLS 1.3 full handshake, loopback, client+server (${CONFIG})`,
@@ -241,4 +244,5 @@ export const tlsCases: BenchCase[] = [
     ours: oursBulk,
     anchor: { name: "node:tls", sample: nodeBulk },
   },
+  ...fragmentCases(),
 ];

@@ -373,11 +373,7 @@ export class TlsClientEngine extends HandshakeEngine {
       ? [ExtensionType.KeyShare, ExtensionType.SupportedVersions, ExtensionType.Cookie]
       : [ExtensionType.KeyShare, ExtensionType.SupportedVersions, ExtensionType.PreSharedKey];
     for (const e of sh.extensions.list)
-      if (!allowed.includes(e.type as never))
-        throw new TlsProtocolError(
-          AlertDescription.unsupported_extension,
-          `extension ${e.type} not allowed in ${isHrr ? "HelloRetryRequest" : "ServerHello"}`,
-        );
+      if (!allowed.includes(e.type as never)) refuseExtension(e.type, isHrr ? "HelloRetryRequest" : "ServerHello");
     if (isHrr) {
       this.#onHelloRetryRequest(sh.extensions.map, suite, m);
       return;
@@ -462,8 +458,7 @@ export class TlsClientEngine extends HandshakeEngine {
       ExtensionType.QuicTransportParameters,
     ];
     for (const e of block.list) {
-      if (!allowed.includes(e.type))
-        throw new TlsProtocolError(AlertDescription.unsupported_extension, `extension ${e.type} not allowed in EncryptedExtensions`);
+      if (!allowed.includes(e.type)) refuseExtension(e.type, "EncryptedExtensions");
     }
     const sni = block.map.get(ExtensionType.ServerName);
     if (sni !== undefined && sni.length !== 0)
@@ -628,4 +623,17 @@ export class TlsClientEngine extends HandshakeEngine {
     this.secret("read", "application", suite, this.#serverApp);
     if (requested) this.updateKeys(false);
   }
+}
+
+const KNOWN_EXTENSIONS: ReadonlySet<number> = new Set(Object.values(ExtensionType));
+
+/**
+ * RFC 9846 §4.2: an extension we know but that has no place in `message` is
+ * illegal_parameter; one we do not know, we never offered, so the server
+ * answered a request that was not made: unsupported_extension.
+ */
+function refuseExtension(type: number, message: string): never {
+  if (KNOWN_EXTENSIONS.has(type))
+    throw new TlsProtocolError(AlertDescription.illegal_parameter, `extension ${type} not allowed in ${message}`);
+  throw new TlsProtocolError(AlertDescription.unsupported_extension, `unrequested extension ${type} in ${message}`);
 }

@@ -23,6 +23,11 @@ import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "./
 
 const EMPTY = new Uint8Array(0);
 
+/** An owned copy (a Buffer's `slice()` would be a view of the transport's chunk). */
+function copyOf(b: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(b);
+}
+
 /** Empty application_data records accepted in a row (the figure BoringSSL uses). */
 export const MAX_EMPTY_RECORDS = 32;
 
@@ -237,7 +242,7 @@ export class RecordLayer {
       this.#start = at + 5 + length;
       if (type === ContentType.ChangeCipherSpec) {
         if (length !== 1 || body[0] !== 1) throw new TlsProtocolError(AlertDescription.unexpected_message, "malformed change_cipher_spec");
-        return { type, data: body.slice() };
+        return { type, data: copyOf(body) };
       }
       const read = this.#read;
       if (read === undefined) {
@@ -245,11 +250,11 @@ export class RecordLayer {
         if (length > MAX_PLAINTEXT) throw new TlsProtocolError(AlertDescription.record_overflow, `plaintext record of ${length} bytes`);
         if (length === 0 && type !== ContentType.ApplicationData)
           throw new TlsProtocolError(AlertDescription.unexpected_message, "empty handshake or alert record");
-        return { type, data: body.slice() };
+        return { type, data: copyOf(body) };
       }
       if (type !== ContentType.ApplicationData) {
         // A peer alerting before it has our keys (see setReadKey); anything else unprotected is an injection.
-        if (type === ContentType.Alert && length === 2 && read.plaintextAlerts && read.sequence === 0) return { type, data: body.slice() };
+        if (type === ContentType.Alert && length === 2 && read.plaintextAlerts && read.sequence === 0) return { type, data: copyOf(body) };
         throw new TlsProtocolError(AlertDescription.unexpected_message, `unprotected record of type ${type} after keys were installed`);
       }
       if (length < 17) {

@@ -151,7 +151,8 @@ describe("truncation: an injected plaintext close_notify is not a clean end", ()
     const refused = await handshakeThrough((proxy) =>
       once(proxy, "client", ContentType.Handshake, (r) => {
         const tampered = Buffer.from(r);
-        tampered[5 + 4 + 2 + 32 + 1 + 32 + 1] ^= 0xff; // low byte of ServerHello.cipher_suite: one the client never offered
+        const at = 5 + 4 + 2 + 32 + 1 + 32 + 1; // low byte of ServerHello.cipher_suite
+        tampered.writeUInt8(tampered.readUInt8(at) ^ 0xff, at); // a suite the client never offered
         return [tampered];
       }),
     );

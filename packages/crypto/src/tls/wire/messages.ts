@@ -67,7 +67,10 @@ export class HandshakeFramer {
         AlertDescription.unexpected_message,
         `handshake message split into more than ${MAX_HANDSHAKE_FRAGMENTS} fragments`,
       );
-    this.#chunks.push(data.slice());
+    // A real copy: `data` may be a Buffer, whose slice() is a view of memory the caller reuses.
+    const copy = new Uint8Array(data.length);
+    copy.set(data);
+    this.#chunks.push(copy);
     this.#buffered += data.length;
   }
 
