@@ -64,6 +64,8 @@ describe("RangeSet", () => {
       [16, 17],
       [18, 19],
     ]);
+    expect(s.truncatedBelow).toBe(14);
+    expect(new RangeSet().truncatedBelow).toBe(0);
   });
 
   it("rejects negative, fractional or reversed ranges", () => {

@@ -47,6 +47,7 @@ export class RangeSet {
   /** `[start0, end0, start1, end1, ...]`, ascending, disjoint and non-adjacent. */
   #r: number[] = [];
   readonly #maxRanges: number;
+  #truncatedBelow = 0;
 
   constructor(options: RangeSetOptions = {}) {
     const max = options.maxRanges ?? Number.POSITIVE_INFINITY;
@@ -57,6 +58,15 @@ export class RangeSet {
   /** Number of disjoint ranges. */
   get rangeCount(): number {
     return this.#r.length >>> 1;
+  }
+
+  /**
+   * Below this value the set may have forgotten members: the start of the
+   * lowest range kept the last time `maxRanges` dropped ranges (0 if it
+   * never did). Duplicate detection treats values below it as seen.
+   */
+  get truncatedBelow(): number {
+    return this.#truncatedBelow;
   }
 
   /** True when the set holds no value. */
@@ -223,7 +233,10 @@ export class RangeSet {
 
   #trim(): void {
     const excess = (this.#r.length >>> 1) - this.#maxRanges;
-    if (excess > 0) this.#r.splice(0, 2 * excess);
+    if (excess > 0) {
+      this.#r.splice(0, 2 * excess);
+      this.#truncatedBelow = Math.max(this.#truncatedBelow, this.#r[0] as number);
+    }
   }
 }
 
