@@ -9,19 +9,7 @@
  *
  * @module
  */
-export * from "./crypto/labels.js";
-export * from "./crypto/packet-keys.js";
-export * from "./crypto/packet-protection.js";
-export * from "./crypto/retry-integrity.js";
-export * from "./crypto/suite.js";
-export * from "./errors.js";
-export * from "./wire/packet-header.js";
-export * from "./wire/packet-number.js";
-export { RangeSet, type RangeSetOptions } from "./wire/range-set.js";
-export * from "./wire/reader.js";
-export * from "./wire/varint.js";
-export * from "./wire/version.js";
-export * from "./wire/writer.js";
+
 export {
   type ClientConfig,
   type ClientConfigInput,
@@ -38,4 +26,19 @@ export {
   type ServerTlsOptions,
   type TransportConfig,
 } from "./config.js";
+export * from "./crypto/labels.js";
+export * from "./crypto/packet-keys.js";
+export * from "./crypto/packet-protection.js";
+export * from "./crypto/retry-integrity.js";
+export * from "./crypto/suite.js";
+export * from "./errors.js";
 export type { CloseReason, ConnectionEvent, StreamDirection } from "./events.js";
+export * from "./wire/ack-frame.js";
+export * from "./wire/frame.js";
+export * from "./wire/packet-header.js";
+export * from "./wire/packet-number.js";
+export { RangeSet, type RangeSetOptions } from "./wire/range-set.js";
+export * from "./wire/reader.js";
+export * from "./wire/varint.js";
+export * from "./wire/version.js";
+export * from "./wire/writer.js";

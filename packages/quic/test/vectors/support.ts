@@ -68,3 +68,16 @@ export interface AppendixA {
     readonly packet: string;
   };
 }
+
+import { TransportError } from "../../src/proto/errors.js";
+
+/** Runs `fn`, which must throw a `TransportError`, and returns that error (anything else fails the test). */
+export function transportErrorOf(fn: () => unknown): TransportError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof TransportError) return error;
+    throw error;
+  }
+  throw new Error("expected a TransportError, but nothing was thrown");
+}
