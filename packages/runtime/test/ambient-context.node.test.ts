@@ -10,18 +10,23 @@ describe("ambient task context on Node", () => {
 
   it("with AsyncLocalStorage, waits started after an await are cancelled with the task too", async () => {
     let observed: unknown;
+    let reached!: () => void;
+    const waiting = new Promise<void>((resolve) => (reached = resolve));
     const handle = spawn(async () => {
       await yieldNow();
       await sleep(1);
       const inner = spawn(() => sleep(60_000));
+      const wait = sleep(60_000);
+      reached();
       try {
-        await sleep(60_000);
+        await wait;
       } catch (error) {
         observed = error;
       }
-      return inner;
+      return [inner];
     });
-    await sleep(20);
+    // Cancel once the wait exists (a fixed pause could come first on a loaded machine).
+    await waiting;
     handle.cancel();
     await handle.finished;
     expect(observed).toBeInstanceOf(CancelledError);

@@ -1,28 +1,55 @@
 import { describe, expect, it } from "vitest";
-import { AllFailedError, all, allSettled, any, CancelledError, Future, race, sleep, spawn, TimeoutError, timeout } from "../src/index.js";
+import {
+  AllFailedError,
+  all,
+  allSettled,
+  any,
+  CancelledError,
+  Future,
+  race,
+  sleep,
+  spawn,
+  type TaskHandle,
+  TimeoutError,
+  timeout,
+} from "../src/index.js";
 
-const slow = (cancelled: string[], name: string) => async () => {
-  try {
-    await sleep(60_000);
-  } catch (error) {
-    if (error instanceof CancelledError) cancelled.push(name);
-    throw error;
-  }
-};
+/**
+ * A task that waits for a minute unless cancelled, already running when
+ * returned: a loser spawned by the combinator itself might be cancelled
+ * before its body starts on a loaded machine, and then never record anything.
+ */
+async function slow(cancelled: string[], name: string): Promise<[TaskHandle<void>]> {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const handle = spawn(async () => {
+    started();
+    try {
+      await sleep(60_000);
+    } catch (error) {
+      if (error instanceof CancelledError) cancelled.push(name);
+      throw error;
+    }
+  });
+  await running;
+  return [handle]; // wrapped: returning the thenable handle itself would await the task
+}
 
 describe("race", () => {
   it("settles with the first and cancels the losers", async () => {
     const cancelled: string[] = [];
-    const winner = await race([slow(cancelled, "a"), async () => "fast", slow(cancelled, "b")]);
+    const [[a], [b]] = [await slow(cancelled, "a"), await slow(cancelled, "b")];
+    const winner = await race([a, async () => "fast", b]);
     expect(winner).toBe("fast");
-    await sleep(1);
+    await Promise.all([a.finished, b.finished]);
     expect(cancelled.sort()).toEqual(["a", "b"]);
   });
 
   it("a first rejection wins too", async () => {
     const cancelled: string[] = [];
-    await expect(race([slow(cancelled, "a"), () => Promise.reject(new Error("first"))])).rejects.toThrow("first");
-    await sleep(1);
+    const [a] = await slow(cancelled, "a");
+    await expect(race([a, () => Promise.reject(new Error("first"))])).rejects.toThrow("first");
+    await a.finished;
     expect(cancelled).toEqual(["a"]);
   });
 
@@ -55,8 +82,9 @@ describe("all", () => {
 
   it("fails fast and cancels the siblings still running", async () => {
     const cancelled: string[] = [];
-    await expect(all([slow(cancelled, "a"), () => Promise.reject(new Error("bad")), slow(cancelled, "b")])).rejects.toThrow("bad");
-    await sleep(1);
+    const [[a], [b]] = [await slow(cancelled, "a"), await slow(cancelled, "b")];
+    await expect(all([a, () => Promise.reject(new Error("bad")), b])).rejects.toThrow("bad");
+    await Promise.all([a.finished, b.finished]);
     expect(cancelled.sort()).toEqual(["a", "b"]);
   });
 
@@ -74,9 +102,10 @@ describe("all", () => {
 describe("any", () => {
   it("returns the first fulfilment and cancels the rest", async () => {
     const cancelled: string[] = [];
-    const value = await any([() => Promise.reject(new Error("no")), async () => "yes", slow(cancelled, "c")]);
+    const [c] = await slow(cancelled, "c");
+    const value = await any([() => Promise.reject(new Error("no")), async () => "yes", c]);
     expect(value).toBe("yes");
-    await sleep(1);
+    await c.finished;
     expect(cancelled).toEqual(["c"]);
   });
 

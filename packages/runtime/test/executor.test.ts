@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CancelledError, Executor, JoinSet, RuntimeStateError, sleep, spawn, yieldNow } from "../src/index.js";
+import { latch } from "./observe.js";
 
 describe("Executor", () => {
   it("joinAll returns values in spawn order", async () => {
@@ -47,9 +48,12 @@ describe("Executor", () => {
     let cleanedUp = false;
     {
       await using ex = new Executor();
+      const parked = latch();
       ex.spawn(async () => {
         try {
-          await sleep(60_000);
+          const wait = sleep(60_000);
+          parked.open();
+          await wait;
         } finally {
           // Runtime waits in a cancelled task reject at once, so cleanup
           // that must wait uses a plain timer.
@@ -57,7 +61,7 @@ describe("Executor", () => {
           cleanedUp = true;
         }
       });
-      await sleep(1);
+      await parked.reached;
     }
     expect(cleanedUp).toBe(true);
   });
@@ -70,20 +74,25 @@ describe("Executor", () => {
 
   it("an executor created inside a task is cancelled with the task", async () => {
     let childError: unknown;
+    const parked = latch();
+    const caught = latch();
     const parent = spawn(async () => {
       const ex = new Executor();
       ex.spawn(async () => {
+        const wait = sleep(60_000);
+        parked.open();
         try {
-          await sleep(60_000);
+          await wait;
         } catch (error) {
           childError = error;
+          caught.open();
         }
       });
       await ex.joinAll();
     });
-    await sleep(2);
+    await parked.reached;
     parent.cancel();
-    await sleep(2);
+    await caught.reached; // never opens (the test times out) if the child is not cancelled
     expect(childError).toBeInstanceOf(CancelledError);
   });
 

@@ -35,3 +35,14 @@ export async function rejection(promise: PromiseLike<unknown>): Promise<unknown>
   }
   throw new Error("expected a rejection");
 }
+
+/**
+ * A one-shot gate: a task calls `open()` once it has reached the point a test
+ * waits for (its wait is parked, its listener registered). Tests wait on
+ * `reached` instead of a fixed pause, which a loaded machine can outlast.
+ */
+export function latch(): { readonly reached: Promise<void>; open(): void } {
+  let open!: () => void;
+  const reached = new Promise<void>((resolve) => (open = resolve));
+  return { reached, open };
+}

@@ -131,8 +131,10 @@ describe("run / init / getRuntime / deinit", () => {
   it("samples event-loop lag while it runs", async () => {
     await run(
       async (rt) => {
-        await sleep(30);
-        expect(rt.stats().eventLoopLag.samples).toBeGreaterThan(3);
+        // Waits for the samples instead of a fixed pause: a loaded machine may
+        // run fewer timer turns in any given time. Without sampling this hangs.
+        while (rt.stats().eventLoopLag.samples <= 3) await sleep(2);
+        expect(rt.stats().eventLoopLag.p50).toBeGreaterThanOrEqual(0);
       },
       Config.optimal().with({ lagSampleMs: 2 }),
     );

@@ -21,42 +21,53 @@ describe("yieldNow and the cooperative budget", () => {
 
   it("does not let a thousand busy yielding tasks starve a timer", async () => {
     // If yieldNow never gave the event loop a macrotask turn, the timer below
-    // could not fire and the tasks would spin until the test timed out.
+    // could not fire and the tasks would spin until the test timed out. The
+    // first task arms the timer, so the tasks are running before it can fire
+    // however late the scheduler's first turn comes.
     let fired = false;
-    const timer = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        fired = true;
-        resolve();
-      }, 10),
-    );
+    let armed!: Promise<void>;
     let iterations = 0;
-    const tasks = Array.from({ length: 1000 }, () =>
+    const tasks = Array.from({ length: 1000 }, (_, i) =>
       spawn(async () => {
+        if (i === 0) {
+          armed = new Promise<void>((resolve) =>
+            setTimeout(() => {
+              fired = true;
+              resolve();
+            }, 10),
+          );
+        }
         while (!fired) {
           iterations++;
           await yieldNow();
         }
       }),
     );
-    await timer;
     await Promise.all(tasks);
+    await armed;
     expect(fired).toBe(true);
     expect(iterations).toBeGreaterThan(0);
   });
 
   it("does not let a flood of spawned tasks starve a timer", async () => {
+    // The flood's first task arms the timer: armed before the scheduler's
+    // first turn, it could fire before any task ran and prove nothing.
     let fired = false;
-    setTimeout(() => {
-      fired = true;
-    }, 1);
     let started = 0;
+    let startedWhenFired = 0;
     const spawnMore = (): void => {
       started++;
+      if (started === 1) {
+        setTimeout(() => {
+          fired = true;
+          startedWhenFired = started;
+        }, 1);
+      }
       if (!fired) spawn(spawnMore);
     };
     spawn(spawnMore);
     while (!fired) await new Promise((resolve) => setTimeout(resolve, 1));
-    expect(started).toBeGreaterThan(0);
+    expect(startedWhenFired).toBeGreaterThan(0);
   });
 
   it("gives timers a turn between chunks of CPU work even when each chunk outlasts the slice", async () => {

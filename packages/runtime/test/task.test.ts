@@ -13,6 +13,7 @@ import {
   throwIfCancelled,
   yieldNow,
 } from "../src/index.js";
+import { latch } from "./observe.js";
 
 describe("spawn", () => {
   it("runs the function with its arguments and resolves with its value", async () => {
@@ -84,20 +85,22 @@ describe("cancellation", () => {
 
   it("cancelling aborts the task's signal and rejects its pending sleep promptly", async () => {
     let observed: unknown;
+    const parked = latch();
     const handle = spawn(async () => {
+      const wait = sleep(60_000);
+      parked.open();
       try {
-        await sleep(60_000);
+        await wait;
       } catch (error) {
         observed = error;
         throw error;
       }
     });
-    await sleep(5);
-    const started = Date.now();
+    await parked.reached;
     handle.cancel("shutdown");
     expect(handle.signal.aborted).toBe(true);
+    // "Promptly": the body ends now, not when the minute is up (the test would time out).
     await handle.finished;
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(observed).toBeInstanceOf(CancelledError);
     await expect(handle).rejects.toMatchObject({ code: "ZSYNC_CANCELLED", reason: "shutdown" });
   });
@@ -134,14 +137,16 @@ describe("cancellation", () => {
 
   it("a detached task survives its spawner's cancellation", async () => {
     let detached: TaskHandle<string> | undefined;
+    const spawned = latch();
     const parent = spawn(async () => {
       detached = spawnWith({ detached: true }, async () => {
         await sleep(10);
         return "survived";
       });
+      spawned.open();
       await sleep(60_000);
     });
-    await sleep(1);
+    await spawned.reached;
     parent.cancel();
     expect(await detached).toBe("survived");
   });
@@ -170,15 +175,18 @@ describe("cancellation", () => {
 
   it("finished waits for the body after a cancellation settled the handle", async () => {
     let cleanedUp = false;
+    const parked = latch();
     const handle = spawn(async () => {
       try {
-        await sleep(60_000);
+        const wait = sleep(60_000);
+        parked.open();
+        await wait;
       } finally {
         await yieldNow();
         cleanedUp = true;
       }
     });
-    await sleep(1);
+    await parked.reached;
     handle.cancel();
     expect(handle.settled).toBe(true);
     expect(cleanedUp).toBe(false);
@@ -191,12 +199,14 @@ describe("onTaskCancel", () => {
   it("runs the listener when the current task is cancelled, and can be unregistered", async () => {
     const seen: unknown[] = [];
     let offSecond: (() => void) | undefined;
+    const registered = latch();
     const handle = spawn(async () => {
       onTaskCancel((reason) => seen.push(reason));
       offSecond = onTaskCancel(() => seen.push("should not run"));
+      registered.open();
       await sleep(60_000);
     });
-    await sleep(1);
+    await registered.reached;
     offSecond?.();
     handle.cancel("stop");
     await handle.finished;
@@ -210,11 +220,13 @@ describe("onCancellation", () => {
   it("fires once for whichever of the signal and the current task is cancelled first", async () => {
     const controller = new AbortController();
     const seen: CancelledError[] = [];
+    const registered = latch();
     const handle = spawn(async () => {
       onCancellation(controller.signal, (error) => seen.push(error));
+      registered.open();
       await sleep(60_000);
     });
-    await sleep(1);
+    await registered.reached;
     controller.abort("by signal");
     handle.cancel("by task");
     await handle.finished;

@@ -1,11 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { CancelledError, Future, interval, sleep, spawn, TimeoutError, timeout } from "../src/index.js";
+import { observe, settle } from "./observe.js";
 
 describe("sleep", () => {
-  it("resolves after roughly the delay", async () => {
-    const start = performance.now();
+  it("does not resolve before its delay", async () => {
+    // Ordered on the host's timer clock, not measured on the wall clock: a
+    // shorter timer armed right after it fires first, however loaded the machine.
+    const slept = observe(sleep(20));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(slept.status).toBe("pending");
     await sleep(20);
-    expect(performance.now() - start).toBeGreaterThanOrEqual(15);
+    expect(slept.status).toBe("fulfilled");
   });
 
   it("rejects with CancelledError when its signal aborts, and at once if already aborted", async () => {
@@ -72,46 +77,78 @@ describe("timeout", () => {
 });
 
 describe("interval", () => {
+  // Virtual time (timers and the performance clock): the policies are about
+  // which tick comes when, and a loaded machine must not change the answer.
+  const virtual = (): void => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    onTestFinished(() => void vi.useRealTimers());
+  };
+  const advance = async (ms: number): Promise<void> => {
+    await vi.advanceTimersByTimeAsync(ms);
+  };
+
   it("ticks with sequence numbers, first one immediately, and stops when the loop breaks", async () => {
+    virtual();
     const ticks: number[] = [];
-    const start = performance.now();
-    for await (const tick of interval(10)) {
-      ticks.push(tick);
-      if (ticks.length === 3) break;
-    }
+    const loop = (async () => {
+      for await (const tick of interval(10)) {
+        ticks.push(tick);
+        if (ticks.length === 3) break;
+      }
+    })();
+    await advance(0);
+    expect(ticks).toEqual([0]);
+    await advance(9);
+    expect(ticks).toEqual([0]);
+    await advance(1);
+    expect(ticks).toEqual([0, 1]);
+    await advance(10);
+    await loop;
     expect(ticks).toEqual([0, 1, 2]);
-    expect(performance.now() - start).toBeGreaterThanOrEqual(15);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("skip policy: a slow consumer sees gaps instead of a burst", async () => {
+    virtual();
     const it = interval(10);
     expect(await it.tick()).toBe(0);
-    await sleep(45); // miss about four ticks
-    const late = await it.tick();
+    await advance(45); // miss four ticks
     // Burst would deliver tick 1 now; skip jumps to the latest due tick.
-    expect(late).toBeGreaterThanOrEqual(3);
-    const next = await it.tick();
-    expect(next).toBeGreaterThan(late);
+    expect(await it.tick()).toBe(4);
+    const next = observe(it.tick());
+    await advance(4);
+    expect(next.status).toBe("pending");
+    await advance(1);
+    expect(next.value).toBe(5);
     it.stop();
   });
 
   it("burst policy: missed ticks are delivered back to back", async () => {
+    virtual();
     const it = interval(10, { missedTick: "burst" });
     await it.tick();
-    await sleep(35);
-    // Under "skip" the first of these would already be 3 or more.
+    await advance(35);
+    // Under "skip" the first of these would already be 3.
     expect([await it.tick(), await it.tick(), await it.tick()]).toEqual([1, 2, 3]);
+    const next = observe(it.tick());
+    await advance(4);
+    expect(next.status).toBe("pending");
+    await advance(1);
+    expect(next.value).toBe(4);
     it.stop();
   });
 
   it("delay policy: the period restarts from the late tick", async () => {
+    virtual();
     const it = interval(10, { missedTick: "delay" });
     await it.tick();
-    await sleep(30);
-    await it.tick(); // late, delivered at once
-    const start = performance.now();
-    await it.tick();
-    expect(performance.now() - start).toBeGreaterThanOrEqual(8);
+    await advance(35);
+    expect(await it.tick()).toBe(1); // late, delivered at once
+    const next = observe(it.tick());
+    await advance(9); // under "burst" or "skip" the next tick would be due at 40
+    expect(next.status).toBe("pending");
+    await advance(1);
+    expect(next.value).toBe(2);
     it[Symbol.dispose]();
   });
 
