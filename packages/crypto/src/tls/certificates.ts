@@ -76,19 +76,22 @@ function bytesKey(der: Uint8Array): string {
 
 const parsedCertificates = new Map<string, PathCertificate>();
 
-function parse(der: Uint8Array, index: number): PathCertificate {
-  const key = bytesKey(der);
-  const known = parsedCertificates.get(key);
-  if (known !== undefined) return known;
+/** node:crypto's parse plus our reading of the extensions (from a copy, so nothing aliases the caller's buffer). */
+function parseUncached(der: Uint8Array, index: number): PathCertificate {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
   } catch (error) {
     throw new TlsCertificateError("malformed", `certificate ${index} of the chain does not parse`, { cause: error });
   }
-  // Our own reading of the extensions; a copy so the cached fields never alias the caller's buffer.
-  const fields = certificateFields(der.slice());
-  return remember(parsedCertificates, key, { x509, fields }, PARSED_CACHE_SIZE);
+  return { x509, fields: certificateFields(der.slice()) };
+}
+
+function parse(der: Uint8Array, index: number): PathCertificate {
+  const key = bytesKey(der);
+  const known = parsedCertificates.get(key);
+  if (known !== undefined) return known;
+  return remember(parsedCertificates, key, parseUncached(der, index), PARSED_CACHE_SIZE);
 }
 
 /** A chain whose signatures chain up to an anchor: the certificates on its path, leaf first, anchor last, and the leaf key. */
@@ -122,10 +125,11 @@ function signs(issuer: PathCertificate, child: PathCertificate): boolean {
 
 let systemRoots: PathCertificate[] | undefined;
 function loadSystemRoots(): PathCertificate[] {
-  // A root our strict reader refuses cannot anchor a path here, so it is left out rather than failing every call.
+  // Held here, not in the parse cache (they would fill half of it). A root our strict reader refuses
+  // cannot anchor a path, so it is left out rather than failing every call (every root Node 20/24 bundles reads).
   systemRoots ??= rootCertificates.flatMap((pem, i) => {
     try {
-      return [parse(certificatesFromInput(pem, "root")[0] as Uint8Array, i)];
+      return [parseUncached(certificatesFromInput(pem, "root")[0] as Uint8Array, i)];
     } catch {
       return [];
     }
