@@ -258,15 +258,17 @@ describe("path validation refuses hostile chains with a typed reason", () => {
     expect(() => verifier.verify(chain, { now: new Date() })).toThrow(expect.objectContaining({ reason: "path-too-long" }));
   });
 
-  test("a duplicated extension is malformed", () => {
-    const leaf = leafOf(intermediate, {
+  test("a second basicConstraints extension is malformed (RFC 5280 §4.2: one instance per extension)", () => {
+    const twice = leafOf(intermediate, { extraExtensions: [{ oid: "2.5.29.19", critical: true, value: Uint8Array.of(0x30, 0x00) }] });
+    expect(reasonOf([twice, intermediate], "server")).toBe("malformed");
+  });
+
+  test("an empty extendedKeyUsage is malformed (RFC 5280 §4.2.1.12: at least one purpose)", () => {
+    const empty = leafOf(intermediate, {
       extendedKeyUsage: null,
       extraExtensions: [{ oid: "2.5.29.37", critical: false, value: Uint8Array.of(0x30, 0x00) }],
     });
-    // The generator appends the extra extension after subjectAltName; add a second copy of basicConstraints.
-    const twice = leafOf(intermediate, { extraExtensions: [{ oid: "2.5.29.19", critical: true, value: Uint8Array.of(0x30, 0x00) }] });
-    expect(reasonOf([twice, intermediate], "server")).toBe("malformed");
-    expect(reasonOf([leaf, intermediate], "server")).toBe("malformed"); // empty extendedKeyUsage
+    expect(reasonOf([empty, intermediate], "server")).toBe("malformed");
   });
 
   test("the alert for each reason follows RFC 9846 §6.2 and OpenSSL's mapping", () => {
@@ -361,6 +363,25 @@ describe("the DER reader", () => {
       const fields = certificateFields(pemCertificates(pem)[0] as Uint8Array);
       expect(fields.subject.length).toBeGreaterThan(0);
     }
+  });
+
+  test("refuses non-minimal and indefinite lengths and trailing bytes", () => {
+    const der = leafOf(intermediate).certificateDer;
+    expect(der[1]).toBe(0x82); // SEQUENCE with a two-byte length
+    const reasonFor = (bytes: Uint8Array): string | undefined => {
+      try {
+        certificateFields(bytes);
+        return undefined;
+      } catch (error) {
+        return error instanceof TlsCertificateError ? error.reason : String(error);
+      }
+    };
+    expect(reasonFor(der)).toBeUndefined();
+    const threeByteLength = Uint8Array.from([0x30, 0x83, 0x00, ...der.subarray(2)]);
+    expect(reasonFor(threeByteLength)).toBe("malformed");
+    const indefinite = Uint8Array.from([0x30, 0x80, ...der.subarray(4), 0x00, 0x00]);
+    expect(reasonFor(indefinite)).toBe("malformed");
+    expect(reasonFor(Uint8Array.from([...der, 0x00]))).toBe("malformed");
   });
 
   test("refuses random and mutated input only with a malformed TlsCertificateError", () => {
