@@ -39,6 +39,7 @@ export * from "./wire/packet-header.js";
 export * from "./wire/packet-number.js";
 export { RangeSet, type RangeSetOptions } from "./wire/range-set.js";
 export * from "./wire/reader.js";
+export * from "./wire/transport-parameters.js";
 export * from "./wire/varint.js";
 export * from "./wire/version.js";
 export * from "./wire/writer.js";

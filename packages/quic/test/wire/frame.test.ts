@@ -194,10 +194,11 @@ describe("frame codecs (RFC 9000 §19, RFC 9221 §4)", () => {
     expect(() => writeAckFrame(new Writer(new Uint8Array(40)), ranges, 0, undefined, fit + 1)).toThrow(RangeError);
   });
 
-  it("ACK: a count of 2^62-1 ranges fails at once instead of looping (bounded by the bytes left)", () => {
+  it("ACK: a count of 2^62-1 ranges is checked against the bytes left before any range is decoded", () => {
     const error = transportErrorOf(() => decodeAll(hex("02" + "0a" + "00" + "ffffffffffffffff" + "00" + "0000")));
     expect(error.errorCode).toBe(TransportErrorCode.FRAME_ENCODING_ERROR);
     expect(error.frameType).toBe(0x02);
+    expect(error.reason).toMatch(/announces .* ranges but only 2 bytes follow/);
   });
 
   it("ACK: a range reaching below packet 0 is FRAME_ENCODING_ERROR (§19.3.1)", () => {
