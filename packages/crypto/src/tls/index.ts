@@ -52,5 +52,12 @@ export { TlsServerEngine, type TlsServerOptions } from "./server.js";
 export { SessionTicketer } from "./session-tickets.js";
 export type { PeerPublicKey, TlsSigner } from "./signatures.js";
 export { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
-export { type TlsAcceptOptions, type TlsConnectOptions, TlsListener, type TlsListenOptions, TlsStream } from "./tls-stream.js";
+export {
+  type TlsAcceptOptions,
+  type TlsConnectOptions,
+  TlsListener,
+  type TlsListenerStats,
+  type TlsListenOptions,
+  TlsStream,
+} from "./tls-stream.js";
 export { AlertDescription, alertName } from "./wire/constants.js";

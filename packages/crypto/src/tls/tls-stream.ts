@@ -20,7 +20,7 @@
  * @module
  */
 import { Duplex } from "node:stream";
-import { TimeoutError } from "@zsync/runtime";
+import { CancelledError, TimeoutError } from "@zsync/runtime";
 import { TcpListener, TcpStream, type WaitOptions } from "@zsync/runtime/node";
 import { resolveProvider } from "../providers/select.js";
 import type { CipherSuite } from "./cipher-suites.js";
@@ -419,23 +419,89 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 export interface TlsListenOptions extends TlsAcceptOptions {
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Time a client has to complete its handshake, in ms (default 5000). A
+   * client that is silent or slow past it is disconnected and counted in
+   * `stats.handshakesTimedOut`.
+   */
+  readonly handshakeTimeoutMs?: number | undefined;
+  /**
+   * Connections the listener holds at once before it stops taking new ones
+   * from the kernel's backlog: handshakes in progress plus completed ones
+   * not yet taken by `accept()` (default 64).
+   */
+  readonly maxPendingHandshakes?: number | undefined;
+  /** Told of every failed handshake (already counted in `stats`), e.g. for logging; must not throw. */
+  readonly onHandshakeError?: ((error: unknown) => void) | undefined;
 }
 
-/** Accepts TCP connections and runs the server handshake on each. */
+/** Counters of a {@link TlsListener}, as of the call to `stats`. */
+export interface TlsListenerStats {
+  /** TCP connections whose handshake began. */
+  readonly handshakesStarted: number;
+  readonly handshakesCompleted: number;
+  /** Handshakes that failed for any reason, timeouts included. */
+  readonly handshakesFailed: number;
+  /** Of the failed handshakes, those that ran past `handshakeTimeoutMs`. */
+  readonly handshakesTimedOut: number;
+  /** Handshakes in progress now. */
+  readonly pendingHandshakes: number;
+  /** Completed connections waiting for `accept()`. */
+  readonly readyConnections: number;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+
+interface AcceptWaiter {
+  readonly resolve: (stream: TlsStream) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Accepts TCP connections and runs the server handshakes concurrently, each
+ * bounded by `handshakeTimeoutMs`, so a silent or slow client delays nobody
+ * else; `accept()` returns the next connection whose handshake completed.
+ * Accepting starts with the first `accept()` call.
+ */
 export class TlsListener implements AsyncDisposable {
   readonly #tcp: TcpListener;
   readonly #options: TlsAcceptOptions;
+  readonly #handshakeTimeoutMs: number;
+  readonly #maxPending: number;
+  readonly #onHandshakeError: ((error: unknown) => void) | undefined;
+  /** Aborted at close: cancels every handshake in progress. */
+  readonly #closing = new AbortController();
+  #ready: TlsStream[] = [];
+  #waiters: AcceptWaiter[] = [];
+  #loop: Promise<void> | undefined;
+  /** Resolves when a pending slot frees up (the accept loop waits on it when full). */
+  #slotFreed: (() => void) | undefined;
+  #closed = false;
+  #started = 0;
+  #completed = 0;
+  #failed = 0;
+  #timedOut = 0;
+  #pending = 0;
 
-  private constructor(tcp: TcpListener, options: TlsAcceptOptions) {
+  private constructor(tcp: TcpListener, options: TlsAcceptOptions, listen: TlsListenOptions) {
     this.#tcp = tcp;
     this.#options = options;
+    this.#handshakeTimeoutMs = listen.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#maxPending = listen.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.#onHandshakeError = listen.onHandshakeError;
   }
 
   /** Binds (default 127.0.0.1, any free port). The options object is shared by all connections (one ticket key). */
   static async bind(options: TlsListenOptions): Promise<TlsListener> {
     if (typeof options !== "object" || options === null || options.credentials === undefined)
       throw new TypeError("TlsListener.bind: options.credentials is required");
-    const { signal, timeoutMs: _timeout, ...rest } = options;
+    const { handshakeTimeoutMs, maxPendingHandshakes } = options;
+    if (handshakeTimeoutMs !== undefined && !(handshakeTimeoutMs > 0))
+      throw new RangeError("TlsListener.bind: handshakeTimeoutMs must be a positive number");
+    if (maxPendingHandshakes !== undefined && (!Number.isInteger(maxPendingHandshakes) || maxPendingHandshakes < 1))
+      throw new RangeError("TlsListener.bind: maxPendingHandshakes must be a positive integer");
+    const { signal, timeoutMs: _timeout, handshakeTimeoutMs: _h, maxPendingHandshakes: _m, onHandshakeError: _e, ...rest } = options;
     const tcp = await TcpListener.bind({
       host: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -444,24 +510,134 @@ export class TlsListener implements AsyncDisposable {
     // One ticket key for every connection of this listener, so a ticket from one resumes on another.
     const shared: TlsAcceptOptions =
       rest.sessionTickets === undefined ? { ...rest, sessionTickets: new SessionTicketer(resolveProvider(rest.provider)) } : rest;
-    return new TlsListener(tcp, shared);
+    return new TlsListener(tcp, shared, options);
   }
 
   get port(): number {
     return this.#tcp.port;
   }
 
-  /**
-   * The next connection, after its handshake. A failed handshake rejects with
-   * its `TlsError` (the listener keeps listening); `timeoutMs` bounds the handshake.
-   */
-  async accept(options?: WaitOptions): Promise<TlsStream> {
-    const tcp = await this.#tcp.accept(options?.signal === undefined ? {} : { signal: options.signal });
-    return TlsStream.accept(tcp, { ...this.#options, ...options });
+  /** Handshake counters (a snapshot). */
+  get stats(): TlsListenerStats {
+    return {
+      handshakesStarted: this.#started,
+      handshakesCompleted: this.#completed,
+      handshakesFailed: this.#failed,
+      handshakesTimedOut: this.#timedOut,
+      pendingHandshakes: this.#pending,
+      readyConnections: this.#ready.length,
+    };
   }
 
-  close(): Promise<void> {
-    return this.#tcp.close();
+  /**
+   * The next connection whose handshake completed. Failed handshakes do not
+   * reject it (they are counted in `stats` and passed to `onHandshakeError`);
+   * `signal` / `timeoutMs` bound the wait. Rejects with `TlsClosedError`
+   * once the listener is closed, or with the TCP listener's error.
+   */
+  accept(options?: WaitOptions): Promise<TlsStream> {
+    const ready = this.#ready.shift();
+    if (ready !== undefined) {
+      this.#wake();
+      return Promise.resolve(ready);
+    }
+    if (this.#closed) return Promise.reject(new TlsClosedError("TLS listener closed"));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(CancelledError.from(signal.reason));
+    this.#loop ??= this.#acceptLoop();
+    return new Promise<TlsStream>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const waiter: AcceptWaiter = {
+        resolve: (stream) => {
+          settle();
+          resolve(stream);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      const onAbort = (): void => waiter.reject(CancelledError.from(signal?.reason));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const ms = options?.timeoutMs;
+      if (ms !== undefined) timer = setTimeout(() => waiter.reject(new TimeoutError(ms, `TLS accept timed out after ${ms} ms`)), ms);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Takes TCP connections while fewer than `maxPendingHandshakes` are held, starting a handshake on each. */
+  async #acceptLoop(): Promise<void> {
+    try {
+      while (!this.#closed) {
+        while (this.#pending + this.#ready.length >= this.#maxPending && !this.#closed)
+          await new Promise<void>((resolve) => {
+            this.#slotFreed = resolve;
+          });
+        if (this.#closed) return;
+        const tcp = await this.#tcp.accept();
+        if (this.#closed) {
+          await tcp.close();
+          return;
+        }
+        void this.#handshake(tcp);
+      }
+    } catch (error) {
+      // The TCP listener failed (or closed under us): nobody waiting may hang.
+      this.#loop = undefined;
+      const reason = this.#closed ? new TlsClosedError("TLS listener closed") : error;
+      for (const w of [...this.#waiters]) w.reject(reason);
+    }
+  }
+
+  async #handshake(tcp: TcpStream): Promise<void> {
+    this.#started++;
+    this.#pending++;
+    try {
+      const stream = await TlsStream.accept(tcp, { ...this.#options, timeoutMs: this.#handshakeTimeoutMs, signal: this.#closing.signal });
+      this.#completed++;
+      if (this.#closed) {
+        await stream.close();
+        return;
+      }
+      const waiter = this.#waiters[0];
+      if (waiter !== undefined) waiter.resolve(stream);
+      else this.#ready.push(stream);
+    } catch (error) {
+      if (this.#closed) return; // cancelled by close(): not the client's failure
+      this.#failed++;
+      if (error instanceof TimeoutError) this.#timedOut++;
+      try {
+        this.#onHandshakeError?.(error);
+      } catch {
+        // A logging hook must not take the listener down.
+      }
+    } finally {
+      this.#pending--;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = undefined;
+    wake?.();
+  }
+
+  /** Stops listening: cancels handshakes in progress, closes connections not yet accepted, rejects waiting `accept()` calls. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort(new TlsClosedError("TLS listener closed"));
+    this.#wake();
+    for (const w of [...this.#waiters]) w.reject(new TlsClosedError("TLS listener closed"));
+    const ready = this.#ready;
+    this.#ready = [];
+    await Promise.all([this.#tcp.close(), ...ready.map((s) => s.close())]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -5,7 +5,7 @@
  * suite on Node 24.
  */
 import { TimeoutError } from "@zsync/runtime";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, onTestFinished, test } from "vitest";
 import {
   type CipherSuiteName,
   TlsBadRecordMacError,
@@ -14,7 +14,7 @@ import {
   TlsPeerAlertError,
   TlsStream,
 } from "../../src/tls/index.js";
-import { OpensslProcess, opensslAvailable, startServer, tempFiles } from "./openssl.js";
+import { killAllOpenssl, OpensslProcess, opensslAvailable, startServer, tempFiles } from "./openssl.js";
 import { startTamperProxy } from "./proxy.js";
 import { testPki } from "./support.js";
 
@@ -32,13 +32,14 @@ const text = (b: Uint8Array | null): string => new TextDecoder().decode(b ?? new
 
 if (!opensslAvailable()) throw new Error("openssl 3.x must be on PATH for the interop tests (.ci/run installs it)");
 
+// A test that times out never reaches its `finally`: kill whatever openssl it left running.
+afterEach(killAllOpenssl);
+
 async function withServer(args: string[], body: (port: number, proc: OpensslProcess) => Promise<void>): Promise<void> {
   const { proc, port } = await startServer(["-cert", file("cert.pem"), "-key", file("key.pem"), ...args]);
-  try {
-    await body(port, proc);
-  } finally {
-    await proc.kill();
-  }
+  // Runs even when the test times out while `body` hangs (a `finally` here would not).
+  onTestFinished(() => proc.kill().then(() => {}));
+  await body(port, proc);
 }
 
 const clientOptions = { serverName: "localhost", ca: pki.ca.certificatePem } as const;
@@ -316,11 +317,22 @@ describe("our server against openssl s_client", () => {
   });
 
   test("a client offering only an unsupported suite gets handshake_failure", async () => {
-    await using listener = await TlsListener.bind({ credentials: serverCredentials, cipherSuites: ["TLS_AES_128_GCM_SHA256"] });
+    let failed: (error: unknown) => void = () => {};
+    const failure = new Promise<unknown>((resolve) => {
+      failed = resolve;
+    });
+    await using listener = await TlsListener.bind({
+      credentials: serverCredentials,
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+      onHandshakeError: (error) => failed(error),
+    });
     const client = sClient(listener.port, ["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]);
     try {
-      const error = await listener.accept({ timeoutMs: 10_000 }).catch((e: unknown) => e);
+      const accepting = listener.accept().catch(() => {}); // starts accepting; settles at close
+      const error = await failure;
       expect((error as { alertName?: string }).alertName).toBe("handshake_failure");
+      expect(listener.stats.handshakesFailed).toBe(1);
+      void accepting;
       await client.waitFor(/handshake failure/i);
     } finally {
       await client.kill();

@@ -26,6 +26,14 @@ export function tempFiles(files: Record<string, string>): Record<string, string>
 }
 
 /** A running openssl process with its collected output. */
+/** Every openssl process still running, so a test that failed or timed out cannot leak one. */
+const live = new Set<OpensslProcess>();
+
+/** Kills every openssl process started by this module that is still running (for `afterEach`). */
+export async function killAllOpenssl(): Promise<void> {
+  await Promise.all([...live].map((p) => p.kill()));
+}
+
 export class OpensslProcess {
   readonly child: ChildProcessWithoutNullStreams;
   stdout = "";
@@ -41,6 +49,8 @@ export class OpensslProcess {
       this.stderr += d;
     });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    live.add(this);
+    void this.exited.then(() => live.delete(this));
   }
 
   /** Resolves once `pattern` appears in stdout or stderr; rejects after `ms` or on exit. */

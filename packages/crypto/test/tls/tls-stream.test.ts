@@ -66,6 +66,8 @@ describe("TlsStream", () => {
     await using raw = await tcp.accept();
     await expect(connecting).rejects.toBeInstanceOf(TimeoutError);
     expect(await raw.read()).not.toBeNull(); // the ClientHello arrived
+    // ...and then the end of the stream: the timed-out client closed its socket (a generous bound, not a timing check).
+    expect(await raw.read({ timeoutMs: 3000 })).toBeNull();
   });
 
   test("0-RTT through TlsStream with a session from the same listener", async () => {
