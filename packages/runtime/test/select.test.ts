@@ -357,6 +357,40 @@ describe("select: cancellation", () => {
   });
 });
 
+describe("select: a branch delivered to while its select is being cancelled", () => {
+  // An abort listener registered before select's own runs first, while the
+  // signal is already aborted: a channel operation it performs reaches the
+  // parked branch, which must lose the claim to the cancellation AND tell
+  // the channel so, or the channel counts the hand-over as done.
+
+  it("a receive branch refuses a message sent by an earlier abort listener; the message stays in the channel", async () => {
+    const ch = bounded<number>(1);
+    const controller = new AbortController();
+    let sent: boolean | undefined;
+    controller.signal.addEventListener("abort", () => (sent = ch.trySend(42)));
+    const pending = select([onRecv(ch, (v) => `got ${v}`)], { signal: controller.signal });
+    expect(await isPending(pending)).toBe(true);
+    controller.abort("stop");
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(sent).toBe(true);
+    expect(ch.tryRecv()).toEqual({ ok: true, value: 42 });
+  });
+
+  it("a send branch refuses to hand its value to a receive made by an earlier abort listener; nothing is enqueued", async () => {
+    const ch = bounded<number>(1);
+    ch.trySend(1); // full: the send branch parks
+    const controller = new AbortController();
+    let received: unknown;
+    controller.signal.addEventListener("abort", () => (received = ch.tryRecv()));
+    const pending = select([onSend(ch, 2, () => "sent")], { signal: controller.signal });
+    expect(await isPending(pending)).toBe(true);
+    controller.abort("stop");
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(received).toEqual({ ok: true, value: 1 });
+    expect(ch.length).toBe(0);
+  });
+});
+
 describe("select: other sources", () => {
   it("receives from broadcast receivers, reporting lag", async () => {
     const events = broadcast<number>(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { CancelledError, Future, interval, sleep, spawn, TimeoutError, timeout } from "../src/index.js";
-import { observe, settle } from "./observe.js";
+import { observe } from "./observe.js";
 
 describe("sleep", () => {
   it("does not resolve before its delay", async () => {
