@@ -5,7 +5,9 @@
  * verify` reaches the same verdict on the same chains.
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
@@ -311,6 +313,114 @@ describe("openssl verify agrees on the same chains", () => {
       expect(output).toMatch(c.openssl as RegExp);
     }
     expect(reasonOf(c.chain, c.role) === undefined).toBe(c.openssl === "OK");
+  });
+});
+
+/**
+ * The same rules on certificates made by `openssl req` / `openssl x509 -req`, so neither the hostile inputs
+ * nor their encoding come only from our own generator (AKID with issuer and serial, policies, SKI after
+ * the others, OpenSSL's DER choices).
+ */
+describe("chains built by the openssl CLI", () => {
+  if (!opensslAvailable()) throw new Error("openssl 3.x must be on PATH (.ci/run installs it)");
+  const files = tempFiles({});
+  const dir = files.dir as string;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (args: string[]): string => {
+    const result = spawnSync(OPENSSL, args, { cwd: dir, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${result.stderr}`);
+    return result.stdout + result.stderr;
+  };
+  const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  /** Issues `name` under `issuer` (self-signed without one) with the given v3 extension lines; returns its PEM. */
+  const issue = (name: string, issuer: string | undefined, extensions: readonly string[]): string => {
+    writeFileSync(join(dir, `${name}.cnf`), `[v3]\n${extensions.join("\n")}\n`);
+    const ext = ["-extfile", `${name}.cnf`, "-extensions", "v3", "-days", "2", "-set_serial", `0x4${randomBytes(8).toString("hex")}`];
+    run(["req", "-new", ...newKey, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
+    if (issuer === undefined) run(["x509", "-req", "-in", `${name}.csr`, "-key", `${name}.key`, ...ext, "-out", `${name}.pem`]);
+    else run(["x509", "-req", "-in", `${name}.csr`, "-CA", `${issuer}.pem`, "-CAkey", `${issuer}.key`, ...ext, "-out", `${name}.pem`]);
+    return readFileSync(join(dir, `${name}.pem`), "utf8");
+  };
+  const CA = [
+    "basicConstraints=critical,CA:TRUE",
+    "keyUsage=critical,keyCertSign,cRLSign",
+    "subjectKeyIdentifier=hash",
+    "authorityKeyIdentifier=keyid:always,issuer",
+  ];
+  const LEAF = [
+    "basicConstraints=critical,CA:FALSE",
+    "keyUsage=critical,digitalSignature",
+    "subjectAltName=DNS:localhost",
+    "authorityKeyIdentifier=keyid,issuer",
+  ];
+  const rootPem = issue("ossl-root", undefined, CA);
+  const interPem = issue("ossl-inter", "ossl-root", ["basicConstraints=critical,CA:TRUE,pathlen:0", ...CA.slice(1)]);
+  const subPem = issue("ossl-sub", "ossl-inter", CA);
+  const constrainedPem = issue("ossl-constrained", "ossl-root", [...CA, "nameConstraints=critical,permitted;DNS:localhost"]);
+
+  const ours = (pems: readonly string[], role: "server" | "client"): string => {
+    try {
+      createCertificateVerifier({ ca: rootPem }).verify(
+        pems.flatMap((pem) => pemCertificates(pem)),
+        { serverName: role === "server" ? "localhost" : undefined, now: new Date(), role },
+      );
+      return "OK";
+    } catch (error) {
+      if (error instanceof TlsCertificateError) return error.reason;
+      throw error;
+    }
+  };
+  const openssl = (pems: readonly string[], role: "server" | "client"): string => {
+    writeFileSync(join(dir, "chain-leaf.pem"), pems[0] as string);
+    writeFileSync(join(dir, "chain-untrusted.pem"), pems.slice(1).join("") || rootPem);
+    const args = [
+      "verify",
+      "-CAfile",
+      "ossl-root.pem",
+      "-untrusted",
+      "chain-untrusted.pem",
+      "-purpose",
+      role === "server" ? "sslserver" : "sslclient",
+    ];
+    const result = spawnSync(OPENSSL, [...args, "chain-leaf.pem"], { cwd: dir, encoding: "utf8" });
+    return result.status === 0 ? "OK" : (/error (\d+) at/.exec(result.stdout + result.stderr)?.[1] ?? "failed");
+  };
+
+  test.each([
+    [
+      "a leaf with serverAuth, AKID issuer+serial and critical certificatePolicies",
+      ["extendedKeyUsage=serverAuth", "certificatePolicies=critical,2.23.140.1.2.1"],
+      [],
+      "server",
+      "OK",
+      "OK",
+    ],
+    [
+      "a leaf with an unknown critical extension",
+      ["extendedKeyUsage=serverAuth", "1.3.6.1.4.1.55555.2=critical,DER:05:00"],
+      [],
+      "server",
+      "unknown-critical-extension",
+      "34",
+    ],
+    ["a clientAuth leaf used as a server", ["extendedKeyUsage=clientAuth"], [], "server", "bad-extended-key-usage", "26"],
+    ["a serverAuth leaf used as a client", ["extendedKeyUsage=serverAuth"], [], "client", "bad-extended-key-usage", "26"],
+    ["a leaf below a CA below a pathlen:0 intermediate", ["extendedKeyUsage=serverAuth"], ["sub"], "server", "path-length-exceeded", "25"],
+    // Known difference: OpenSSL enforces name constraints; we do not process them, so a critical one is refused.
+    [
+      "a leaf below a CA with critical nameConstraints",
+      ["extendedKeyUsage=serverAuth"],
+      ["constrained"],
+      "server",
+      "unknown-critical-extension",
+      "OK",
+    ],
+  ] as const)("%s", (_name, leafExtensions, via, role, expectedOurs, expectedOpenssl) => {
+    const issuer = via.length === 0 ? "ossl-inter" : via[0] === "sub" ? "ossl-sub" : "ossl-constrained";
+    const leafPem = issue(`leaf-${randomBytes(4).toString("hex")}`, issuer, [...LEAF, ...leafExtensions]);
+    const chain = via.length === 0 ? [leafPem, interPem] : via[0] === "sub" ? [leafPem, subPem, interPem] : [leafPem, constrainedPem];
+    expect(ours(chain, role)).toBe(expectedOurs);
+    expect(openssl(chain, role)).toBe(expectedOpenssl);
   });
 });
 
