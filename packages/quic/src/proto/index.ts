@@ -26,11 +26,19 @@ export {
   type ServerTlsOptions,
   type TransportConfig,
 } from "./config.js";
+export {
+  type AcceptOptions,
+  Connection,
+  type ConnectionState,
+  type ConnectOptions,
+  type SocketAddress,
+} from "./connection/connection.js";
 export * from "./crypto/labels.js";
 export * from "./crypto/packet-keys.js";
 export * from "./crypto/packet-protection.js";
 export * from "./crypto/retry-integrity.js";
 export * from "./crypto/suite.js";
+export { Endpoint, type EndpointEvent, type EndpointStats, type Transmit } from "./endpoint.js";
 export * from "./errors.js";
 export type { CloseReason, ConnectionEvent, StreamDirection } from "./events.js";
 export * from "./wire/ack-frame.js";

@@ -51,7 +51,9 @@ describe("resolveTransportConfig", () => {
 });
 
 describe("endpoint, client and server configs", () => {
-  const random = (out: Uint8Array): void => out.fill(7);
+  const random = (out: Uint8Array): void => {
+    out.fill(7);
+  };
 
   it("endpoint: CID length 0..20 (RFC 9000 §17.2), at least one version", () => {
     expect(resolveEndpointConfig({ random }).cidLength).toBe(8);

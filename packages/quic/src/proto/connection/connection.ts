@@ -1,0 +1,915 @@
+/**
+ * One QUIC connection as a sans-I/O state machine (RFC 9000, 9001, 9002):
+ * datagrams and time go in, datagrams, one deadline and events come out.
+ * It never reads a clock, opens a socket or sets a timer, so the same code
+ * runs under the Node driver, the simulated network of the tests and a
+ * fuzzer, and every run is reproducible.
+ *
+ * ## Driver contract (the order matters; quinn-proto's is the model)
+ *
+ * 1. Feed input as it happens: `handleDatagram(now, datagram, remote)` for
+ *    every UDP datagram routed to this connection (the connection may
+ *    decrypt it in place: pass a buffer you do not reuse until the call
+ *    returns), and `handleTimeout(now)` whenever `now >= pollTimeout()`.
+ *    Calling `handleTimeout` early is harmless.
+ * 2. After any input (and after any API call such as `streamWrite` or
+ *    `close`), drain output: call `pollTransmit(now, buffer)` until it
+ *    returns undefined, sending `buffer[0, length)` to `remoteAddress` each
+ *    time (`buffer` must hold at least 1200 bytes; `maxDatagramSize` is
+ *    enough).
+ * 3. Drain `pollEvent()` until undefined and act on the events.
+ * 4. Re-arm one timer at `pollTimeout()` (undefined: none).
+ * 5. Forget the connection after the `drained` event (`isDrained`).
+ *
+ * `now` is in milliseconds on any monotonic clock and must never go
+ * backwards.
+ *
+ * ## What happens inside
+ *
+ * Three packet number spaces (spaces.ts) with their keys; TLS 1.3 runs in
+ * `@zsync/crypto/tls`'s engine, fed CRYPTO frames per level and emitting
+ * handshake bytes and secrets per level; loss detection and NewReno come
+ * from recovery/ and congestion/. Initial keys are discarded when the
+ * client first sends (and the server first receives) a Handshake packet,
+ * Handshake keys when the handshake is confirmed (RFC 9001 §4.9). A server
+ * sends at most three times what it received until the client's address
+ * is validated (RFC 9000 §8.1). The idle timer, CONNECTION_CLOSE and the
+ * closing/draining periods follow §10.
+ *
+ * @example
+ * ```ts
+ * const conn = Connection.connect(now, resolveClientConfig({ tls: { serverName: "example", alpnProtocols: ["zq"] } }),
+ *   { remote: { address: "192.0.2.1", port: 4433 }, random });
+ * for (let n = conn.pollTransmit(now, buf); n !== undefined; n = conn.pollTransmit(now, buf)) socket.send(buf.subarray(0, n));
+ * ```
+ * @module
+ */
+import { type HandshakeInfo, TlsClientEngine, TlsError, type TlsEvent, type TlsLevel, TlsServerEngine } from "@zsync/crypto/tls";
+import type { ClientConfig, ServerConfig, TransportConfig } from "../config.js";
+import { NewReno } from "../congestion/new-reno.js";
+import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
+import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
+import { TransportError, TransportErrorCode } from "../errors.js";
+import type { CloseReason, ConnectionEvent } from "../events.js";
+import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
+import { AckRangeList, ackRangesThatFit, writeAckFrame } from "../wire/ack-frame.js";
+import {
+  type FramePacketType,
+  FrameType,
+  isAckEliciting,
+  readFrame,
+  writeConnectionCloseFrame,
+  writeCryptoFrame,
+} from "../wire/frame.js";
+import { PacketHeader, parsePacketHeader, writeLongHeader, writeShortHeader } from "../wire/packet-header.js";
+import { packetNumberLength } from "../wire/packet-number.js";
+import { Reader } from "../wire/reader.js";
+import { encodeTransportParameters } from "../wire/transport-parameters.js";
+import { writeVarintWithLength } from "../wire/varint.js";
+import { Writer } from "../wire/writer.js";
+import { SentFrames } from "./sent-frames.js";
+import { PacketSpace } from "./spaces.js";
+import { buildTransportParameters, type PeerTransportParameters, validatePeerTransportParameters } from "./transport-params.js";
+
+/** A UDP peer address: the shape of Node's `dgram` rinfo, opaque to the core beyond equality. */
+export interface SocketAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Lifecycle (RFC 9000 §10): handshake -> established -> closing | draining -> drained. */
+export type ConnectionState = "handshake" | "established" | "closing" | "draining" | "drained";
+
+/** Extra inputs of {@link Connection.connect}. */
+export interface ConnectOptions {
+  readonly remote: SocketAddress;
+  /** Entropy for connection IDs (the core has none of its own). */
+  readonly random: (out: Uint8Array) => void;
+  /** Length of the connection IDs we issue (default 8). */
+  readonly cidLength?: number;
+}
+
+/** What the endpoint learned from a client's first Initial, for {@link Connection.accept}. */
+export interface AcceptOptions {
+  readonly remote: SocketAddress;
+  readonly random: (out: Uint8Array) => void;
+  /** Destination Connection ID of the client's first Initial (keys and original_destination_connection_id). */
+  readonly originalDestinationCid: Uint8Array;
+  /** Source Connection ID of the client's first Initial. */
+  readonly clientSourceCid: Uint8Array;
+  /** Our connection ID for this connection (routed to it by the endpoint). */
+  readonly localCid: Uint8Array;
+  readonly version: number;
+}
+
+const LEVEL_SPACE: Readonly<Record<TlsLevel, PacketNumberSpace | undefined>> = {
+  initial: PacketNumberSpace.Initial,
+  early: undefined,
+  handshake: PacketNumberSpace.Handshake,
+  application: PacketNumberSpace.ApplicationData,
+};
+const SPACE_LEVEL: readonly TlsLevel[] = ["initial", "handshake", "application"];
+const SPACE_PACKET_TYPE: readonly FramePacketType[] = ["initial", "handshake", "1rtt"];
+const EMPTY = new Uint8Array(0);
+/** A client's datagrams carrying Initial packets are padded to this size (RFC 9000 §14.1). */
+const MIN_INITIAL_DATAGRAM = 1200;
+/** Smallest room worth starting a packet in: header, a frame and the tag. */
+const MIN_PACKET_ROOM = 64;
+/** Our ACK Delay exponent is fixed by the config; ack delays are encoded in microseconds (§19.3). */
+const MICROS_PER_MS = 1000;
+
+/** The connection; see the module comment for the driver contract. */
+export class Connection {
+  /** "client" or "server". */
+  readonly side: "client" | "server";
+  readonly #transport: TransportConfig;
+  readonly #provider: ClientConfig["provider"];
+  readonly #tls: TlsClientEngine | TlsServerEngine;
+  readonly #spaces: readonly [PacketSpace, PacketSpace, PacketSpace];
+  readonly #loss: LossDetection<SentFrames>;
+  readonly #events: ConnectionEvent[] = [];
+  readonly #version: number;
+  #state: ConnectionState = "handshake";
+  #remote: SocketAddress;
+  /** The connection ID we chose; the peer sends packets to it. */
+  readonly localCid: Uint8Array;
+  /** The connection ID we send to: the server's choice once its first Initial arrived. */
+  #remoteCid: Uint8Array;
+  /** Client: the random DCID of its first Initial. Server: the DCID of the client's first Initial. */
+  readonly #originalDcid: Uint8Array;
+  #peerParams: PeerTransportParameters | undefined;
+  #handshakeComplete = false;
+  #handshakeConfirmed = false;
+  #handshakeDonePending = false;
+  /** Client: has received a packet from the server (its SCID is now our DCID, §7.2). */
+  #receivedFromPeer = false;
+  /** Server: the client's address is validated (a Handshake packet arrived, §8.1). Clients: always. */
+  #addressValidated: boolean;
+  #bytesReceived = 0;
+  #bytesSent = 0;
+  /** Idle deadline (§10.1); undefined before the first packet exchange settles it. */
+  #idleDeadline: number | undefined;
+  /** An ack-eliciting packet was sent since the last packet was received (§10.1 restart rule). */
+  #ackElicitingSentSinceReceive = false;
+  /** End of the closing or draining period. */
+  #closeDeadline: number | undefined;
+  #closeReason: CloseReason | undefined;
+  /** The CONNECTION_CLOSE to (re)send while closing. */
+  #closeFrame: { application: boolean; errorCode: number; frameType: number; reason: Uint8Array } | undefined;
+  #closeSendPending = false;
+  readonly #header = new PacketHeader();
+  readonly #opened = new OpenedPacket();
+  readonly #reader = new Reader("frame");
+  readonly #writer = new Writer(EMPTY);
+  readonly #ackRanges = new AckRangeList();
+  readonly #localCidLength: number;
+
+  private constructor(
+    side: "client" | "server",
+    now: number,
+    transport: TransportConfig,
+    provider: ClientConfig["provider"],
+    version: number,
+    remote: SocketAddress,
+    localCid: Uint8Array,
+    remoteCid: Uint8Array,
+    originalDcid: Uint8Array,
+    makeTls: (transportParameters: Uint8Array) => TlsClientEngine | TlsServerEngine,
+  ) {
+    this.side = side;
+    this.#transport = transport;
+    this.#provider = provider;
+    this.#version = version;
+    this.#remote = remote;
+    this.localCid = localCid;
+    this.#localCidLength = localCid.length;
+    this.#remoteCid = remoteCid;
+    this.#originalDcid = originalDcid;
+    this.#addressValidated = side === "client";
+    const spaces = ([0, 1, 2] as const).map((i) => new PacketSpace(i, transport.maxCryptoBuffer, transport.maxAckDelay));
+    this.#spaces = spaces as unknown as [PacketSpace, PacketSpace, PacketSpace];
+    const cc = new NewReno({ maxDatagramSize: transport.maxDatagramSize });
+    this.#loss = new LossDetection<SentFrames>(cc, { isServer: side === "server", initialRtt: transport.initialRtt });
+    if (side === "server") this.#loss.setAmplificationLimited(true, now);
+    // Initial keys from the client's first DCID (RFC 9001 §5.2).
+    const secrets = initialSecrets(provider, version, originalDcid);
+    const initial = spaces[0]!;
+    const [mine, theirs] = side === "client" ? [secrets.client, secrets.server] : [secrets.server, secrets.client];
+    initial.writeKeys = createPacketKeys(provider, version, "aes-128-gcm", mine);
+    initial.readKeys = createPacketKeys(provider, version, "aes-128-gcm", theirs);
+    const params = buildTransportParameters(transport, {
+      initialSourceConnectionId: localCid,
+      originalDestinationConnectionId: side === "server" ? originalDcid : undefined,
+    });
+    this.#tls = makeTls(encodeTransportParameters(params));
+    this.#idleDeadline = transport.maxIdleTimeout > 0 ? now + transport.maxIdleTimeout : undefined;
+  }
+
+  /** Starts a client connection: its first flight is ready in `pollTransmit`. */
+  static connect(now: number, config: ClientConfig, options: ConnectOptions): Connection {
+    const cidLength = options.cidLength ?? 8;
+    const localCid = new Uint8Array(cidLength);
+    options.random(localCid);
+    // §7.2: the first DCID is unpredictable and at least 8 bytes.
+    const originalDcid = new Uint8Array(8);
+    options.random(originalDcid);
+    const conn = new Connection(
+      "client",
+      now,
+      config.transport,
+      config.provider,
+      config.version,
+      options.remote,
+      localCid,
+      originalDcid,
+      originalDcid,
+      (transportParameters) => new TlsClientEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
+    );
+    (conn.#tls as TlsClientEngine).start();
+    conn.#drainTls(now);
+    return conn;
+  }
+
+  /** Creates a server connection for a client's first Initial; the endpoint then passes that datagram to `handleDatagram`. */
+  static accept(now: number, config: ServerConfig, options: AcceptOptions): Connection {
+    return new Connection(
+      "server",
+      now,
+      config.transport,
+      config.provider,
+      options.version,
+      options.remote,
+      options.localCid,
+      options.clientSourceCid,
+      options.originalDestinationCid,
+      (transportParameters) => new TlsServerEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
+    );
+  }
+
+  /** Where `pollTransmit`'s datagrams go. */
+  get remoteAddress(): SocketAddress {
+    return this.#remote;
+  }
+
+  /** The lifecycle state (§10). */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** True once the handshake completed on this side. */
+  get isHandshakeComplete(): boolean {
+    return this.#handshakeComplete;
+  }
+
+  /** True once the handshake is confirmed (RFC 9001 §4.1.2). */
+  get isHandshakeConfirmed(): boolean {
+    return this.#handshakeConfirmed;
+  }
+
+  /** True after the closing/draining period: the driver may forget the connection. */
+  get isDrained(): boolean {
+    return this.#state === "drained";
+  }
+
+  /** Why the connection closed, once it did. */
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason;
+  }
+
+  /** The peer's transport parameters, once received. */
+  get peerTransportParameters(): PeerTransportParameters | undefined {
+    return this.#peerParams;
+  }
+
+  /** Smoothed RTT and congestion window, for stats. */
+  get stats(): { smoothedRtt: number; minRtt: number; congestionWindow: number; bytesInFlight: number } {
+    return {
+      smoothedRtt: this.#loss.rtt.smoothedRtt,
+      minRtt: this.#loss.rtt.minRtt,
+      congestionWindow: this.#loss.cc.window,
+      bytesInFlight: this.#loss.cc.bytesInFlight,
+    };
+  }
+
+  /** The next queued event, or undefined. */
+  pollEvent(): ConnectionEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** The earliest deadline at which `handleTimeout` must be called, or undefined. */
+  pollTimeout(): number | undefined {
+    if (this.#state === "drained") return undefined;
+    if (this.#state === "closing" || this.#state === "draining") return this.#closeDeadline;
+    let t = this.#idleDeadline;
+    const loss = this.#loss.deadline;
+    if (loss !== undefined && (t === undefined || loss < t)) t = loss;
+    // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
+    if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
+      for (const space of this.#spaces) {
+        const a = space.acks.deadline;
+        if (a !== undefined && !space.discarded && space.writeKeys !== undefined && (t === undefined || a < t)) t = a;
+      }
+    return t;
+  }
+
+  /** Fires whatever is due at `now`: close period end, idle timeout, ACK delay, loss detection. */
+  handleTimeout(now: number): void {
+    if (this.#state === "drained") return;
+    if (this.#state === "closing" || this.#state === "draining") {
+      if (this.#closeDeadline !== undefined && now >= this.#closeDeadline) this.#drain();
+      return;
+    }
+    if (this.#idleDeadline !== undefined && now >= this.#idleDeadline) {
+      // §10.1: silently closed; no CONNECTION_CLOSE.
+      this.#closeReason = { kind: "idle-timeout" };
+      this.#events.push({ type: "closed", reason: this.#closeReason });
+      this.#drain();
+      return;
+    }
+    const deadline = this.#loss.deadline;
+    if (deadline !== undefined && now >= deadline) this.#onLossTimeout(now);
+    // ACK deadlines need no action here: pollTransmit sends what is due.
+  }
+
+  /**
+   * Closes the connection with an application error code (CONNECTION_CLOSE
+   * 0x1d, §10.2). Before the handshake completes the code travels as a
+   * transport APPLICATION_ERROR, as §10.2.3 requires in Initial and Handshake packets.
+   */
+  close(now: number, errorCode: number, reason = ""): void {
+    if (this.#state === "closing" || this.#state === "draining" || this.#state === "drained") return;
+    const reasonBytes = new TextEncoder().encode(reason);
+    this.#closeReason = { kind: "application", remote: false, errorCode, reason };
+    this.#enterClosing(now, { application: true, errorCode, frameType: 0, reason: reasonBytes });
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
+  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
+    if (this.#state === "drained" || this.#state === "draining") return;
+    if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
+    if (this.#state === "closing") {
+      // §10.2.1: answer packets with the CONNECTION_CLOSE again (at most once per datagram received).
+      this.#closeSendPending = true;
+      return;
+    }
+    if (remote.address !== this.#remote.address || remote.port !== this.#remote.port) {
+      // Migration is not supported yet: packets from another address are dropped (§9 lets a server do so with disable_active_migration).
+      return;
+    }
+    let offset = 0;
+    let firstDcid: Uint8Array | undefined;
+    while (offset < datagram.length) {
+      const header = this.#header;
+      try {
+        parsePacketHeader(datagram, offset, this.#localCidLength, header);
+      } catch {
+        return; // §12.2: the rest of the datagram cannot be delimited
+      }
+      offset = header.end;
+      if (firstDcid === undefined) firstDcid = header.dcid.slice();
+      else if (!bytesEqual(firstDcid, header.dcid)) continue; // §12.2: ignore coalesced packets for another connection
+      try {
+        this.#handlePacket(now, datagram, header);
+      } catch (error) {
+        this.#onError(now, error);
+        return;
+      }
+      if (this.#state !== "handshake" && this.#state !== "established") return;
+    }
+    if (this.side === "server") this.#updateAmplification(now);
+  }
+
+  #handlePacket(now: number, datagram: Uint8Array, header: PacketHeader): void {
+    let spaceIndex: PacketNumberSpace;
+    switch (header.type) {
+      case "initial":
+        spaceIndex = PacketNumberSpace.Initial;
+        break;
+      case "handshake":
+        spaceIndex = PacketNumberSpace.Handshake;
+        break;
+      case "1rtt":
+        spaceIndex = PacketNumberSpace.ApplicationData;
+        // RFC 9001 §5.7: a server must not process 1-RTT packets before the handshake completes.
+        if (!this.#handshakeComplete) return;
+        break;
+      default:
+        return; // 0-RTT, Retry, Version Negotiation: not handled yet
+    }
+    if (header.long && header.version !== this.#version) return;
+    const space = this.#spaces[spaceIndex];
+    const keys = space.readKeys;
+    if (keys === undefined || space.discarded) return;
+    const opened = this.#opened;
+    if (!openPacket(keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened)) return;
+    if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
+    if (spaceIndex === PacketNumberSpace.ApplicationData && opened.keyPhase)
+      // Key updates are not implemented yet: a peer-initiated one cannot be followed (see README).
+      return;
+    const pn = opened.packetNumber;
+    if (space.acks.isDuplicate(pn)) return;
+    if (this.side === "client" && !this.#receivedFromPeer && header.type === "initial") {
+      // §7.2: the client switches to the server's chosen connection ID.
+      this.#receivedFromPeer = true;
+      this.#remoteCid = header.scid.slice();
+    }
+    if (this.side === "server" && spaceIndex === PacketNumberSpace.Handshake) {
+      if (!this.#addressValidated) {
+        // §8.1: a Handshake packet proves the client received our Initial.
+        this.#addressValidated = true;
+        this.#loss.setAmplificationLimited(false, now);
+      }
+      this.#discardSpace(PacketNumberSpace.Initial, now); // RFC 9001 §4.9.1
+    }
+    this.#onPacketReceivedIdle(now);
+    const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
+    // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
+    if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
+  }
+
+  /** Returns whether the packet was ack-eliciting. Throws TransportError for protocol violations. */
+  #processFrames(now: number, spaceIndex: PacketNumberSpace, buffer: Uint8Array, start: number, end: number): boolean {
+    const reader = this.#reader.reset(buffer, start, end);
+    const packetType = SPACE_PACKET_TYPE[spaceIndex]!;
+    let ackEliciting = false;
+    if (start === end) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "packet without frames"); // §12.4
+    while (reader.remaining > 0) {
+      const frame = readFrame(reader, packetType, this.#ackRanges);
+      if (isAckEliciting(frame.kind)) ackEliciting = true;
+      switch (frame.kind) {
+        case "padding":
+        case "ping":
+          break;
+        case "ack":
+          this.#onAck(now, spaceIndex, frame.ranges, frame.ackDelay);
+          break;
+        case "crypto":
+          this.#onCrypto(now, spaceIndex, frame.offset, frame.data);
+          break;
+        case "handshake-done":
+          if (this.side === "server")
+            throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "HANDSHAKE_DONE from a client", FrameType.HANDSHAKE_DONE);
+          this.#confirmHandshake(now);
+          break;
+        case "connection-close":
+          this.#onConnectionClose(now, frame.application, frame.errorCode, frame.frameType, frame.reason);
+          return ackEliciting;
+        case "new-token":
+          if (this.side === "server")
+            throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "NEW_TOKEN from a client", FrameType.NEW_TOKEN);
+          break; // tokens are not used yet
+        case "new-connection-id":
+        case "retire-connection-id":
+          break; // connection ID rotation is not implemented yet (we keep one CID each way)
+        case "path-challenge":
+        case "path-response":
+        case "datagram":
+          break;
+        default:
+          this.#onStreamFrame(now, frame);
+      }
+    }
+    return ackEliciting;
+  }
+
+  /** Stream-level frames; the stream layer is added by `attachStreams`. */
+  #onStreamFrame(_now: number, frame: ReturnType<typeof readFrame>): void {
+    void frame;
+  }
+
+  #onAck(now: number, spaceIndex: PacketNumberSpace, ranges: AckRangeList, rawDelay: number): void {
+    const exponent = this.#peerParams?.ackDelayExponent ?? 3;
+    const ackDelay = (rawDelay * 2 ** exponent) / MICROS_PER_MS;
+    const outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
+    const space = this.#spaces[spaceIndex];
+    for (const packet of outcome.acked) this.#onFramesAcked(space, packet.frames);
+    for (const packet of outcome.lost) this.#onFramesLost(space, packet.frames);
+  }
+
+  #onFramesAcked(space: PacketSpace, frames: SentFrames): void {
+    if (frames.cryptoOffset >= 0) space.cryptoSend.onAcked(frames.cryptoOffset, frames.cryptoLength);
+    if (frames.ackLargest >= 0) space.acks.onAckOfAckReceived(frames.ackLargest);
+  }
+
+  #onFramesLost(space: PacketSpace, frames: SentFrames): void {
+    if (frames.cryptoOffset >= 0 && !space.discarded) space.cryptoSend.onLost(frames.cryptoOffset, frames.cryptoLength);
+    if (frames.handshakeDone && !this.#handshakeDonePending) this.#handshakeDonePending = true;
+  }
+
+  #onCrypto(now: number, spaceIndex: PacketNumberSpace, offset: number, data: Uint8Array): void {
+    const space = this.#spaces[spaceIndex];
+    space.cryptoReceive.insert(offset, data);
+    for (let chunk = space.cryptoReceive.read(); chunk !== undefined; chunk = space.cryptoReceive.read()) {
+      this.#tls.handle(SPACE_LEVEL[spaceIndex]!, chunk);
+      this.#drainTls(now);
+    }
+  }
+
+  /** Acts on the TLS engine's events in order (engine.ts's contract). */
+  #drainTls(now: number): void {
+    for (const event of this.#tls.takeEvents()) this.#onTlsEvent(now, event);
+  }
+
+  #onTlsEvent(now: number, event: TlsEvent): void {
+    switch (event.type) {
+      case "send": {
+        const space = LEVEL_SPACE[event.level];
+        if (space !== undefined) this.#spaces[space].cryptoSend.push(event.data);
+        return;
+      }
+      case "secret": {
+        const spaceIndex = LEVEL_SPACE[event.level];
+        if (spaceIndex === undefined) return; // 0-RTT keys: early data is not supported yet
+        const space = this.#spaces[spaceIndex];
+        const keys = createPacketKeys(this.#provider, this.#version, event.suite.aead as "aes-128-gcm", event.secret);
+        if (event.direction === "read") space.readKeys = keys;
+        else space.writeKeys = keys;
+        if (spaceIndex === PacketNumberSpace.Handshake && this.side === "client" && event.direction === "write")
+          this.#loss.onHandshakeKeysAvailable(now);
+        return;
+      }
+      case "transport-parameters":
+        this.#peerParams = validatePeerTransportParameters(event.data, {
+          peerSide: this.side === "client" ? "server" : "client",
+          originalDestinationConnectionId: this.#originalDcid,
+          peerSourceConnectionId: this.side === "client" ? this.#remoteCidForValidation() : this.#remoteCid,
+        });
+        this.#loss.setPeerMaxAckDelay(this.#peerParams.maxAckDelay, now);
+        this.#onPeerIdleTimeout(now);
+        return;
+      case "handshake-complete":
+        this.#onHandshakeComplete(now, event.info);
+        return;
+      default:
+        return; // change-cipher-spec (QUIC ignores it), session tickets and early-data: not used yet
+    }
+  }
+
+  /** The server's SCID as seen on its first Initial: the DCID we now use (§7.3 check). */
+  #remoteCidForValidation(): Uint8Array {
+    return this.#remoteCid;
+  }
+
+  #onHandshakeComplete(now: number, info: HandshakeInfo): void {
+    this.#handshakeComplete = true;
+    this.#state = "established";
+    this.#events.push({ type: "connected", info });
+    if (this.side === "server") {
+      // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
+      this.#handshakeDonePending = true;
+      this.#confirmHandshake(now);
+    }
+  }
+
+  #confirmHandshake(now: number): void {
+    if (this.#handshakeConfirmed) return;
+    this.#handshakeConfirmed = true;
+    this.#loss.onHandshakeConfirmed(now);
+    this.#discardSpace(PacketNumberSpace.Handshake, now); // RFC 9001 §4.9.2
+    this.#events.push({ type: "handshake-confirmed" });
+  }
+
+  #discardSpace(spaceIndex: PacketNumberSpace, now: number): void {
+    const space = this.#spaces[spaceIndex];
+    if (space.discarded) return;
+    space.discard();
+    this.#loss.discardSpace(spaceIndex, now);
+  }
+
+  #onConnectionClose(now: number, application: boolean, errorCode: number, frameType: number, reason: Uint8Array): void {
+    const text = new TextDecoder().decode(reason);
+    this.#closeReason = application
+      ? { kind: "application", remote: true, errorCode, reason: text }
+      : { kind: "transport", remote: true, errorCode, frameType, reason: text };
+    this.#events.push({ type: "closed", reason: this.#closeReason });
+    // §10.2.2: draining; send nothing more, wait three PTOs.
+    this.#state = "draining";
+    this.#closeDeadline = now + 3 * this.#loss.ptoPeriod();
+  }
+
+  #onError(now: number, error: unknown): void {
+    let errorCode: number;
+    let frameType = 0;
+    let reason: string;
+    if (error instanceof TransportError) {
+      errorCode = error.errorCode;
+      frameType = error.frameType ?? 0;
+      reason = error.reason;
+    } else if (error instanceof TlsError) {
+      // RFC 9001 §4.8: TLS alerts become CRYPTO_ERROR 0x0100 + alert.
+      errorCode = TransportErrorCode.CRYPTO_ERROR + error.alert;
+      frameType = FrameType.CRYPTO;
+      reason = error.alertName;
+    } else {
+      throw error;
+    }
+    this.#closeReason = { kind: "transport", remote: false, errorCode, frameType, reason };
+    this.#enterClosing(now, { application: false, errorCode, frameType, reason: new TextEncoder().encode(reason.slice(0, 100)) });
+  }
+
+  #enterClosing(now: number, frame: { application: boolean; errorCode: number; frameType: number; reason: Uint8Array }): void {
+    this.#closeFrame = frame;
+    this.#closeSendPending = true;
+    this.#state = "closing";
+    this.#closeDeadline = now + 3 * this.#loss.ptoPeriod();
+    if (this.#closeReason !== undefined) this.#events.push({ type: "closed", reason: this.#closeReason });
+  }
+
+  #drain(): void {
+    this.#state = "drained";
+    this.#closeDeadline = undefined;
+    this.#idleDeadline = undefined;
+    this.#events.push({ type: "drained" });
+  }
+
+  #onPeerIdleTimeout(now: number): void {
+    this.#refreshIdle(now);
+  }
+
+  /** §10.1: the effective idle timeout is the minimum of both sides' (0 = none), at least 3 PTOs. */
+  #idleTimeout(): number | undefined {
+    const local = this.#transport.maxIdleTimeout;
+    const peer = this.#peerParams?.maxIdleTimeout ?? 0;
+    const t = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
+    if (t === 0) return undefined;
+    return Math.max(t, 3 * this.#loss.ptoPeriod());
+  }
+
+  #refreshIdle(now: number): void {
+    const t = this.#idleTimeout();
+    this.#idleDeadline = t === undefined ? undefined : now + t;
+  }
+
+  #onPacketReceivedIdle(now: number): void {
+    this.#ackElicitingSentSinceReceive = false;
+    this.#refreshIdle(now);
+  }
+
+  #updateAmplification(now: number): void {
+    if (this.#addressValidated) return;
+    // Limited while we cannot send another full datagram.
+    this.#loss.setAmplificationLimited(3 * this.#bytesReceived - this.#bytesSent < MIN_INITIAL_DATAGRAM, now);
+  }
+
+  #onLossTimeout(now: number): void {
+    const outcome = this.#loss.onTimeout(now);
+    switch (outcome.kind) {
+      case "loss":
+        for (const packet of outcome.lost) this.#onFramesLost(this.#spaces[outcome.space], packet.frames);
+        return;
+      case "probe":
+      case "anti-deadlock": {
+        const space = this.#spaces[outcome.space];
+        if (space.discarded || space.writeKeys === undefined) return;
+        space.probes = Math.max(space.probes, outcome.kind === "probe" ? outcome.probeCount : 1);
+        // RFC 9002 §6.2.4: probes carry unacknowledged CRYPTO data when there is some.
+        space.cryptoSend.requeueUnacked();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------- send
+
+  /**
+   * Writes the next datagram into `buffer` and returns its length, or
+   * undefined when there is nothing to send now. Coalesces Initial,
+   * Handshake and 1-RTT packets (§12.2); pads datagrams with an Initial
+   * (client: always; server: when ack-eliciting) to 1200 bytes (§14.1).
+   */
+  pollTransmit(now: number, buffer: Uint8Array): number | undefined {
+    if (this.#state === "drained" || this.#state === "draining") return undefined;
+    let limit = Math.min(buffer.length, this.#maxDatagramSize());
+    if (!this.#addressValidated) limit = Math.min(limit, 3 * this.#bytesReceived - this.#bytesSent);
+    if (limit < MIN_INITIAL_DATAGRAM && !this.#addressValidated) return undefined;
+    if (limit < MIN_INITIAL_DATAGRAM) return undefined;
+    const length = this.#state === "closing" ? this.#buildClose(now, buffer, limit) : this.#buildDatagram(now, buffer, limit);
+    if (length === 0) return undefined;
+    this.#bytesSent += length;
+    if (!this.#addressValidated) this.#updateAmplification(now);
+    return length;
+  }
+
+  #maxDatagramSize(): number {
+    const peer = this.#peerParams?.maxUdpPayloadSize ?? 65_527;
+    return Math.min(this.#transport.maxDatagramSize, peer);
+  }
+
+  /** Whether space `i` has something to send now; `cwndOk` says whether congestion control allows ack-eliciting data. */
+  #wants(i: PacketNumberSpace, now: number, cwndOk: boolean): boolean {
+    const space = this.#spaces[i];
+    if (space.discarded || space.writeKeys === undefined) return false;
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return false;
+    if (space.acks.wantsAck(now)) return true;
+    if (space.probes > 0) return true;
+    if (!cwndOk) return false;
+    if (space.cryptoSend.hasPending) return true;
+    if (i === PacketNumberSpace.ApplicationData) return this.#handshakeDonePending || this.#appWants();
+    return false;
+  }
+
+  /** Stream-level data or control frames waiting (the stream layer overrides this through its hooks). */
+  #appWants(): boolean {
+    return false;
+  }
+
+  #buildDatagram(now: number, buffer: Uint8Array, limit: number): number {
+    const cwndOk = this.#loss.cc.bytesInFlight < this.#loss.cc.window;
+    return this.#assemble(
+      now,
+      buffer,
+      limit,
+      (i) => this.#wants(i, now, cwndOk),
+      (i, w, frames) => this.#fill(now, i, w, frames, cwndOk),
+    );
+  }
+
+  #buildClose(now: number, buffer: Uint8Array, limit: number): number {
+    const close = this.#closeFrame;
+    if (!this.#closeSendPending || close === undefined) return 0;
+    this.#closeSendPending = false;
+    const usable = (i: PacketNumberSpace): boolean => {
+      const space = this.#spaces[i];
+      if (space.discarded || space.writeKeys === undefined) return false;
+      // The peer can only read 1-RTT packets once it has the keys: for a server, after the handshake completes.
+      return i !== PacketNumberSpace.ApplicationData || this.#handshakeComplete;
+    };
+    return this.#assemble(now, buffer, limit, usable, (i, w) => {
+      // §10.2.3: in Initial and Handshake packets an application close travels as APPLICATION_ERROR, without its reason.
+      if (close.application && i !== PacketNumberSpace.ApplicationData)
+        writeConnectionCloseFrame(w, false, TransportErrorCode.APPLICATION_ERROR, 0, EMPTY);
+      else writeConnectionCloseFrame(w, close.application, close.errorCode, close.frameType, close.reason);
+      return false;
+    });
+  }
+
+  /**
+   * Builds one datagram of coalesced packets, lowest space first. A packet
+   * is sealed once the next one starts, so that the last can be padded
+   * (PADDING frames inside it) when the datagram must reach 1200 bytes.
+   * `fill` writes the frames and returns whether they were ack-eliciting.
+   */
+  #assemble(
+    now: number,
+    buffer: Uint8Array,
+    limit: number,
+    wants: (i: PacketNumberSpace) => boolean,
+    fill: (i: PacketNumberSpace, w: Writer, frames: SentFrames) => boolean,
+  ): number {
+    let offset = 0;
+    let padTo = 0;
+    let pending: PendingPacket | undefined;
+    for (let i = 0 as PacketNumberSpace; i <= PacketNumberSpace.ApplicationData; i++) {
+      if (!wants(i)) continue;
+      if (pending !== undefined) offset = this.#seal(now, buffer, pending, 0);
+      pending = undefined;
+      if (limit - offset < MIN_PACKET_ROOM) break;
+      const open = this.#beginPacket(i, buffer, offset, limit);
+      const w = this.#writer.reset(buffer, open.payloadStart, limit - TAG_LENGTH);
+      const frames = new SentFrames();
+      const ackEliciting = fill(i, w, frames);
+      if (w.position === open.payloadStart) continue; // nothing fitted: the header is overwritten by the next packet
+      open.payloadEnd = w.position;
+      open.frames = frames;
+      open.ackEliciting = ackEliciting;
+      pending = open;
+      // §14.1: a client pads every datagram carrying an Initial; a server those with an ack-eliciting Initial.
+      if (i === PacketNumberSpace.Initial && (this.side === "client" || ackEliciting)) padTo = MIN_INITIAL_DATAGRAM;
+    }
+    if (pending !== undefined) offset = this.#seal(now, buffer, pending, Math.min(padTo, limit));
+    return offset;
+  }
+
+  #beginPacket(i: PacketNumberSpace, buffer: Uint8Array, offset: number, limit: number): PendingPacket {
+    const space = this.#spaces[i];
+    const pn = space.nextPacketNumber;
+    const pnLength = packetNumberLength(pn, Math.min(this.#loss.largestAcked(i), pn - 1));
+    const view = buffer.subarray(0, limit);
+    const payloadStart =
+      i === PacketNumberSpace.ApplicationData
+        ? writeShortHeader(view, offset, { dcid: this.#remoteCid, packetNumber: pn, packetNumberLength: pnLength, keyPhase: false })
+        : writeLongHeader(view, offset, {
+            type: i === PacketNumberSpace.Initial ? "initial" : "handshake",
+            version: this.#version,
+            dcid: this.#remoteCid,
+            scid: this.localCid,
+            packetNumber: pn,
+            packetNumberLength: pnLength,
+            length: 0,
+            lengthFieldSize: 2,
+          });
+    return {
+      space: i,
+      start: offset,
+      pnOffset: payloadStart - pnLength,
+      pnLength,
+      packetNumber: pn,
+      payloadStart,
+      payloadEnd: payloadStart,
+      frames: undefined,
+      ackEliciting: false,
+    };
+  }
+
+  /** Pads (to the sample minimum, or so the datagram reaches `padTo`), fixes Length, seals and records the packet. */
+  #seal(now: number, buffer: Uint8Array, p: PendingPacket, padTo: number): number {
+    const space = this.#spaces[p.space];
+    let end = Math.max(p.payloadEnd, p.payloadStart + minimumPayloadLength(p.pnLength));
+    if (padTo > 0) end = Math.max(end, padTo - TAG_LENGTH);
+    const padded = end > p.payloadEnd;
+    buffer.fill(0, p.payloadEnd, end); // PADDING frames are zero bytes
+    if (p.space !== PacketNumberSpace.ApplicationData) writeVarintWithLength(buffer, p.pnOffset - 2, end + TAG_LENGTH - p.pnOffset, 2);
+    const packetEnd = sealPacket(space.writeKeys!, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
+    space.nextPacketNumber++;
+    const frames = p.frames ?? new SentFrames();
+    this.#loss.onPacketSent(
+      p.space,
+      {
+        packetNumber: p.packetNumber,
+        timeSent: now,
+        sentBytes: packetEnd - p.start,
+        ackEliciting: p.ackEliciting,
+        inFlight: p.ackEliciting || padded,
+        frames,
+      },
+      now,
+    );
+    if (p.ackEliciting && !this.#ackElicitingSentSinceReceive) {
+      // §10.1: sending an ack-eliciting packet restarts the idle timer, once per received packet.
+      this.#ackElicitingSentSinceReceive = true;
+      this.#refreshIdle(now);
+    }
+    // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
+    if (this.side === "client" && p.space === PacketNumberSpace.Handshake) this.#discardSpace(PacketNumberSpace.Initial, now);
+    return packetEnd;
+  }
+
+  /** Writes the frames of one packet in space `i`; returns whether any is ack-eliciting. */
+  #fill(now: number, i: PacketNumberSpace, w: Writer, frames: SentFrames, cwndOk: boolean): boolean {
+    const space = this.#spaces[i];
+    let ackEliciting = false;
+    if (space.acks.hasUnreported) {
+      const delay = space.acks.ackDelayField(now, this.#transport.ackDelayExponent);
+      const n = ackRangesThatFit(space.acks.ranges, delay, w.remaining);
+      if (n > 0) {
+        writeAckFrame(w, space.acks.ranges, delay, undefined, n);
+        frames.ackLargest = space.acks.onAckSent();
+      }
+    }
+    const probing = space.probes > 0;
+    if (cwndOk || probing) {
+      if (i === PacketNumberSpace.ApplicationData && this.#handshakeDonePending && w.remaining >= 1) {
+        w.u8(FrameType.HANDSHAKE_DONE);
+        frames.handshakeDone = true;
+        this.#handshakeDonePending = false;
+        ackEliciting = true;
+      }
+      const room = w.remaining - CRYPTO_OVERHEAD;
+      const chunk = room > 0 ? space.cryptoSend.next(room) : undefined;
+      if (chunk !== undefined) {
+        writeCryptoFrame(w, chunk.offset, chunk.data);
+        frames.cryptoOffset = chunk.offset;
+        frames.cryptoLength = chunk.data.length;
+        ackEliciting = true;
+      }
+      if (i === PacketNumberSpace.ApplicationData) ackEliciting = this.#fillApp(now, w, frames) || ackEliciting;
+      if (probing && !ackEliciting && w.remaining >= 1) {
+        w.u8(FrameType.PING);
+        ackEliciting = true;
+      }
+      if (probing && ackEliciting) space.probes--;
+    }
+    return ackEliciting;
+  }
+
+  /** Stream and flow-control frames of a 1-RTT packet (added with the stream layer). */
+  #fillApp(_now: number, _w: Writer, _frames: SentFrames): boolean {
+    return false;
+  }
+}
+
+/** Upper bound of a CRYPTO frame's header: type, an offset below 2^30 and a length below 2^14. */
+const CRYPTO_OVERHEAD = 1 + 4 + 2;
+
+/** A packet being built: header written, frames being added, not yet sealed. */
+interface PendingPacket {
+  readonly space: PacketNumberSpace;
+  readonly start: number;
+  readonly pnOffset: number;
+  readonly pnLength: 1 | 2 | 3 | 4;
+  readonly packetNumber: number;
+  readonly payloadStart: number;
+  payloadEnd: number;
+  frames: SentFrames | undefined;
+  ackEliciting: boolean;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,38 @@
+/**
+ * What one sent packet carried that matters after it is acknowledged or
+ * lost (RFC 9000 §13.3): loss detection hands this record back, and the
+ * connection retires the frames (ACKed) or queues their *current* content
+ * again (lost). Retransmission is by information, never by packet: a lost
+ * MAX_DATA is resent with the latest limit, a lost STREAM range only for
+ * the bytes still unacknowledged.
+ *
+ * @module
+ */
+
+/** A STREAM frame's range. */
+export interface SentStreamRange {
+  readonly id: number;
+  readonly offset: number;
+  readonly length: number;
+  readonly fin: boolean;
+}
+
+/** See the module comment. Fields are unset when the packet did not carry that frame. */
+export class SentFrames {
+  /** CRYPTO frame range (at most one per packet). */
+  cryptoOffset = -1;
+  cryptoLength = 0;
+  /** Largest packet number our ACK frame in this packet acknowledged, -1 when none. */
+  ackLargest = -1;
+  handshakeDone = false;
+  maxData = false;
+  maxStreamsBidi = false;
+  maxStreamsUni = false;
+  /** Streams whose MAX_STREAM_DATA we sent. */
+  maxStreamData: number[] | undefined;
+  /** Streams whose RESET_STREAM we sent. */
+  resetStream: number[] | undefined;
+  /** Streams whose STOP_SENDING we sent. */
+  stopSending: number[] | undefined;
+  streams: SentStreamRange[] | undefined;
+}

@@ -1,0 +1,228 @@
+/**
+ * The endpoint: one UDP socket's worth of QUIC, sans-I/O. It routes each
+ * datagram to its connection by Destination Connection ID, creates server
+ * connections from valid client Initials, answers unknown versions with
+ * Version Negotiation, and drops everything else without allocating state
+ * for it (an off-path sender cannot make it grow).
+ *
+ * Driver contract: the connection's (see connection/connection.ts), one
+ * level up: `handleDatagram(now, datagram, remote)` for every datagram the
+ * socket reads; `handleTimeout(now)` when `now >= pollTimeout()`; after
+ * either, drain `pollTransmit(now, buffer)` (each result says where to send
+ * it) and `pollEvent()` (new connections), then the events of the
+ * connections the driver holds (`Connection.pollEvent`). Drained
+ * connections are forgotten by the endpoint itself.
+ *
+ * What it refuses (RFC 9000 §14.1, §10.3, §5.2.2): datagrams under 1200
+ * bytes that would open a connection, long headers with an unknown version
+ * under 1200 bytes (no Version Negotiation for them: amplification), short
+ * headers for unknown connection IDs (a stateless reset would go here; not
+ * sent yet), and new connections beyond `maxConnections`.
+ *
+ * @example
+ * ```ts
+ * const endpoint = new Endpoint(resolveEndpointConfig({ random }), serverConfig);
+ * endpoint.handleDatagram(now, datagram, rinfo);
+ * for (let t = endpoint.pollTransmit(now, buf); t; t = endpoint.pollTransmit(now, buf)) socket.send(buf.subarray(0, t.length), t.to.port, t.to.address);
+ * ```
+ * @module
+ */
+import type { ClientConfig, EndpointConfig, ServerConfig } from "./config.js";
+import { Connection, type SocketAddress } from "./connection/connection.js";
+import { PacketHeader, parsePacketHeader, writeVersionNegotiation } from "./wire/packet-header.js";
+
+/** One datagram to send and where. */
+export interface Transmit {
+  readonly length: number;
+  readonly to: SocketAddress;
+}
+
+/** Endpoint-level events. */
+export type EndpointEvent = { readonly type: "connection"; readonly connection: Connection };
+
+/** Counters for diagnosis: what was dropped and why. */
+export interface EndpointStats {
+  /** Datagrams whose first header did not parse. */
+  malformed: number;
+  /** Datagrams for no known connection that could not open one. */
+  unroutable: number;
+  /** Initials under 1200 bytes (§14.1). */
+  shortInitials: number;
+  /** Version Negotiation packets queued. */
+  versionNegotiations: number;
+  /** Initials refused because `maxConnections` was reached. */
+  refused: number;
+  /** Connections accepted. */
+  accepted: number;
+}
+
+const MIN_INITIAL_DATAGRAM = 1200;
+/** Version Negotiation packets waiting at most: beyond, new ones are dropped (they are only a courtesy). */
+const MAX_PENDING_VN = 64;
+
+/** See the module comment. */
+export class Endpoint {
+  readonly config: EndpointConfig;
+  readonly #server: ServerConfig | undefined;
+  /** Connection ID (as a binary string) -> connection. A connection has one entry per ID it answers to. */
+  readonly #routes = new Map<string, Connection>();
+  readonly #connections = new Set<Connection>();
+  readonly #keys = new Map<Connection, string[]>();
+  readonly #events: EndpointEvent[] = [];
+  readonly #pendingVn: { bytes: Uint8Array; to: SocketAddress }[] = [];
+  readonly #header = new PacketHeader();
+  /** Round-robin position of `pollTransmit`. */
+  #order: Connection[] = [];
+  #next = 0;
+  readonly stats: EndpointStats = { malformed: 0, unroutable: 0, shortInitials: 0, versionNegotiations: 0, refused: 0, accepted: 0 };
+
+  /** A server endpoint when `server` is given; every endpoint can also `connect`. */
+  constructor(config: EndpointConfig, server?: ServerConfig) {
+    this.config = config;
+    this.#server = server;
+  }
+
+  /** Live connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Opens a client connection through this endpoint. */
+  connect(now: number, config: ClientConfig, remote: SocketAddress): Connection {
+    const conn = Connection.connect(now, config, { remote, random: this.config.random, cidLength: this.config.cidLength });
+    this.#add(conn, [conn.localCid]);
+    return conn;
+  }
+
+  /** The next endpoint event (a new server connection), or undefined. */
+  pollEvent(): EndpointEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** Routes one datagram (see the module comment). */
+  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
+    const header = this.#header;
+    try {
+      parsePacketHeader(datagram, 0, this.config.cidLength, header);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (
+      header.type === "unsupported-version" ||
+      (header.long && !this.config.versions.includes(header.version) && header.type !== "version-negotiation")
+    ) {
+      this.#versionNegotiation(datagram, header, remote);
+      return;
+    }
+    const conn = this.#routes.get(key(header.dcid));
+    if (conn !== undefined) {
+      conn.handleDatagram(now, datagram, remote);
+      this.#reap(conn);
+      return;
+    }
+    if (this.#server === undefined || header.type !== "initial") {
+      this.stats.unroutable++;
+      return;
+    }
+    if (datagram.length < MIN_INITIAL_DATAGRAM) {
+      this.stats.shortInitials++; // §14.1: a server MUST discard an Initial in a datagram under 1200 bytes
+      return;
+    }
+    // §7.2: the client's first DCID must be at least 8 bytes.
+    if (header.dcid.length < 8) {
+      this.stats.unroutable++;
+      return;
+    }
+    if (this.#connections.size >= this.config.maxConnections) {
+      this.stats.refused++; // a CONNECTION_REFUSED close would need Initial keys per refusal; dropping costs nothing
+      return;
+    }
+    const localCid = new Uint8Array(this.config.cidLength);
+    this.config.random(localCid);
+    const originalDcid = header.dcid.slice();
+    const accepted = Connection.accept(now, this.#server, {
+      remote,
+      random: this.config.random,
+      originalDestinationCid: originalDcid,
+      clientSourceCid: header.scid.slice(),
+      localCid,
+      version: header.version,
+    });
+    // The client keeps using the original DCID until it sees our SCID: route both.
+    this.#add(accepted, [localCid, originalDcid]);
+    this.stats.accepted++;
+    this.#events.push({ type: "connection", connection: accepted });
+    accepted.handleDatagram(now, datagram, remote);
+    this.#reap(accepted);
+  }
+
+  /** The next datagram of any connection (round-robin), or a Version Negotiation packet. */
+  pollTransmit(now: number, buffer: Uint8Array): Transmit | undefined {
+    const vn = this.#pendingVn.shift();
+    if (vn !== undefined) {
+      buffer.set(vn.bytes);
+      return { length: vn.bytes.length, to: vn.to };
+    }
+    const order = this.#order;
+    for (let tried = 0; tried < order.length; tried++) {
+      if (this.#next >= order.length) this.#next = 0;
+      const conn = order[this.#next] as Connection;
+      const length = conn.pollTransmit(now, buffer);
+      if (length !== undefined) return { length, to: conn.remoteAddress };
+      this.#next++;
+    }
+    return undefined;
+  }
+
+  /** The earliest deadline of any connection. */
+  pollTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const conn of this.#connections) {
+      const c = conn.pollTimeout();
+      if (c !== undefined && (t === undefined || c < t)) t = c;
+    }
+    return t;
+  }
+
+  /** Fires the deadlines that are due and forgets drained connections. */
+  handleTimeout(now: number): void {
+    for (const conn of [...this.#connections]) {
+      const t = conn.pollTimeout();
+      if (t !== undefined && t <= now) conn.handleTimeout(now);
+      this.#reap(conn);
+    }
+  }
+
+  #add(conn: Connection, cids: Uint8Array[]): void {
+    const keys = cids.map(key);
+    for (const k of keys) this.#routes.set(k, conn);
+    this.#keys.set(conn, keys);
+    this.#connections.add(conn);
+    this.#order.push(conn);
+  }
+
+  #reap(conn: Connection): void {
+    if (!conn.isDrained) return;
+    for (const k of this.#keys.get(conn) ?? []) if (this.#routes.get(k) === conn) this.#routes.delete(k);
+    this.#keys.delete(conn);
+    this.#connections.delete(conn);
+    this.#order = this.#order.filter((c) => c !== conn);
+  }
+
+  #versionNegotiation(datagram: Uint8Array, header: PacketHeader, remote: SocketAddress): void {
+    // §6.1/§14.1: only answer datagrams a client could have padded as an Initial, never a VN, never as a client.
+    if (this.#server === undefined || datagram.length < MIN_INITIAL_DATAGRAM || this.#pendingVn.length >= MAX_PENDING_VN) return;
+    const unused = new Uint8Array(1);
+    this.config.random(unused);
+    const bytes = new Uint8Array(7 + header.dcid.length + header.scid.length + 4 * this.config.versions.length);
+    const end = writeVersionNegotiation(bytes, 0, header.dcid, header.scid, this.config.versions, unused[0]);
+    this.#pendingVn.push({ bytes: bytes.subarray(0, end), to: remote });
+    this.stats.versionNegotiations++;
+  }
+}
+
+/** A Map key for a connection ID (binary string: cheaper than hex, exact). */
+function key(cid: Uint8Array): string {
+  return String.fromCharCode(...cid);
+}
