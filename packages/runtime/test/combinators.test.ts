@@ -13,6 +13,7 @@ import {
   TimeoutError,
   timeout,
 } from "../src/index.js";
+import { settle } from "./observe.js";
 
 /**
  * A task that waits for a minute unless cancelled, already running when
@@ -121,39 +122,36 @@ describe("any", () => {
 });
 
 describe("results nobody will receive", () => {
+  // The late results are released by hand after the race is decided: with
+  // timers, a loaded machine could let the "late" one settle first.
+  const lateDisposable = () => {
+    let release!: () => void;
+    const state = { disposed: false };
+    const promise = new Promise<Disposable>((resolve) => {
+      release = () =>
+        resolve({
+          [Symbol.dispose]() {
+            state.disposed = true;
+          },
+        });
+    });
+    return { promise, release, state };
+  };
+
   it("a plain promise that loses a race and later fulfils with a disposable is disposed", async () => {
-    let disposed = false;
-    const lateGuard = new Promise<Disposable>((resolve) =>
-      setTimeout(
-        () =>
-          resolve({
-            [Symbol.dispose]() {
-              disposed = true;
-            },
-          }),
-        10,
-      ),
-    );
-    expect(await race([lateGuard, async () => "winner"])).toBe("winner");
-    await sleep(20);
-    expect(disposed).toBe(true);
+    const late = lateDisposable();
+    expect(await race([late.promise, Future.resolved("winner")])).toBe("winner");
+    expect(late.state.disposed).toBe(false);
+    late.release();
+    await settle();
+    expect(late.state.disposed).toBe(true);
   });
 
   it("timeout disposes a late disposable result of a plain promise", async () => {
-    let disposed = false;
-    const late = new Promise<Disposable>((resolve) =>
-      setTimeout(
-        () =>
-          resolve({
-            [Symbol.dispose]() {
-              disposed = true;
-            },
-          }),
-        15,
-      ),
-    );
-    await expect(timeout(late, 1)).rejects.toBeInstanceOf(TimeoutError);
-    await sleep(25);
-    expect(disposed).toBe(true);
+    const late = lateDisposable();
+    await expect(timeout(late.promise, 1)).rejects.toBeInstanceOf(TimeoutError);
+    late.release();
+    await settle();
+    expect(late.state.disposed).toBe(true);
   });
 });
