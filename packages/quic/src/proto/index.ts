@@ -26,6 +26,15 @@ export {
   type ServerTlsOptions,
   type TransportConfig,
 } from "./config.js";
+export * from "./congestion/controller.js";
+export {
+  CUBIC_ALPHA,
+  CUBIC_BETA,
+  CUBIC_C,
+  Cubic,
+  type CubicOptions,
+} from "./congestion/cubic.js";
+export { NewReno, type NewRenoOptions } from "./congestion/new-reno.js";
 export {
   type AcceptOptions,
   Connection,
@@ -41,6 +50,31 @@ export * from "./crypto/suite.js";
 export { Endpoint, type EndpointEvent, type EndpointStats, type Transmit } from "./endpoint.js";
 export * from "./errors.js";
 export type { CloseReason, ConnectionEvent, StreamDirection } from "./events.js";
+export { AckManager, type AckManagerOptions, decodeAckDelay, encodeAckDelay } from "./recovery/ack-manager.js";
+export {
+  type AckOutcome,
+  K_PACKET_THRESHOLD,
+  K_TIME_THRESHOLD,
+  LossDetection,
+  type LossDetectionOptions,
+  PacketNumberSpace,
+  type TimeoutOutcome,
+} from "./recovery/loss-detection.js";
+export { PACING_GAIN, Pacer, type PacerOptions } from "./recovery/pacer.js";
+export { type AckDelayContext, K_GRANULARITY, K_INITIAL_RTT, RttEstimator } from "./recovery/rtt.js";
+export type { SentPacket } from "./recovery/sent-packets.js";
+export { Assembler, type AssemblerOptions } from "./streams/assembler.js";
+export { ReceiveCredit, type ReceiveCreditOptions, SendCredit } from "./streams/flow-control.js";
+export { type ReadResult, RecvStream, type RecvStreamOptions, type RecvStreamState } from "./streams/recv-stream.js";
+export {
+  type ResetFrame,
+  SendStream,
+  type SendStreamOptions,
+  type SendStreamState,
+  type StreamChunk,
+} from "./streams/send-stream.js";
+export * from "./streams/stream-id.js";
+export { type OpenedRange, StreamLimits, type StreamLimitsOptions } from "./streams/stream-limits.js";
 export * from "./wire/ack-frame.js";
 export * from "./wire/frame.js";
 export * from "./wire/packet-header.js";

@@ -33,6 +33,7 @@
 import type { CongestionController } from "../congestion/controller.js";
 import { K_PERSISTENT_CONGESTION_THRESHOLD } from "../congestion/controller.js";
 import { TransportError, TransportErrorCode } from "../errors.js";
+import type { AckRanges } from "../wire/ack-frame.js";
 import { K_GRANULARITY, RttEstimator } from "./rtt.js";
 import { ACKED, LOST, type SentPacket, SentPacketQueue } from "./sent-packets.js";
 
@@ -47,16 +48,6 @@ export type PacketNumberSpace = (typeof PacketNumberSpace)[keyof typeof PacketNu
 export const K_PACKET_THRESHOLD = 3;
 /** kTimeThreshold, RFC 9002 §6.1.2. */
 export const K_TIME_THRESHOLD = 9 / 8;
-
-/**
- * The ranges of a received ACK frame, ascending, each `[start, end)`. A
- * {@link RangeSet} satisfies it; so can a view over a decoded frame.
- */
-export interface AckRanges {
-  readonly rangeCount: number;
-  startAt(i: number): number;
-  endAt(i: number): number;
-}
 
 /** Options of {@link LossDetection}. */
 export interface LossDetectionOptions {

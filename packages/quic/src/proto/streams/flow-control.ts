@@ -20,7 +20,7 @@
  * @module
  */
 import { TransportError, TransportErrorCode } from "../errors.js";
-import { MAX_VARINT } from "./stream-id.js";
+import { MAX_VARINT } from "../wire/varint.js";
 
 /** Options of {@link ReceiveCredit}. */
 export interface ReceiveCreditOptions {

@@ -20,9 +20,9 @@
  * @module
  */
 import { TransportError, TransportErrorCode } from "../errors.js";
+import { MAX_VARINT } from "../wire/varint.js";
 import { Assembler } from "./assembler.js";
 import { ReceiveCredit } from "./flow-control.js";
-import { MAX_VARINT } from "./stream-id.js";
 
 /** Receive-side states, RFC 9000 §3.2. */
 export type RecvStreamState = "Recv" | "SizeKnown" | "DataRecvd" | "DataRead" | "ResetRecvd" | "ResetRead";

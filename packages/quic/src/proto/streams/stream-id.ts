@@ -22,9 +22,6 @@ export type StreamInitiator = "client" | "server";
 /** At most 2^60 streams of each type may be opened (RFC 9000 §4.6). */
 export const MAX_STREAM_COUNT = 2 ** 60;
 
-/** Largest value of a variable-length integer, and so of any offset or final size (RFC 9000 §16). */
-export const MAX_VARINT = 2 ** 62 - 1;
-
 /** The endpoint that opened stream `id` (bit 0). */
 export function streamInitiator(id: number): StreamInitiator {
   return id % 2 === 0 ? "client" : "server";
