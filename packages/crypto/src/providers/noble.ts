@@ -489,6 +489,8 @@ export function nobleChacha20(key: Uint8Array, nonce: Uint8Array, counter: numbe
   const out = outputView(output, data.length) ?? new Uint8Array(data.length);
   // Blocks before 0xffffffff go to noble; the block 0xffffffff, if reached, is computed here.
   const beforeLast = Math.min(data.length, (CHACHA20_LAST_BLOCK - counter) * 64);
+  if (data.length === 0) return out; // no block needed (noble would refuse counter 0xffffffff even for nothing)
+  if (beforeLast === data.length) return chacha20(key, nonce, data, out, counter); // the common case: no views to make
   if (beforeLast > 0) chacha20(key, nonce, data.subarray(0, beforeLast), out.subarray(0, beforeLast), counter);
   if (beforeLast < data.length) xorLastChacha20Block(key, nonce, CHACHA20_LAST_BLOCK, data.subarray(beforeLast), out.subarray(beforeLast));
   return out;
