@@ -23,7 +23,8 @@ import {
   TlsServerEngine,
 } from "../../src/tls/index.js";
 import { AlertDescription } from "../../src/tls/wire/constants.js";
-import { certificateFields } from "../../src/tls/x509/certificate-fields.js";
+import { certificateFields, KeyUsageBit } from "../../src/tls/x509/certificate-fields.js";
+import { PROCESSED_EXTENSIONS } from "../../src/tls/x509/path-checks.js";
 import { OPENSSL, opensslAvailable, tempFiles } from "./openssl.js";
 import { pump } from "./support.js";
 
@@ -468,10 +469,14 @@ describe("the engines send the alert that matches the reason", () => {
 });
 
 describe("the DER reader", () => {
-  test("reads every root certificate Node bundles", () => {
+  test("reads every root certificate Node bundles, and each one can anchor a path", () => {
     for (const pem of rootCertificates) {
       const fields = certificateFields(pemCertificates(pem)[0] as Uint8Array);
       expect(fields.subject.length).toBeGreaterThan(0);
+      expect(fields.basicConstraints?.ca).toBe(true);
+      if (fields.keyUsage !== undefined) expect(fields.keyUsage & KeyUsageBit.keyCertSign).not.toBe(0);
+      expect(fields.extensions.filter((e) => e.critical && !PROCESSED_EXTENSIONS.has(e.oid))).toEqual([]);
+      expect(fields.extendedKeyUsage).toBeUndefined();
     }
   });
 

@@ -36,7 +36,7 @@ export interface PathCertificate {
  * constraints, policy constraints and mappings are not processed, so a
  * critical one is refused rather than ignored.
  */
-const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
+export const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
   OID.basicConstraints,
   OID.keyUsage,
   OID.extendedKeyUsage,
