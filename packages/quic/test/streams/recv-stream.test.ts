@@ -69,6 +69,11 @@ describe("RecvStream (RFC 9000 §3.2)", () => {
     expect(transportError(() => reset.onResetStream(7, 11)).errorCode).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
   });
 
+  it("treats data ending beyond 2^62 - 1 as FRAME_ENCODING_ERROR (§19.8)", () => {
+    const rx = new RecvStream({ window: 100 });
+    expect(transportError(() => rx.onStreamFrame(2 ** 62 - 1, text("x"), false)).errorCode).toBe(TransportErrorCode.FRAME_ENCODING_ERROR);
+  });
+
   it("goes to ResetRecvd on RESET_STREAM, then ResetRead once the application saw it, dropping later data (§3.2)", () => {
     const rx = new RecvStream({ window: 100 });
     rx.onStreamFrame(0, text("abc"), false);
