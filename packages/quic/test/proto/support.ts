@@ -144,3 +144,110 @@ export function pair(options: {
   const conn = client.connect(net.now, clientConfig(options.provider, options.clientTransport, options.clientTls), SERVER_ADDRESS);
   return { net, client, server, conn };
 }
+
+/** A deterministic byte pattern, different per stream, so misplaced bytes are caught. */
+export function pattern(length: number, salt: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = (salt * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Writes `data` on a stream as fast as the connection accepts it, then finishes it. */
+export class StreamWriter {
+  offset = 0;
+  finished = false;
+  constructor(
+    readonly conn: Connection,
+    readonly id: number,
+    readonly data: Uint8Array,
+  ) {}
+  pump(): void {
+    if (this.finished || (this.conn.state !== "established" && this.conn.state !== "handshake")) return;
+    while (this.offset < this.data.length) {
+      const n = this.conn.streamWrite(this.id, this.data.subarray(this.offset, Math.min(this.data.length, this.offset + 65_536)));
+      if (n === 0) return;
+      this.offset += n;
+    }
+    this.conn.streamFinish(this.id);
+    this.finished = true;
+  }
+}
+
+/** Reads a stream to its end into one buffer. */
+export class StreamReader {
+  readonly chunks: Uint8Array[] = [];
+  received = 0;
+  fin = false;
+  readonly #scratch = new Uint8Array(16_384);
+  constructor(
+    readonly conn: Connection,
+    readonly id: number,
+  ) {}
+  pump(): void {
+    while (!this.fin) {
+      const r = this.conn.streamRead(this.id, this.#scratch);
+      if (r.bytes > 0) {
+        this.chunks.push(this.#scratch.slice(0, r.bytes));
+        this.received += r.bytes;
+      }
+      if (r.fin) this.fin = true;
+      if (r.bytes === 0) return;
+    }
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.received);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * One bidirectional stream each way of `size` bytes: the client opens it and sends, the server echoes its own
+ * pattern back on the same stream. Returns what both sides read, after running the network until both finished.
+ */
+export function exchange(
+  setup: ReturnType<typeof pair>,
+  size: number,
+  runOptions: { maxSteps?: number; maxTime?: number } = {},
+): { toServer: Uint8Array; toClient: Uint8Array; clientData: Uint8Array; serverData: Uint8Array } {
+  const { net, server, conn } = setup;
+  const clientData = pattern(size, 1);
+  const serverData = pattern(size, 2);
+  let clientWriter: StreamWriter | undefined;
+  let clientReader: StreamReader | undefined;
+  let serverWriter: StreamWriter | undefined;
+  let serverReader: StreamReader | undefined;
+  net.run(() => {
+    if (clientWriter === undefined && conn.isHandshakeComplete) {
+      const id = conn.openStream("bidi");
+      if (id !== undefined) {
+        clientWriter = new StreamWriter(conn, id, clientData);
+        clientReader = new StreamReader(conn, id);
+      }
+    }
+    const accepted = server.connections[0];
+    if (accepted !== undefined && serverReader === undefined) {
+      const id = accepted.acceptStream("bidi");
+      if (id !== undefined) {
+        serverReader = new StreamReader(accepted, id);
+        serverWriter = new StreamWriter(accepted, id, serverData);
+      }
+    }
+    clientWriter?.pump();
+    serverWriter?.pump();
+    clientReader?.pump();
+    serverReader?.pump();
+    return clientReader?.fin === true && serverReader?.fin === true;
+  }, runOptions);
+  return { toServer: serverReader!.bytes(), toClient: clientReader!.bytes(), clientData, serverData };
+}

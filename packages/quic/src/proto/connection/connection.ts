@@ -50,10 +50,12 @@ import { NewReno } from "../congestion/new-reno.js";
 import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
 import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
 import { TransportError, TransportErrorCode } from "../errors.js";
-import type { CloseReason, ConnectionEvent } from "../events.js";
+import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
 import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
+import type { ReadResult } from "../streams/recv-stream.js";
 import { AckRangeList, ackRangesThatFit, writeAckFrame } from "../wire/ack-frame.js";
 import {
+  type Frame,
   type FramePacketType,
   FrameType,
   isAckEliciting,
@@ -69,6 +71,7 @@ import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
+import { StreamManager, StreamStateError } from "./streams.js";
 import { buildTransportParameters, type PeerTransportParameters, validatePeerTransportParameters } from "./transport-params.js";
 
 /** A UDP peer address: the shape of Node's `dgram` rinfo, opaque to the core beyond equality. */
@@ -138,6 +141,8 @@ export class Connection {
   /** Client: the random DCID of its first Initial. Server: the DCID of the client's first Initial. */
   readonly #originalDcid: Uint8Array;
   #peerParams: PeerTransportParameters | undefined;
+  /** The stream layer, created when the peer's transport parameters arrive. */
+  #streams: StreamManager | undefined;
   #handshakeComplete = false;
   #handshakeConfirmed = false;
   #handshakeDonePending = false;
@@ -343,6 +348,60 @@ export class Connection {
     this.#enterClosing(now, { application: true, errorCode, frameType: 0, reason: reasonBytes });
   }
 
+  // ---------------------------------------------------------------- streams
+
+  /**
+   * Opens a stream of ours (RFC 9000 §2.1); undefined while the peer's
+   * stream limit is reached (wait for `streams-available`) or before the
+   * peer's transport parameters are known.
+   */
+  openStream(direction: StreamDirection): number | undefined {
+    if (!this.#canUseStreams()) return undefined;
+    return this.#streams?.open(direction);
+  }
+
+  /** The next stream the peer opened (after a `stream-opened` event), or undefined. */
+  acceptStream(direction: StreamDirection): number | undefined {
+    return this.#streams?.accept(direction);
+  }
+
+  /** Queues `data` on stream `id`; returns the bytes accepted (fewer: wait for `stream-writable`). */
+  streamWrite(id: number, data: Uint8Array): number {
+    if (!this.#canUseStreams()) throw new StreamStateError(id, `connection is ${this.#state}`);
+    return this.#streams!.write(id, data);
+  }
+
+  /** Ends stream `id` after the data written (sends FIN). */
+  streamFinish(id: number): void {
+    if (!this.#canUseStreams()) throw new StreamStateError(id, `connection is ${this.#state}`);
+    this.#streams!.finish(id);
+  }
+
+  /**
+   * Reads stream `id` into `out`: `bytes` copied, `fin` once everything was
+   * read. The result object is reused by the next call.
+   */
+  streamRead(id: number, out: Uint8Array): ReadResult {
+    if (this.#streams === undefined) throw new StreamStateError(id, "is not open");
+    return this.#streams.read(id, out);
+  }
+
+  /** Abandons our sending side of `id` (RESET_STREAM with `errorCode`). */
+  streamReset(id: number, errorCode: number): void {
+    if (!this.#canUseStreams()) return;
+    this.#streams!.reset(id, errorCode);
+  }
+
+  /** Asks the peer to stop sending on `id` (STOP_SENDING with `errorCode`). */
+  streamStopSending(id: number, errorCode: number): void {
+    if (!this.#canUseStreams()) return;
+    this.#streams!.stopSending(id, errorCode);
+  }
+
+  #canUseStreams(): boolean {
+    return this.#streams !== undefined && (this.#state === "handshake" || this.#state === "established");
+  }
+
   // ---------------------------------------------------------------- receive
 
   /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
@@ -468,15 +527,17 @@ export class Connection {
         case "datagram":
           break;
         default:
-          this.#onStreamFrame(now, frame);
+          this.#onStreamFrame(frame);
       }
     }
     return ackEliciting;
   }
 
-  /** Stream-level frames; the stream layer is added by `attachStreams`. */
-  #onStreamFrame(_now: number, frame: ReturnType<typeof readFrame>): void {
-    void frame;
+  /** Stream-level frames (1-RTT only, so the stream layer exists: it is created with the peer's transport parameters). */
+  #onStreamFrame(frame: Frame): void {
+    if (this.#streams === undefined)
+      throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "stream frame before transport parameters");
+    this.#streams.onFrame(frame);
   }
 
   #onAck(now: number, spaceIndex: PacketNumberSpace, ranges: AckRangeList, rawDelay: number): void {
@@ -491,11 +552,13 @@ export class Connection {
   #onFramesAcked(space: PacketSpace, frames: SentFrames): void {
     if (frames.cryptoOffset >= 0) space.cryptoSend.onAcked(frames.cryptoOffset, frames.cryptoLength);
     if (frames.ackLargest >= 0) space.acks.onAckOfAckReceived(frames.ackLargest);
+    if (space === this.#spaces[PacketNumberSpace.ApplicationData]) this.#streams?.onAcked(frames);
   }
 
   #onFramesLost(space: PacketSpace, frames: SentFrames): void {
     if (frames.cryptoOffset >= 0 && !space.discarded) space.cryptoSend.onLost(frames.cryptoOffset, frames.cryptoLength);
     if (frames.handshakeDone && !this.#handshakeDonePending) this.#handshakeDonePending = true;
+    if (space === this.#spaces[PacketNumberSpace.ApplicationData]) this.#streams?.onLost(frames);
   }
 
   #onCrypto(now: number, spaceIndex: PacketNumberSpace, offset: number, data: Uint8Array): void {
@@ -537,6 +600,7 @@ export class Connection {
           peerSourceConnectionId: this.side === "client" ? this.#remoteCidForValidation() : this.#remoteCid,
         });
         this.#loss.setPeerMaxAckDelay(this.#peerParams.maxAckDelay, now);
+        this.#streams = new StreamManager(this.side, this.#transport, this.#peerParams, this.#events);
         this.#onPeerIdleTimeout(now);
         return;
       case "handshake-complete":
@@ -712,9 +776,9 @@ export class Connection {
     return false;
   }
 
-  /** Stream-level data or control frames waiting (the stream layer overrides this through its hooks). */
+  /** Stream data or flow-control frames waiting. */
   #appWants(): boolean {
-    return false;
+    return this.#streams?.wantsToSend ?? false;
   }
 
   #buildDatagram(now: number, buffer: Uint8Array, limit: number): number {
@@ -886,9 +950,9 @@ export class Connection {
     return ackEliciting;
   }
 
-  /** Stream and flow-control frames of a 1-RTT packet (added with the stream layer). */
-  #fillApp(_now: number, _w: Writer, _frames: SentFrames): boolean {
-    return false;
+  /** Stream and flow-control frames of a 1-RTT packet (all ack-eliciting). */
+  #fillApp(now: number, w: Writer, frames: SentFrames): boolean {
+    return this.#streams?.fill(w, frames, now, this.#loss.rtt.smoothedRtt) ?? false;
   }
 }
 
