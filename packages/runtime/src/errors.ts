@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * import { timeout, TimeoutError } from "@zsync/runtime";
+ * declare function fetchSlowly(): Promise<string>;
  * try {
  *   await timeout(() => fetchSlowly(), 100);
  * } catch (error) {

@@ -13,6 +13,7 @@
  * @example
  * ```ts
  * import { spawn, yieldNow } from "@zsync/runtime";
+ * declare function crunch(i: number): void;
  * spawn(async () => {
  *   for (let i = 0; i < 1e6; i++) {
  *     crunch(i);

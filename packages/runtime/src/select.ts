@@ -192,6 +192,9 @@ function call(thunk: Thunk): unknown {
  *
  * @example
  * ```ts
+ * import { bounded, onRecv, onTimeout, select } from "@zsync/runtime";
+ * declare function handle(job: string): void;
+ * declare function heartbeat(): void;
  * const jobs = bounded<string>(16);
  * const shutdown = new AbortController();
  * for (;;) {
@@ -379,6 +382,8 @@ function checkHandler(handler: unknown, fn: string, name: string): void {
  *
  * @example
  * ```ts
+ * import { bounded, onRecv, onTimeout, select } from "@zsync/runtime";
+ * const numbers = bounded<number>(8);
  * const n = await select([onRecv(numbers), onTimeout(50, () => -1)]); // a number, or -1 after 50 ms
  * ```
  */
@@ -465,6 +470,9 @@ class SelectSendWaiter<T> extends SendWaiter<T> {
  *
  * @example
  * ```ts
+ * import { bounded, onSend, onTimeout, select } from "@zsync/runtime";
+ * const out = bounded<string>(1);
+ * const item = "next";
  * const delivered = await select([onSend(out, item, () => true), onTimeout(10, () => false)]);
  * ```
  */
@@ -596,6 +604,9 @@ export interface OnFutureOptions {
  *
  * @example
  * ```ts
+ * import { onFuture, onTimeout, select, spawn } from "@zsync/runtime";
+ * declare function fetchConfig(): Promise<{ retries: number }>;
+ * const defaults = { retries: 3 };
  * const task = spawn(fetchConfig);
  * const config = await select([onFuture(task, { cancelOnLose: true }), onTimeout(1000, () => defaults)]);
  * ```
@@ -669,6 +680,8 @@ class AfterBranch<R> extends SelectBranch<R> {
  *
  * @example
  * ```ts
+ * import { bounded, onRecv, onTimeout, select } from "@zsync/runtime";
+ * const inbox = bounded<string>(8);
  * const msg = await select([onRecv(inbox), onTimeout(0, () => null)]); // poll: null if inbox is empty
  * ```
  */

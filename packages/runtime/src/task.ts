@@ -295,6 +295,7 @@ export function currentTask(): CurrentTask | undefined {
  * @example
  * ```ts
  * import { onTaskCancel } from "@zsync/runtime";
+ * declare const request: { abort(reason: unknown): void; readonly done: Promise<void> };
  * const off = onTaskCancel((reason) => request.abort(reason));
  * try { await request.done; } finally { off?.(); }
  * ```
@@ -311,7 +312,9 @@ export function onTaskCancel(listener: (reason: unknown) => void): (() => void) 
  *
  * @example
  * ```ts
- * import { onCancellation } from "@zsync/runtime";
+ * import { onCancellation, type WaitOptions } from "@zsync/runtime";
+ * declare const options: WaitOptions;
+ * declare const operation: { abort(error: Error): void; readonly done: Promise<void> };
  * const stop = onCancellation(options.signal, (error) => operation.abort(error));
  * try { await operation.done; } finally { stop(); }
  * ```

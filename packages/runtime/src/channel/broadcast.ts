@@ -342,10 +342,11 @@ export class BroadcastReceiver<T> implements RecvSelectable<T>, AsyncIterable<T>
  *
  * @example
  * ```ts
+ * import { broadcast, LaggedError } from "@zsync/runtime";
  * const ticks = broadcast<number>(2);
  * const slow = ticks.subscribe();
  * for (let i = 0; i < 5; i++) ticks.send(i);
- * await slow.recv().catch((e) => e.missed); // 3 (LaggedError)
+ * await slow.recv().catch((e: LaggedError) => e.missed); // 3 (LaggedError)
  * await slow.recv();                        // 3, the oldest retained
  * ```
  */

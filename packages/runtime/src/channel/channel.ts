@@ -412,6 +412,7 @@ export class ChannelIterator<T> implements AsyncIterableIterator<T> {
  *
  * @example
  * ```ts
+ * import { bounded } from "@zsync/runtime";
  * const jobs = bounded<string>(2);
  * await jobs.send("a");
  * await jobs.send("b");
@@ -431,6 +432,7 @@ export function bounded<T>(capacity: number): Channel<T> {
  *
  * @example
  * ```ts
+ * import { unbounded } from "@zsync/runtime";
  * const events = unbounded<string>();
  * events.trySend("started"); // always true while open
  * console.log(events.tryRecv()); // { ok: true, value: "started" }
@@ -449,6 +451,7 @@ export function unbounded<T>(): Channel<T> {
  *
  * @example
  * ```ts
+ * import { oneshot } from "@zsync/runtime";
  * const reply = oneshot<number>();
  * setTimeout(() => reply.trySend(42), 10);
  * console.log(await reply.recv()); // 42

@@ -41,12 +41,16 @@ export interface SendPort<T> {
 
 /** Anything `onRecv` accepts. */
 export interface RecvSelectable<T> {
-  /** @internal */
+  /**
+   * How `select` reaches the source; not for direct use. Published on
+   * purpose: stripped from the declarations, the interface was empty, so
+   * `onRecv` accepted anything and inferred `unknown` for the message type.
+   */
   readonly [RECV_PORT]: RecvPort<T>;
 }
 
 /** Anything `onSend` accepts. */
 export interface SendSelectable<T> {
-  /** @internal */
+  /** How `select` reaches the sink; not for direct use (published for the same reason as `RecvSelectable`'s). */
   readonly [SEND_PORT]: SendPort<T>;
 }

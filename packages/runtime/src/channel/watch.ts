@@ -252,6 +252,7 @@ export class WatchReceiver<T> implements RecvSelectable<T>, AsyncIterable<T> {
  *
  * @example
  * ```ts
+ * import { watch } from "@zsync/runtime";
  * const state = watch<"idle" | "busy">("idle");
  * const rx = state.subscribe();
  * state.send("busy");

@@ -7,6 +7,8 @@
  * @example
  * ```ts
  * import { all } from "@zsync/runtime";
+ * declare function fetchA(): Promise<string>;
+ * declare function fetchB(): Promise<number>;
  * const [a, b] = await all([() => fetchA(), () => fetchB()]);
  * ```
  * @module

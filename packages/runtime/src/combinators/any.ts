@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * import { any } from "@zsync/runtime";
+ * declare function fetchFrom(mirror: string): Promise<Uint8Array>;
  * const body = await any([() => fetchFrom("a"), () => fetchFrom("b")]);
  * ```
  * @module

@@ -7,6 +7,7 @@
  * @example
  * ```ts
  * import type { Io } from "@zsync/runtime";
+ * const sum = (part: Uint8Array): number => part.reduce((a, b) => a + b, 0);
  * async function checksum(io: Io, parts: Uint8Array[]) {
  *   const futures = parts.map((part) => io.async(sum, part));
  *   return Promise.all(futures);

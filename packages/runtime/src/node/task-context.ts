@@ -17,9 +17,9 @@
  * export async function crunch(input: Uint8Array) {
  *   const signal = taskSignal();
  *   const out = new Uint8Array(input.length);
- *   for (let i = 0; i < input.length; i++) {
+ *   for (const [i, byte] of input.entries()) {
  *     if (i % 65536 === 0) signal.throwIfAborted();
- *     out[i] = input[i] ^ 0x5a;
+ *     out[i] = byte ^ 0x5a;
  *   }
  *   return withTransfer(out, [out.buffer]);
  * }

@@ -192,6 +192,10 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    *
    * @example
    * ```ts
+   * import type { TcpStream } from "@zsync/runtime/node";
+   * declare const stream: TcpStream;
+   * declare const messages: string[];
+   * declare function encodeInto(message: string, into: Uint8Array): number;
    * const buffer = new Uint8Array(64 * 1024);
    * for (const message of messages) {
    *   const n = encodeInto(message, buffer);

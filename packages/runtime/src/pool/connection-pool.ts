@@ -12,6 +12,8 @@
  * @example
  * ```ts
  * import { ConnectionPool } from "@zsync/runtime";
+ * interface Database { readonly isOpen: boolean; query(sql: string): unknown; close(): void }
+ * declare function openDatabase(path: string): Promise<Database>;
  * const pool = new ConnectionPool({
  *   create: async () => openDatabase("app.db"),
  *   destroy: (db) => db.close(),
