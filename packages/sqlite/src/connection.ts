@@ -24,8 +24,21 @@
 import { Worker } from "node:worker_threads";
 import type { Request } from "./request.js";
 import { QUEUED, SENT } from "./request.js";
-import { decodeError, decodeResponse, responseEnd } from "./response-decoder.js";
-import { OP_INSERT_MANY, OP_ITER_OPEN, OP_QUERY, STATUS_ERROR, STATUS_OK } from "./worker/protocol.js";
+import { decodeError, decodeResponse, isStopped, responseEnd } from "./response-decoder.js";
+import {
+  BITMAP_MASK,
+  CELL_BITS,
+  CELL_CURRENT,
+  CELL_DONE,
+  CELL_STOP,
+  INTERRUPT_BYTES,
+  nextSeq,
+  OP_INSERT_MANY,
+  OP_ITER_OPEN,
+  OP_QUERY,
+  STATUS_ERROR,
+  STATUS_OK,
+} from "./worker/protocol.js";
 
 /** What a connection worker is started with (see worker/connection-worker.js). */
 export interface WorkerConfig {
@@ -37,6 +50,11 @@ export interface WorkerConfig {
   readonly pragmas: readonly string[];
   /** Statement slots; the main-thread side of the connection assigns and evicts them. */
   readonly statementCacheSize: number;
+}
+
+/** What the worker gets: the config plus this connection's interrupt cells. */
+interface WorkerData extends WorkerConfig {
+  readonly interrupt: SharedArrayBuffer;
 }
 
 export type Role = "writer" | "reader";
@@ -81,6 +99,12 @@ export class Connection {
   #scheduled = false;
   #onLost: LostHandler;
   #onReroute: RerouteHandler;
+  /** Interrupt cells shared with the worker (layout in worker/protocol.js). */
+  readonly #cells: Int32Array;
+  /** Sequence number of the last request posted. */
+  #seq = 0;
+  /** Called when the last request in flight was answered (the writer lane grants leases then). */
+  onDrained: (() => void) | null = null;
   #flush = (): void => this.#send();
 
   constructor(id: number, role: Role, config: WorkerConfig, onLost: LostHandler, onReroute: RerouteHandler) {
@@ -89,7 +113,11 @@ export class Connection {
     this.#onLost = onLost;
     this.#onReroute = onReroute;
     this.#capacity = config.statementCacheSize;
-    this.#worker = new Worker(WORKER_URL, { workerData: config, name: `zsync-sqlite-${role}-${id}` });
+    const interrupt = new SharedArrayBuffer(INTERRUPT_BYTES);
+    this.#cells = new Int32Array(interrupt);
+    this.#cells[CELL_STOP] = -1;
+    const workerData: WorkerData = { ...config, interrupt };
+    this.#worker = new Worker(WORKER_URL, { workerData, name: `zsync-sqlite-${role}-${id}` });
     let markReady: () => void = () => {};
     let failReady: (error: unknown) => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
@@ -127,6 +155,12 @@ export class Connection {
 
   /** Queues `request` for the next flush (at the end of this turn's microtasks). */
   send(request: Request): void {
+    if (request.onSend !== undefined) {
+      const onSend = request.onSend;
+      request.onSend = undefined;
+      onSend();
+      if (request.done) return;
+    }
     request.state = SENT;
     request.connection = this;
     this.#outbox.push(request);
@@ -154,6 +188,34 @@ export class Connection {
   }
 
   /**
+   * Asks the worker to stop `request` (already posted): if it is running,
+   * the progress handler fails it with SQLITE_INTERRUPT within a few thousand
+   * VM instructions; if it has not started, the worker skips it. Either way
+   * it is answered with an interrupted error, unless it finished first.
+   *
+   * The bit is set before `CURRENT` is read, and the worker writes `CURRENT`
+   * before it tests the bit (all sequentially consistent), so at least one
+   * side sees the other: the request is skipped, or `STOP` catches it running.
+   */
+  cancel(request: Request): void {
+    const seq = request.seq;
+    if (this.finished(seq)) return;
+    const cells = this.#cells;
+    Atomics.or(cells, CELL_BITS + ((seq & BITMAP_MASK) >>> 5), 1 << (seq & 31));
+    if (Atomics.load(cells, CELL_CURRENT) === seq) Atomics.store(cells, CELL_STOP, seq);
+  }
+
+  /** Whether the worker has finished the request numbered `seq` (its answer may still be on the way). */
+  finished(seq: number): boolean {
+    return ((Atomics.load(this.#cells, CELL_DONE) - seq) | 0) >= 0;
+  }
+
+  /** Whether the worker is executing the request numbered `seq` right now. */
+  running(seq: number): boolean {
+    return Atomics.load(this.#cells, CELL_CURRENT) === seq;
+  }
+
+  /**
    * Stops the worker: the statement it is running is abandoned (SQLite rolls
    * back any open transaction when the connection closes on thread exit).
    * Unanswered requests go to the lost handler with `reason`.
@@ -176,6 +238,8 @@ export class Connection {
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i] as Request;
       inflight.push(request);
+      this.#seq = nextSeq(this.#seq);
+      request.seq = this.#seq;
       const op = request.op;
       let slot = -1;
       let sql: string | null = request.sql;
@@ -228,7 +292,9 @@ export class Connection {
       } else if (status === STATUS_ERROR) {
         if (!request.done) {
           request.connection = null;
-          request.reject(decodeError(out[at + 1], request.sql));
+          const error = decodeError(out[at + 1], request.sql);
+          // A stopped statement rejects with why it was stopped (timeout, abort).
+          request.reject(request.stopError !== undefined && isStopped(error) ? request.stopError : error);
         }
         at += 2;
       } else {
@@ -242,6 +308,7 @@ export class Connection {
     if (this.#head === this.#inflight.length) {
       this.#inflight.length = 0;
       this.#head = 0;
+      if (this.#outbox.length === 0) this.onDrained?.();
     } else if (this.#head > 1024 && this.#head * 2 > this.#inflight.length) {
       this.#inflight = this.#inflight.slice(this.#head);
       this.#head = 0;

@@ -43,6 +43,9 @@ export interface DatabaseStats {
   readonly connectionsReplaced: number;
 }
 
+/** How long a stopped statement may keep running before its worker is ended instead. */
+const STOP_GRACE_MS = 100;
+
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -199,7 +202,9 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     try {
       await tx.begin(behavior, options?.signal);
     } catch (error) {
-      this.releaseLease(lease);
+      // BEGIN may have run even though the call was cancelled meanwhile: the
+      // writer must not be handed on inside a transaction.
+      await tx.rollback().catch(() => {});
       throw error;
     }
     return tx;
@@ -227,7 +232,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
    * turned off; the report gives each step's duration and the checkpoint's
    * outcome.
    */
-  runMaintenance(options?: MaintenanceOptions): Promise<MaintenanceReport> {
+  async runMaintenance(options?: MaintenanceOptions): Promise<MaintenanceReport> {
     this.#assertOpen();
     return maintain(this, options);
   }
@@ -308,9 +313,10 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     this.#count(request);
     if (request.done) return;
     request.write = true;
+    request.inTransaction = true;
     this.#arm(request, options);
     if (request.done) return;
-    if (lease.broken !== undefined || !lease.connection.alive) {
+    if (lease.lost !== undefined) {
       request.reject(
         new ConnectionLostError("writer", "the transaction's connection was lost; it was rolled back", { cause: lease.broken }),
       );
@@ -454,9 +460,10 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
   #arm(request: Request, options: CallOptions | undefined): void {
     const signal = options?.signal;
     const timeoutMs = options?.timeoutMs;
+    const runTimeoutMs = options?.runTimeoutMs;
     const offTask = request.detached ? undefined : onTaskCancel((reason) => this.#stop(request, CancelledError.from(reason)));
     if (request.done) return; // the task was cancelled already: the listener ran
-    if (signal === undefined && timeoutMs === undefined) {
+    if (signal === undefined && timeoutMs === undefined && runTimeoutMs === undefined) {
       if (offTask === undefined) return;
       request.cancellable = true;
       request.flags |= FLAG_INTERRUPTIBLE;
@@ -471,26 +478,41 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let runTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => this.#stop(request, CancelledError.from(signal?.reason));
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => this.#stop(request, new TimeoutError(timeoutMs, `statement timed out after ${timeoutMs} ms`)), timeoutMs);
     }
+    if (runTimeoutMs !== undefined) {
+      request.onSend = () => {
+        runTimer = setTimeout(
+          () => this.#stop(request, new TimeoutError(runTimeoutMs, `statement ran for more than ${runTimeoutMs} ms`)),
+          runTimeoutMs,
+        );
+      };
+    }
     signal?.addEventListener("abort", onAbort, { once: true });
     request.dispose = () => {
       if (timer !== undefined) clearTimeout(timer);
+      if (runTimer !== undefined) clearTimeout(runTimer);
       signal?.removeEventListener("abort", onAbort);
       offTask?.();
     };
   }
 
   /**
-   * Cancels a request wherever it is: queued requests are removed; a request
-   * already with a worker is stopped by ending that worker (better-sqlite3
-   * offers no way to interrupt a running statement), which rolls back any
-   * transaction the connection had open.
+   * Cancels a request wherever it is. A queued request is removed. One that
+   * reached a worker is stopped there through its connection's interrupt
+   * cells (see Connection.cancel): the worker skips it, or the patched
+   * better-sqlite3 fails it with SQLITE_INTERRUPT mid-statement; the
+   * connection stays open. Reads, and statements of a transaction (which is
+   * rolled back as a whole), reject at once. A write outside a transaction
+   * rejects when the worker confirms it was stopped, and resolves if it
+   * finished first, so `TimeoutError`/`CancelledError` from a write always
+   * means nothing of it was committed.
    */
   #stop(request: Request, error: Error): void {
-    if (request.done) return;
+    if (request.done || request.stopError !== undefined) return;
     const connection = request.connection;
     if (request.state === QUEUED || connection === null) {
       this.#lane.remove(request);
@@ -501,10 +523,38 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
       request.reject(error);
       return;
     }
-    request.reject(error);
-    this.#stopped.add(connection);
-    this.#replaced++;
-    connection.terminate(error);
+    connection.cancel(request);
+    if (request.inTransaction) {
+      const lease = this.#lane.leaseOn(connection);
+      if (lease !== null && lease.stopped === undefined) lease.stopped = error;
+    }
+    if (request.write && !request.inTransaction && request.op !== OP_BACKUP) request.stopError = error;
+    else request.reject(error);
+    this.#watch(connection, request, error);
+  }
+
+  /**
+   * The fallback for what the progress handler cannot stop (a backup step, a
+   * wait in SQLite's busy handler, a very long single VM instruction): if the
+   * worker is still running the stopped request after {@link STOP_GRACE_MS},
+   * the worker is ended, as a crash would be (a write outside a transaction
+   * runs alone on the writer inside a transaction of its own, so ending the
+   * worker rolls back just that write).
+   */
+  #watch(connection: Connection, request: Request, error: Error): void {
+    const seq = request.seq;
+    const check = (): void => {
+      if (!connection.alive || connection.finished(seq)) return;
+      if (!connection.running(seq)) {
+        setTimeout(check, STOP_GRACE_MS).unref();
+        return;
+      }
+      request.reject(error);
+      this.#stopped.add(connection);
+      this.#replaced++;
+      connection.terminate(error);
+    };
+    setTimeout(check, STOP_GRACE_MS).unref();
   }
 
   #readerLost(connection: Connection, cause: unknown, requests: Request[]): void {

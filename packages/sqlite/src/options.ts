@@ -46,8 +46,17 @@ export interface CallOptions {
    * cancelled the same way when that task is cancelled, with or without a signal.
    */
   readonly signal?: AbortSignal;
-  /** Rejects with `TimeoutError` and stops the statement after this many milliseconds. */
+  /**
+   * Rejects with `TimeoutError` and stops the statement this many milliseconds after the call: the time covers
+   * waiting in a queue (for a reader, for the writer, behind a transaction) as well as running.
+   */
   readonly timeoutMs?: number;
+  /**
+   * Rejects with `TimeoutError` and stops the statement once it has run this long: counted from when it is handed
+   * to its connection (for a cancellable write: once it has the writer to itself), so time spent queued is not
+   * counted. Can be combined with `timeoutMs`; whichever fires first wins.
+   */
+  readonly runTimeoutMs?: number;
   /** `"bigint"` returns every integer as a bigint for this call. */
   readonly integers?: IntegerMode;
 }
@@ -111,9 +120,12 @@ export function resolveOptions(options: OpenOptions | undefined, memory: boolean
 export function checkCallOptions(options: CallOptions | undefined): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
-  const { timeoutMs, signal } = options;
+  const { timeoutMs, runTimeoutMs, signal } = options;
   if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs))) {
     throw new RangeError(`options.timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
+  }
+  if (runTimeoutMs !== undefined && (typeof runTimeoutMs !== "number" || !(runTimeoutMs >= 0) || !Number.isFinite(runTimeoutMs))) {
+    throw new RangeError(`options.runTimeoutMs must be a finite number >= 0, got ${String(runTimeoutMs)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError("options.signal must be an AbortSignal");
 }

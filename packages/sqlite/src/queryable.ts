@@ -67,7 +67,9 @@ export abstract class Queryable {
   /** Request flags for `options`. */
   protected flagsFor(options: CallOptions | undefined): number {
     let flags = (options?.integers ?? this.integerMode) === "bigint" ? FLAG_BIGINT : 0;
-    if (options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined)) flags |= FLAG_INTERRUPTIBLE;
+    if (options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined || options.runTimeoutMs !== undefined)) {
+      flags |= FLAG_INTERRUPTIBLE;
+    }
     return flags;
   }
 

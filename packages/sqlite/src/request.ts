@@ -62,6 +62,18 @@ export class Request {
   detached = false;
   /** Whether the request must run on the writer connection. */
   write = false;
+  /** Sequence number on its connection, assigned when posted (see worker/protocol.js, interrupt cells). */
+  seq = 0;
+  /** Runs inside a transaction (on a lease taken by a `Transaction`). */
+  inTransaction = false;
+  /**
+   * Why it is being stopped, while the worker has not yet said whether it
+   * stopped or finished first: set for writes outside a transaction, whose
+   * caller must learn whether they committed.
+   */
+  stopError: Error | undefined = undefined;
+  /** Called once, when the request is handed to a connection (starts a `runTimeoutMs` timer). */
+  onSend: (() => void) | undefined = undefined;
   /** The connection it was sent to (while `SENT`). */
   connection: Connection | null = null;
   /** Releases signal and task listeners and timers; set only for cancellable requests. */

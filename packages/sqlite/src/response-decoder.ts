@@ -9,11 +9,23 @@
  * ```
  * @module
  */
-import { SqliteBindError, SqliteConstraintError, SqliteError } from "./errors.js";
+import { SqliteBindError, SqliteConstraintError, SqliteError, TransactionStateError } from "./errors.js";
 import { DECODE_ALL, DECODE_BATCH, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, type Request } from "./request.js";
 import { decodeRows, rowFactory } from "./row-decoder.js";
 import type { Row, Value } from "./values.js";
-import { OP_ALL, OP_BACKUP, OP_EXIT, OP_GET, OP_INSERT_MANY, OP_ITER_NEXT, OP_ITER_OPEN, OP_QUERY, OP_RUN } from "./worker/protocol.js";
+import {
+  ERROR_INTERRUPTED,
+  ERROR_TX_ABORTED,
+  OP_ALL,
+  OP_BACKUP,
+  OP_EXIT,
+  OP_GET,
+  OP_INSERT_MANY,
+  OP_ITER_NEXT,
+  OP_ITER_OPEN,
+  OP_QUERY,
+  OP_RUN,
+} from "./worker/protocol.js";
 
 /** What `run()` resolves with. */
 export interface RunResult {
@@ -102,15 +114,22 @@ export function decodeResponse(request: Request, out: readonly unknown[], at: nu
 
 export function decodeError(wire: unknown, sql: string): Error {
   const error = wire as WireError;
+  if (error.kind === ERROR_TX_ABORTED) return new TransactionStateError(error.message);
   if (error.kind === "sqlite") {
     const code = error.code ?? "SQLITE_ERROR";
     if (code.startsWith("SQLITE_CONSTRAINT")) return new SqliteConstraintError(code, error.message, sql);
     return new SqliteError(code, error.message, sql);
   }
+  if (error.kind === ERROR_INTERRUPTED) return new SqliteError("SQLITE_INTERRUPT", "the statement was stopped", sql);
   if (error.kind === "bind") {
     const mismatch = /can only bind/i.test(error.message);
     return new SqliteBindError(mismatch ? "SQLITE_MISMATCH" : "SQLITE_RANGE", error.message, sql);
   }
   if (error.name === "TypeError") return new TypeError(`${error.message} (in: ${sql})`);
   return new SqliteError("SQLITE_MISUSE", error.message, sql);
+}
+
+/** Whether a decoded error says the statement was stopped rather than failed. */
+export function isStopped(error: Error): boolean {
+  return error instanceof SqliteError && error.sqliteCode === "SQLITE_INTERRUPT";
 }

@@ -23,7 +23,7 @@ import type { CallOptions } from "./options.js";
 import { Queryable } from "./queryable.js";
 import { DECODE_RUN, DECODE_SCALAR, Request, type RequestOwner } from "./request.js";
 import type { IntegerMode } from "./values.js";
-import { FLAG_TX_CONTROL, OP_INSERT_MANY, OP_RUN } from "./worker/protocol.js";
+import { FLAG_TX_CONTROL, FLAG_TX_END, OP_INSERT_MANY, OP_RUN } from "./worker/protocol.js";
 import type { WriterLease } from "./writer-lane.js";
 
 /** `BEGIN DEFERRED`, `BEGIN IMMEDIATE` (default: takes the write lock at once) or `BEGIN EXCLUSIVE`. */
@@ -70,6 +70,12 @@ export class Transaction extends Queryable implements AsyncDisposable {
     this.#assertOpen("commit");
     this.#ending = true;
     try {
+      const stopped = this.#lease.stopped;
+      if (stopped !== undefined) {
+        throw new TransactionStateError("cannot commit: the transaction was rolled back because one of its statements was stopped", {
+          cause: stopped,
+        });
+      }
       await this.#end("COMMIT");
       this.#finish("committed");
     } catch (error) {
@@ -87,7 +93,8 @@ export class Transaction extends Queryable implements AsyncDisposable {
     if (this.#state === "committed") throw new TransactionStateError("cannot roll back: the transaction was committed");
     this.#ending = true;
     try {
-      if (this.#lease.failure === undefined) await this.#end("ROLLBACK");
+      // Sent after a stopped statement too: the worker then clears its stopped-transaction state.
+      if (this.#lease.lost === undefined) await this.#end("ROLLBACK");
     } finally {
       this.#ending = false;
       this.#finish("rolled back");
@@ -137,14 +144,14 @@ export class Transaction extends Queryable implements AsyncDisposable {
   }
 
   async #end(sql: "COMMIT" | "ROLLBACK"): Promise<void> {
-    if (this.#lease.failure !== undefined) {
+    if (this.#lease.lost !== undefined) {
       throw new TransactionStateError("the transaction was rolled back because its connection was stopped or lost", {
-        cause: this.#lease.failure,
+        cause: this.#lease.lost,
       });
     }
     // Detached from the calling task: ending the transaction must happen even
     // when the task was cancelled (that is usually why it is rolling back).
-    const request = new Request(OP_RUN, sql, undefined, 0, DECODE_RUN, this.#host);
+    const request = new Request(OP_RUN, sql, undefined, FLAG_TX_END, DECODE_RUN, this.#host);
     request.detached = true;
     this.enqueue(request, undefined);
     try {
@@ -152,6 +159,7 @@ export class Transaction extends Queryable implements AsyncDisposable {
     } catch (error) {
       // SQLite rolls back by itself after some errors (SQLITE_FULL, SQLITE_IOERR...); ROLLBACK then has nothing to do.
       if (sql === "ROLLBACK" && error instanceof SqliteError && /no transaction is active/i.test(error.message)) return;
+      if (sql === "ROLLBACK" && error instanceof TransactionStateError) return;
       if (error instanceof ConnectionLostError)
         throw new TransactionStateError("the transaction was rolled back because its connection was lost", { cause: error });
       throw error;

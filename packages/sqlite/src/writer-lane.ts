@@ -7,7 +7,10 @@
  * Plain writes are pipelined to the writer in arrival order. A transaction
  * (or a batch insert, or a write that may be cancelled) takes a lease: the
  * writer is then exclusively its, and other writes wait in FIFO order until
- * the lease is released. Waiting is bounded by the acquire timeout.
+ * the lease is released. A lease is granted only once the writer has answered
+ * every write sent before it, so nothing that happens under the lease (a
+ * rollback, or ending the worker) can touch another caller's write. Waiting is
+ * bounded by the acquire timeout.
  *
  * If the writer's worker exits (crash, or terminated to stop a statement),
  * SQLite has rolled back whatever transaction it had open; the lease on it is
@@ -33,16 +36,27 @@ export class WriterLease {
   readonly connection: Connection;
   /** Why the lease can no longer be used (its connection was lost), if so. */
   broken: unknown = undefined;
+  /**
+   * Why the transaction under this lease was rolled back while its connection
+   * lives on (one of its statements was stopped), if so. Only its ROLLBACK
+   * may still be sent.
+   */
+  stopped: unknown = undefined;
   released = false;
 
   constructor(connection: Connection) {
     this.connection = connection;
   }
 
-  /** The reason the lease is unusable (connection stopped or lost), or undefined while it is usable. */
-  get failure(): unknown {
+  /** Why the connection under the lease is gone, or undefined while it lives. */
+  get lost(): unknown {
     if (this.broken !== undefined) return this.broken;
     return this.connection.alive ? undefined : "the writer connection was stopped";
+  }
+
+  /** The reason the lease's transaction is unusable (statement stopped, connection lost), or undefined. */
+  get failure(): unknown {
+    return this.lost ?? this.stopped;
   }
 }
 
@@ -50,6 +64,8 @@ interface LeaseWaiter {
   readonly kind: "lease";
   /** The single write this lease is for, if any: removing that request removes the waiter. */
   readonly request: Request | undefined;
+  /** Checked again when the lease is granted: an abort whose listener has not run yet must not get it. */
+  readonly signal: AbortSignal | undefined;
   readonly resolve: (lease: WriterLease) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -91,6 +107,12 @@ export class WriterLane {
     return this.#queue.length;
   }
 
+  /** The lease currently held on `connection`, if any. */
+  leaseOn(connection: Connection): WriterLease | null {
+    const lease = this.#lease;
+    return lease !== null && lease.connection === connection ? lease : null;
+  }
+
   /** Whether a lease is held. */
   get leased(): boolean {
     return this.#lease !== null;
@@ -128,8 +150,9 @@ export class WriterLane {
    * A lease taken for one `request` is withdrawn by {@link remove}.
    */
   acquire(signal?: AbortSignal, watchTask = true, request?: Request): Promise<WriterLease> {
+    if (signal?.aborted) return Promise.reject(CancelledError.from(signal.reason));
     const connection = this.#connection;
-    if (this.#lease === null && this.#queue.length === 0 && connection?.alive === true) {
+    if (this.#lease === null && this.#queue.length === 0 && connection?.alive === true && connection.load === 0) {
       this.#lease = new WriterLease(connection);
       return Promise.resolve(this.#lease);
     }
@@ -144,6 +167,7 @@ export class WriterLane {
       const waiter: LeaseWaiter = {
         kind: "lease",
         request,
+        signal,
         resolve: (lease) => {
           cleanup();
           resolve(lease);
@@ -190,8 +214,15 @@ export class WriterLane {
     const connection = this.#connection;
     if (connection === null || !connection.alive) return;
     while (this.#lease === null && this.#queue.length > 0) {
+      const head = this.#queue[0] as Waiting;
+      // A lease waits until the writes sent before it are answered (see the module comment).
+      if (isLeaseWaiter(head) && connection.load > 0 && !head.signal?.aborted) return;
       const next = this.#queue.shift() as Waiting;
       if (isLeaseWaiter(next)) {
+        if (next.signal?.aborted) {
+          next.reject(CancelledError.from(next.signal.reason));
+          continue;
+        }
         this.#lease = new WriterLease(connection);
         next.resolve(this.#lease);
       } else if (!next.done) {
@@ -221,6 +252,7 @@ export class WriterLane {
 
   #spawn(): Connection {
     const connection = this.#open((lost, cause, requests) => this.#lost(lost, cause, requests));
+    connection.onDrained = () => this.#drain();
     this.#connection = connection;
     return connection;
   }

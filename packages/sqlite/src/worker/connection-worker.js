@@ -19,12 +19,20 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import {
+  BITMAP_MASK,
+  CELL_BITS,
+  CELL_CURRENT,
+  CELL_DONE,
   ERROR_BIND,
+  ERROR_INTERRUPTED,
   ERROR_OTHER,
   ERROR_SQLITE,
+  ERROR_TX_ABORTED,
   FLAG_BIGINT,
   FLAG_INTERRUPTIBLE,
   FLAG_TX_CONTROL,
+  FLAG_TX_END,
+  INTERRUPT_EVERY_OPS,
   OP_ALL,
   OP_BACKUP,
   OP_CLOSE,
@@ -37,6 +45,7 @@ import {
   OP_ITER_OPEN,
   OP_QUERY,
   OP_RUN,
+  nextSeq,
   REQUEST_HEADER,
   STATUS_ERROR,
   STATUS_OK,
@@ -51,6 +60,7 @@ import {
  * @property {number} busyTimeoutMs
  * @property {"normal" | "full"} synchronous
  * @property {readonly string[]} pragmas
+ * @property {SharedArrayBuffer} interrupt the interrupt cells (see protocol.js)
  */
 
 /**
@@ -74,6 +84,61 @@ if (!config.readonly) {
   db.pragma(`synchronous = ${config.synchronous === "full" ? "FULL" : "NORMAL"}`);
 }
 for (const pragma of config.pragmas) db.pragma(pragma);
+
+/**
+ * Stopping statements: the patched better-sqlite3 (patches/ at the repository
+ * root) runs a progress handler every INTERRUPT_EVERY_OPS VM instructions that
+ * fails the running statement with SQLITE_INTERRUPT while the main thread has
+ * written this request's sequence number into the STOP cell.
+ */
+const cells = new Int32Array(config.interrupt);
+/** @type {{ interruptWhenEqual(sab: SharedArrayBuffer, byteOffset: number, everyOps: number): unknown }} */ (
+  /** @type {unknown} */ (db)
+).interruptWhenEqual(config.interrupt, 0, INTERRUPT_EVERY_OPS);
+/** Sequence number of the request being executed (counted in arrival order, like the main thread does). */
+let seq = 0;
+/**
+ * Set when a statement of an open transaction was stopped: the transaction was
+ * rolled back here, and the statements of it that were already sent must not
+ * run in autocommit mode. Cleared by the transaction's ROLLBACK/COMMIT or a BEGIN.
+ */
+let txAborted = false;
+const INTERRUPTED_ERROR = { kind: ERROR_INTERRUPTED, name: "SqliteError", message: "interrupted", code: "SQLITE_INTERRUPT" };
+const TX_ABORTED_ERROR = {
+  kind: ERROR_TX_ABORTED,
+  name: "TransactionStateError",
+  message: "the transaction was rolled back because one of its statements was stopped",
+  code: undefined,
+};
+
+/**
+ * Whether the main thread cancelled request `n` before it started.
+ * @param {number} n
+ */
+function cancelledBeforeStart(n) {
+  return (Atomics.load(cells, CELL_BITS + ((n & BITMAP_MASK) >>> 5)) & (1 << (n & 31))) !== 0;
+}
+
+/**
+ * Clears request `n`'s cancellation bit once it is finished.
+ * @param {number} n
+ */
+function clearCancelled(n) {
+  Atomics.and(cells, CELL_BITS + ((n & BITMAP_MASK) >>> 5), ~(1 << (n & 31)));
+}
+
+/**
+ * Makes what runs next immune to the STOP cell (a rollback after a stop must
+ * not itself be interrupted).
+ */
+function uninterruptible() {
+  Atomics.store(cells, CELL_CURRENT, 0);
+}
+
+/** @param {unknown} error */
+function isInterrupt(error) {
+  return error instanceof Database.SqliteError && error.code === "SQLITE_INTERRUPT";
+}
 
 /**
  * Prepared statements by slot. The main thread decides which statement lives
@@ -275,37 +340,26 @@ function serialiseError(error) {
  * @param {Prepared} entry
  * @param {unknown[] | Record<string, unknown> | undefined} args
  * @param {boolean} bigint
- * @param {boolean} interruptible
  * @param {unknown[]} out
  */
-function pushAllRows(entry, args, bigint, interruptible, out) {
+function pushAllRows(entry, args, bigint, out) {
   const header = out.length;
   out.push(entry.columns, 0);
   let count = 0;
   let width = entry.columns.length;
   let stmt = entry.stmt;
-  if (interruptible) {
-    // Stepping from JavaScript lets Worker.terminate() take effect between rows.
-    const iterator = /** @type {IterableIterator<unknown[]>} */ (args === undefined ? stmt.iterate() : stmt.iterate(args));
-    for (const row of iterator) {
-      pushRow(row, out, bigint);
-      width = row.length;
-      count++;
-    }
-  } else {
-    if (!bigint && entry.fast !== null) stmt = entry.fast;
-    let rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
-    if (stmt !== entry.stmt && rows.some(needsExact)) {
-      stmt = entry.stmt;
-      rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
-    }
-    for (let r = 0; r < rows.length; r++) {
-      const row = /** @type {unknown[]} */ (rows[r]);
-      pushRow(row, out, bigint);
-      width = row.length;
-    }
-    count = rows.length;
+  if (!bigint && entry.fast !== null) stmt = entry.fast;
+  let rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
+  if (stmt !== entry.stmt && rows.some(needsExact)) {
+    stmt = entry.stmt;
+    rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
   }
+  for (let r = 0; r < rows.length; r++) {
+    const row = /** @type {unknown[]} */ (rows[r]);
+    pushRow(row, out, bigint);
+    width = row.length;
+  }
+  count = rows.length;
   out[header] = count === 0 ? entry.columns : columnsFor(entry, width, stmt);
   out[header + 1] = count;
 }
@@ -395,7 +449,7 @@ function execute(batch, at, out) {
         return void out.push(STATUS_OK, NO_COLUMNS, 0, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint));
       }
       out.push(STATUS_OK);
-      pushAllRows(entry, args, bigint, (flags & FLAG_INTERRUPTIBLE) !== 0, out);
+      pushAllRows(entry, args, bigint, out);
       if (op === OP_QUERY) {
         if (entry.readonly) out.push(0, 0);
         else pushLastChanges(out, bigint);
@@ -536,6 +590,7 @@ function executeAtomically(batch, at, out) {
       execute(batch, at, out);
       db.exec("COMMIT");
     } catch (error) {
+      uninterruptible();
       if (db.inTransaction) db.exec("ROLLBACK");
       throw error;
     }
@@ -570,14 +625,33 @@ function handle(batch) {
     const op = /** @type {number} */ (batch[at]);
     const n = /** @type {number} */ (batch[at + 5]);
     const next = at + REQUEST_HEADER + (n < 0 ? 1 : n);
+    seq = nextSeq(seq);
     if (op === OP_BACKUP) {
+      // Runs between turns; stopping one ends the worker (a backup step is not a VM program).
       void backup(/** @type {string} */ (batch[at + 3]));
+      at = next;
+      continue;
+    }
+    Atomics.store(cells, CELL_CURRENT, seq);
+    const flags = /** @type {number} */ (batch[at + 1]);
+    const interruptible = (flags & FLAG_INTERRUPTIBLE) !== 0;
+    const inTransaction = db.inTransaction && (flags & FLAG_TX_CONTROL) === 0;
+    if ((flags & (FLAG_TX_END | FLAG_TX_CONTROL)) !== 0) txAborted = false;
+    if (txAborted) {
+      out.push(STATUS_ERROR, TX_ABORTED_ERROR);
+      finish(interruptible);
+      at = next;
+      continue;
+    }
+    if (interruptible && cancelledBeforeStart(seq)) {
+      out.push(STATUS_ERROR, INTERRUPTED_ERROR);
+      if (inTransaction) abortTransaction();
+      finish(interruptible);
       at = next;
       continue;
     }
     const mark = out.length;
     try {
-      const flags = /** @type {number} */ (batch[at + 1]);
       if (
         (flags & (FLAG_INTERRUPTIBLE | FLAG_TX_CONTROL)) === FLAG_INTERRUPTIBLE &&
         !config.readonly &&
@@ -591,11 +665,38 @@ function handle(batch) {
     } catch (error) {
       if (op === OP_ITER_NEXT || op === OP_ITER_OPEN) closeIterator();
       out.length = mark; // a failure part-way (or at COMMIT) undoes the partial record
-      out.push(STATUS_ERROR, serialiseError(error));
+      if (isInterrupt(error)) {
+        out.push(STATUS_ERROR, INTERRUPTED_ERROR);
+        if (inTransaction) abortTransaction();
+      } else {
+        out.push(STATUS_ERROR, serialiseError(error));
+      }
     }
+    finish(interruptible);
     at = next;
   }
+  Atomics.store(cells, CELL_CURRENT, 0);
   if (out.length > 0) port.postMessage(out);
+}
+
+/**
+ * Marks the current request finished (the main thread's stop watchdog reads this).
+ * @param {boolean} interruptible
+ */
+function finish(interruptible) {
+  if (interruptible) clearCancelled(seq);
+  Atomics.store(cells, CELL_DONE, seq);
+}
+
+/**
+ * A statement of the open transaction was stopped: roll the transaction back
+ * now (SQLite may have done so already) and refuse the rest of it.
+ */
+function abortTransaction() {
+  uninterruptible();
+  closeIterator();
+  txAborted = true;
+  if (db.inTransaction) db.exec("ROLLBACK");
 }
 
 port.on("message", (/** @type {unknown[] | string} */ batch) => {

@@ -65,6 +65,42 @@ export const FLAG_INTERRUPTIBLE = 2;
 /** Request flag: a transaction-control statement (BEGIN); never wrapped in a transaction of its own. */
 export const FLAG_TX_CONTROL = 4;
 
+/** Request flag: the COMMIT or ROLLBACK that ends a transaction (clears a stopped transaction's state). */
+export const FLAG_TX_END = 8;
+
+/**
+ * The interrupt cells, a `SharedArrayBuffer` per connection (Int32 indexes).
+ * Every request has a sequence number, counted by both sides in send order
+ * from 1 (skipping 0 and -1 on wrap-around). The patched better-sqlite3
+ * progress handler stops the running statement while `STOP` equals
+ * `CURRENT`; the main thread sets `STOP` to a request's number only when
+ * `CURRENT` already shows that request running, and otherwise sets its bit
+ * in the bitmap at `BITS`, which the worker tests before starting a request.
+ */
+export const CELL_STOP = 0;
+/** Sequence number of the request the worker is executing (0 between batches). */
+export const CELL_CURRENT = 1;
+/** Sequence number of the last request the worker finished. */
+export const CELL_DONE = 2;
+/** First Int32 of the cancelled-request bitmap (bit `seq & BITMAP_MASK`). */
+export const CELL_BITS = 4;
+/** Sequence numbers covered by the bitmap; more requests than this in flight on one connection would alias. */
+export const BITMAP_SPAN = 1 << 16;
+export const BITMAP_MASK = BITMAP_SPAN - 1;
+/** Bytes of the interrupt buffer. */
+export const INTERRUPT_BYTES = (CELL_BITS + BITMAP_SPAN / 32) * 4;
+/** VM instructions between two checks of the cells (a point select runs a few dozen). */
+export const INTERRUPT_EVERY_OPS = 1000;
+
+/**
+ * The sequence number after `seq`.
+ * @param {number} seq
+ */
+export function nextSeq(seq) {
+  const next = (seq + 1) | 0;
+  return next === 0 || next === -1 ? 1 : next;
+}
+
 /** Response status: success. */
 export const STATUS_OK = 0;
 /** Response status: `[ERROR, serialisedError]`. */
@@ -76,3 +112,7 @@ export const STATUS_REROUTE = 2;
 export const ERROR_SQLITE = "sqlite";
 export const ERROR_BIND = "bind";
 export const ERROR_OTHER = "other";
+/** The statement was stopped (SQLite's SQLITE_INTERRUPT, or skipped before it started). */
+export const ERROR_INTERRUPTED = "interrupted";
+/** A statement of a transaction that was rolled back because one of its statements was stopped. */
+export const ERROR_TX_ABORTED = "tx-aborted";
