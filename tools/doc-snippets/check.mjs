@@ -32,6 +32,51 @@ function findTsc(pkgDir) {
 }
 
 /**
+ * A relative import in a snippet means what it means next to the file the
+ * snippet is in (an `@example` in src/demo.ts importing "./demo.js"), unless
+ * it names another snippet (```ts file=tasks.ts). Rewrites such specifiers to
+ * reach the same file from the output directory.
+ */
+function rebaseRelativeImports(code, sourceDir, outDir, named) {
+  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"']+)\2/g, (whole, lead, quote, specifier) => {
+    if (named.has(specifier.replace(/^\.\//, "").replace(/\.(m?)js$/, ".$1ts"))) return whole;
+    const target = resolve(sourceDir, specifier);
+    const candidates = [target, target.replace(/\.(m?)js$/, ".$1ts"), target.replace(/\.js$/, ".tsx")];
+    if (!candidates.some((candidate) => existsSync(candidate))) return whole;
+    let rebased = relative(outDir, target).split("\\").join("/");
+    if (!rebased.startsWith(".")) rebased = `./${rebased}`;
+    return `${lead}${quote}${rebased}${quote}`;
+  });
+}
+
+/** Runs tsc on the project in `outDir`; its diagnostics, mapped to the snippets' sources. */
+function runTsc(pkgDir, outDir, name, byFile) {
+  const result = spawnSync(findTsc(pkgDir), ["-p", join(outDir, "tsconfig.json"), "--pretty", "false"], { encoding: "utf8" });
+  if (result.error) throw result.error;
+  const failures = [];
+  let current;
+  for (const line of `${result.stdout}${result.stderr}`.split("\n")) {
+    const match = /^(.*?)\((\d+),(\d+)\): (error|warning) (TS\d+): (.*)$/.exec(line.trim());
+    if (match !== null) {
+      const file = match[1].split(/[\\/]/).pop();
+      const snippet = byFile.get(file);
+      const at = snippet
+        ? `${snippet.file}:${snippet.line + Number(match[2]) - 1 - HEADER_LINES}:${match[3]}`
+        : `${match[1]}:${match[2]}:${match[3]}`;
+      current = { at, code: match[5], message: match[6], snippet, file: snippet ? file : undefined };
+      failures.push(current);
+    } else if (current !== undefined && line.startsWith(" ")) {
+      current.message += `\n${line}`;
+    } else if (line.trim() !== "") {
+      current = undefined;
+      failures.push({ at: name, code: "tsc", message: line.trim(), snippet: undefined, file: undefined });
+    }
+  }
+  if (result.status !== 0 && failures.length === 0) failures.push({ at: name, code: "tsc", message: `tsc exited with ${result.status}` });
+  return failures;
+}
+
+/**
  * Writes the snippets of `pkgDir` as modules, typechecks them, and returns
  * what was found. Does not print.
  */
@@ -44,12 +89,14 @@ export function checkPackage(pkgDir) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const byFile = new Map();
+  const named = new Set(checked.map((s) => s.name).filter(Boolean));
   const files = checked.map((snippet, i) => {
     const file = snippet.name ?? `snippet-${String(i + 1).padStart(3, "0")}.ts`;
     if (byFile.has(file)) throw new Error(`doc-snippets: two snippets of ${name} are named ${file} (${snippet.file}:${snippet.line})`);
     byFile.set(file, snippet);
     // `export {}` keeps every snippet a module of its own (top-level await, no shared names).
-    writeFileSync(join(outDir, file), `// ${snippet.file}:${snippet.line}\n${snippet.code}\nexport {};\n`);
+    const code = rebaseRelativeImports(snippet.code, join(pkgDir, dirname(snippet.file)), outDir, named);
+    writeFileSync(join(outDir, file), `// ${snippet.file}:${snippet.line}\n${code}\nexport {};\n`);
     return file;
   });
   const hasNodeTypes = existsSync(join(pkgDir, "node_modules", "@types", "node"));
@@ -62,32 +109,18 @@ export function checkPackage(pkgDir) {
       sourceMap: false,
       types: hasNodeTypes ? ["node"] : [],
     },
-    files,
   };
-  writeFileSync(join(outDir, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
   const failures = [];
-  if (files.length > 0) {
-    const result = spawnSync(findTsc(pkgDir), ["-p", join(outDir, "tsconfig.json"), "--pretty", "false"], { encoding: "utf8" });
-    if (result.error) throw result.error;
-    const output = `${result.stdout}${result.stderr}`;
-    let current;
-    for (const line of output.split("\n")) {
-      const match = /^(.*?)\((\d+),(\d+)\): (error|warning) (TS\d+): (.*)$/.exec(line.trim());
-      if (match !== null) {
-        const snippet = byFile.get(match[1].split(/[\\/]/).pop());
-        const at = snippet
-          ? `${snippet.file}:${snippet.line + Number(match[2]) - 1 - HEADER_LINES}:${match[3]}`
-          : `${match[1]}:${match[2]}:${match[3]}`;
-        current = { at, code: match[5], message: match[6], snippet };
-        failures.push(current);
-      } else if (current !== undefined && line.startsWith(" ")) {
-        current.message += `\n${line}`;
-      } else if (line.trim() !== "") {
-        current = undefined;
-        failures.push({ at: name, code: "tsc", message: line.trim(), snippet: undefined });
-      }
-    }
-    if (result.status !== 0 && failures.length === 0) failures.push({ at: name, code: "tsc", message: `tsc exited with ${result.status}` });
+  // tsc stops at syntax errors without checking types anywhere, so a snippet
+  // that does not parse is reported and left out, and the rest is checked again.
+  let remaining = files;
+  while (remaining.length > 0) {
+    writeFileSync(join(outDir, "tsconfig.json"), `${JSON.stringify({ ...tsconfig, files: remaining }, null, 2)}\n`);
+    const found = runTsc(pkgDir, outDir, name, byFile);
+    failures.push(...found);
+    const unparsable = new Set(found.filter((f) => /^TS1\d{3}$/.test(f.code) && f.file !== undefined).map((f) => f.file));
+    if (unparsable.size === 0) break;
+    remaining = remaining.filter((file) => !unparsable.has(file));
   }
   return { name, checked: checked.length, skipped, failures };
 }
