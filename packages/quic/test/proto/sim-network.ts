@@ -169,7 +169,7 @@ export class SimNetwork {
     return host;
   }
 
-  /** Sets the impairments of the direction `from` -> `to` (overrides the network default). */
+  /** Sets the impairments of the direction `from` -> `to` (overrides the network default; counters and drop-list indices restart at 0). */
   setLink(from: SimAddress, to: SimAddress, config: LinkConfig): void {
     this.#links.set(`${addressKey(from)}>${addressKey(to)}`, makeLink(config));
   }
