@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { getProvider } from "../../src/index.js";
-import { cipherSuiteByName } from "../../src/tls/index.js";
-import { RecordLayer } from "../../src/tls/record-layer.js";
+import { cipherSuiteByName, TlsLimitError, TlsProtocolError } from "../../src/tls/index.js";
+import { MAX_EMPTY_RECORDS, RecordLayer } from "../../src/tls/record-layer.js";
 import { ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "../../src/tls/wire/constants.js";
 
 const provider = getProvider("node");
@@ -89,5 +89,61 @@ describe("reading records from arbitrary chunks", () => {
       written = b.sealInto(ContentType.ApplicationData, data, at, Math.min(data.length, at + MAX_PLAINTEXT), batch, written);
     expect(written).toBe(batch.length);
     expect(Buffer.from(batch).equals(Buffer.concat(one))).toBe(true);
+  });
+});
+
+describe("what the record layer refuses once a read key is set", () => {
+  const plaintextAlert = Uint8Array.of(21, 3, 3, 0, 2, 2, 40);
+
+  function reader(plaintextAlerts: boolean): RecordLayer {
+    const r = new RecordLayer(provider);
+    r.setReadKey(suite, secret, plaintextAlerts);
+    return r;
+  }
+
+  test("an unprotected alert is refused with unexpected_message", () => {
+    const r = reader(false);
+    r.push(plaintextAlert);
+    expect(() => r.next()).toThrow(TlsProtocolError);
+  });
+
+  test("with plaintextAlerts, one is taken only until the first record opens under the key", () => {
+    const before = reader(true);
+    before.push(plaintextAlert);
+    expect(before.next()).toEqual({ type: ContentType.Alert, data: Uint8Array.of(2, 40) });
+    const after = reader(true);
+    after.push(protectedStream([Uint8Array.of(1)]));
+    expect(after.next()?.data).toEqual(Uint8Array.of(1));
+    after.push(plaintextAlert);
+    expect(() => after.next()).toThrow(/unprotected record of type 21/);
+  });
+
+  test("unprotected change_cipher_spec still passes (the connection decides whether it is allowed)", () => {
+    const r = reader(false);
+    r.push(Uint8Array.of(20, 3, 3, 0, 1, 1));
+    expect(r.next()?.type).toBe(ContentType.ChangeCipherSpec);
+  });
+
+  test(`more than ${MAX_EMPTY_RECORDS} empty records in a row are refused; data in between resets the count`, () => {
+    const empty = new Uint8Array(0);
+    const r = reader(false);
+    r.push(
+      protectedStream([
+        ...Array.from({ length: MAX_EMPTY_RECORDS }, () => empty),
+        Uint8Array.of(7),
+        ...Array.from({ length: MAX_EMPTY_RECORDS }, () => empty),
+      ]),
+    );
+    for (let i = 0; i < 2 * MAX_EMPTY_RECORDS + 1; i++) expect(r.next()).toBeDefined();
+    const flood = reader(false);
+    flood.push(protectedStream(Array.from({ length: MAX_EMPTY_RECORDS + 1 }, () => empty)));
+    let error: unknown;
+    try {
+      for (let i = 0; i <= MAX_EMPTY_RECORDS; i++) flood.next();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TlsLimitError);
+    expect((error as TlsLimitError).limit).toBe("empty-records");
   });
 });
