@@ -71,6 +71,10 @@ export class Endpoint {
   readonly #events: EndpointEvent[] = [];
   readonly #pendingVn: { bytes: Uint8Array; to: SocketAddress }[] = [];
   readonly #header = new PacketHeader();
+  /** Connections with events queued since `pollDirtyConnection` last returned them. */
+  readonly #dirty = new Set<Connection>();
+  /** The result of `pollTransmit`, reused. */
+  readonly #transmit: { length: number; to: SocketAddress } = { length: 0, to: { address: "", port: 0 } };
   /** Round-robin position of `pollTransmit`. */
   #order: Connection[] = [];
   #next = 0;
@@ -157,20 +161,46 @@ export class Endpoint {
     this.#reap(accepted);
   }
 
-  /** The next datagram of any connection (round-robin), or a Version Negotiation packet. */
+  /**
+   * The next datagram of any connection (round-robin), or a Version
+   * Negotiation packet. The returned object is reused by the next call:
+   * read it before calling again.
+   */
   pollTransmit(now: number, buffer: Uint8Array): Transmit | undefined {
+    const out = this.#transmit;
     const vn = this.#pendingVn.shift();
     if (vn !== undefined) {
       buffer.set(vn.bytes);
-      return { length: vn.bytes.length, to: vn.to };
+      out.length = vn.bytes.length;
+      out.to = vn.to;
+      return out;
     }
     const order = this.#order;
     for (let tried = 0; tried < order.length; tried++) {
       if (this.#next >= order.length) this.#next = 0;
       const conn = order[this.#next] as Connection;
       const length = conn.pollTransmit(now, buffer);
-      if (length !== undefined) return { length, to: conn.remoteAddress };
+      if (length !== undefined) {
+        out.length = length;
+        out.to = conn.remoteAddress;
+        return out;
+      }
       this.#next++;
+    }
+    return undefined;
+  }
+
+  /**
+   * The next connection with events queued since it was last returned
+   * (after `handleDatagram`/`handleTimeout` work), so a driver drains only
+   * the connections that changed instead of all of them. Events caused by
+   * the driver's own calls on a connection (stream reads, `close`) are
+   * for the driver to drain right after those calls.
+   */
+  pollDirtyConnection(): Connection | undefined {
+    for (const conn of this.#dirty) {
+      this.#dirty.delete(conn);
+      return conn;
     }
     return undefined;
   }
@@ -203,6 +233,7 @@ export class Endpoint {
   }
 
   #reap(conn: Connection): void {
+    if (conn.hasEvents) this.#dirty.add(conn);
     if (!conn.isDrained) return;
     for (const k of this.#keys.get(conn) ?? []) if (this.#routes.get(k) === conn) this.#routes.delete(k);
     this.#keys.delete(conn);

@@ -38,10 +38,13 @@ export { NewReno, type NewRenoOptions } from "./congestion/new-reno.js";
 export {
   type AcceptOptions,
   Connection,
+  type ConnectionCounters,
   type ConnectionState,
+  type ConnectionStats,
   type ConnectOptions,
   type SocketAddress,
 } from "./connection/connection.js";
+export { StreamStateError } from "./connection/streams.js";
 export * from "./crypto/labels.js";
 export * from "./crypto/packet-keys.js";
 export * from "./crypto/packet-protection.js";

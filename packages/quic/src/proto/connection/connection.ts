@@ -80,6 +80,28 @@ export interface SocketAddress {
   readonly port: number;
 }
 
+/** Counters of one connection. */
+export interface ConnectionCounters {
+  /** Packets sent (coalesced packets count one each). */
+  packetsSent: number;
+  /** Packets received, authenticated and processed. */
+  packetsReceived: number;
+  /** Packets declared lost by loss detection (RFC 9002 §6.1). */
+  packetsLost: number;
+  /** UDP payload bytes sent. */
+  bytesSent: number;
+  /** UDP payload bytes received (datagrams routed to this connection, valid or not). */
+  bytesReceived: number;
+}
+
+/** {@link Connection.stats}: recovery state plus counters. */
+export interface ConnectionStats extends ConnectionCounters {
+  readonly smoothedRtt: number;
+  readonly minRtt: number;
+  readonly congestionWindow: number;
+  readonly bytesInFlight: number;
+}
+
 /** Lifecycle (RFC 9000 §10): handshake -> established -> closing | draining -> drained. */
 export type ConnectionState = "handshake" | "established" | "closing" | "draining" | "drained";
 
@@ -150,8 +172,16 @@ export class Connection {
   #receivedFromPeer = false;
   /** Server: the client's address is validated (a Handshake packet arrived, §8.1). Clients: always. */
   #addressValidated: boolean;
+  /** Bytes received and sent, for the anti-amplification limit (server, until the address is validated). */
   #bytesReceived = 0;
   #bytesSent = 0;
+  readonly #counters: ConnectionCounters = {
+    packetsSent: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
   /** Idle deadline (§10.1); undefined before the first packet exchange settles it. */
   #idleDeadline: number | undefined;
   /** An ack-eliciting packet was sent since the last packet was received (§10.1 restart rule). */
@@ -286,14 +316,25 @@ export class Connection {
     return this.#peerParams;
   }
 
-  /** Smoothed RTT and congestion window, for stats. */
-  get stats(): { smoothedRtt: number; minRtt: number; congestionWindow: number; bytesInFlight: number } {
+  /** The QUIC version in use (the client's choice, which a server accepting several versions learns from its Initial). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** RTT, congestion window and counters of this connection (a fresh snapshot per call). */
+  get stats(): ConnectionStats {
     return {
       smoothedRtt: this.#loss.rtt.smoothedRtt,
       minRtt: this.#loss.rtt.minRtt,
       congestionWindow: this.#loss.cc.window,
       bytesInFlight: this.#loss.cc.bytesInFlight,
+      ...this.#counters,
     };
+  }
+
+  /** True when `pollEvent` would return an event. */
+  get hasEvents(): boolean {
+    return this.#events.length > 0;
   }
 
   /** The next queued event, or undefined. */
@@ -407,6 +448,7 @@ export class Connection {
   /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
   handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
     if (this.#state === "drained" || this.#state === "draining") return;
+    this.#counters.bytesReceived += datagram.length;
     if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
     if (this.#state === "closing") {
       // §10.2.1: answer packets with the CONNECTION_CLOSE again (at most once per datagram received).
@@ -427,7 +469,8 @@ export class Connection {
         return; // §12.2: the rest of the datagram cannot be delimited
       }
       offset = header.end;
-      if (firstDcid === undefined) firstDcid = header.dcid.slice();
+      // The view stays valid: parsing the next packet assigns a new view, and decryption leaves connection IDs alone.
+      if (firstDcid === undefined) firstDcid = header.dcid;
       else if (!bytesEqual(firstDcid, header.dcid)) continue; // §12.2: ignore coalesced packets for another connection
       try {
         this.#handlePacket(now, datagram, header);
@@ -486,6 +529,7 @@ export class Connection {
     const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
     if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
+    this.#counters.packetsReceived++;
   }
 
   /** Returns whether the packet was ack-eliciting. Throws TransportError for protocol violations. */
@@ -546,6 +590,7 @@ export class Connection {
     const outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
     const space = this.#spaces[spaceIndex];
     for (const packet of outcome.acked) this.#onFramesAcked(space, packet.frames);
+    this.#counters.packetsLost += outcome.lost.length;
     for (const packet of outcome.lost) this.#onFramesLost(space, packet.frames);
   }
 
@@ -721,6 +766,7 @@ export class Connection {
     const outcome = this.#loss.onTimeout(now);
     switch (outcome.kind) {
       case "loss":
+        this.#counters.packetsLost += outcome.lost.length;
         for (const packet of outcome.lost) this.#onFramesLost(this.#spaces[outcome.space], packet.frames);
         return;
       case "probe":
@@ -754,6 +800,7 @@ export class Connection {
     const length = this.#state === "closing" ? this.#buildClose(now, buffer, limit) : this.#buildDatagram(now, buffer, limit);
     if (length === 0) return undefined;
     this.#bytesSent += length;
+    this.#counters.bytesSent += length;
     if (!this.#addressValidated) this.#updateAmplification(now);
     return length;
   }
@@ -890,6 +937,7 @@ export class Connection {
     const packetEnd = sealPacket(space.writeKeys!, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
     space.nextPacketNumber++;
     const frames = p.frames ?? new SentFrames();
+    this.#counters.packetsSent++;
     this.#loss.onPacketSent(
       p.space,
       {
