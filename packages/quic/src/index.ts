@@ -1,0 +1,12 @@
+/**
+ * `@zsync/quic`: QUIC (RFC 9000, 9001, 9002, 9369) for Node. This entry is
+ * the common case, the Node API; the sans-I/O core is `@zsync/quic/proto`.
+ *
+ * @example
+ * ```ts
+ * import { connect, QuicServer } from "@zsync/quic";
+ * ```
+ * @module
+ */
+export * from "./node/index.js";
+export { type CloseReason, QuicError, QuicVersion, TransportErrorCode } from "./proto/index.js";

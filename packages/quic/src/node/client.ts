@@ -1,0 +1,87 @@
+/**
+ * `connect()`: a client connection on its own UDP socket (one connection
+ * per socket, as quinn's and ngtcp2's example clients do), resolved once
+ * the handshake completed. The socket closes itself when the connection
+ * has drained.
+ *
+ * @example
+ * ```ts
+ * await using conn = await connect("localhost", 4433, { alpn: "echo", ca: caPem });
+ * ```
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { CertificateInput } from "@zsync/crypto/tls";
+import { dangerouslyAcceptAnyCertificateForTestsOnly } from "@zsync/crypto/tls";
+import { CancelledError } from "@zsync/runtime";
+import { Endpoint, resolveClientConfig, resolveEndpointConfig, TransportErrorCode } from "../proto/index.js";
+import { QuicConnection } from "./connection.js";
+import { EndpointDriver } from "./driver.js";
+import { alpnList, type CommonOptions, DEFAULT_VERSION, osRandom, transportOptions } from "./options.js";
+
+/** Options of {@link connect}. */
+export interface QuicConnectOptions extends CommonOptions {
+  /** Name for SNI and certificate verification (default: `host` unless it is an IP literal). */
+  readonly serverName?: string;
+  /** Trust anchors (PEM/DER); default: the system roots. */
+  readonly ca?: CertificateInput;
+  /** Accept any server certificate (CertificateVerify is still checked). Tests and debugging only. */
+  readonly insecure?: boolean;
+  /** Local address to bind (default: the wildcard of the server's family). */
+  readonly localHost?: string;
+  /** Aborts the handshake (the connection is closed and `connect` rejects with `CancelledError`). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Connects to `host:port` and resolves once the handshake completed.
+ * Rejects with a `QuicConnectionClosedError` subclass when the handshake
+ * fails (a TLS alert arrives as {@link QuicTransportClosedError} with
+ * CRYPTO_ERROR 0x01xx; an unreachable server as {@link QuicIdleTimeoutError}).
+ */
+export async function connect(host: string, port: number, options: QuicConnectOptions): Promise<QuicConnection> {
+  if (options.signal?.aborted) throw CancelledError.from(options.signal.reason);
+  const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+  const family = isIP(address) === 6 ? "udp6" : "udp4";
+  const serverName = options.serverName ?? (isIP(host) === 0 ? host : undefined);
+  const config = resolveClientConfig({
+    tls: {
+      alpnProtocols: alpnList(options.alpn),
+      ...(serverName === undefined ? {} : { serverName }),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.insecure === true ? { verifier: dangerouslyAcceptAnyCertificateForTestsOnly() } : {}),
+      ...(options.keyLog === undefined ? {} : { keyLog: options.keyLog }),
+    },
+    transport: transportOptions(options),
+    version: options.version ?? DEFAULT_VERSION,
+    ...(options.provider === undefined ? {} : { provider: options.provider }),
+  });
+  const endpoint = new Endpoint(resolveEndpointConfig({ random: osRandom, versions: [config.version] }));
+  const driver = await EndpointDriver.bind(endpoint, {
+    host: options.localHost ?? (family === "udp6" ? "::" : "0.0.0.0"),
+    port: 0,
+    type: family,
+    maxDatagramSize: Math.max(config.transport.maxDatagramSize, 1500),
+    signal: options.signal,
+  });
+  const core = endpoint.connect(driver.now(), config, { address, port });
+  const conn = new QuicConnection(core, driver, { cancelCode: options.cancelCode ?? 0, version: config.version });
+  driver.register(core, conn);
+  driver.closeWhenIdle = true;
+  driver.wake();
+  const signal = options.signal;
+  const onAbort = (): void => {
+    void conn.close(TransportErrorCode.NO_ERROR, "connect cancelled");
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await conn.established(signal === undefined ? undefined : { signal });
+  } catch (error) {
+    if (signal?.aborted) throw CancelledError.from(signal.reason);
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  return conn;
+}

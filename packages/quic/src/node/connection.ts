@@ -1,0 +1,313 @@
+/**
+ * `QuicConnection`: one QUIC connection as the application sees it, over a
+ * core {@link Connection} and the {@link EndpointDriver} that feeds it.
+ *
+ * It turns the core's edge-triggered events into awakened waits (streams
+ * readable or writable, streams opened by the peer, the stream limit
+ * raised) and its close reason into the `closed` promise and typed errors.
+ * Every call into the core is followed by `driver.wake()`, which batches
+ * the resulting datagrams into the driver's next flush.
+ *
+ * @example
+ * ```ts
+ * const conn = await connect("127.0.0.1", 4433, { alpn: "echo", ca });
+ * const stream = await conn.openBidirectionalStream();
+ * // ...
+ * conn.close(0, "done");
+ * console.log(await conn.closed); // { kind: "application", remote: false, errorCode: 0, reason: "done" }
+ * ```
+ * @module
+ */
+import type { HandshakeInfo } from "@zsync/crypto/tls";
+import type { CloseReason, Connection, ConnectionEvent, StreamDirection } from "../proto/index.js";
+import type { ConnectionSink, EndpointDriver } from "./driver.js";
+import { QuicConnectionClosedError } from "./errors.js";
+import { QuicStream, type StreamHost } from "./stream.js";
+import { type QuicWaitOptions, throwIfAborted, Waiter } from "./wait.js";
+
+/** Figures of one connection, for logs and the CLI's report. */
+export interface QuicConnectionStats {
+  /** Smoothed RTT in ms (RFC 9002 §5.3). */
+  readonly smoothedRtt: number;
+  readonly minRtt: number;
+  /** Congestion window in bytes. */
+  readonly congestionWindow: number;
+  readonly bytesInFlight: number;
+  /**
+   * UDP payload bytes and datagrams sent and received. For a client these
+   * are its socket's counters (one connection per socket); a server's
+   * connections share a socket, so there they are the server's totals.
+   */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly datagramsSent: number;
+  readonly datagramsReceived: number;
+  /** The negotiated QUIC version (e.g. 0x00000001), when known. */
+  readonly version: number | undefined;
+  /** The negotiated ALPN protocol (RFC 9001 §8.1 requires one). */
+  readonly alpn: string | undefined;
+  /** The TLS cipher suite, e.g. `TLS_AES_128_GCM_SHA256`. */
+  readonly cipherSuite: string | undefined;
+}
+
+/** Internal settings shared by a server's or client's connections. */
+export interface ConnectionSettings {
+  /** Error code of RESET_STREAM / STOP_SENDING when a stream wait is cancelled (default 0). */
+  readonly cancelCode: number;
+  /** QUIC version when the endpoint knows it (a client, or a server accepting one version). */
+  readonly version: number | undefined;
+}
+
+/** A QUIC connection; see the module comment. */
+export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable<QuicStream> {
+  /** @internal */
+  readonly core: Connection;
+  /** @internal */
+  readonly driver: EndpointDriver;
+  /** @internal */
+  readonly cancelCode: number;
+  /** Resolves with the reason once the connection is closing or draining (never rejects). */
+  readonly closed: Promise<CloseReason>;
+  readonly #version: number | undefined;
+  readonly #streams = new Map<number, QuicStream>();
+  readonly #incoming: QuicStream[] = [];
+  readonly #acceptWaiter = new Waiter();
+  readonly #openWaiters: Record<StreamDirection, Waiter> = { bidi: new Waiter(), uni: new Waiter() };
+  readonly #established: Promise<void>;
+  #resolveEstablished!: () => void;
+  #rejectEstablished!: (error: Error) => void;
+  #resolveClosed!: (reason: CloseReason) => void;
+  #drained = false;
+  readonly #drainedWaiters: (() => void)[] = [];
+  #info: HandshakeInfo | undefined;
+  #closeError: QuicConnectionClosedError | undefined;
+
+  /** @internal created by `connect` and `QuicServer` */
+  constructor(core: Connection, driver: EndpointDriver, settings: ConnectionSettings) {
+    this.core = core;
+    this.driver = driver;
+    this.cancelCode = settings.cancelCode;
+    this.#version = settings.version;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#established = new Promise((resolve, reject) => {
+      this.#resolveEstablished = resolve;
+      this.#rejectEstablished = reject;
+    });
+    // A handshake failure is also reported through `closed`; nobody has to await this one.
+    this.#established.catch(() => {});
+  }
+
+  /** "client" or "server". */
+  get side(): "client" | "server" {
+    return this.core.side;
+  }
+
+  /** The peer's address. */
+  get remoteAddress(): { readonly address: string; readonly port: number } {
+    return this.core.remoteAddress;
+  }
+
+  /** True from the end of the handshake until the connection starts closing (the seeds' `isActive`). */
+  get isActive(): boolean {
+    return this.#info !== undefined && this.#closeError === undefined;
+  }
+
+  /** The negotiated ALPN protocol. */
+  get alpn(): string | undefined {
+    return this.#info?.alpnProtocol;
+  }
+
+  /** TLS details of the handshake (cipher suite, group, ALPN, SNI, peer certificates), once complete. */
+  get handshake(): HandshakeInfo | undefined {
+    return this.#info;
+  }
+
+  /** Resolves when the handshake completed; rejects with the close error if it failed. */
+  established(options?: QuicWaitOptions): Promise<void> {
+    if (options?.signal === undefined) return this.#established;
+    throwIfAborted(options);
+    const signal = options.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#established.then(
+        () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Transport and TLS figures now (see {@link QuicConnectionStats}). */
+  get stats(): QuicConnectionStats {
+    const core = this.core.stats;
+    const io = this.driver.stats;
+    return {
+      smoothedRtt: core.smoothedRtt,
+      minRtt: core.minRtt,
+      congestionWindow: core.congestionWindow,
+      bytesInFlight: core.bytesInFlight,
+      bytesSent: io.bytesSent,
+      bytesReceived: io.bytesReceived,
+      datagramsSent: io.datagramsSent,
+      datagramsReceived: io.datagramsReceived,
+      version: this.#version,
+      alpn: this.#info?.alpnProtocol,
+      cipherSuite: this.#info?.cipherSuite.name,
+    };
+  }
+
+  // --------------------------------------------------------------- streams
+
+  /** Opens a bidirectional stream, waiting while the peer's stream limit (MAX_STREAMS) is reached. */
+  openBidirectionalStream(options?: QuicWaitOptions): Promise<QuicStream> {
+    return this.#open("bidi", options);
+  }
+
+  /** Opens a unidirectional (send-only) stream, waiting while the peer's limit is reached. */
+  openUnidirectionalStream(options?: QuicWaitOptions): Promise<QuicStream> {
+    return this.#open("uni", options);
+  }
+
+  async #open(direction: StreamDirection, options: QuicWaitOptions | undefined): Promise<QuicStream> {
+    throwIfAborted(options);
+    await this.established(options);
+    for (;;) {
+      if (this.#closeError !== undefined) throw this.#closeError;
+      const id = this.core.openStream(direction);
+      if (id !== undefined) {
+        const stream = new QuicStream(this, id, true);
+        this.#streams.set(id, stream);
+        return stream;
+      }
+      await this.#openWaiters[direction].wait(options);
+    }
+  }
+
+  /** The next stream the peer opened (either direction). Rejects with the close error once the connection ended. */
+  async acceptStream(options?: QuicWaitOptions): Promise<QuicStream> {
+    throwIfAborted(options);
+    for (;;) {
+      const stream = this.#incoming.shift();
+      if (stream !== undefined) return stream;
+      if (this.#closeError !== undefined) throw this.#closeError;
+      await this.#acceptWaiter.wait(options);
+    }
+  }
+
+  /** Streams the peer opens, until the connection ends (then the loop simply stops). */
+  async *[Symbol.asyncIterator](): AsyncIterator<QuicStream> {
+    for (;;) {
+      try {
+        yield await this.acceptStream();
+      } catch (error) {
+        if (error instanceof QuicConnectionClosedError) return;
+        throw error;
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- close
+
+  /**
+   * Closes with an application error code and reason (CONNECTION_CLOSE,
+   * RFC 9000 §10.2); the peer sees both. Resolves once the closing period
+   * is over. Idempotent.
+   */
+  close(errorCode = 0, reason = ""): Promise<void> {
+    if (this.#closeError === undefined && !this.#drained) {
+      this.core.close(this.driver.now(), errorCode, reason);
+      this.driver.wake();
+    }
+    return this.drained();
+  }
+
+  /** Resolves after the closing/draining period, when the connection is forgotten. */
+  drained(): Promise<void> {
+    if (this.#drained) return Promise.resolve();
+    return new Promise((resolve) => this.#drainedWaiters.push(resolve));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ------------------------------------------------------------ StreamHost
+
+  /** @internal */
+  closedError(): Error | undefined {
+    return this.#closeError;
+  }
+
+  /** @internal */
+  forget(stream: QuicStream): void {
+    this.#streams.delete(stream.id);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** @internal called by the driver for each core event, in order. */
+  handleEvent(event: ConnectionEvent): void {
+    switch (event.type) {
+      case "connected":
+        this.#info = event.info;
+        this.#resolveEstablished();
+        return;
+      case "handshake-confirmed":
+        return;
+      case "stream-opened":
+        for (let id = this.core.acceptStream(event.direction); id !== undefined; id = this.core.acceptStream(event.direction)) {
+          const stream = new QuicStream(this, id, false);
+          this.#streams.set(id, stream);
+          this.#incoming.push(stream);
+        }
+        this.#acceptWaiter.wake();
+        return;
+      case "streams-available":
+        this.#openWaiters[event.direction].wake();
+        return;
+      case "stream-readable":
+        this.#streams.get(event.id)?.onReadable();
+        return;
+      case "stream-writable":
+        this.#streams.get(event.id)?.onWritable();
+        return;
+      case "stream-finished":
+        this.#streams.get(event.id)?.onFinished();
+        return;
+      case "stream-reset":
+        this.#streams.get(event.id)?.onReset(event.errorCode);
+        return;
+      case "stream-stopped":
+        this.#streams.get(event.id)?.onStopped(event.errorCode);
+        return;
+      case "closed":
+        this.#onClosed(event.reason);
+        return;
+      case "drained":
+        this.#drained = true;
+        if (this.#closeError === undefined && this.core.closeReason !== undefined) this.#onClosed(this.core.closeReason);
+        for (const resolve of this.#drainedWaiters.splice(0)) resolve();
+        return;
+    }
+  }
+
+  #onClosed(reason: CloseReason): void {
+    if (this.#closeError !== undefined) return;
+    const error = QuicConnectionClosedError.from(reason);
+    this.#closeError = error;
+    this.#rejectEstablished(error);
+    this.#resolveClosed(reason);
+    this.#acceptWaiter.fail(error);
+    this.#openWaiters.bidi.fail(error);
+    this.#openWaiters.uni.fail(error);
+    for (const stream of this.#streams.values()) stream.onClosed(error);
+  }
+}

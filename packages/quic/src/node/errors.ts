@@ -1,0 +1,135 @@
+/**
+ * Errors of the Node API. Each failure has its own class with a stable
+ * `code`, extending the core's {@link QuicError}, so one `instanceof
+ * QuicError` catches everything the package throws.
+ *
+ * Why the close reason is turned into errors here (and not in the core):
+ * the core reports a connection's end as data (`CloseReason`), since ending
+ * is an outcome; the API must *reject* the waits that can no longer
+ * complete (a read, a write, `acceptStream`), and the rejection must carry
+ * the QUIC error code so that callers switch on numbers, never on messages.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await stream.read(buf);
+ * } catch (error) {
+ *   if (error instanceof QuicStreamResetError) console.log("peer reset with", error.errorCode);
+ *   else if (error instanceof QuicApplicationClosedError) console.log("peer closed with", error.errorCode);
+ * }
+ * ```
+ * @module
+ */
+import { type CloseReason, QuicError, transportErrorName } from "../proto/index.js";
+
+/**
+ * The connection ended; every wait on it rejects with a subclass of this.
+ * `reason` is the core's close reason, unchanged.
+ */
+export class QuicConnectionClosedError extends QuicError {
+  readonly reason: CloseReason;
+  constructor(code: string, reason: CloseReason, message: string) {
+    super(code, message);
+    this.reason = reason;
+  }
+
+  /** The error for a close reason: the subclass matching its `kind`. */
+  static from(reason: CloseReason): QuicConnectionClosedError {
+    switch (reason.kind) {
+      case "application":
+        return new QuicApplicationClosedError(reason);
+      case "transport":
+        return new QuicTransportClosedError(reason);
+      case "idle-timeout":
+        return new QuicIdleTimeoutError(reason);
+      case "version-mismatch":
+        return new QuicConnectionClosedError(
+          "ZSYNC_QUIC_VERSION_MISMATCH",
+          reason,
+          `no common QUIC version (peer offers ${reason.versions.join(", ")})`,
+        );
+      case "stateless-reset":
+        return new QuicConnectionClosedError("ZSYNC_QUIC_STATELESS_RESET", reason, "the peer reset the connection statelessly");
+    }
+  }
+}
+
+/** Closed with an application error code (CONNECTION_CLOSE 0x1d, RFC 9000 §19.19): by us or, if `remote`, the peer. */
+export class QuicApplicationClosedError extends QuicConnectionClosedError {
+  /** The application's error code. */
+  readonly errorCode: number;
+  /** True when the peer closed. */
+  readonly remote: boolean;
+  constructor(reason: Extract<CloseReason, { kind: "application" }>) {
+    super(
+      "ZSYNC_QUIC_APPLICATION_CLOSED",
+      reason,
+      `${reason.remote ? "peer" : "we"} closed the connection with application error ${reason.errorCode}${reason.reason ? `: ${reason.reason}` : ""}`,
+    );
+    this.errorCode = reason.errorCode;
+    this.remote = reason.remote;
+  }
+}
+
+/** Closed by a transport error (RFC 9000 §20.1): `errorCode` and the offending `frameType`. */
+export class QuicTransportClosedError extends QuicConnectionClosedError {
+  readonly errorCode: number;
+  readonly frameType: number | undefined;
+  readonly remote: boolean;
+  constructor(reason: Extract<CloseReason, { kind: "transport" }>) {
+    super(
+      "ZSYNC_QUIC_TRANSPORT_CLOSED",
+      reason,
+      `${reason.remote ? "peer" : "we"} closed the connection: ${transportErrorName(reason.errorCode)}${reason.reason ? `: ${reason.reason}` : ""}`,
+    );
+    this.errorCode = reason.errorCode;
+    this.frameType = reason.frameType;
+    this.remote = reason.remote;
+  }
+}
+
+/** No packet arrived for the idle timeout (RFC 9000 §10.1); the connection was closed silently. */
+export class QuicIdleTimeoutError extends QuicConnectionClosedError {
+  constructor(reason: Extract<CloseReason, { kind: "idle-timeout" }>) {
+    super("ZSYNC_QUIC_IDLE_TIMEOUT", reason, "the connection timed out (no packet for the idle timeout)");
+  }
+}
+
+/** The peer abandoned its side of the stream with RESET_STREAM (RFC 9000 §19.4); raised by reads. */
+export class QuicStreamResetError extends QuicError {
+  readonly streamId: number;
+  /** The peer's application error code. */
+  readonly errorCode: number;
+  constructor(streamId: number, errorCode: number) {
+    super("ZSYNC_QUIC_STREAM_RESET", `stream ${streamId} reset by the peer with error ${errorCode}`);
+    this.streamId = streamId;
+    this.errorCode = errorCode;
+  }
+}
+
+/** The peer asked us to stop sending with STOP_SENDING (RFC 9000 §19.5); raised by writes. */
+export class QuicStreamStoppedError extends QuicError {
+  readonly streamId: number;
+  readonly errorCode: number;
+  constructor(streamId: number, errorCode: number) {
+    super("ZSYNC_QUIC_STREAM_STOPPED", `peer stopped reading stream ${streamId} with error ${errorCode}`);
+    this.streamId = streamId;
+    this.errorCode = errorCode;
+  }
+}
+
+/** We ended this side of the stream ourselves (`reset`, `stopSending`, `end`) and then used it. */
+export class QuicStreamClosedError extends QuicError {
+  readonly streamId: number;
+  constructor(streamId: number, message: string) {
+    super("ZSYNC_QUIC_STREAM_CLOSED", `stream ${streamId}: ${message}`);
+    this.streamId = streamId;
+  }
+}
+
+/** The server or client endpoint was closed: no more connections are accepted or opened. */
+export class QuicEndpointClosedError extends QuicError {
+  constructor(message = "QUIC endpoint closed") {
+    super("ZSYNC_QUIC_ENDPOINT_CLOSED", message);
+  }
+}

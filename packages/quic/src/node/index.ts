@@ -1,0 +1,24 @@
+/**
+ * The Node API of `@zsync/quic`: `QuicServer.bind`, `connect`,
+ * `QuicConnection`, `QuicStream`, their errors, and the `EndpointDriver`
+ * that runs the sans-I/O core over a UDP socket.
+ *
+ * @module
+ */
+export { connect, type QuicConnectOptions } from "./client.js";
+export { QuicConnection, type QuicConnectionStats } from "./connection.js";
+export { type DriverStats, EndpointDriver } from "./driver.js";
+export {
+  QuicApplicationClosedError,
+  QuicConnectionClosedError,
+  QuicEndpointClosedError,
+  QuicIdleTimeoutError,
+  QuicStreamClosedError,
+  QuicStreamResetError,
+  QuicStreamStoppedError,
+  QuicTransportClosedError,
+} from "./errors.js";
+export type { CommonOptions, TransportOptions } from "./options.js";
+export { QuicServer, type QuicServerOptions, type QuicServerStats } from "./server.js";
+export { QuicStream } from "./stream.js";
+export type { QuicWaitOptions } from "./wait.js";

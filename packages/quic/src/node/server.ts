@@ -1,0 +1,230 @@
+/**
+ * `QuicServer`: a QUIC server on one UDP socket (the seeds' zquic
+ * `QuicServer`), handing out connections once their handshake completed.
+ *
+ * Handshakes never wait behind application tasks: they run inside the
+ * driver's socket callback and flush (the core is synchronous), ahead of
+ * every queued task, which is what the seeds got from `spawnUrgent` for
+ * handshakes; so no task is spawned for them. `run(handler)` spawns one
+ * runtime task per established connection; the handler's task is the
+ * connection's scope, and the connection is closed (code 0) when it
+ * returns or fails.
+ *
+ * Connections whose handshake fails never reach `accept()`; they are
+ * counted in `stats.handshakeFailures`.
+ *
+ * @example
+ * ```ts
+ * await using server = await QuicServer.bind({ port: 4433, certificate, key, alpn: "echo" });
+ * for await (const conn of server) {
+ *   spawn(async () => {
+ *     for await (const stream of conn) for await (const chunk of stream) await stream.write(chunk);
+ *   });
+ * }
+ * ```
+ * @module
+ */
+import { isIPv6 } from "node:net";
+import { spawn } from "@zsync/runtime";
+import { type Connection, Endpoint, resolveEndpointConfig, resolveServerConfig } from "../proto/index.js";
+import { QuicConnection } from "./connection.js";
+import { EndpointDriver } from "./driver.js";
+import { QuicEndpointClosedError } from "./errors.js";
+import { alpnList, type CommonOptions, osRandom, transportOptions } from "./options.js";
+import { type QuicWaitOptions, throwIfAborted, Waiter } from "./wait.js";
+
+/** Options of {@link QuicServer.bind}. */
+export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
+  /** Address to bind (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Port (default 0: any free port). */
+  readonly port?: number;
+  /** Certificate chain, PEM (leaf first). */
+  readonly certificate: string | Uint8Array;
+  /** The leaf's private key, PEM. */
+  readonly key: string | Uint8Array;
+  /** QUIC versions accepted, preferred first (default `[QuicVersion.V1]`). */
+  readonly versions?: readonly number[];
+  /** Concurrent connections accepted at most (default 10,000). */
+  readonly maxConnections?: number;
+  /** Established connections waiting for `accept()` at most; beyond, new ones are closed (default 1024). */
+  readonly acceptBacklog?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Counters of a server. */
+export interface QuicServerStats {
+  /** Connections whose handshake completed. */
+  readonly accepted: number;
+  /** Connections that ended before completing the handshake. */
+  readonly handshakeFailures: number;
+  /** Established connections closed because the accept backlog was full. */
+  readonly backlogRefused: number;
+  /** Datagrams dropped by the endpoint (malformed, unroutable, short Initials, over `maxConnections`). */
+  readonly dropped: number;
+  readonly datagramsReceived: number;
+  readonly datagramsSent: number;
+}
+
+/** Code the server closes connections with when it shuts down or its backlog is full. */
+const SERVER_CLOSING = 0;
+
+/** A QUIC server; see the module comment. */
+export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection> {
+  readonly #driver: EndpointDriver;
+  readonly #connections = new Set<QuicConnection>();
+  readonly #ready: QuicConnection[] = [];
+  readonly #acceptWaiter = new Waiter();
+  readonly #backlog: number;
+  readonly #cancelCode: number;
+  readonly #version: number | undefined;
+  #closed: Promise<void> | undefined;
+  #accepted = 0;
+  #handshakeFailures = 0;
+  #backlogRefused = 0;
+
+  /** Binds the socket and starts accepting handshakes. */
+  static async bind(options: QuicServerOptions): Promise<QuicServer> {
+    const serverConfig = resolveServerConfig({
+      tls: {
+        credentials: { certificate: options.certificate, privateKey: options.key },
+        alpnProtocols: alpnList(options.alpn),
+        ...(options.keyLog === undefined ? {} : { keyLog: options.keyLog }),
+      },
+      transport: transportOptions(options),
+      ...(options.provider === undefined ? {} : { provider: options.provider }),
+    });
+    const endpointConfig = resolveEndpointConfig({
+      random: osRandom,
+      ...(options.versions === undefined ? {} : { versions: options.versions }),
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    });
+    const endpoint = new Endpoint(endpointConfig, serverConfig);
+    const host = options.host ?? "127.0.0.1";
+    const driver = await EndpointDriver.bind(endpoint, {
+      host,
+      port: options.port ?? 0,
+      type: isIPv6(host) ? "udp6" : "udp4",
+      maxDatagramSize: Math.max(serverConfig.transport.maxDatagramSize, 1500),
+      signal: options.signal,
+    });
+    return new QuicServer(driver, options, endpointConfig.versions);
+  }
+
+  private constructor(driver: EndpointDriver, options: QuicServerOptions, versions: readonly number[]) {
+    this.#driver = driver;
+    this.#backlog = options.acceptBacklog ?? 1024;
+    this.#cancelCode = options.cancelCode ?? 0;
+    this.#version = versions.length === 1 ? versions[0] : undefined;
+    driver.onConnection = (core) => this.#onConnection(core);
+  }
+
+  /** The bound address. */
+  get address(): { readonly address: string; readonly port: number; readonly family: string } {
+    return this.#driver.localAddress;
+  }
+
+  get port(): number {
+    return this.#driver.localAddress.port;
+  }
+
+  get stats(): QuicServerStats {
+    const e = this.#driver.endpoint.stats;
+    return {
+      accepted: this.#accepted,
+      handshakeFailures: this.#handshakeFailures,
+      backlogRefused: this.#backlogRefused,
+      dropped: e.malformed + e.unroutable + e.shortInitials + e.refused,
+      datagramsReceived: this.#driver.stats.datagramsReceived,
+      datagramsSent: this.#driver.stats.datagramsSent,
+    };
+  }
+
+  /** The next established connection. Rejects with {@link QuicEndpointClosedError} once the server is closed. */
+  async accept(options?: QuicWaitOptions): Promise<QuicConnection> {
+    throwIfAborted(options);
+    for (;;) {
+      const conn = this.#ready.shift();
+      if (conn !== undefined) return conn;
+      if (this.#closed !== undefined) throw new QuicEndpointClosedError("QUIC server closed");
+      await this.#acceptWaiter.wait(options);
+    }
+  }
+
+  /** Connections until the server is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<QuicConnection> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (error instanceof QuicEndpointClosedError) return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Serves every connection with `handler` in its own runtime task (see the
+   * module comment) until the server is closed or `signal` aborts. Resolves
+   * when accepting stopped; handler tasks keep running.
+   */
+  async run(handler: (conn: QuicConnection) => unknown, options?: QuicWaitOptions): Promise<void> {
+    try {
+      for (;;) {
+        const conn = await this.accept(options);
+        spawn(async () => {
+          try {
+            await handler(conn);
+          } finally {
+            await conn.close(SERVER_CLOSING);
+          }
+        });
+      }
+    } catch (error) {
+      if (error instanceof QuicEndpointClosedError) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Stops accepting, closes every connection with `errorCode` (default 0)
+   * and `reason`, waits for their closing periods, and closes the socket.
+   * Idempotent.
+   */
+  close(errorCode = SERVER_CLOSING, reason = "server closing"): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#acceptWaiter.fail(new QuicEndpointClosedError("QUIC server closed"));
+      for (const conn of this.#ready.splice(0)) this.#connections.add(conn);
+      await Promise.all([...this.#connections].map((conn) => conn.close(errorCode, reason)));
+      await this.#driver.close();
+    })();
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #onConnection(core: Connection): QuicConnection {
+    const conn = new QuicConnection(core, this.#driver, { cancelCode: this.#cancelCode, version: this.#version });
+    this.#connections.add(conn);
+    conn.established().then(
+      () => {
+        this.#accepted++;
+        if (this.#closed !== undefined) return; // close() is closing it
+        if (this.#ready.length >= this.#backlog) {
+          this.#backlogRefused++;
+          void conn.close(SERVER_CLOSING, "server busy");
+          return;
+        }
+        this.#ready.push(conn);
+        this.#acceptWaiter.wake();
+      },
+      () => {
+        this.#handshakeFailures++;
+      },
+    );
+    void conn.drained().then(() => this.#connections.delete(conn));
+    return conn;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The Node API over real loopback UDP: the handshake (RFC 9001 §4), the
+ * negotiated parameters a client sees, and connection close with an
+ * application error code seen by the peer (RFC 9000 §10.2, §19.19).
+ */
+import { describe, expect, it } from "vitest";
+import { connect, QuicApplicationClosedError, QuicTransportClosedError } from "../../src/index.js";
+import { ALPN, connectTo, startServer, testPki } from "./support.js";
+
+describe("handshake over loopback UDP", () => {
+  it("completes; both sides agree on ALPN, cipher suite and version (RFC 9001 §4, §8.1)", async () => {
+    const server = await startServer();
+    const accepting = server.accept();
+    const client = await connectTo(server);
+    const conn = await accepting;
+    expect(client.isActive).toBe(true);
+    expect(conn.isActive).toBe(true);
+    expect(client.alpn).toBe(ALPN);
+    expect(conn.alpn).toBe(ALPN);
+    expect(client.stats.cipherSuite).toBe(conn.stats.cipherSuite);
+    expect(client.stats.version).toBe(1);
+    expect(client.stats.smoothedRtt).toBeGreaterThan(0);
+    expect(server.stats.accepted).toBe(1);
+  });
+
+  it("fails with a CRYPTO_ERROR when the server's certificate is not trusted (RFC 9001 §4.8)", async () => {
+    const server = await startServer();
+    const other = (await import("@zsync/crypto/tls")).generateSelfSignedCertificate();
+    const failure = await connect("127.0.0.1", server.port, { alpn: ALPN, serverName: "localhost", ca: other.certificatePem }).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(QuicTransportClosedError);
+    const error = failure as QuicTransportClosedError;
+    expect(error.errorCode & 0xff00).toBe(0x0100); // CRYPTO_ERROR range: 0x0100 + TLS alert
+    expect(error.remote).toBe(false);
+  });
+
+  it("with insecure: true accepts a certificate it cannot verify", async () => {
+    const server = await startServer();
+    const client = await connect("127.0.0.1", server.port, { alpn: ALPN, insecure: true });
+    expect(client.isActive).toBe(true);
+    await client.close();
+    void testPki;
+  });
+});
+
+describe("close (RFC 9000 §10.2)", () => {
+  it("the peer sees our application error code and reason, and so do we", async () => {
+    const server = await startServer();
+    const accepting = server.accept();
+    const client = await connectTo(server);
+    const conn = await accepting;
+    const drained = client.close(0x1234, "bye now");
+    const seen = await conn.closed;
+    expect(seen).toEqual({ kind: "application", remote: true, errorCode: 0x1234, reason: "bye now" });
+    expect(await client.closed).toEqual({ kind: "application", remote: false, errorCode: 0x1234, reason: "bye now" });
+    const error = await conn.acceptStream().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuicApplicationClosedError);
+    expect((error as QuicApplicationClosedError).errorCode).toBe(0x1234);
+    expect(conn.isActive).toBe(false);
+    await drained;
+  });
+});
