@@ -88,6 +88,24 @@ describe("LossDetection: acknowledgments (RFC 9002 §5.1, §6.1)", () => {
   });
 });
 
+describe("LossDetection: ECN (RFC 9002 §7.1, Appendix B.7)", () => {
+  it("treats an increased ECN-CE count as a congestion event for the largest acknowledged packet, once per increase", () => {
+    const { ld, now } = established(100);
+    const before = ld.cc.window;
+    ld.onPacketSent(App, packet(1, now), now);
+    ld.onAckReceived(App, ack(0, 1), 0, now + 100, 0);
+    expect(ld.cc.window).toBe(before + 1200); // CE count 0: slow start continues
+    ld.onPacketSent(App, packet(2, now + 100), now + 100);
+    ld.onAckReceived(App, ack([0, 2]), 0, now + 200, 1);
+    const reduced = ld.cc.window;
+    expect(reduced).toBe((before + 1200) / 2);
+    ld.onPacketSent(App, packet(3, now + 300), now + 300);
+    ld.onAckReceived(App, ack([0, 3]), 0, now + 400, 1); // same count: no new event
+    expect(ld.cc.window).toBeGreaterThanOrEqual(reduced);
+    expect(ld.cc.ssthresh).toBe(reduced);
+  });
+});
+
 describe("LossDetection: declaring loss (RFC 9002 §6.1, Appendix A.10)", () => {
   it("declares packets lost kPacketThreshold = 3 below the largest acknowledged (§6.1.1)", () => {
     const ld = server();

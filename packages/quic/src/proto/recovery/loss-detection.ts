@@ -100,6 +100,8 @@ interface SpaceState<T> {
   lastAckElicitingTime: number | undefined;
   /** Ack-eliciting packets in flight. */
   ackElicitingInFlight: number;
+  /** Highest ECN-CE count the peer reported (Appendix B.7). */
+  ecnCe: number;
   discarded: boolean;
 }
 
@@ -138,6 +140,7 @@ export class LossDetection<T = unknown> {
       lossTime: undefined,
       lastAckElicitingTime: undefined,
       ackElicitingInFlight: 0,
+      ecnCe: 0,
       discarded: false,
     }));
   }
@@ -231,9 +234,11 @@ export class LossDetection<T = unknown> {
    *
    * @param ranges the acknowledged packet numbers, ascending `[start, end)` ranges.
    * @param ackDelay the ACK Delay field decoded to ms (ignored for Initial, RFC 9002 §5.3).
+   * @param ecnCe the ECN-CE count of an ACK_ECN frame (type 0x03): an increase is a congestion
+   *   event for the largest acknowledged packet's send time (Appendix B.7).
    * @throws TransportError PROTOCOL_VIOLATION when the frame acknowledges a packet never sent (RFC 9000 §13.1).
    */
-  onAckReceived(space: PacketNumberSpace, ranges: AckRanges, ackDelay: number, now: number): AckOutcome<T> {
+  onAckReceived(space: PacketNumberSpace, ranges: AckRanges, ackDelay: number, now: number, ecnCe?: number): AckOutcome<T> {
     const out = this.#ack;
     out.acked.length = 0;
     out.lost.length = 0;
@@ -273,6 +278,11 @@ export class LossDetection<T = unknown> {
         maxAckDelay: this.#peerMaxAckDelay,
       });
       out.rttSampled = true;
+    }
+    if (ecnCe !== undefined && ecnCe > s.ecnCe) {
+      s.ecnCe = ecnCe;
+      // ProcessECN (Appendix B.7): the sent time of the largest acknowledged packet, newly acknowledged here.
+      if (newest.packetNumber === largest) this.cc.onCongestionEvent(newest.timeSent, now);
     }
 
     const persistent = this.#detectLost(s, now, out.lost, true);
