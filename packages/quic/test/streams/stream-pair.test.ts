@@ -72,6 +72,7 @@ describe("SendStream -> lossy network -> RecvStream (RFC 9000 §2.2, §3, §4)",
       fc.record({ kind: fc.constant("reset" as const), code: fc.nat(), finalSize: fc.oneof(fc.nat(3000), fc.constant(2 ** 62)) }),
       fc.record({ kind: fc.constant("read" as const), size: fc.nat(700) }),
       fc.record({ kind: fc.constant("stop" as const) }),
+      fc.record({ kind: fc.constant("update" as const), at: fc.nat(100) }),
     );
     fc.assert(
       fc.property(fc.array(frame, { maxLength: 60 }), (frames) => {
@@ -81,12 +82,15 @@ describe("SendStream -> lossy network -> RecvStream (RFC 9000 §2.2, §3, §4)",
             if (f.kind === "stream") rx.onStreamFrame(f.offset, new Uint8Array(f.length), f.fin);
             else if (f.kind === "reset") rx.onResetStream(f.code, f.finalSize);
             else if (f.kind === "read") rx.read(new Uint8Array(f.size));
-            else rx.stopSending();
+            else if (f.kind === "update") {
+              if (rx.credit.shouldUpdate()) rx.credit.takeUpdate(f.at, 50);
+            } else rx.stopSending();
           } catch (error) {
             expect(error).toBeInstanceOf(TransportError);
             return; // the connection would close here
           }
-          expect(rx.readable).toBeLessThanOrEqual(rx.credit.limit - rx.readOffset);
+          expect(rx.buffered).toBeLessThanOrEqual(rx.credit.limit - rx.readOffset);
+          expect(rx.buffered).toBeLessThanOrEqual(rx.credit.window);
           expect(rx.credit.received).toBeLessThanOrEqual(rx.credit.limit);
         }
       }),

@@ -77,6 +77,11 @@ export class RecvStream {
     return this.#data.readable;
   }
 
+  /** Bytes held for the application (received, not read); bounded by the advertised credit. */
+  get buffered(): number {
+    return this.#data.buffered;
+  }
+
   /** Offset of the next byte the application reads. */
   get readOffset(): number {
     return this.#data.readOffset;
