@@ -638,12 +638,14 @@ function handle(batch) {
     const inTransaction = db.inTransaction && (flags & FLAG_TX_CONTROL) === 0;
     if ((flags & (FLAG_TX_END | FLAG_TX_CONTROL)) !== 0) txAborted = false;
     if (txAborted) {
+      defineOnly(batch, at);
       out.push(STATUS_ERROR, TX_ABORTED_ERROR);
       finish(interruptible);
       at = next;
       continue;
     }
     if (interruptible && cancelledBeforeStart(seq)) {
+      defineOnly(batch, at);
       out.push(STATUS_ERROR, INTERRUPTED_ERROR);
       if (inTransaction) abortTransaction();
       finish(interruptible);
@@ -677,6 +679,21 @@ function handle(batch) {
   }
   Atomics.store(cells, CELL_CURRENT, 0);
   if (out.length > 0) port.postMessage(out);
+}
+
+/**
+ * Records the statement text a skipped request carries: the main thread counts
+ * its slot as defined and will not send the text again.
+ * @param {unknown[]} batch
+ * @param {number} at
+ */
+function defineOnly(batch, at) {
+  const slot = /** @type {number} */ (batch[at + 2]);
+  const sql = /** @type {string | null} */ (batch[at + 3]);
+  if (slot >= 0 && sql !== null) {
+    texts[slot] = sql;
+    prepared[slot] = undefined;
+  }
 }
 
 /**
