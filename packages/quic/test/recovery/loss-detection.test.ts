@@ -364,6 +364,7 @@ describe("LossDetection: invariants (property)", () => {
         const ld = new LossDetection<number>(cc, { isServer });
         const fate = new Map<string, "out" | "acked" | "lost" | "discarded">();
         const size = new Map<string, number>();
+        const eliciting = new Set<string>();
         const next = [0, 0, 0];
         const lastPn = [-1, -1, -1];
         const discarded = [false, false, false];
@@ -390,6 +391,7 @@ describe("LossDetection: invariants (property)", () => {
             );
             fate.set(`${o.space}:${pn}`, "out");
             size.set(`${o.space}:${pn}`, sentBytes);
+            if (o.eliciting) eliciting.add(`${o.space}:${pn}`);
           } else if (o.k === "ack") {
             now += o.dt;
             const sent = next[o.space] as number;
@@ -422,8 +424,18 @@ describe("LossDetection: invariants (property)", () => {
           let inFlight = 0;
           for (const [key, state] of fate) if (state === "out") inFlight += size.get(key) as number;
           expect(cc.bytesInFlight).toBe(inFlight);
+          for (const space of [0, 1, 2] as const) {
+            let n = 0;
+            for (const [key, state] of fate) if (state === "out" && eliciting.has(key) && key.startsWith(`${space}:`)) n++;
+            expect(ld.ackElicitingInFlight(space)).toBe(n);
+            expect(ld.outstanding(space)).toBe([...fate].filter(([k, st]) => st === "out" && k.startsWith(`${space}:`)).length);
+          }
           expect(cc.window).toBeGreaterThanOrEqual(cc.minimumWindow);
           if (ld.deadline !== undefined) expect(Number.isFinite(ld.deadline)).toBe(true);
+          // Liveness: with ack-eliciting packets outstanding in a space whose PTO may run, a timer is armed.
+          const armed =
+            ld.ackElicitingInFlight(0) > 0 || ld.ackElicitingInFlight(1) > 0 || (ld.handshakeConfirmed && ld.ackElicitingInFlight(2) > 0);
+          if (armed) expect(ld.deadline).toBeDefined();
         }
         for (const space of [0, 1, 2] as const) ld.discardSpace(space, now);
         for (const [key, state] of fate) if (state === "out") fate.set(key, "discarded");
