@@ -192,8 +192,11 @@ export class SendStream {
     const end = offset + length;
     if (length > 0) {
       this.#pending.insert(offset, end);
-      for (const [a, b] of this.#acked) {
+      const acked = this.#acked;
+      for (let i = 0; i < acked.rangeCount; i++) {
+        const a = acked.startAt(i);
         if (a >= end) break;
+        const b = acked.endAt(i);
         if (b > offset) this.#pending.remove(Math.max(a, offset), Math.min(b, end));
       }
     }
