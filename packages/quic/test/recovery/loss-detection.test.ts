@@ -59,6 +59,27 @@ describe("LossDetection: acknowledgments (RFC 9002 §5.1, §6.1)", () => {
     expect((caught as TransportError).frameType).toBe(0x02);
   });
 
+  it("treats an ACK of a deliberately skipped packet number as PROTOCOL_VIOLATION, changing nothing (RFC 9000 §21.4)", () => {
+    const ld = server();
+    for (let pn = 0; pn < 3; pn++) ld.onPacketSent(App, packet(pn, pn), pn);
+    ld.onPacketNumberSkipped(App, 3);
+    ld.onPacketSent(App, packet(4, 4), 4);
+    let caught: unknown;
+    try {
+      ld.onAckReceived(App, ack([0, 4]), 0, 10);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as TransportError).errorCode).toBe(TransportErrorCode.PROTOCOL_VIOLATION);
+    expect(ld.outstanding(App)).toBe(4);
+    expect(ld.largestAcked(App)).toBe(-1);
+    // An honest ACK leaves the gap, and the skipped number is never declared lost.
+    const out = ld.onAckReceived(App, ack([0, 2], 4), 0, 10);
+    expect(out.acked.map((p) => p.packetNumber)).toEqual([0, 1, 2, 4]);
+    expect(out.lost).toEqual([]);
+    expect(() => ld.onPacketNumberSkipped(App, 4)).toThrow(RangeError);
+  });
+
   it("takes an RTT sample only when the largest acknowledged is newly acknowledged and ack-eliciting (§5.1)", () => {
     const ld = server();
     ld.onPacketSent(App, packet(0, 0), 0);

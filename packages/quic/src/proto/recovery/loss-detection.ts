@@ -35,7 +35,7 @@ import { K_PERSISTENT_CONGESTION_THRESHOLD } from "../congestion/controller.js";
 import { TransportError, TransportErrorCode } from "../errors.js";
 import type { AckRanges } from "../wire/ack-frame.js";
 import { K_GRANULARITY, RttEstimator } from "./rtt.js";
-import { ACKED, LOST, type SentPacket, SentPacketQueue } from "./sent-packets.js";
+import { ACKED, LOST, type SentPacket, SentPacketQueue, SKIPPED } from "./sent-packets.js";
 
 export type { SentPacket } from "./sent-packets.js";
 
@@ -102,10 +102,14 @@ interface SpaceState<T> {
   ackElicitingInFlight: number;
   /** Highest ECN-CE count the peer reported (Appendix B.7). */
   ecnCe: number;
+  /** The most recent deliberately skipped packet numbers (at most MAX_SKIPPED), ascending. */
+  readonly skipped: number[];
   discarded: boolean;
 }
 
 const SPACES: readonly PacketNumberSpace[] = [0, 1, 2];
+/** Skipped packet numbers remembered per space for optimistic-ACK detection. */
+const MAX_SKIPPED = 32;
 
 /** RFC 9002 loss detection for one connection path; see the module comment. */
 export class LossDetection<T = unknown> {
@@ -141,6 +145,7 @@ export class LossDetection<T = unknown> {
       lastAckElicitingTime: undefined,
       ackElicitingInFlight: 0,
       ecnCe: 0,
+      skipped: [],
       discarded: false,
     }));
   }
@@ -230,13 +235,27 @@ export class LossDetection<T = unknown> {
   }
 
   /**
+   * Records that packet number `pn` of `space` is skipped on purpose (never
+   * sent). An ACK covering it proves the peer acknowledges packets it did
+   * not receive (an optimistic ACK attack, RFC 9000 §21.4) and becomes a
+   * PROTOCOL_VIOLATION. The most recent 32 skipped numbers are remembered.
+   */
+  onPacketNumberSkipped(space: PacketNumberSpace, pn: number): void {
+    const s = this.#space(space);
+    s.sent.pushSkipped(pn);
+    s.skipped.push(pn);
+    if (s.skipped.length > MAX_SKIPPED) s.skipped.shift();
+  }
+
+  /**
    * Processes an ACK frame received in `space` (Appendix A.7).
    *
    * @param ranges the acknowledged packet numbers, ascending `[start, end)` ranges.
    * @param ackDelay the ACK Delay field decoded to ms (ignored for Initial, RFC 9002 §5.3).
    * @param ecnCe the ECN-CE count of an ACK_ECN frame (type 0x03): an increase is a congestion
    *   event for the largest acknowledged packet's send time (Appendix B.7).
-   * @throws TransportError PROTOCOL_VIOLATION when the frame acknowledges a packet never sent (RFC 9000 §13.1).
+   * @throws TransportError PROTOCOL_VIOLATION when the frame acknowledges a packet never sent (RFC 9000 §13.1),
+   *   including a deliberately skipped one (§21.4); nothing is changed then.
    */
   onAckReceived(space: PacketNumberSpace, ranges: AckRanges, ackDelay: number, now: number, ecnCe?: number): AckOutcome<T> {
     const out = this.#ack;
@@ -250,6 +269,11 @@ export class LossDetection<T = unknown> {
     const largest = ranges.endAt(count - 1) - 1;
     if (largest > s.sent.largestPushed) {
       throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${largest}, never sent`, 0x02);
+    }
+    for (const pn of s.skipped) {
+      if (rangesContain(ranges, pn)) {
+        throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${pn}, which was skipped`, 0x02);
+      }
     }
     if (largest > s.largestAcked) s.largestAcked = largest;
 
@@ -379,7 +403,7 @@ export class LossDetection<T = unknown> {
         pcStart = undefined; // an acknowledged packet interrupts the run
         continue;
       }
-      if (slot === LOST) continue;
+      if (slot === LOST || slot === SKIPPED) continue;
       if (slot.timeSent <= lostSendTime || s.largestAcked >= slot.packetNumber + K_PACKET_THRESHOLD) {
         q.take(i, LOST);
         if (slot.ackEliciting && slot.inFlight) s.ackElicitingInFlight--;
@@ -485,4 +509,17 @@ export class LossDetection<T = unknown> {
     const timeout = this.#ptoTime(now);
     this.#deadline = Number.isFinite(timeout) ? timeout : undefined;
   }
+}
+
+/** True when ascending `[start, end)` ranges contain `pn` (binary search). */
+function rangesContain(ranges: AckRanges, pn: number): boolean {
+  let lo = 0;
+  let hi = ranges.rangeCount - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pn < ranges.startAt(mid)) hi = mid - 1;
+    else if (pn >= ranges.endAt(mid)) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }

@@ -40,8 +40,10 @@ export interface SentPacket<T = unknown> extends CongestionPacket {
 export const ACKED = 0;
 /** Tombstone of a packet removed because it was declared lost (or discarded). */
 export const LOST = 1;
-/** A slot of the queue: a live packet or the reason it left. */
-export type Slot<T> = SentPacket<T> | typeof ACKED | typeof LOST;
+/** A packet number deliberately skipped (never sent), to catch optimistic ACKs (RFC 9000 §21.4). */
+export const SKIPPED = 2;
+/** A slot of the queue: a live packet, the reason it left, or a skipped number. */
+export type Slot<T> = SentPacket<T> | typeof ACKED | typeof LOST | typeof SKIPPED;
 
 /** Sent packets of one space; see the module comment. */
 export class SentPacketQueue<T> {
@@ -79,6 +81,13 @@ export class SentPacketQueue<T> {
     this.#pns.push(packet.packetNumber);
     this.#slots.push(packet);
     this.#live++;
+  }
+
+  /** Records a packet number that will never be sent; it must exceed every number pushed before. */
+  pushSkipped(pn: number): void {
+    if (pn <= this.largestPushed) throw new RangeError(`packet number ${pn} is not above the last sent (${this.largestPushed})`);
+    this.#pns.push(pn);
+    this.#slots.push(SKIPPED);
   }
 
   /** Packet number of slot `i`. */
