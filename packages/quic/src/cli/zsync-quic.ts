@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+/**
+ * `zsync-quic`: example endpoints for trying the stack, the way ngtcp2 and
+ * quinn ship theirs. One server serves two ALPNs, so one process answers
+ * both client modes:
+ *
+ * - `zq-echo`: every stream is echoed back until the client ends it;
+ * - `zq-bulk`: the client asks for N bytes (`down`) or sends N bytes (`up`)
+ *   of a known pattern; the receiving side checks every byte and both
+ *   report MB/s. The request is a 9-byte header: `d` or `u`, then N as a
+ *   64-bit big-endian integer; an upload is answered with `ok` or `bad`.
+ *
+ * Stats (RTT, cwnd, bytes, version, ALPN, cipher suite) are printed at the
+ * end, as text or, with `--json`, as one JSON object per line (the bench
+ * and the tests read those).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { generateSelfSignedCertificate, keyLogFile } from "@zsync/crypto/tls";
+import { connect, type QuicConnection, QuicServer, type QuicStream } from "../node/index.js";
+import { QuicVersion } from "../proto/index.js";
+import { BulkPattern } from "./pattern.js";
+
+const USAGE = `usage:
+  zsync-quic server [--host 127.0.0.1] [--port 4433] [--cert cert.pem --key key.pem] [--alpn zq-echo,zq-bulk]
+                    [--version v1|v2] [--keylog FILE] [--json] [--once]
+  zsync-quic client [--host 127.0.0.1] [--port 4433] [--ca ca.pem | --insecure] [--server-name NAME]
+                    [--mode echo|bulk] [--message TEXT] [--bytes N] [--direction down|up] [--repeat K]
+                    [--version v1|v2] [--keylog FILE] [--json]
+
+Without --cert/--key the server makes a self-signed certificate for localhost (clients then need --insecure).
+--bytes takes a suffix: 100M, 1G, 64K. --repeat K makes K connections and reports the median time to first byte.`;
+
+const ECHO = "zq-echo";
+const BULK = "zq-bulk";
+
+type Values = Record<string, string | boolean | undefined>;
+
+function fail(message: string): never {
+  process.stderr.write(`zsync-quic: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([KMG]i?B?|B)?$/i.exec(text.trim());
+  if (match === null) fail(`--bytes: cannot parse ${JSON.stringify(text)}`);
+  const unit = (match[2] ?? "").toUpperCase()[0];
+  const scale = unit === "K" ? 1024 : unit === "M" ? 1024 ** 2 : unit === "G" ? 1024 ** 3 : 1;
+  const n = Math.round(Number(match[1]) * scale);
+  if (!Number.isSafeInteger(n) || n < 0) fail(`--bytes: out of range: ${text}`);
+  return n;
+}
+
+function parseVersion(text: string | undefined): number {
+  if (text === undefined || text === "v1" || text === "1") return QuicVersion.V1;
+  if (text === "v2" || text === "2") return QuicVersion.V2;
+  return fail(`--version: expected v1 or v2, got ${text}`);
+}
+
+function output(json: boolean, record: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(record)}\n` : `${text}\n`);
+}
+
+function statsRecord(conn: QuicConnection): Record<string, unknown> {
+  const s = conn.stats;
+  return {
+    rttMs: round(s.smoothedRtt),
+    minRttMs: round(s.minRtt),
+    cwnd: s.congestionWindow,
+    bytesSent: s.bytesSent,
+    bytesReceived: s.bytesReceived,
+    datagramsSent: s.datagramsSent,
+    datagramsReceived: s.datagramsReceived,
+    version: s.version === undefined ? undefined : `0x${s.version.toString(16).padStart(8, "0")}`,
+    alpn: s.alpn,
+    cipherSuite: s.cipherSuite,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+// ---------------------------------------------------------------- server
+
+async function server(values: Values): Promise<void> {
+  const json = values.json === true;
+  let certificate: string;
+  let key: string;
+  if (typeof values.cert === "string" || typeof values.key === "string") {
+    if (typeof values.cert !== "string" || typeof values.key !== "string") fail("--cert and --key go together");
+    certificate = readFileSync(values.cert, "utf8");
+    key = readFileSync(values.key, "utf8");
+  } else {
+    const generated = generateSelfSignedCertificate();
+    certificate = generated.certificatePem;
+    key = generated.privateKeyPem;
+  }
+  const version = parseVersion(values.version as string | undefined);
+  const alpn = typeof values.alpn === "string" ? values.alpn.split(",") : [ECHO, BULK];
+  const server = await QuicServer.bind({
+    host: (values.host as string | undefined) ?? "127.0.0.1",
+    port: values.port === undefined ? 4433 : Number(values.port),
+    certificate,
+    key,
+    alpn,
+    versions: version === QuicVersion.V2 ? [QuicVersion.V2, QuicVersion.V1] : [QuicVersion.V1],
+    ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
+  });
+  output(
+    json,
+    { event: "listening", address: server.address.address, port: server.port },
+    `listening on ${server.address.address}:${server.port} (ALPN ${alpn.join(", ")})`,
+  );
+  const stop = (): void => {
+    void server.close();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const once = values.once === true;
+  await server.run(async (conn) => {
+    const started = performance.now();
+    const cpu = cpuSeconds();
+    const bytes = { received: 0, sent: 0, verified: true };
+    const streams: Promise<void>[] = [];
+    for await (const stream of conn) streams.push(serveStream(conn, stream, bytes).catch(() => {}));
+    await Promise.all(streams);
+    const seconds = (performance.now() - started) / 1000;
+    output(
+      json,
+      {
+        event: "connection",
+        remote: conn.remoteAddress,
+        seconds: round(seconds),
+        cpuSeconds: round(cpuSeconds() - cpu),
+        ...bytes,
+        ...statsRecord(conn),
+      },
+      `connection from ${conn.remoteAddress.address}:${conn.remoteAddress.port}: ${bytes.received} B in, ${bytes.sent} B out, ${round(seconds)} s; ${JSON.stringify(statsRecord(conn))}`,
+    );
+    if (once) stop();
+  });
+}
+
+async function serveStream(
+  conn: QuicConnection,
+  stream: QuicStream,
+  bytes: { received: number; sent: number; verified: boolean },
+): Promise<void> {
+  if (conn.alpn === BULK) return serveBulk(stream, bytes);
+  const buffer = new Uint8Array(64 * 1024);
+  for (let n = await stream.read(buffer); n !== null; n = await stream.read(buffer)) {
+    bytes.received += n;
+    await stream.write(buffer.subarray(0, n));
+    bytes.sent += n;
+  }
+  await stream.end();
+}
+
+async function readHeader(stream: QuicStream): Promise<{ op: string; length: number }> {
+  const header = new Uint8Array(9);
+  let have = 0;
+  while (have < 9) {
+    const n = await stream.read(header.subarray(have));
+    if (n === null) throw new Error("bulk: stream ended inside the request header");
+    have += n;
+  }
+  const length = Number(new DataView(header.buffer).getBigUint64(1));
+  return { op: String.fromCharCode(header[0] as number), length };
+}
+
+async function serveBulk(stream: QuicStream, bytes: { received: number; sent: number; verified: boolean }): Promise<void> {
+  const { op, length } = await readHeader(stream);
+  const pattern = new BulkPattern();
+  if (op === "d") {
+    bytes.sent += await pattern.send(stream, length);
+    await stream.end();
+    return;
+  }
+  const received = await pattern.receive(stream, length);
+  bytes.received += received.bytes;
+  bytes.verified &&= received.ok;
+  await stream.write(new TextEncoder().encode(received.ok ? "ok" : "bad"));
+  await stream.end();
+}
+
+// ---------------------------------------------------------------- client
+
+async function client(values: Values): Promise<number> {
+  const json = values.json === true;
+  const mode = (values.mode as string | undefined) ?? "echo";
+  if (mode !== "echo" && mode !== "bulk") fail(`--mode: expected echo or bulk, got ${mode}`);
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  const port = values.port === undefined ? 4433 : Number(values.port);
+  const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) fail("--repeat: a positive integer");
+  const options = {
+    alpn: typeof values.alpn === "string" ? values.alpn.split(",") : [mode === "bulk" ? BULK : ECHO],
+    ...(typeof values["server-name"] === "string" ? { serverName: values["server-name"] } : {}),
+    ...(typeof values.ca === "string" ? { ca: readFileSync(values.ca, "utf8") } : {}),
+    ...(values.insecure === true ? { insecure: true } : {}),
+    ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
+    version: parseVersion(values.version as string | undefined),
+  };
+  const firstByte: number[] = [];
+  let status = 0;
+  for (let i = 0; i < repeat; i++) {
+    const started = performance.now();
+    const cpu = cpuSeconds();
+    const conn = await connect(host, port, options);
+    const handshakeMs = performance.now() - started;
+    let record: Record<string, unknown>;
+    let text: string;
+    if (mode === "echo") {
+      const message = (values.message as string | undefined) ?? "hello from zsync-quic";
+      const stream = await conn.openBidirectionalStream();
+      await stream.write(new TextEncoder().encode(message));
+      void stream.end();
+      const buffer = new Uint8Array(64 * 1024);
+      const first = await stream.read(buffer);
+      firstByte.push(performance.now() - started);
+      const rest = await stream.readAll();
+      const echoed = new TextDecoder().decode(Buffer.concat([buffer.subarray(0, first ?? 0), rest]));
+      const ok = echoed === message;
+      if (!ok) status = 1;
+      record = { event: "echo", ok, echoed };
+      text = `echo: ${JSON.stringify(echoed)} ${ok ? "(matches)" : "(MISMATCH)"}`;
+    } else {
+      const length = parseBytes((values.bytes as string | undefined) ?? "10M");
+      const direction = (values.direction as string | undefined) ?? "down";
+      if (direction !== "down" && direction !== "up") fail(`--direction: expected down or up, got ${direction}`);
+      const stream = await conn.openBidirectionalStream();
+      const header = new Uint8Array(9);
+      header[0] = (direction === "down" ? "d" : "u").charCodeAt(0);
+      new DataView(header.buffer).setBigUint64(1, BigInt(length));
+      await stream.write(header);
+      const pattern = new BulkPattern();
+      const transferStart = performance.now();
+      let ok: boolean;
+      if (direction === "down") {
+        void stream.end();
+        const result = await pattern.receive(stream, length, () => firstByte.push(performance.now() - started));
+        ok = result.ok;
+      } else {
+        await pattern.send(stream, length);
+        void stream.end();
+        const reply = new TextDecoder().decode(await stream.readAll(16));
+        firstByte.push(performance.now() - started);
+        ok = reply === "ok";
+      }
+      const seconds = (performance.now() - transferStart) / 1000;
+      const mbps = length / 1e6 / seconds;
+      if (!ok) status = 1;
+      record = { event: "bulk", direction, bytes: length, verified: ok, seconds: round(seconds), mbPerSecond: round(mbps) };
+      text = `bulk ${direction}: ${length} bytes in ${round(seconds)} s = ${round(mbps)} MB/s, ${ok ? "verified" : "VERIFICATION FAILED"}`;
+    }
+    await conn.close(0, "done");
+    const stats = statsRecord(conn);
+    output(
+      json,
+      { ...record, handshakeMs: round(handshakeMs), cpuSeconds: round(cpuSeconds() - cpu), ...stats },
+      `${text}\nhandshake ${round(handshakeMs)} ms; ${JSON.stringify(stats)}`,
+    );
+  }
+  if (repeat > 1) {
+    const sorted = [...firstByte].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] as number;
+    output(
+      json,
+      { event: "summary", connections: repeat, medianTimeToFirstByteMs: round(median) },
+      `median time to first byte over ${repeat} connections: ${round(median)} ms`,
+    );
+  }
+  return status;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      ca: { type: "string" },
+      insecure: { type: "boolean" },
+      "server-name": { type: "string" },
+      alpn: { type: "string" },
+      mode: { type: "string" },
+      message: { type: "string" },
+      bytes: { type: "string" },
+      direction: { type: "string" },
+      repeat: { type: "string" },
+      version: { type: "string" },
+      keylog: { type: "string" },
+      json: { type: "boolean" },
+      once: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help === true || command === undefined || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command === "server") {
+    await server(values);
+    return 0;
+  }
+  if (command === "client") return client(values);
+  return fail(`unknown command ${JSON.stringify(command)}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`zsync-quic: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
