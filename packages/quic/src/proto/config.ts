@@ -21,6 +21,7 @@
  */
 import { type CryptoProvider, getProvider } from "@zsync/crypto";
 import type { TlsClientOptions, TlsServerOptions } from "@zsync/crypto/tls";
+import type { AddressValidationOptions } from "./endpoint/address-validation.js";
 import { QuicError } from "./errors.js";
 import { QuicVersion } from "./wire/version.js";
 
@@ -134,6 +135,8 @@ export interface EndpointConfig {
    * `crypto.getRandomValues` or the provider's `randomBytes`.
    */
   readonly random: (out: Uint8Array) => void;
+  /** Retry, address-validation tokens and stateless resets (RFC 9000 §8.1, §10.3); see endpoint/address-validation.ts. */
+  readonly addressValidation?: AddressValidationOptions | undefined;
 }
 
 /** Fills defaults and validates an endpoint config. */

@@ -16,8 +16,11 @@
  * What it refuses (RFC 9000 §14.1, §10.3, §5.2.2): datagrams under 1200
  * bytes that would open a connection, long headers with an unknown version
  * under 1200 bytes (no Version Negotiation for them: amplification), short
- * headers for unknown connection IDs (a stateless reset would go here; not
- * sent yet), and new connections beyond `maxConnections`.
+ * headers for unknown connection IDs (answered by a size-bounded,
+ * rate-limited stateless reset, §10.3), and new connections beyond
+ * `maxConnections`. With `addressValidation.retry`, client Initials without
+ * a valid token get a Retry instead of a connection (§8.1.2; see
+ * endpoint/address-validation.ts).
  *
  * @example
  * ```ts
@@ -27,8 +30,12 @@
  * ```
  * @module
  */
+import { getProvider } from "@zsync/crypto";
 import type { ClientConfig, EndpointConfig, ServerConfig } from "./config.js";
 import { Connection, type SocketAddress } from "./connection/connection.js";
+import { AddressValidator } from "./endpoint/address-validation.js";
+import { writeInvalidTokenClose, writeRetryPacket } from "./endpoint/retry.js";
+import { StatelessResetDetector, StatelessResetResponder } from "./endpoint/stateless-reset.js";
 import { PacketHeader, parsePacketHeader, writeVersionNegotiation } from "./wire/packet-header.js";
 
 /** One datagram to send and where. */
@@ -54,6 +61,14 @@ export interface EndpointStats {
   refused: number;
   /** Connections accepted. */
   accepted: number;
+  /** Initials whose first packet did not authenticate: no connection kept. */
+  unauthenticated: number;
+  /** Retry packets queued (RFC 9000 §8.1.2). */
+  retries: number;
+  /** Initials answered with CONNECTION_CLOSE(INVALID_TOKEN) for a Retry token that did not validate. */
+  invalidTokens: number;
+  /** Stateless resets queued (§10.3). */
+  statelessResets: number;
 }
 
 const MIN_INITIAL_DATAGRAM = 1200;
@@ -78,12 +93,31 @@ export class Endpoint {
   /** Round-robin position of `pollTransmit`. */
   #order: Connection[] = [];
   #next = 0;
-  readonly stats: EndpointStats = { malformed: 0, unroutable: 0, shortInitials: 0, versionNegotiations: 0, refused: 0, accepted: 0 };
+  readonly stats: EndpointStats = {
+    malformed: 0,
+    unroutable: 0,
+    shortInitials: 0,
+    versionNegotiations: 0,
+    refused: 0,
+    accepted: 0,
+    unauthenticated: 0,
+    retries: 0,
+    invalidTokens: 0,
+    statelessResets: 0,
+  };
+  /** Retry policy, token and reset keys (endpoint/address-validation.ts). */
+  readonly #validation: AddressValidator;
+  readonly #resetResponder: StatelessResetResponder | undefined;
+  readonly #resetDetector = new StatelessResetDetector<Connection>();
 
   /** A server endpoint when `server` is given; every endpoint can also `connect`. */
   constructor(config: EndpointConfig, server?: ServerConfig) {
     this.config = config;
     this.#server = server;
+    this.#validation = new AddressValidator(server?.provider ?? getProvider(), config.random, config.addressValidation);
+    const limits = this.#validation.resetLimits;
+    this.#resetResponder =
+      limits === false ? undefined : new StatelessResetResponder(this.#validation.resetKey, config.cidLength, config.random, limits);
   }
 
   /** Live connections. */
@@ -92,8 +126,8 @@ export class Endpoint {
   }
 
   /** Opens a client connection through this endpoint. */
-  connect(now: number, config: ClientConfig, remote: SocketAddress): Connection {
-    const conn = Connection.connect(now, config, { remote, random: this.config.random, cidLength: this.config.cidLength });
+  connect(now: number, config: ClientConfig, remote: SocketAddress, token?: Uint8Array): Connection {
+    const conn = Connection.connect(now, config, { remote, random: this.config.random, cidLength: this.config.cidLength, token });
     this.#add(conn, [conn.localCid]);
     return conn;
   }
@@ -126,7 +160,7 @@ export class Endpoint {
       return;
     }
     if (this.#server === undefined || header.type !== "initial") {
-      this.stats.unroutable++;
+      this.#unroutable(now, datagram, header, remote);
       return;
     }
     if (datagram.length < MIN_INITIAL_DATAGRAM) {
@@ -142,6 +176,12 @@ export class Endpoint {
       this.stats.refused++; // a CONNECTION_REFUSED close would need Initial keys per refusal; dropping costs nothing
       return;
     }
+    // §8.1: Retry, token validation or INVALID_TOKEN before any state is created.
+    const decision = this.#validation.decide(now, header, remote);
+    if (decision.action !== "accept") {
+      this.#answerInitial(now, decision.action, header, remote, this.#server);
+      return;
+    }
     const localCid = new Uint8Array(this.config.cidLength);
     this.config.random(localCid);
     const originalDcid = header.dcid.slice();
@@ -152,12 +192,22 @@ export class Endpoint {
       clientSourceCid: header.scid.slice(),
       localCid,
       version: header.version,
+      retry: decision.retry,
+      addressValidated: decision.addressValidated,
+      statelessResetToken: this.#validation.resetKey.token(localCid),
+      newToken: this.#validation.sendNewTokens ? this.#validation.tokens.issueNewToken(now, remote) : undefined,
     });
+    accepted.handleDatagram(now, datagram, remote);
+    if (accepted.stats.packetsReceived === 0) {
+      // Nothing authenticated: garbage shaped like an Initial. Keep no state for it (an attacker could otherwise pin a
+      // connection, its TLS engine and an idle timer per forged datagram).
+      this.stats.unauthenticated++;
+      return;
+    }
     // The client keeps using the original DCID until it sees our SCID: route both.
     this.#add(accepted, [localCid, originalDcid]);
     this.stats.accepted++;
     this.#events.push({ type: "connection", connection: accepted });
-    accepted.handleDatagram(now, datagram, remote);
     this.#reap(accepted);
   }
 
@@ -230,6 +280,50 @@ export class Endpoint {
     this.#keys.set(conn, keys);
     this.#connections.add(conn);
     this.#order.push(conn);
+    this.#resetDetector.add(conn);
+  }
+
+  /**
+   * A datagram for no connection that cannot open one (RFC 9000 §10.3):
+   * it may be a stateless reset for a connection of ours with that peer
+   * (checked against their tokens, §10.3.1); otherwise a short header is
+   * answered with a stateless reset, within endpoint/stateless-reset.ts's
+   * size and rate bounds.
+   */
+  #unroutable(now: number, datagram: Uint8Array, header: PacketHeader, remote: SocketAddress): void {
+    const reset = this.#resetDetector.detect(now, datagram, remote);
+    if (reset !== undefined) {
+      this.#reap(reset);
+      return;
+    }
+    this.stats.unroutable++;
+    if (header.type !== "1rtt" || this.#resetResponder === undefined || this.#pendingVn.length >= MAX_PENDING_VN) return;
+    const out = new Uint8Array(datagram.length);
+    const length = this.#resetResponder.respond(now, datagram, header.dcid, out);
+    if (length === 0) return;
+    this.#pendingVn.push({ bytes: out.subarray(0, length), to: remote });
+    this.stats.statelessResets++;
+  }
+
+  /** Queues a Retry (§8.1.2) or a CONNECTION_CLOSE(INVALID_TOKEN) answering a client Initial; no state is kept. */
+  #answerInitial(now: number, action: "retry" | "invalid-token", header: PacketHeader, remote: SocketAddress, server: ServerConfig): void {
+    if (this.#pendingVn.length >= MAX_PENDING_VN) return;
+    // The client's next Initial goes to this ID; §7.2's 8-byte minimum keeps it routable as a new connection.
+    const scid = new Uint8Array(Math.max(8, this.config.cidLength));
+    this.config.random(scid);
+    const out = new Uint8Array(256);
+    let length: number;
+    if (action === "retry") {
+      const unused = new Uint8Array(1);
+      this.config.random(unused);
+      const token = this.#validation.tokens.issueRetry(now, remote, header.dcid, scid);
+      length = writeRetryPacket(server.provider, out, header, scid, token, unused[0] as number);
+      this.stats.retries++;
+    } else {
+      length = writeInvalidTokenClose(server.provider, out, header, scid);
+      this.stats.invalidTokens++;
+    }
+    this.#pendingVn.push({ bytes: out.subarray(0, length), to: remote });
   }
 
   #reap(conn: Connection): void {
@@ -238,6 +332,7 @@ export class Endpoint {
     for (const k of this.#keys.get(conn) ?? []) if (this.#routes.get(k) === conn) this.#routes.delete(k);
     this.#keys.delete(conn);
     this.#connections.delete(conn);
+    this.#resetDetector.delete(conn);
     this.#order = this.#order.filter((c) => c !== conn);
   }
 

@@ -63,6 +63,13 @@ export type ConnectionEvent =
   | { readonly type: "stream-reset"; readonly id: number; readonly errorCode: number }
   /** The peer asked us to stop sending on `id` with STOP_SENDING (§19.5); we reset it with its code. */
   | { readonly type: "stream-stopped"; readonly id: number; readonly errorCode: number }
+  /**
+   * Client: the server gave us an address-validation token (NEW_TOKEN,
+   * RFC 9000 §8.1.3). Remember it for this server (by name) and pass it
+   * once as `token` to a later connection: that connection then skips a
+   * Retry round trip and the anti-amplification limit.
+   */
+  | { readonly type: "new-token"; readonly token: Uint8Array }
   /** The connection is closing or draining (no more application data); `reason` says why. */
   | { readonly type: "closed"; readonly reason: CloseReason }
   /** The closing/draining period is over: the driver may forget this connection (§10.2). */

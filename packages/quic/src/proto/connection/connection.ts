@@ -49,6 +49,8 @@ import type { ClientConfig, ServerConfig, TransportConfig } from "../config.js";
 import { NewReno } from "../congestion/new-reno.js";
 import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
 import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
+import { matchesResetToken } from "../crypto/stateless-reset.js";
+import { isAcceptableRetry } from "../endpoint/retry.js";
 import { TransportError, TransportErrorCode } from "../errors.js";
 import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
 import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
@@ -84,7 +86,7 @@ export interface SocketAddress {
 export interface ConnectionCounters {
   /** Packets sent (coalesced packets count one each). */
   packetsSent: number;
-  /** Packets received, authenticated and processed. */
+  /** Packets received and authenticated (duplicates excluded), whether or not their frames were valid. */
   packetsReceived: number;
   /** Packets declared lost by loss detection (RFC 9002 §6.1). */
   packetsLost: number;
@@ -112,6 +114,8 @@ export interface ConnectOptions {
   readonly random: (out: Uint8Array) => void;
   /** Length of the connection IDs we issue (default 8). */
   readonly cidLength?: number;
+  /** A token from a NEW_TOKEN frame of an earlier connection to this server, echoed in our Initials (RFC 9000 §8.1.3). */
+  readonly token?: Uint8Array | undefined;
 }
 
 /** What the endpoint learned from a client's first Initial, for {@link Connection.accept}. */
@@ -125,6 +129,14 @@ export interface AcceptOptions {
   /** Our connection ID for this connection (routed to it by the endpoint). */
   readonly localCid: Uint8Array;
   readonly version: number;
+  /** After a Retry: the connection IDs our transport parameters must carry (RFC 9000 §7.3); keys still come from `originalDestinationCid`. */
+  readonly retry?: { readonly originalDestinationCid: Uint8Array; readonly retrySourceCid: Uint8Array } | undefined;
+  /** The client's token validated its address (§8.1.2, §8.1.3): no anti-amplification limit. */
+  readonly addressValidated?: boolean | undefined;
+  /** Our stateless_reset_token for `localCid` (§10.3, §18.2). */
+  readonly statelessResetToken?: Uint8Array | undefined;
+  /** A NEW_TOKEN token to send once the handshake is confirmed (§8.1.3). */
+  readonly newToken?: Uint8Array | undefined;
 }
 
 const LEVEL_SPACE: Readonly<Record<TlsLevel, PacketNumberSpace | undefined>> = {
@@ -151,7 +163,8 @@ export class Connection {
   readonly #provider: ClientConfig["provider"];
   readonly #tls: TlsClientEngine | TlsServerEngine;
   readonly #spaces: readonly [PacketSpace, PacketSpace, PacketSpace];
-  readonly #loss: LossDetection<SentFrames>;
+  /** Not readonly: a Retry starts recovery and congestion control over (RFC 9002 §6.3). */
+  #loss: LossDetection<SentFrames>;
   readonly #events: ConnectionEvent[] = [];
   readonly #version: number;
   #state: ConnectionState = "handshake";
@@ -198,6 +211,13 @@ export class Connection {
   readonly #writer = new Writer(EMPTY);
   readonly #ackRanges = new AckRangeList();
   readonly #localCidLength: number;
+  /** Client: the token of every Initial (a Retry's, else a NEW_TOKEN's, RFC 9000 §8.1). */
+  #initialToken: Uint8Array = EMPTY;
+  /** Client: the SCID of the Retry we followed, checked against retry_source_connection_id (§7.3). */
+  #retrySourceCid: Uint8Array | undefined;
+  /** Server: the NEW_TOKEN token to send after confirmation, and while it is pending (again after a loss). */
+  #newToken: Uint8Array | undefined;
+  #newTokenPending: Uint8Array | undefined;
 
   private constructor(
     side: "client" | "server",
@@ -210,6 +230,7 @@ export class Connection {
     remoteCid: Uint8Array,
     originalDcid: Uint8Array,
     makeTls: (transportParameters: Uint8Array) => TlsClientEngine | TlsServerEngine,
+    serverIds: Pick<AcceptOptions, "retry" | "statelessResetToken"> = {},
   ) {
     this.side = side;
     this.#transport = transport;
@@ -234,7 +255,9 @@ export class Connection {
     initial.readKeys = createPacketKeys(provider, version, "aes-128-gcm", theirs);
     const params = buildTransportParameters(transport, {
       initialSourceConnectionId: localCid,
-      originalDestinationConnectionId: side === "server" ? originalDcid : undefined,
+      originalDestinationConnectionId: side === "server" ? (serverIds.retry?.originalDestinationCid ?? originalDcid) : undefined,
+      retrySourceConnectionId: serverIds.retry?.retrySourceCid,
+      statelessResetToken: serverIds.statelessResetToken,
     });
     this.#tls = makeTls(encodeTransportParameters(params));
     this.#idleDeadline = transport.maxIdleTimeout > 0 ? now + transport.maxIdleTimeout : undefined;
@@ -260,6 +283,7 @@ export class Connection {
       originalDcid,
       (transportParameters) => new TlsClientEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
     );
+    conn.#initialToken = options.token ?? EMPTY;
     (conn.#tls as TlsClientEngine).start();
     conn.#drainTls(now);
     return conn;
@@ -267,7 +291,7 @@ export class Connection {
 
   /** Creates a server connection for a client's first Initial; the endpoint then passes that datagram to `handleDatagram`. */
   static accept(now: number, config: ServerConfig, options: AcceptOptions): Connection {
-    return new Connection(
+    const conn = new Connection(
       "server",
       now,
       config.transport,
@@ -278,7 +302,14 @@ export class Connection {
       options.clientSourceCid,
       options.originalDestinationCid,
       (transportParameters) => new TlsServerEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
+      options,
     );
+    conn.#newToken = options.newToken;
+    if (options.addressValidated === true) {
+      conn.#addressValidated = true; // §8.1: a valid token validates the address
+      conn.#loss.setAmplificationLimited(false, now);
+    }
+    return conn;
   }
 
   /** Where `pollTransmit`'s datagrams go. */
@@ -389,6 +420,24 @@ export class Connection {
     this.#enterClosing(now, { application: true, errorCode, frameType: 0, reason: reasonBytes });
   }
 
+  /**
+   * RFC 9000 §10.3.1: when `datagram` ends in the stateless reset token the
+   * peer gave us (compared in constant time), the peer has lost this
+   * connection: enter draining, send nothing more, report `stateless-reset`.
+   * Returns whether it did. `handleDatagram` checks every datagram; the
+   * endpoint also calls this for unroutable datagrams from our peer's address.
+   */
+  handleStatelessReset(now: number, datagram: Uint8Array): boolean {
+    const token = this.#peerParams?.statelessResetToken;
+    if (token === undefined || this.#state === "draining" || this.#state === "drained") return false;
+    if (!matchesResetToken(datagram, token)) return false;
+    this.#closeReason = { kind: "stateless-reset" };
+    this.#events.push({ type: "closed", reason: this.#closeReason });
+    this.#state = "draining";
+    this.#closeDeadline = now + 3 * this.#loss.ptoPeriod();
+    return true;
+  }
+
   // ---------------------------------------------------------------- streams
 
   /**
@@ -448,6 +497,7 @@ export class Connection {
   /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
   handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
     if (this.#state === "drained" || this.#state === "draining") return;
+    if (this.handleStatelessReset(now, datagram)) return;
     this.#counters.bytesReceived += datagram.length;
     if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
     if (this.#state === "closing") {
@@ -497,6 +547,9 @@ export class Connection {
         // RFC 9001 §5.7: a server must not process 1-RTT packets before the handshake completes.
         if (!this.#handshakeComplete) return;
         break;
+      case "retry":
+        this.#onRetry(now, datagram, header);
+        return;
       default:
         return; // 0-RTT, Retry, Version Negotiation: not handled yet
     }
@@ -512,6 +565,7 @@ export class Connection {
       return;
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
+    this.#counters.packetsReceived++;
     if (this.side === "client" && !this.#receivedFromPeer && header.type === "initial") {
       // §7.2: the client switches to the server's chosen connection ID.
       this.#receivedFromPeer = true;
@@ -529,7 +583,30 @@ export class Connection {
     const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
     if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
-    this.#counters.packetsReceived++;
+  }
+
+  /**
+   * Client: follows a Retry (RFC 9000 §17.2.5.2): at most one, only before
+   * any Initial from the server was processed, only with a valid integrity
+   * tag (endpoint/retry.ts). Its SCID becomes our DCID and the input of the
+   * Initial keys (RFC 9001 §5.2); its token goes in every later Initial;
+   * packet numbers continue; recovery and congestion control start over
+   * (RFC 9002 §6.3) and the ClientHello is sent again.
+   */
+  #onRetry(now: number, datagram: Uint8Array, header: PacketHeader): void {
+    if (this.side !== "client" || this.#retrySourceCid !== undefined || this.#receivedFromPeer) return;
+    if (!isAcceptableRetry(this.#provider, this.#version, this.#originalDcid, datagram, header)) return;
+    this.#retrySourceCid = header.scid.slice();
+    this.#remoteCid = this.#retrySourceCid;
+    this.#initialToken = header.token.slice();
+    const secrets = initialSecrets(this.#provider, this.#version, this.#remoteCid);
+    const initial = this.#spaces[PacketNumberSpace.Initial];
+    initial.writeKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.client);
+    initial.readKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.server);
+    const cc = new NewReno({ maxDatagramSize: this.#transport.maxDatagramSize });
+    this.#loss = new LossDetection<SentFrames>(cc, { isServer: false, initialRtt: this.#transport.initialRtt });
+    initial.cryptoSend.requeueUnacked();
+    this.#refreshIdle(now);
   }
 
   /** Returns whether the packet was ack-eliciting. Throws TransportError for protocol violations. */
@@ -562,7 +639,8 @@ export class Connection {
         case "new-token":
           if (this.side === "server")
             throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "NEW_TOKEN from a client", FrameType.NEW_TOKEN);
-          break; // tokens are not used yet
+          this.#events.push({ type: "new-token", token: frame.token.slice() });
+          break;
         case "new-connection-id":
         case "retire-connection-id":
           break; // connection ID rotation is not implemented yet (we keep one CID each way)
@@ -603,16 +681,16 @@ export class Connection {
   #onFramesLost(space: PacketSpace, frames: SentFrames): void {
     if (frames.cryptoOffset >= 0 && !space.discarded) space.cryptoSend.onLost(frames.cryptoOffset, frames.cryptoLength);
     if (frames.handshakeDone && !this.#handshakeDonePending) this.#handshakeDonePending = true;
+    if (frames.newToken !== undefined && this.#state === "established") this.#newTokenPending ??= frames.newToken; // §13.3
     if (space === this.#spaces[PacketNumberSpace.ApplicationData]) this.#streams?.onLost(frames);
   }
 
   #onCrypto(now: number, spaceIndex: PacketNumberSpace, offset: number, data: Uint8Array): void {
     const space = this.#spaces[spaceIndex];
     space.cryptoReceive.insert(offset, data);
-    for (let chunk = space.cryptoReceive.read(); chunk !== undefined; chunk = space.cryptoReceive.read()) {
-      this.#tls.handle(SPACE_LEVEL[spaceIndex]!, chunk);
-      this.#drainTls(now);
-    }
+    if (space.cryptoReceive.readable === 0) return;
+    this.#tls.handle(SPACE_LEVEL[spaceIndex]!, space.cryptoReceive.read());
+    this.#drainTls(now);
   }
 
   /** Acts on the TLS engine's events in order (engine.ts's contract). */
@@ -642,6 +720,7 @@ export class Connection {
         this.#peerParams = validatePeerTransportParameters(event.data, {
           peerSide: this.side === "client" ? "server" : "client",
           originalDestinationConnectionId: this.#originalDcid,
+          retrySourceConnectionId: this.#retrySourceCid,
           peerSourceConnectionId: this.side === "client" ? this.#remoteCidForValidation() : this.#remoteCid,
         });
         this.#loss.setPeerMaxAckDelay(this.#peerParams.maxAckDelay, now);
@@ -669,6 +748,7 @@ export class Connection {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
       this.#handshakeDonePending = true;
       this.#confirmHandshake(now);
+      this.#newTokenPending = this.#newToken; // §8.1.3: a token for the client's next connection
     }
   }
 
@@ -819,7 +899,8 @@ export class Connection {
     if (space.probes > 0) return true;
     if (!cwndOk) return false;
     if (space.cryptoSend.hasPending) return true;
-    if (i === PacketNumberSpace.ApplicationData) return this.#handshakeDonePending || this.#appWants();
+    if (i === PacketNumberSpace.ApplicationData)
+      return this.#handshakeDonePending || this.#newTokenPending !== undefined || this.#appWants();
     return false;
   }
 
@@ -908,6 +989,7 @@ export class Connection {
             version: this.#version,
             dcid: this.#remoteCid,
             scid: this.localCid,
+            token: i === PacketNumberSpace.Initial ? this.#initialToken : EMPTY,
             packetNumber: pn,
             packetNumberLength: pnLength,
             length: 0,
@@ -978,6 +1060,13 @@ export class Connection {
         w.u8(FrameType.HANDSHAKE_DONE);
         frames.handshakeDone = true;
         this.#handshakeDonePending = false;
+        ackEliciting = true;
+      }
+      const newToken = this.#newTokenPending;
+      if (i === PacketNumberSpace.ApplicationData && newToken !== undefined && w.remaining >= 3 + newToken.length) {
+        w.u8(FrameType.NEW_TOKEN).varint(newToken.length).bytes(newToken); // §19.7
+        frames.newToken = newToken;
+        this.#newTokenPending = undefined;
         ackEliciting = true;
       }
       const room = w.remaining - CRYPTO_OVERHEAD;

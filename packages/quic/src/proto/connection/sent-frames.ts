@@ -25,6 +25,8 @@ export class SentFrames {
   /** Largest packet number our ACK frame in this packet acknowledged, -1 when none. */
   ackLargest = -1;
   handshakeDone = false;
+  /** The NEW_TOKEN token this packet carried (resent when lost, §13.3). */
+  newToken: Uint8Array | undefined = undefined;
   maxData = false;
   maxStreamsBidi = false;
   maxStreamsUni = false;

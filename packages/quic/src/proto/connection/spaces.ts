@@ -10,10 +10,13 @@
  * @module
  */
 import type { PacketKeys } from "../crypto/packet-keys.js";
+import { TransportErrorCode } from "../errors.js";
 import { AckManager } from "../recovery/ack-manager.js";
 import type { PacketNumberSpace } from "../recovery/loss-detection.js";
-import { CryptoReceiveStream } from "./crypto-receive.js";
+import { Assembler } from "../streams/assembler.js";
 import { CryptoSendStream } from "./crypto-send.js";
+
+const CRYPTO_FRAME = 0x06;
 
 /** One packet number space; see the module comment. */
 export class PacketSpace {
@@ -28,11 +31,16 @@ export class PacketSpace {
   /** PTO probes to send in this space (RFC 9002 §6.2.4). */
   probes = 0;
   readonly cryptoSend = new CryptoSendStream();
-  readonly cryptoReceive: CryptoReceiveStream;
+  /** Out-of-order CRYPTO data, bounded (RFC 9000 §7.5: CRYPTO_BUFFER_EXCEEDED beyond `maxCryptoBuffer`). */
+  readonly cryptoReceive: Assembler;
 
   constructor(space: PacketNumberSpace, maxCryptoBuffer: number, maxAckDelay: number) {
     this.acks = new AckManager(space, { maxAckDelay });
-    this.cryptoReceive = new CryptoReceiveStream(maxCryptoBuffer);
+    this.cryptoReceive = new Assembler({
+      window: maxCryptoBuffer,
+      errorCode: TransportErrorCode.CRYPTO_BUFFER_EXCEEDED,
+      frameType: CRYPTO_FRAME,
+    });
   }
 
   /** Forgets keys and pending work (RFC 9001 §4.9). */

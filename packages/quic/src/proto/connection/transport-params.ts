@@ -26,7 +26,14 @@ export type PeerTransportParameters = TransportParameters;
 /** Our parameters for the TLS extension. */
 export function buildTransportParameters(
   config: TransportConfig,
-  ids: { readonly initialSourceConnectionId: Uint8Array; readonly originalDestinationConnectionId: Uint8Array | undefined },
+  ids: {
+    readonly initialSourceConnectionId: Uint8Array;
+    readonly originalDestinationConnectionId: Uint8Array | undefined;
+    /** Server after a Retry: the Retry's SCID (§7.3). */
+    readonly retrySourceConnectionId?: Uint8Array | undefined;
+    /** Server: the token for the CID of its handshake (§10.3). */
+    readonly statelessResetToken?: Uint8Array | undefined;
+  },
 ): TransportParametersInput {
   return {
     maxIdleTimeout: config.maxIdleTimeout,
@@ -43,6 +50,8 @@ export function buildTransportParameters(
     disableActiveMigration: config.disableActiveMigration,
     initialSourceConnectionId: ids.initialSourceConnectionId,
     ...(ids.originalDestinationConnectionId === undefined ? {} : { originalDestinationConnectionId: ids.originalDestinationConnectionId }),
+    ...(ids.retrySourceConnectionId === undefined ? {} : { retrySourceConnectionId: ids.retrySourceConnectionId }),
+    ...(ids.statelessResetToken === undefined ? {} : { statelessResetToken: ids.statelessResetToken }),
   };
 }
 
@@ -54,6 +63,8 @@ export interface ConnectionIdExpectations {
   readonly originalDestinationConnectionId: Uint8Array;
   /** The SCID of the peer's first packet (its Initial). */
   readonly peerSourceConnectionId: Uint8Array;
+  /** Client: the SCID of the Retry it followed, if any; the server must echo it in retry_source_connection_id. */
+  readonly retrySourceConnectionId?: Uint8Array | undefined;
 }
 
 /** Decodes and validates the peer's parameters; throws TransportError TRANSPORT_PARAMETER_ERROR. */
@@ -69,7 +80,11 @@ export function validatePeerTransportParameters(data: Uint8Array, expect: Connec
     if (params.originalDestinationConnectionId === undefined) fail("original_destination_connection_id is missing (RFC 9000 §7.3)");
     else if (!bytesEqual(params.originalDestinationConnectionId, expect.originalDestinationConnectionId))
       fail("original_destination_connection_id does not match our first Destination Connection ID (RFC 9000 §7.3)");
-    if (params.retrySourceConnectionId !== undefined) fail("retry_source_connection_id without a Retry (RFC 9000 §7.3)");
+    if (expect.retrySourceConnectionId === undefined) {
+      if (params.retrySourceConnectionId !== undefined) fail("retry_source_connection_id without a Retry (RFC 9000 §7.3)");
+    } else if (params.retrySourceConnectionId === undefined) fail("retry_source_connection_id is missing after a Retry (RFC 9000 §7.3)");
+    else if (!bytesEqual(params.retrySourceConnectionId, expect.retrySourceConnectionId))
+      fail("retry_source_connection_id does not match the Retry's Source Connection ID (RFC 9000 §7.3)");
   }
   return params;
 }
