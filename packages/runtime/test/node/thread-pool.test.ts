@@ -11,6 +11,15 @@ const add = workerTask<[number, number], number>(tasks, "add");
 const threadId = workerTask<[], number>(tasks, "threadId");
 const spin = workerTask<[number], string>(tasks, "spin");
 const spinForever = workerTask<[], never>(tasks, "spinForever");
+const spinFlagged = workerTask<[Int32Array, number], string>(tasks, "spinFlagged");
+const spinForeverFlagged = workerTask<[Int32Array], never>(tasks, "spinForeverFlagged");
+
+/** A flag a worker task raises when it starts (see the fixtures). */
+const startFlag = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
+/** Resolves once the task given `flag` has started on its worker. */
+async function started(flag: Int32Array): Promise<void> {
+  while (Atomics.load(flag, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+}
 const waitForAbort = workerTask<[], never>(tasks, "waitForAbort");
 const record = workerTask<[string], string>(tasks, "record");
 const recorded = workerTask<[], string[]>(tasks, "recorded");
@@ -168,9 +177,10 @@ describe("cancellation", () => {
   test("a non-cooperative running task is terminated after the grace period; its worker is replaced", async () => {
     const p = pool({ cancelGraceMs: 30 });
     const before = await p.async(threadId);
-    const f = p.async(spinForever);
+    const flag = startFlag();
+    const f = p.async(spinForeverFlagged, flag);
     const queued = p.async(add, 20, 22);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await started(flag);
     f.cancel();
     expect(await rejection(f)).toBeInstanceOf(CancelledError);
     expect(await queued).toBe(42);
@@ -182,11 +192,9 @@ describe("cancellation", () => {
     // Node fires setTimeout(fn, Infinity) after 1 ms; the grace period must mean "never".
     const p = pool({ cancelGraceMs: Number.POSITIVE_INFINITY });
     const before = await p.async(threadId);
-    const f = p.async(spin, 300);
-    while (p.stats().running === 0) await new Promise((resolve) => setImmediate(resolve));
-    // Give the worker time to start the spin, so the cancellation finds it running
-    // (the test cannot fail with the fix in place; the pause only makes it sharper without).
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const flag = startFlag();
+    const f = p.async(spinFlagged, flag, 300);
+    await started(flag); // cancelled while running, so only the grace period could end it
     f.cancel();
     expect(await rejection(f)).toBeInstanceOf(CancelledError);
     // The same worker runs the next task once the spin has ended on its own.
@@ -285,8 +293,15 @@ describe("lifecycle and stats", () => {
     const p = pool({ maxHeapMb: 40 });
     const first = await p.async(threadId);
     await p.async(workerTask<[number], number>(tasks, "heapHog"), 64);
-    await new Promise((resolve) => setTimeout(resolve, 120)); // the idle worker reports its heap
-    expect(await p.async(threadId)).not.toBe(first);
+    // The idle worker reports its heap at most every 100 ms, whenever its loop
+    // gets there; until then tasks still run on it. Poll rather than guess a pause:
+    // without recycling this never ends and the test times out.
+    let next = await p.async(threadId);
+    while (next === first) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      next = await p.async(threadId);
+    }
+    expect(next).not.toBe(first);
   });
 
   test("validates its options", () => {

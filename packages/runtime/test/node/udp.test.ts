@@ -1,12 +1,13 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
 import { CancelledError, TimeoutError } from "../../src/errors.js";
 import { AddressInUseError, ResourceClosedError } from "../../src/node/errors.js";
 import { UdpSocket } from "../../src/node/udp.js";
 import { spawn } from "../../src/task.js";
 import { observe, rejection } from "../observe.js";
 
+/** Polls until `check()` holds; a check that never does fails the test by its timeout, not by a guessed deadline. */
 const waitUntil = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 };
 
 describe("UdpSocket", () => {
@@ -49,20 +50,21 @@ describe("UdpSocket", () => {
     const server = await UdpSocket.bind();
     const client = await UdpSocket.bind();
     const pending = server.recvFrom();
+    const pendingState = observe(pending);
+    const seen: string[] = [];
     const iterated = (async () => {
-      const seen: string[] = [];
       for await (const datagram of server) seen.push(datagram.data.toString());
       return seen;
     })();
     await client.sendTo("one", server.port, "127.0.0.1");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => pendingState.status !== "pending" || seen.length > 0);
     await server.close();
     await server.close();
     const first = await pending.then(
       (d) => d.data.toString(),
       (e: unknown) => e,
     );
-    const seen = await iterated;
+    await iterated;
     expect([first, ...seen].filter((x) => x === "one")).toHaveLength(1);
     expect(await rejection(server.recvFrom())).toBeInstanceOf(ResourceClosedError);
     expect(await rejection(server.sendTo("x", client.port, "127.0.0.1"))).toBeInstanceOf(ResourceClosedError);
@@ -72,17 +74,24 @@ describe("UdpSocket", () => {
   test("receives with the same timeout expire on their own schedule; one that got data never times out", async () => {
     await using server = await UdpSocket.bind();
     await using client = await UdpSocket.bind();
+    // Virtual time for the timeouts (datagrams still travel for real), so a
+    // loaded machine cannot let the deadlines pass before the datagram arrives.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    onTestFinished(() => void vi.useRealTimers());
     const first = server.recvFrom({ timeoutMs: 200 });
-    const served = server.recvFrom({ timeoutMs: 200 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const later = server.recvFrom({ timeoutMs: 200 });
-    const laterState = observe(later);
+    const served = observe(server.recvFrom({ timeoutMs: 200 }));
+    await vi.advanceTimersByTimeAsync(100);
+    const later = observe(server.recvFrom({ timeoutMs: 200 }));
     // The oldest wait gets the datagram; the others stay queued behind it.
     await client.sendTo("a", server.port, "127.0.0.1");
     expect((await first).data.toString()).toBe("a");
-    expect(await rejection(served)).toBeInstanceOf(TimeoutError);
-    expect(laterState.status).toBe("pending");
-    expect(await rejection(later)).toBeInstanceOf(TimeoutError);
+    expect(served.status).toBe("pending");
+    await vi.advanceTimersByTimeAsync(100);
+    expect(served.reason).toBeInstanceOf(TimeoutError);
+    expect(later.status).toBe("pending");
+    await vi.advanceTimersByTimeAsync(100);
+    expect(later.reason).toBeInstanceOf(TimeoutError);
+    vi.useRealTimers();
     await client.sendTo("b", server.port, "127.0.0.1");
     expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("b");
   });
@@ -118,7 +127,7 @@ test("queueSendTo sends without a promise and counts failures", async () => {
   client.queueSendTo("fast", server.port, "127.0.0.1");
   expect((await server.recvFrom({ timeoutMs: 1000 })).data.toString()).toBe("fast");
   client.queueSendTo(new Uint8Array(70_000), server.port, "127.0.0.1");
-  for (let i = 0; i < 100 && client.sendErrors === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  await waitUntil(() => client.sendErrors > 0);
   expect(client.sendErrors).toBe(1);
   expect((client.lastSendError as { osCode?: string }).osCode).toBe("EMSGSIZE");
 });
