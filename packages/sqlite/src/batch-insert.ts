@@ -10,8 +10,9 @@
  * ```
  * @module
  */
-import { CancelledError, onTaskCancel } from "@zsync/runtime";
+import { type CancelledError, onCancellation } from "@zsync/runtime";
 import { quoteIdentifier } from "./identifiers.js";
+import type { Request } from "./request.js";
 import type { Transaction } from "./transaction.js";
 import { checkValue } from "./values.js";
 
@@ -99,27 +100,28 @@ export async function insertRows(
   if (columns.length === 0) throw new TypeError("rows[0] has no columns");
   const sql = insertStatement(table, columns);
   const width = columns.length;
-  const sent: Promise<number>[] = [];
-  // Chunks in flight are cancelled with the task by the database; this stops preparing more.
-  let taskCancelled: CancelledError | undefined;
-  const offTask = onTaskCancel((reason) => {
-    taskCancelled = CancelledError.from(reason);
+  const sent: Request[] = [];
+  // One listener for the whole call (signal and calling task), however many
+  // chunks are in flight: it stops them all, and no more are prepared.
+  let cancelled: CancelledError | undefined;
+  const stopWatching = onCancellation(signal, (error) => {
+    cancelled = error;
+    for (const request of sent) tx.stop(request, error);
   });
   try {
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-      if (signal?.aborted) throw CancelledError.from(signal.reason);
-      if (taskCancelled !== undefined) throw taskCancelled;
+      if (cancelled !== undefined) throw cancelled;
       const end = Math.min(rows.length, start + CHUNK_ROWS);
-      const chunk = tx.insertMany(sql, flatten(rows, columns, start, end), width, signal);
+      const chunk = tx.insertMany(sql, flatten(rows, columns, start, end), width);
       // Awaited below; a failure of an early chunk must not surface as unhandled meanwhile.
-      chunk.catch(() => {});
+      chunk.promise.catch(() => {});
       sent.push(chunk);
       if (end < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    let inserted = 0;
+    for (const chunk of sent) inserted += (await chunk.promise) as number;
+    return inserted;
   } finally {
-    offTask?.();
+    stopWatching();
   }
-  let inserted = 0;
-  for (const chunk of sent) inserted += await chunk;
-  return inserted;
 }

@@ -325,6 +325,11 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     lease.connection.send(request);
   }
 
+  /** @internal Stops a request as its own signal would (batch inserts watch one signal for all their chunks). */
+  stopRequest(request: Request, error: Error): void {
+    this.#stop(request, error);
+  }
+
   /** @internal */
   releaseLease(lease: WriterLease): void {
     this.#lane.release(lease);

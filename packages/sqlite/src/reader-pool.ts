@@ -22,6 +22,8 @@ import type { Request } from "./request.js";
 const GROW_AT = 48;
 
 interface PinWaiter {
+  /** Checked again when a reader is handed over: an abort whose listener has not run yet must not get it. */
+  readonly signal: AbortSignal | undefined;
   readonly resolve: (connection: Connection) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -109,6 +111,7 @@ export class ReaderPool {
         offTask?.();
       };
       const waiter: PinWaiter = {
+        signal,
         resolve: (connection) => {
           cleanup();
           resolve(connection);
@@ -135,7 +138,7 @@ export class ReaderPool {
   unpin(connection: Connection): void {
     connection.pinned = false;
     if (!connection.alive) return;
-    const waiter = this.#pinWaiters.shift();
+    const waiter = this.#nextLiveWaiter();
     if (waiter !== undefined) {
       connection.pinned = true;
       waiter.resolve(connection);
@@ -153,6 +156,15 @@ export class ReaderPool {
     for (const waiter of this.#pinWaiters.splice(0)) waiter.reject(error);
   }
 
+  /** The first pin waiter whose signal has not fired; those whose has are rejected on the way. */
+  #nextLiveWaiter(): PinWaiter | undefined {
+    for (let waiter = this.#pinWaiters.shift(); waiter !== undefined; waiter = this.#pinWaiters.shift()) {
+      if (waiter.signal?.aborted !== true) return waiter;
+      waiter.reject(CancelledError.from(waiter.signal.reason));
+    }
+    return undefined;
+  }
+
   #spawn(): Connection {
     const connection = this.#open((lost, cause, requests) => this.#lost(lost, cause, requests));
     this.#readers.push(connection);
@@ -164,9 +176,12 @@ export class ReaderPool {
     if (index >= 0) this.#readers.splice(index, 1);
     if (!this.#closed && this.#readers.length < this.#min) this.#spawn();
     if (!this.#closed && this.#pinWaiters.length > 0 && this.#readers.length < this.#max) {
-      const replacement = this.#spawn();
-      replacement.pinned = true;
-      this.#pinWaiters.shift()?.resolve(replacement);
+      const waiter = this.#nextLiveWaiter();
+      if (waiter !== undefined) {
+        const replacement = this.#spawn();
+        replacement.pinned = true;
+        waiter.resolve(replacement);
+      }
     }
     this.#onLost(connection, cause, requests);
   }

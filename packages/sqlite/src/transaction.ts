@@ -23,7 +23,7 @@ import type { CallOptions } from "./options.js";
 import { Queryable } from "./queryable.js";
 import { DECODE_RUN, DECODE_SCALAR, Request, type RequestOwner } from "./request.js";
 import type { IntegerMode } from "./values.js";
-import { FLAG_TX_CONTROL, FLAG_TX_END, OP_INSERT_MANY, OP_RUN } from "./worker/protocol.js";
+import { FLAG_INTERRUPTIBLE, FLAG_TX_CONTROL, FLAG_TX_END, OP_INSERT_MANY, OP_RUN } from "./worker/protocol.js";
 import type { WriterLease } from "./writer-lane.js";
 
 /** `BEGIN DEFERRED`, `BEGIN IMMEDIATE` (default: takes the write lock at once) or `BEGIN EXCLUSIVE`. */
@@ -33,6 +33,7 @@ export type TransactionBehavior = "deferred" | "immediate" | "exclusive";
 export interface TransactionHost extends RequestOwner {
   submitOnLease(request: Request, options: CallOptions | undefined, lease: WriterLease): void;
   releaseLease(lease: WriterLease): void;
+  stopRequest(request: Request, error: Error): void;
 }
 
 type State = "open" | "committed" | "rolled back";
@@ -134,13 +135,22 @@ export class Transaction extends Queryable implements AsyncDisposable {
 
   /**
    * @internal Inserts rows given as one flat array, `width` values per row,
-   * with the prepared INSERT `sql` (see batch-insert.ts).
+   * with the prepared INSERT `sql` (see batch-insert.ts). The request watches
+   * no signal or task itself: batch-insert.ts watches them once per call and
+   * stops the chunks in flight with {@link stop}.
    */
-  insertMany(sql: string, values: unknown[], width: number, signal: AbortSignal | undefined): Promise<number> {
-    const request = new Request(OP_INSERT_MANY, sql, values, 0, DECODE_SCALAR, this.#host);
+  insertMany(sql: string, values: unknown[], width: number): Request {
+    const request = new Request(OP_INSERT_MANY, sql, values, FLAG_INTERRUPTIBLE, DECODE_SCALAR, this.#host);
     request.arg = width;
-    this.enqueue(request, signal === undefined ? undefined : { signal });
-    return request.promise as Promise<number>;
+    request.detached = true;
+    request.cancellable = true;
+    this.enqueue(request, undefined);
+    return request;
+  }
+
+  /** @internal Stops `request` (one of this transaction's), which rolls the transaction back. */
+  stop(request: Request, error: Error): void {
+    this.#host.stopRequest(request, error);
   }
 
   async #end(sql: "COMMIT" | "ROLLBACK"): Promise<void> {

@@ -46,6 +46,35 @@ describe("batchInsert, maintenance, backup, close", () => {
     expect(await db.get("SELECT a, b, c FROM wide WHERE id = 4999")).toEqual({ a: 2499.5, b: "s4999", c: new Uint8Array([4999 & 255]) });
   });
 
+  it("batchInsert with a signal watches it once per call, however many chunks are in flight", async () => {
+    await db.exec("CREATE TABLE many (id INTEGER PRIMARY KEY)");
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const rows = Array.from({ length: 200_000 }, (_, i) => ({ id: i }));
+      expect(await db.batchInsert("many", rows, { signal: controller.signal })).toBe(200_000);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+
+  it("batchInsert aborted part-way inserts nothing, and the writer takes the next write", async () => {
+    const controller = new AbortController();
+    const rows = Array.from({ length: 200_000 }, (_, i) => ({ id: 1_000_000 + i }));
+    const insert = db.batchInsert("many", rows, { signal: controller.signal });
+    setTimeout(() => controller.abort("enough"), 5);
+    await expect(insert).rejects.toMatchObject({ name: "CancelledError" });
+    expect(await db.get("SELECT count(*) AS n FROM many WHERE id >= 1000000")).toEqual({ n: 0 });
+    await db.run("INSERT INTO many (id) VALUES (-1)");
+    expect(await db.get("SELECT count(*) AS n FROM many WHERE id < 0")).toEqual({ n: 1 });
+  });
+
   it("identifiers cannot inject SQL (property)", async () => {
     await db.exec("CREATE TABLE guard (id INTEGER)");
     // SQLite compares table names case-insensitively (ASCII) and reserves "sqlite_"; a generated name equal

@@ -55,5 +55,9 @@ describe("errors", () => {
     await other.close();
     await expect(other.get("SELECT 1")).rejects.toBeInstanceOf(DatabaseClosedError);
     await expect(other.beginTransaction()).rejects.toBeInstanceOf(DatabaseClosedError);
+    // Every method rejects rather than throwing synchronously.
+    await expect(other.runMaintenance()).rejects.toBeInstanceOf(DatabaseClosedError);
+    await expect(other.batchInsert("t", [{ id: 1 }])).rejects.toBeInstanceOf(DatabaseClosedError);
+    await expect(other.backup("copy.db")).rejects.toBeInstanceOf(DatabaseClosedError);
   });
 });

@@ -54,7 +54,8 @@ describe("a cancellable write behind plain writes", () => {
   it("aborted while it has the writer: rolled back, and the plain writes queued behind it still run", async () => {
     await db.run("DELETE FROM t");
     const controller = new AbortController();
-    const RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) INSERT INTO t (id) SELECT -x FROM c WHERE x % 1000 = 0";
+    const RUNAWAY =
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) INSERT INTO t (id) SELECT -x FROM c WHERE x % 1000 = 0";
     const stopped = db.run(RUNAWAY, [], { signal: controller.signal });
     const behind = Array.from({ length: 20 }, (_, i) => db.run("INSERT INTO t (id) VALUES (?)", [i]));
     setTimeout(() => controller.abort("enough"), 50);
