@@ -65,25 +65,25 @@ describe.each([getProvider("node"), nobleProvider])("Retry on the $name provider
 });
 
 describe("Retry details", () => {
-  it("ignores a Retry whose integrity tag does not verify (RFC 9001 §5.8), and follows the next valid one", () => {
+  it("ignores a Retry whose integrity tag does not verify (RFC 9001 §5.8), and follows a valid one", () => {
     const { net, client, server } = setup(2, { retry: true });
-    let corrupted = 0;
+    let corruptedToken: Uint8Array | undefined;
     client.tamper = (d) => {
       const h = parsePacketHeader(d, 0, 8, new PacketHeader());
-      if (h.type !== "retry" || corrupted > 0) return d;
-      corrupted++;
+      if (h.type !== "retry" || corruptedToken !== undefined) return d;
+      corruptedToken = h.token.slice();
       const copy = d.slice();
-      copy[copy.length - 1] = (copy[copy.length - 1] as number) ^ 0x01;
+      copy[copy.length - 1] = (copy[copy.length - 1] as number) ^ 0x01; // last byte of the tag
       return copy;
     };
     const conn = client.connect(net.now, clientConfig(), SERVER);
     net.run(() => conn.isHandshakeConfirmed);
-    expect(corrupted).toBe(1);
-    // The corrupted Retry was ignored: the client's PTO resent its token-less Initial, which got a second Retry.
-    expect(server.endpoint.stats.retries).toBe(2);
-    const initials = headers(server.received).filter((h) => h.type === "initial");
-    expect(initials[1]?.token.length).toBe(0);
-    expect(initials.at(-1)?.token.length).toBeGreaterThan(0);
+    expect(corruptedToken).toBeDefined();
+    expect(server.endpoint.stats.retries).toBeGreaterThanOrEqual(2);
+    // Every Initial with a token carries a genuine Retry's token, never the corrupted one's.
+    const withToken = headers(server.received).filter((h) => h.type === "initial" && h.token.length > 0);
+    expect(withToken.length).toBeGreaterThan(0);
+    for (const h of withToken) expect(h.token).not.toEqual(corruptedToken);
   });
 
   it("follows only the first Retry (§17.2.5.2): a second, even a valid one, is ignored", () => {
