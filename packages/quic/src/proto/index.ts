@@ -45,11 +45,26 @@ export {
   type SocketAddress,
 } from "./connection/connection.js";
 export { StreamStateError } from "./connection/streams.js";
+export * from "./crypto/address-token.js";
 export * from "./crypto/labels.js";
 export * from "./crypto/packet-keys.js";
 export * from "./crypto/packet-protection.js";
 export * from "./crypto/retry-integrity.js";
+export * from "./crypto/stateless-reset.js";
 export * from "./crypto/suite.js";
+export {
+  type AddressValidationOptions,
+  AddressValidator,
+  type InitialDecision,
+  type RetryPolicy,
+} from "./endpoint/address-validation.js";
+export { isAcceptableRetry, writeInvalidTokenClose, writeRetryPacket } from "./endpoint/retry.js";
+export {
+  type ResettableConnection,
+  StatelessResetDetector,
+  type StatelessResetLimits,
+  StatelessResetResponder,
+} from "./endpoint/stateless-reset.js";
 export { Endpoint, type EndpointEvent, type EndpointStats, type Transmit } from "./endpoint.js";
 export * from "./errors.js";
 export type { CloseReason, ConnectionEvent, StreamDirection } from "./events.js";
