@@ -32,6 +32,7 @@ import {
   WAITING_FOR,
 } from "./lane-protocol.js";
 import { getProvider } from "./providers/select.js";
+import { SharedMemoryRelease } from "./shared-memory-release.js";
 
 export type { ChunkLane } from "./lane-protocol.js";
 
@@ -40,10 +41,19 @@ const TAG = 16;
 const GROUP_BYTES = 1024 * 1024;
 /** Upper bound on one wait for staged input, so a lane re-checks ABORT even if a notify is lost. */
 const STAGE_WAIT_MS = 50;
+/**
+ * Shared bytes lanes may leave referenced in this worker before it runs a full
+ * collection (see `shared-memory-release.ts`): one 4 MiB call in sixteen, or
+ * every 256 MiB call, costing one collection of a small worker heap.
+ */
+const RELEASE_BUDGET = 64 * 1024 * 1024;
+const release = new SharedMemoryRelease(RELEASE_BUDGET);
 
 /** Runs one lane until no job is left or the call aborts; returns how many jobs it finished. */
 export function runChunkLane(lane: ChunkLane): number {
   const { ctrl } = lane;
+  // Earlier lanes' buffers, if this worker stayed busy since they ended.
+  release.runOwed();
   Atomics.add(ctrl, ACTIVE, 1);
   let finished = 0;
   try {
@@ -93,6 +103,7 @@ export function runChunkLane(lane: ChunkLane): number {
     lane.subkey.fill(0);
     Atomics.sub(ctrl, ACTIVE, 1);
     bumpProgress(ctrl);
+    release.note(lane.output.buffer.byteLength + lane.input.buffer.byteLength);
   }
 }
 

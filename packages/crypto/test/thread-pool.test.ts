@@ -3,6 +3,8 @@
  * input and write shared output at final offsets. Same bytes format as the
  * inline path, same failures, cooperative cancellation.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { CancelledError, spawn } from "@zsync/runtime";
 import { ThreadPoolIo } from "@zsync/runtime/node";
 import { afterAll, describe, expect, it } from "vitest";
@@ -132,6 +134,29 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
       (error: unknown) => error,
     );
     expect(outcome).toBeInstanceOf(CancelledError);
+  });
+
+  it("workers give back each call's shared buffers: memory stays bounded over many calls", async () => {
+    // V8 counts shared memory towards no isolate's GC heuristics, so the workers' copies of each
+    // call's output buffer lived until a full collection that a lane worker never runs by itself.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    setFlagsFromString("--no-expose-gc");
+    const MiB = 1024 * 1024;
+    const big = new AsyncCipher(key, { io: pool, parallelThreshold: MiB, workers: 2, taskModule });
+    const input = new Uint8Array(8 * MiB).fill(7);
+    const live = async (): Promise<number> => {
+      // Let the workers' loops turn (their collection runs there), then collect here.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
+    await big.encrypt(input);
+    const before = await live();
+    for (let i = 0; i < 24; i++) await big.encrypt(input);
+    const grown = (await live()) - before;
+    // Leaking, this is 24 outputs (192 MiB); bounded by the 64 MiB per-worker budget otherwise.
+    expect(grown).toBeLessThan(96 * MiB);
   });
 
   it("names bad pool options", () => {
