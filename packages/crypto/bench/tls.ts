@@ -5,9 +5,12 @@
  *
  * - full handshakes per second (no resumption; each side sends close_notify
  *   and waits for the TCP close, as an application closing politely would);
- * - one-direction bulk transfer of 256 MiB over one connection, written in
- *   1 MiB application writes with back-pressure, timed until the receiver
- *   has every byte;
+ * - bulk transfer of 256 MiB over one connection, client→server and
+ *   server→client, written in 1 MiB application writes with back-pressure,
+ *   timed until the receiver has every byte. The server runs in a child
+ *   process (`tls-peer.ts`), so each side has its own event loop and its
+ *   CPU time (user + system, `process.cpuUsage`) is printed per GiB beside
+ *   the table (`BENCH_BULK_MIB` shrinks the transfer for a quick look);
  * - handshake reassembly of a 128 KiB message cut as finely as the caps
  *   allow (`handshake-fragments.ts`).
  *
@@ -21,18 +24,22 @@
  * ```
  * @module
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import * as tls from "node:tls";
-import { type BenchCase, batchThroughput } from "@zsync/bench-harness";
+import { type BenchCase, batchThroughput, median } from "@zsync/bench-harness";
 import { type GeneratedCertificate, generateSelfSignedCertificate } from "../src/tls/certificate-generator.js";
 import { TlsListener, TlsStream } from "../src/tls/tls-stream.js";
 import { fragmentCases } from "./handshake-fragments.js";
+import type { Mode, PeerCommand, PeerReply, Stack } from "./tls-peer.js";
 
 const SUITE = "TLS_AES_128_GCM_SHA256";
 const CONFIG = `${SUITE}, X25519, ECDSA P-256 cert`;
 const MiB = 1024 * 1024;
-const BULK_BYTES = 256 * MiB;
+/** 256 MiB; `BENCH_BULK_MIB` overrides it for a quick look. */
+const BULK_BYTES = Number(process.env.BENCH_BULK_MIB ?? 256) * MiB;
 const WRITE_SIZE = MiB;
 const HANDSHAKES_PER_SAMPLE = 60;
 
@@ -76,32 +83,6 @@ async function oursHandshakes(n: number): Promise<number> {
         await Promise.all([client.close(), server.close()]);
       }
     });
-  } finally {
-    await listener.close();
-  }
-}
-
-async function oursBulk(): Promise<number> {
-  const { chunk } = getFixture();
-  const listener = await oursListener();
-  try {
-    const [server, client] = await Promise.all([listener.accept(), oursConnect(listener.port)]);
-    try {
-      const start = performance.now();
-      const receiving = (async () => {
-        let got = 0;
-        while (got < BULK_BYTES) {
-          const data = await server.read();
-          if (data === null) throw new RangeError(`stream ended after ${got} of ${BULK_BYTES} bytes`);
-          got += data.length;
-        }
-      })();
-      for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) await client.write(chunk);
-      await receiving;
-      return BULK_BYTES / MiB / ((performance.now() - start) / 1000);
-    } finally {
-      await Promise.all([client.close(), server.close()]);
-    }
   } finally {
     await listener.close();
   }
@@ -161,6 +142,7 @@ async function nodeConnect(port: number): Promise<tls.TLSSocket> {
 }
 
 async function nodeClosePolitely(socket: tls.TLSSocket): Promise<void> {
+  if (socket.closed) return; // the peer closed first and this end followed
   const closed = once(socket, "close");
   socket.resume(); // read the peer's close_notify and FIN
   socket.end();
@@ -183,35 +165,159 @@ async function nodeHandshakes(n: number): Promise<number> {
   }
 }
 
-async function nodeBulk(): Promise<number> {
-  const { chunk } = getFixture();
-  const s = await nodeListen();
-  try {
-    const [server, client] = await Promise.all([nodeAccept(s), nodeConnect(s.port)]);
-    try {
-      const start = performance.now();
-      const receiving = new Promise<void>((resolve, reject) => {
-        let got = 0;
-        server.on("data", (data: Buffer) => {
-          got += data.length;
-          if (got >= BULK_BYTES) resolve();
-        });
-        server.on("error", reject);
-        server.on("end", () => {
-          if (got < BULK_BYTES) reject(new RangeError(`stream ended after ${got} of ${BULK_BYTES} bytes`));
-        });
-      });
-      for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
-        if (!client.write(chunk)) await once(client, "drain");
-      }
-      await receiving;
-      return BULK_BYTES / MiB / ((performance.now() - start) / 1000);
-    } finally {
-      await Promise.all([nodeClosePolitely(client), nodeClosePolitely(server)]);
-    }
-  } finally {
-    await closeNodeServer(s.server);
+/* --------------------------------------------------------------- bulk */
+
+/**
+ * Bulk transfers run between two processes: this one is the client, the
+ * server is `tls-peer.ts` in a child process, so each side has a core's
+ * worth of event loop (as real peers would) and its own CPU counter.
+ */
+interface Peer {
+  readonly child: ChildProcess;
+  request(command: PeerCommand): Promise<PeerReply>;
+}
+
+let peer: Peer | undefined;
+function getPeer(): Peer {
+  peer ??= (() => {
+    const child = fork(new URL("./tls-peer.js", import.meta.url), { stdio: "inherit" });
+    const replies: ((r: PeerReply) => void)[] = [];
+    child.on("message", (r: PeerReply) => replies.shift()?.(r));
+    return {
+      child,
+      request: (command) =>
+        new Promise<PeerReply>((resolve, reject) => {
+          replies.push((r) => ("error" in r ? reject(new Error(`tls-peer: ${r.error}`)) : resolve(r)));
+          child.send(command);
+        }),
+    };
+  })();
+  return peer;
+}
+
+function stopPeer(): void {
+  peer?.child.send({ cmd: "exit" } satisfies PeerCommand);
+  peer = undefined;
+}
+
+/** Process CPU time (user + system) in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** CPU ms per GiB of each sample, per stack and side, printed after each bulk case. */
+type CpuLog = Record<Stack, { client: number[]; server: number[] }>;
+const newCpuLog = (): CpuLog => ({ ours: { client: [], server: [] }, node: { client: [], server: [] } });
+
+const GiB = BULK_BYTES / (1024 * MiB);
+
+/** Reads `bytes` of application data from our client. */
+async function oursDrain(stream: TlsStream, bytes: number): Promise<void> {
+  let got = 0;
+  while (got < bytes) {
+    const data = await stream.read();
+    if (data === null) throw new RangeError(`stream ended after ${got} of ${bytes} bytes`);
+    got += data.length;
   }
+}
+
+function nodeDrain(socket: tls.TLSSocket, bytes: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let got = 0;
+    const onData = (data: Buffer): void => {
+      got += data.length;
+      if (got >= bytes) {
+        socket.off("data", onData);
+        resolve();
+      }
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+    socket.once("end", () => {
+      if (got < bytes) reject(new RangeError(`stream ended after ${got} of ${bytes} bytes`));
+    });
+  });
+}
+
+/** One 256 MiB transfer; returns MiB/s and logs both sides' CPU per GiB. */
+async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
+  const { cert, chunk } = getFixture();
+  const p = getPeer();
+  const { port } = (await p.request({
+    cmd: "listen",
+    stack,
+    certificatePem: cert.certificatePem,
+    privateKeyPem: cert.privateKeyPem,
+  })) as { port: number };
+  const serverDone = p.request({ cmd: "transfer", mode, bytes: BULK_BYTES }) as Promise<{ cpuMs: number }>;
+  let clientCpu: number;
+  let elapsed: number;
+  if (stack === "ours") {
+    const client = await oursConnect(port);
+    const cpu0 = cpuMs();
+    const start = performance.now();
+    if (mode === "sink") for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) await client.write(chunk);
+    else await oursDrain(client, BULK_BYTES);
+    clientCpu = cpuMs() - cpu0;
+    const { cpuMs: serverCpu } = await serverDone;
+    elapsed = performance.now() - start;
+    log.ours.client.push(clientCpu / GiB);
+    log.ours.server.push(serverCpu / GiB);
+    await client.close();
+  } else {
+    const client = await nodeConnect(port);
+    const cpu0 = cpuMs();
+    const start = performance.now();
+    if (mode === "sink") {
+      for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) if (!client.write(chunk)) await once(client, "drain");
+    } else await nodeDrain(client, BULK_BYTES);
+    clientCpu = cpuMs() - cpu0;
+    const { cpuMs: serverCpu } = await serverDone;
+    elapsed = performance.now() - start;
+    log.node.client.push(clientCpu / GiB);
+    log.node.server.push(serverCpu / GiB);
+    await nodeClosePolitely(client);
+  }
+  return BULK_BYTES / MiB / (elapsed / 1000);
+}
+
+function printCpu(label: string, log: CpuLog): void {
+  const f = (xs: number[]): string => (xs.length === 0 ? "-" : `${(median(xs) / 1000).toFixed(2)}`);
+  console.log(
+    `  ${label}: CPU s/GiB (median; sender's CPU is the writer's process, receiver's the reader's): ` +
+      `ours client ${f(log.ours.client)}, server ${f(log.ours.server)}; ` +
+      `node:tls client ${f(log.node.client)}, server ${f(log.node.server)}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+  );
+}
+
+function bulkCase(mode: Mode): BenchCase {
+  const label = mode === "sink" ? "client→server" : "server→client";
+  const log = newCpuLog();
+  return {
+    name: `TLS 1.3 bulk 256 MiB ${label}, 1 MiB writes, loopback, server in a child process (${CONFIG})`,
+    unit: "MiB/s",
+    better: "higher",
+    target: "≥ 0.8x",
+    rounds: 5,
+    setup: () => {
+      getFixture();
+      getPeer();
+    },
+    ours: () => bulk("ours", mode, log),
+    anchor: { name: "node:tls", sample: () => bulk("node", mode, log) },
+    teardown: () => {
+      // The warm-up round is logged too; drop it.
+      for (const side of [log.ours, log.node]) {
+        side.client.shift();
+        side.server.shift();
+      }
+      printCpu(label, log);
+      stopPeer();
+    },
+  };
 }
 
 /* -------------------------------------------------------------- cases */
@@ -232,17 +338,7 @@ export const tlsCases: BenchCase[] = [
     ours: () => oursHandshakes(HANDSHAKES_PER_SAMPLE),
     anchor: { name: "node:tls", sample: () => nodeHandshakes(HANDSHAKES_PER_SAMPLE) },
   },
-  {
-    name: `TLS 1.3 bulk 256 MiB one direction, 1 MiB writes, loopback (${CONFIG})`,
-    unit: "MiB/s",
-    better: "higher",
-    target: "≥ 0.5x",
-    rounds: 5,
-    setup: () => {
-      getFixture();
-    },
-    ours: oursBulk,
-    anchor: { name: "node:tls", sample: nodeBulk },
-  },
+  bulkCase("sink"),
+  bulkCase("source"),
   ...fragmentCases(),
 ];
