@@ -25,7 +25,12 @@ import { hex, toHex } from "../vectors/support.js";
 const DCID = hex("8394c8f03e515708");
 const SCID = hex("f067a5502a4262b5");
 
-function longPacket(version: number, type: "initial" | "0rtt" | "handshake", payloadLength: number, token = new Uint8Array(0)): Uint8Array {
+function longPacket(
+  version: number,
+  type: "initial" | "0rtt" | "handshake",
+  payloadLength: number,
+  token: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const buffer = new Uint8Array(100 + payloadLength + token.length);
   const payloadStart = writeLongHeader(buffer, 0, {
     type,
