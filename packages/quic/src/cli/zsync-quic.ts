@@ -162,7 +162,7 @@ async function serveStream(
     await stream.write(buffer.subarray(0, n));
     bytes.sent += n;
   }
-  await stream.end();
+  stream.end();
 }
 
 async function readHeader(stream: QuicStream): Promise<{ op: string; length: number }> {
@@ -182,14 +182,14 @@ async function serveBulk(stream: QuicStream, bytes: { received: number; sent: nu
   const pattern = new BulkPattern();
   if (op === "d") {
     bytes.sent += await pattern.send(stream, length);
-    await stream.end();
+    stream.end();
     return;
   }
   const received = await pattern.receive(stream, length);
   bytes.received += received.bytes;
   bytes.verified &&= received.ok;
   await stream.write(new TextEncoder().encode(received.ok ? "ok" : "bad"));
-  await stream.end();
+  stream.end();
 }
 
 // ---------------------------------------------------------------- client
@@ -223,7 +223,7 @@ async function client(values: Values): Promise<number> {
       const message = (values.message as string | undefined) ?? "hello from zsync-quic";
       const stream = await conn.openBidirectionalStream();
       await stream.write(new TextEncoder().encode(message));
-      void stream.end();
+      stream.end();
       const buffer = new Uint8Array(64 * 1024);
       const first = await stream.read(buffer);
       firstByte.push(performance.now() - started);
@@ -246,12 +246,12 @@ async function client(values: Values): Promise<number> {
       const transferStart = performance.now();
       let ok: boolean;
       if (direction === "down") {
-        void stream.end();
+        stream.end();
         const result = await pattern.receive(stream, length, () => firstByte.push(performance.now() - started));
         ok = result.ok;
       } else {
         await pattern.send(stream, length);
-        void stream.end();
+        stream.end();
         const reply = new TextDecoder().decode(await stream.readAll(16));
         firstByte.push(performance.now() - started);
         ok = reply === "ok";

@@ -19,6 +19,7 @@
  * @module
  */
 import type { HandshakeInfo } from "@zsync/crypto/tls";
+import { CancelledError } from "@zsync/runtime";
 import type { CloseReason, Connection, ConnectionEvent, StreamDirection } from "../proto/index.js";
 import type { ConnectionSink, EndpointDriver } from "./driver.js";
 import { QuicConnectionClosedError } from "./errors.js";
@@ -217,9 +218,29 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   // ----------------------------------------------------------------- close
 
   /**
+   * Resolves once every stream we ended (`end()`) had all its data and FIN
+   * acknowledged, or was stopped or reset, or the connection ended. Call it
+   * before `close()` for a graceful end: `close()` is immediate, and data
+   * not yet delivered is lost with it (RFC 9000 §10.2). Streams not ended
+   * are not waited for.
+   */
+  async flush(options?: QuicWaitOptions): Promise<void> {
+    for (const stream of [...this.#streams.values()]) {
+      if (!stream.flushing) continue;
+      try {
+        await stream.finished(options);
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        // stopped, reset or closed: nothing left to deliver on this stream
+      }
+    }
+  }
+
+  /**
    * Closes with an application error code and reason (CONNECTION_CLOSE,
-   * RFC 9000 §10.2); the peer sees both. Resolves once the closing period
-   * is over. Idempotent.
+   * RFC 9000 §10.2); the peer sees both. Immediate: data not yet
+   * acknowledged is abandoned (`await flush()` first for a graceful end).
+   * Resolves once the closing period is over. Idempotent.
    */
   close(errorCode = 0, reason = ""): Promise<void> {
     if (this.#closeError === undefined && !this.#drained) {

@@ -43,6 +43,7 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { lookup as dnsLookup } from "node:dns";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
+import { CancelledError } from "@zsync/runtime";
 import type { Connection, ConnectionEvent, Endpoint } from "../proto/index.js";
 
 /** Receives a connection's events, in order, from the driver. */
@@ -76,6 +77,10 @@ export interface DriverStats {
   poolExhausted: number;
   /** Buffers the pool allocated (they are reused; this stays flat in steady state). */
   buffersAllocated: number;
+  /** Flushes run (one per event-loop turn with work, plus timer wake-ups). */
+  flushes: number;
+  /** Times the deadline timer fired. */
+  timerFires: number;
 }
 
 /** A pooled send buffer with its completion callback, bound once. */
@@ -95,6 +100,8 @@ export class EndpointDriver {
     sendErrors: 0,
     poolExhausted: 0,
     buffersAllocated: 0,
+    flushes: 0,
+    timerFires: 0,
   };
   /** Called for each new server connection before its first event is dispatched. */
   onConnection: ((conn: Connection) => ConnectionSink) | undefined;
@@ -118,7 +125,7 @@ export class EndpointDriver {
   static bind(endpoint: Endpoint, options: DriverBindOptions): Promise<EndpointDriver> {
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) {
-        reject(options.signal.reason);
+        reject(CancelledError.from(options.signal.reason));
         return;
       }
       const socket = createSocket({ type: options.type, lookup: passThroughLookup });
@@ -130,7 +137,7 @@ export class EndpointDriver {
       const onAbort = (): void => {
         socket.off("error", onError);
         socket.close();
-        reject(options.signal?.reason);
+        reject(CancelledError.from(options.signal?.reason));
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
       socket.once("error", onError);
@@ -212,12 +219,14 @@ export class EndpointDriver {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
+    this.stats.timerFires++;
     this.#flush();
   };
 
   readonly #flush = (): void => {
     this.#scheduled = false;
     if (this.#closed) return;
+    this.stats.flushes++;
     const endpoint = this.endpoint;
     let now = performance.now();
     const due = endpoint.pollTimeout();

@@ -165,8 +165,10 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
 
   /**
    * Serves every connection with `handler` in its own runtime task (see the
-   * module comment) until the server is closed or `signal` aborts. Resolves
-   * when accepting stopped; handler tasks keep running.
+   * module comment) until the server is closed or `signal` aborts. When the
+   * handler returns, the connection is flushed (streams it ended are
+   * delivered) and closed with code 0; if it throws, closed at once.
+   * Resolves when accepting stopped; handler tasks keep running.
    */
   async run(handler: (conn: QuicConnection) => unknown, options?: QuicWaitOptions): Promise<void> {
     try {
@@ -175,6 +177,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
         spawn(async () => {
           try {
             await handler(conn);
+            await conn.flush(); // what the handler ended is delivered before the close
           } finally {
             await conn.close(SERVER_CLOSING);
           }

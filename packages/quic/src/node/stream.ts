@@ -17,7 +17,7 @@
  * ```ts
  * const stream = await conn.openBidirectionalStream();
  * await stream.write(new TextEncoder().encode("ping"));
- * stream.end();
+ * stream.end(); // FIN; `await stream.finished()` waits for the peer's acknowledgment
  * const buf = new Uint8Array(4096);
  * for (let n = await stream.read(buf); n !== null; n = await stream.read(buf)) console.log(buf.subarray(0, n));
  * ```
@@ -81,6 +81,11 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** True while this side may still write. */
   get writableSide(): boolean {
     return !this.#sendDone && !this.#ended;
+  }
+
+  /** @internal `end()` was called and the peer has not yet acknowledged everything (nor stopped the stream). */
+  get flushing(): boolean {
+    return this.#ended && !this.#sendDone;
   }
 
   /** True while there may be data to read. */
@@ -197,17 +202,16 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Half-closes: a FIN follows the data written. Returns a promise that
-   * resolves once the peer acknowledged everything (optional to await).
+   * Half-closes: a FIN follows the data written (RFC 9000 §3.1). Returns at
+   * once, like a socket's `end()`; await {@link finished} to know the peer
+   * acknowledged everything. Idempotent; a no-op after `reset` or STOP_SENDING.
    */
-  end(options?: QuicWaitOptions): Promise<void> {
-    if (!this.#ended && this.#stoppedCode === undefined && !this.#sendDone) {
-      this.#checkWritable();
-      this.#ended = true;
-      this.#host.core.streamFinish(this.id);
-      this.#host.driver.wake();
-    }
-    return this.finished(options);
+  end(): void {
+    if (this.#ended || this.#stoppedCode !== undefined || this.#sendDone) return;
+    this.#checkWritable();
+    this.#ended = true;
+    this.#host.core.streamFinish(this.id);
+    this.#host.driver.wake();
   }
 
   /** Resolves when all we sent, FIN included, was acknowledged; rejects if the stream was stopped or reset. */
@@ -357,7 +361,12 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
         this.write(chunk).then(() => callback(), callback);
       },
       final: (callback) => {
-        this.end().then(() => callback(), callback);
+        try {
+          this.end();
+          callback();
+        } catch (error) {
+          callback(error as Error);
+        }
       },
       destroy: (error, callback) => {
         if (error !== null) {

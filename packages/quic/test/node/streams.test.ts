@@ -13,7 +13,7 @@ import { connectTo, deferred, pattern, startServer } from "./support.js";
 async function echo(stream: QuicStream): Promise<void> {
   const buffer = new Uint8Array(16 * 1024);
   for (let n = await stream.read(buffer); n !== null; n = await stream.read(buffer)) await stream.write(buffer.subarray(0, n));
-  await stream.end();
+  stream.end();
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -30,7 +30,7 @@ describe("streams over loopback UDP", () => {
     const stream = await client.openBidirectionalStream();
     expect(stream.id).toBe(0); // client-initiated bidirectional: 0, 4, 8, ... (§2.1)
     await stream.write(new TextEncoder().encode("hello, quic"));
-    void stream.end();
+    stream.end();
     expect(new TextDecoder().decode(await stream.readAll())).toBe("hello, quic");
   });
 
@@ -44,19 +44,35 @@ describe("streams over loopback UDP", () => {
       const stream = await conn.acceptStream();
       const reading = stream.readAll(size);
       await stream.write(down);
-      await stream.end();
+      stream.end();
       received = await reading;
     });
     const client = await connectTo(server);
     const stream = await client.openBidirectionalStream();
     const reading = stream.readAll(size);
     await stream.write(up);
-    await stream.end();
+    stream.end();
     const back = await reading;
     expect(back.length).toBe(size);
     expect(equalBytes(back, down)).toBe(true);
     await expect.poll(() => received, { timeout: 30_000 }).toBeDefined();
     expect(equalBytes(received as Uint8Array, up)).toBe(true);
+  }, 60_000);
+
+  it("run(): a handler that ends a stream and returns still delivers it (flush before close, §10.2)", async () => {
+    const server = await startServer();
+    const data = pattern(1024 * 1024, 13);
+    void server.run(async (conn) => {
+      const stream = await conn.openUnidirectionalStream();
+      await stream.write(data);
+      stream.end();
+      // returning now: run() must wait for the acknowledgment before it closes the connection
+    });
+    const client = await connectTo(server);
+    const stream = await client.acceptStream();
+    const received = await stream.readAll();
+    expect(received.length).toBe(data.length);
+    expect(equalBytes(received, data)).toBe(true);
   }, 60_000);
 
   it("runs 100 streams concurrently, each echoed intact", async () => {
@@ -71,7 +87,7 @@ describe("streams over loopback UDP", () => {
         const data = pattern(1000 + i * 37, i + 1);
         const reading = stream.readAll();
         await stream.write(data);
-        await stream.end();
+        stream.end();
         return equalBytes(await reading, data);
       }),
     );
