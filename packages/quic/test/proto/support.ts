@@ -219,6 +219,7 @@ export function exchange(
   setup: ReturnType<typeof pair>,
   size: number,
   runOptions: { maxSteps?: number; maxTime?: number } = {},
+  onStep?: () => void,
 ): { toServer: Uint8Array; toClient: Uint8Array; clientData: Uint8Array; serverData: Uint8Array } {
   const { net, server, conn } = setup;
   const clientData = pattern(size, 1);
@@ -243,6 +244,7 @@ export function exchange(
         serverWriter = new StreamWriter(accepted, id, serverData);
       }
     }
+    onStep?.();
     clientWriter?.pump();
     serverWriter?.pump();
     clientReader?.pump();

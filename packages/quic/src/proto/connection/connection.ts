@@ -71,6 +71,7 @@ import { Reader } from "../wire/reader.js";
 import { encodeTransportParameters } from "../wire/transport-parameters.js";
 import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
+import { KeyUpdateState } from "./key-update.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
 import { StreamManager, StreamStateError } from "./streams.js";
@@ -211,6 +212,8 @@ export class Connection {
   readonly #writer = new Writer(EMPTY);
   readonly #ackRanges = new AckRangeList();
   readonly #localCidLength: number;
+  /** 1-RTT key phases (RFC 9001 §6). */
+  readonly #keyUpdate: KeyUpdateState;
   /** Client: the token of every Initial (a Retry's, else a NEW_TOKEN's, RFC 9000 §8.1). */
   #initialToken: Uint8Array = EMPTY;
   /** Client: the SCID of the Retry we followed, checked against retry_source_connection_id (§7.3). */
@@ -242,6 +245,7 @@ export class Connection {
     this.#remoteCid = remoteCid;
     this.#originalDcid = originalDcid;
     this.#addressValidated = side === "client";
+    this.#keyUpdate = new KeyUpdateState(provider);
     const spaces = ([0, 1, 2] as const).map((i) => new PacketSpace(i, transport.maxCryptoBuffer, transport.maxAckDelay));
     this.#spaces = spaces as unknown as [PacketSpace, PacketSpace, PacketSpace];
     const cc = new NewReno({ maxDatagramSize: transport.maxDatagramSize });
@@ -438,6 +442,23 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Moves our 1-RTT keys to the next generation (RFC 9001 §6.1); the peer
+   * follows. Returns false when not allowed yet: before the handshake is
+   * confirmed, or while the previous update is unacknowledged.
+   */
+  initiateKeyUpdate(): boolean {
+    if (this.#state !== "established" || !this.#handshakeConfirmed) return false;
+    if (!this.#keyUpdate.canInitiate(this.#loss.largestAcked(PacketNumberSpace.ApplicationData))) return false;
+    this.#keyUpdate.initiate(this.#spaces[PacketNumberSpace.ApplicationData]);
+    return true;
+  }
+
+  /** 1-RTT key updates completed (either side initiating). */
+  get keyUpdates(): number {
+    return this.#keyUpdate.updates;
+  }
+
   // ---------------------------------------------------------------- streams
 
   /**
@@ -558,11 +579,22 @@ export class Connection {
     const keys = space.readKeys;
     if (keys === undefined || space.discarded) return;
     const opened = this.#opened;
-    if (!openPacket(keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened)) return;
+    const ok =
+      spaceIndex === PacketNumberSpace.ApplicationData
+        ? this.#keyUpdate.open(
+            space,
+            datagram,
+            header.start,
+            header.pnOffset,
+            header.end,
+            space.acks.largestReceived,
+            opened,
+            now,
+            this.#loss.ptoPeriod(),
+          )
+        : openPacket(keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened);
+    if (!ok) return;
     if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
-    if (spaceIndex === PacketNumberSpace.ApplicationData && opened.keyPhase)
-      // Key updates are not implemented yet: a peer-initiated one cannot be followed (see README).
-      return;
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
     this.#counters.packetsReceived++;
@@ -983,7 +1015,12 @@ export class Connection {
     const view = buffer.subarray(0, limit);
     const payloadStart =
       i === PacketNumberSpace.ApplicationData
-        ? writeShortHeader(view, offset, { dcid: this.#remoteCid, packetNumber: pn, packetNumberLength: pnLength, keyPhase: false })
+        ? writeShortHeader(view, offset, {
+            dcid: this.#remoteCid,
+            packetNumber: pn,
+            packetNumberLength: pnLength,
+            keyPhase: this.#keyUpdate.writePhase,
+          })
         : writeLongHeader(view, offset, {
             type: i === PacketNumberSpace.Initial ? "initial" : "handshake",
             version: this.#version,
@@ -1018,6 +1055,7 @@ export class Connection {
     if (p.space !== PacketNumberSpace.ApplicationData) writeVarintWithLength(buffer, p.pnOffset - 2, end + TAG_LENGTH - p.pnOffset, 2);
     const packetEnd = sealPacket(space.writeKeys!, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
     space.nextPacketNumber++;
+    if (p.space === PacketNumberSpace.ApplicationData) this.#keyUpdate.onPacketSent(p.packetNumber);
     const frames = p.frames ?? new SentFrames();
     this.#counters.packetsSent++;
     this.#loss.onPacketSent(
