@@ -116,8 +116,12 @@ export class Endpoint {
     this.#server = server;
     this.#validation = new AddressValidator(server?.provider ?? getProvider(), config.random, config.addressValidation);
     const limits = this.#validation.resetLimits;
+    // Only servers hand out reset tokens (stateless_reset_token; clients would need NEW_CONNECTION_ID, not sent yet):
+    // a client endpoint's resets could never be recognised, so it sends none.
     this.#resetResponder =
-      limits === false ? undefined : new StatelessResetResponder(this.#validation.resetKey, config.cidLength, config.random, limits);
+      limits === false || server === undefined
+        ? undefined
+        : new StatelessResetResponder(this.#validation.resetKey, config.cidLength, config.random, limits);
   }
 
   /** Live connections. */

@@ -72,16 +72,14 @@ describe("stateless reset between two endpoints (§10.3)", () => {
     for (const r of resets) expect(r.length).toBeLessThan(largestTrigger);
   });
 
-  it("is not recognised under another key, and the endpoints' resets die out instead of looping (§10.3.3)", () => {
+  it("is not recognised under another key; the client endpoint, which issued no token, answers none", () => {
     const { net, client, server, conn } = established(4);
     server.restart({ statelessResetKey: new Uint8Array(32).fill(0x77) });
     sendSomething(conn);
     net.runFor(300);
     expect(conn.state).toBe("established");
     expect(server.endpoint.stats.statelessResets).toBeGreaterThanOrEqual(1);
-    // The client endpoint answers the unknown reset with its own smaller reset and so on: a bounded exchange.
-    const exchanged = server.endpoint.stats.statelessResets + client.endpoint.stats.statelessResets;
-    expect(exchanged).toBeLessThan(100);
+    expect(client.endpoint.stats.statelessResets).toBe(0);
   });
 
   it("is detected by the connection when the reset happens to carry the client's connection ID (§10.3.1)", () => {
