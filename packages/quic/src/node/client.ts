@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { connect } from "@zsync/quic";
+ * declare const caPem: string;
  * await using conn = await connect("localhost", 4433, { alpn: "echo", ca: caPem });
  * ```
  * @module

@@ -10,10 +10,12 @@
  *
  * @example
  * ```ts
+ * import { connect } from "@zsync/quic";
+ * declare const ca: string;
  * const conn = await connect("127.0.0.1", 4433, { alpn: "echo", ca });
  * const stream = await conn.openBidirectionalStream();
  * // ...
- * conn.close(0, "done");
+ * await conn.close(0, "done");
  * console.log(await conn.closed); // { kind: "application", remote: false, errorCode: 0, reason: "done" }
  * ```
  * @module

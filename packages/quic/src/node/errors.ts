@@ -11,6 +11,9 @@
  *
  * @example
  * ```ts
+ * import { QuicApplicationClosedError, type QuicStream, QuicStreamResetError } from "@zsync/quic";
+ * declare const stream: QuicStream;
+ * const buf = new Uint8Array(4096);
  * try {
  *   await stream.read(buf);
  * } catch (error) {

@@ -15,6 +15,9 @@
  *
  * @example
  * ```ts
+ * import { spawn } from "@zsync/runtime";
+ * import { QuicServer } from "@zsync/quic";
+ * declare const certificate: string, key: string;
  * await using server = await QuicServer.bind({ port: 4433, certificate, key, alpn: "echo" });
  * for await (const conn of server) {
  *   spawn(async () => {

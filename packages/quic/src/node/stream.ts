@@ -15,6 +15,8 @@
  *
  * @example
  * ```ts
+ * import type { QuicConnection } from "@zsync/quic";
+ * declare const conn: QuicConnection;
  * const stream = await conn.openBidirectionalStream();
  * await stream.write(new TextEncoder().encode("ping"));
  * stream.end(); // FIN; `await stream.finished()` waits for the peer's acknowledgment
