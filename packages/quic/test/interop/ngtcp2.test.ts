@@ -1,0 +1,294 @@
+/**
+ * Interoperability with ngtcp2 0.12 (C, GnuTLS), through Debian's example
+ * programs `gtlsclient` and `gtlsserver` (packages `ngtcp2-client`,
+ * `ngtcp2-server`, which `.ci/run` installs). They speak HTTP/3 only (ALPN
+ * `h3`) and this stack has no HTTP/3 yet, so these cases stop at the
+ * transport (issue 15, "Interop"; full downloads belong to the HTTP/3 issue):
+ *
+ * - ngtcp2's client completes the handshake with our server, both sides
+ *   carry its HTTP/3 control, QPACK and request streams (our server reads the
+ *   first bytes of each and checks their HTTP/3 framing, RFC 9114 §6.2.1 and
+ *   §7.2.4), and the client closes cleanly (CONNECTION_CLOSE NO_ERROR, seen
+ *   by our server);
+ * - ngtcp2's client starting with a version we do not support receives our
+ *   Version Negotiation (RFC 9000 §6) and completes the handshake in v1;
+ * - our client completes the handshake with ngtcp2's server, reads the
+ *   server's HTTP/3 control stream, and closes with H3_NO_ERROR (0x100),
+ *   which the server's log reports;
+ * - Version Negotiation from an unknown version against ngtcp2's server:
+ *   our client's API offers one version, so the first step (an Initial of
+ *   a reserved version, 0x?a?a?a?a, RFC 9000 §15) is written in the test with
+ *   the proto package, the server's Version Negotiation is parsed by our
+ *   header codec, and our client then connects with the version chosen from
+ *   its list.
+ *
+ * ngtcp2 runs with `--initial-rtt=1ms` (its default of 333 ms makes every
+ * lost-looking exchange on loopback slow). Its exit codes say nothing
+ * reliable about the transport, so the checks read its log and our bytes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, type QuicStream } from "../../src/index.js";
+import { type CloseReason, negotiationVersions, PacketHeader, parsePacketHeader, QuicVersion } from "../../src/proto/index.js";
+import { deferred, interopPki, requireBinary, within } from "./support.js";
+
+const H3_NO_ERROR = 0x100;
+/** A reserved version (RFC 9000 §15: 0x?a?a?a?a), which no stack implements. */
+const UNKNOWN_VERSION = 0x1a2a3a4a;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+/** A running ngtcp2 example program with its combined log. */
+interface Peer {
+  readonly child: ChildProcess;
+  log(): string;
+  /** Resolves once `text` appears in the log (bounded by `ms`). */
+  waitFor(text: string | RegExp, ms: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function startPeer(binary: string, args: readonly string[]): Peer {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  const onData = (chunk: Buffer): void => {
+    log += chunk.toString("latin1");
+    for (let i = watchers.length - 1; i >= 0; i--) {
+      const w = watchers[i]!;
+      if (w.test(log)) {
+        watchers.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+  return {
+    child,
+    log: () => log,
+    exited,
+    waitFor(text, ms) {
+      const test = (s: string): boolean => (typeof text === "string" ? s.includes(text) : text.test(s));
+      if (test(log)) return Promise.resolve();
+      const found = deferred<void>();
+      watchers.push({ test, resolve: () => found.resolve() });
+      return within(ms, found.promise, `'${text}' in ${binary}'s log; log tail:\n${log.slice(-3000)}`);
+    },
+  };
+}
+
+/** A free UDP port on 127.0.0.1 (gtlsserver needs one on its command line). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+/**
+ * Reads up to `n` bytes of a stream, calling `seen` with what arrived so far
+ * after every read: HTTP/3's QPACK streams send one byte and stay open, so
+ * a caller cannot wait for a fixed count or the end.
+ */
+async function readPrefix(stream: QuicStream, n: number, seen: (bytes: Uint8Array) => void = () => undefined): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (at < n) {
+    const got = await stream.read(out.subarray(at));
+    if (got === null) break;
+    at += got;
+    seen(out.slice(0, at));
+  }
+  return out.subarray(0, at);
+}
+
+// --------------------------------------------------------------- our server
+
+interface OurH3Server {
+  readonly server: QuicServer;
+  /** Close reasons of accepted connections, in order. */
+  readonly closes: Promise<CloseReason>[];
+  /** First bytes of every stream the peer opened, by stream id. */
+  readonly prefixes: Map<number, Uint8Array>;
+  readonly errors: unknown[];
+}
+
+/** Our server, accepting ALPN h3 and reading the first bytes of every stream the client opens (it never answers). */
+async function startOurServer(): Promise<OurH3Server> {
+  const { leaf } = interopPki();
+  const server = await QuicServer.bind({
+    host: "127.0.0.1",
+    port: 0,
+    certificate: leaf.certificatePem,
+    key: leaf.privateKeyPem,
+    alpn: "h3",
+    versions: [QuicVersion.V1],
+  });
+  cleanups.push(() => server.close());
+  const closes: Promise<CloseReason>[] = [];
+  const prefixes = new Map<number, Uint8Array>();
+  const errors: unknown[] = [];
+  void (async () => {
+    for await (const conn of server) {
+      closes.push(conn.closed);
+      void (async () => {
+        for await (const stream of conn) {
+          // A read still waiting when the peer closes rejects with the close: that is the expected end.
+          readPrefix(stream, 2, (bytes) => prefixes.set(stream.id, bytes)).catch((error: unknown) => {
+            if (!(error instanceof QuicConnectionClosedError)) errors.push(error);
+          });
+        }
+      })().catch((error: unknown) => errors.push(error));
+    }
+  })().catch((error: unknown) => errors.push(error));
+  return { server, closes, prefixes, errors };
+}
+
+function gtlsclientArgs(port: number, ...extra: string[]): string[] {
+  return [
+    "--initial-rtt=1ms",
+    "--timeout=15s",
+    "--handshake-timeout=10s",
+    "--exit-on-all-streams-close",
+    ...extra,
+    "127.0.0.1",
+    String(port),
+    `https://localhost:${port}/`,
+  ];
+}
+
+describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
+  it("completes the handshake, its HTTP/3 streams arrive intact, and it closes with NO_ERROR", async () => {
+    const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
+    const ours = await startOurServer();
+    const peer = startPeer(gtlsclient, gtlsclientArgs(ours.server.port));
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    // HANDSHAKE_DONE (RFC 9001 §4.1.2) confirms the handshake on the client.
+    await peer.waitFor(/frm rx \d+ 1RTT HANDSHAKE_DONE/, 10_000);
+    // Its control stream (client uni 2: type 0x00, then SETTINGS 0x04), QPACK encoder (6: 0x02),
+    // QPACK decoder (10: 0x03), and the request stream (bidi 0: HEADERS frame 0x01), RFC 9114 §6.2 / §7.2.
+    await expect
+      .poll(() => Object.fromEntries([...ours.prefixes].map(([id, bytes]) => [id, [...bytes]])), { timeout: 10_000 })
+      .toEqual({ 0: [0x01, expect.any(Number)], 2: [0x00, 0x04], 6: [0x02], 10: [0x03] });
+    // SIGINT makes the ngtcp2 example close the connection (CONNECTION_CLOSE 0x1c, NO_ERROR).
+    peer.child.kill("SIGINT");
+    expect(ours.closes).toHaveLength(1);
+    const reason = await within(10_000, ours.closes[0]!, `our server seeing gtlsclient's close; log tail:\n${peer.log().slice(-2000)}`);
+    expect(reason).toMatchObject({ kind: "transport", errorCode: 0, remote: true });
+    await within(10_000, peer.exited, "gtlsclient exiting");
+    expect(peer.log()).not.toMatch(/frm rx \d+ \S+ CONNECTION_CLOSE/);
+    expect(ours.errors).toEqual([]);
+  }, 30_000);
+
+  it("answers an unknown version with Version Negotiation, after which gtlsclient completes the handshake in v1", async () => {
+    const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
+    const ours = await startOurServer();
+    const version = `0x${UNKNOWN_VERSION.toString(16)}`;
+    const peer = startPeer(gtlsclient, gtlsclientArgs(ours.server.port, `--version=${version}`, "--preferred-versions=0x1"));
+    await peer.waitFor(/type=VN/i, 10_000);
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    peer.child.kill("SIGINT");
+    await expect.poll(() => ours.closes.length, { timeout: 5_000 }).toBe(1);
+    expect(await within(10_000, ours.closes[0]!, "our server seeing gtlsclient's close")).toMatchObject({
+      kind: "transport",
+      errorCode: 0,
+    });
+  }, 30_000);
+});
+
+// --------------------------------------------------------------- our client
+
+async function startGtlsServer(...extra: string[]): Promise<{ peer: Peer; port: number }> {
+  const gtlsserver = requireBinary("gtlsserver", "ngtcp2-server");
+  const { keyPath, certPath, dir } = interopPki();
+  const port = await freeUdpPort();
+  const peer = startPeer(gtlsserver, ["--initial-rtt=1ms", `--htdocs=${dir}`, ...extra, "127.0.0.1", String(port), keyPath, certPath]);
+  // It logs nothing when ready; give it until its socket answers (the first connect retries on PTO anyway).
+  return { peer, port };
+}
+
+async function ourConnect(port: number, version: number = QuicVersion.V1): Promise<QuicConnection> {
+  const conn = await connect("127.0.0.1", port, { alpn: "h3", serverName: "localhost", ca: interopPki().ca.certificatePem, version });
+  cleanups.push(() => conn.close());
+  return conn;
+}
+
+describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
+  it("completes the handshake, reads the server's HTTP/3 control stream, and closes with H3_NO_ERROR", async () => {
+    const { peer, port } = await startGtlsServer();
+    const conn = await within(10_000, ourConnect(port), `our handshake with gtlsserver; log tail:\n${peer.log().slice(-2000)}`);
+    expect(conn.alpn).toBe("h3");
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    // The server's control stream (server uni 3): stream type 0x00, then a SETTINGS frame (0x04), RFC 9114 §6.2.1.
+    const control = await within(10_000, conn.acceptStream(), "gtlsserver's control stream");
+    expect(control.id).toBe(3);
+    expect([...(await readPrefix(control, 2))]).toEqual([0x00, 0x04]);
+    await conn.close(H3_NO_ERROR, "done");
+    await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\) error_code=[^ ]*\(0x100\)/, 10_000);
+  }, 30_000);
+
+  it("negotiates the version after an Initial of an unknown version (RFC 9000 §6), then connects in v1", async () => {
+    const { peer, port } = await startGtlsServer();
+    const socket = createSocket("udp4");
+    cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    // The client's first flight of an unknown version: only the RFC 8999 invariants matter to the
+    // server (long header, version, CIDs), padded to 1200 bytes as §14.1 requires for Version Negotiation.
+    const dcid = new Uint8Array(8);
+    const scid = new Uint8Array(8);
+    randomFillSync(dcid);
+    randomFillSync(scid);
+    const initial = new Uint8Array(1200);
+    randomFillSync(initial);
+    initial[0] = 0xc0 | (initial[0]! & 0x3f);
+    new DataView(initial.buffer).setUint32(1, UNKNOWN_VERSION);
+    initial[5] = dcid.length;
+    initial.set(dcid, 6);
+    initial[14] = scid.length;
+    initial.set(scid, 15);
+    const answer = deferred<Uint8Array>();
+    socket.on("message", (msg) => answer.resolve(new Uint8Array(msg)));
+    // gtlsserver may not be listening yet: resend until it answers.
+    const resend = setInterval(() => socket.send(initial, port, "127.0.0.1"), 50);
+    socket.send(initial, port, "127.0.0.1");
+    let datagram: Uint8Array;
+    try {
+      datagram = await within(
+        10_000,
+        answer.promise,
+        `a Version Negotiation packet from gtlsserver; log tail:\n${peer.log().slice(-2000)}`,
+      );
+    } finally {
+      clearInterval(resend);
+    }
+    const header = parsePacketHeader(datagram, 0, 8, new PacketHeader());
+    expect(header.type).toBe("version-negotiation");
+    // §17.2.1: the server echoes our Source CID as its Destination CID and vice versa.
+    expect([...header.dcid]).toEqual([...scid]);
+    expect([...header.scid]).toEqual([...dcid]);
+    const offered = negotiationVersions(header);
+    expect(offered).toContain(QuicVersion.V1);
+    expect(offered).not.toContain(UNKNOWN_VERSION);
+    // Our preference among what the server offers: v1 first (then v2, RFC 9369).
+    const chosen = [QuicVersion.V1, QuicVersion.V2].find((v) => offered.includes(v))!;
+    const conn = await within(10_000, ourConnect(port, chosen), "our handshake with gtlsserver after Version Negotiation");
+    expect(conn.stats.version).toBe(chosen);
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    await conn.close(H3_NO_ERROR, "done");
+    await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\)/, 10_000);
+  }, 30_000);
+});
