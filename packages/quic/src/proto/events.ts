@@ -38,7 +38,7 @@ export type CloseReason =
   | { readonly kind: "application"; readonly remote: boolean; readonly errorCode: number; readonly reason: string }
   /** No packet for the negotiated idle timeout (§10.1): closed silently on both ends. */
   | { readonly kind: "idle-timeout" }
-  /** The handshake could not finish: TLS failed (also reported as a transport CRYPTO_ERROR when it was ours). */
+  /** Client: the server answered with Version Negotiation listing `versions`, none of them the one we used (RFC 9000 §6.2). */
   | { readonly kind: "version-mismatch"; readonly versions: readonly number[] }
   /** A stateless reset from the peer (§10.3). */
   | { readonly kind: "stateless-reset" };

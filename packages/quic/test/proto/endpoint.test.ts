@@ -8,7 +8,7 @@ import { getProvider } from "@zsync/crypto";
 import { describe, expect, it } from "vitest";
 import { resolveEndpointConfig } from "../../src/proto/config.js";
 import { Endpoint } from "../../src/proto/endpoint.js";
-import { negotiationVersions, PacketHeader, parsePacketHeader } from "../../src/proto/wire/packet-header.js";
+import { negotiationVersions, PacketHeader, parsePacketHeader, writeVersionNegotiation } from "../../src/proto/wire/packet-header.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
 import { CLIENT_ADDRESS, pair, SERVER_ADDRESS, seededRandom, serverConfig } from "./support.js";
 
@@ -106,5 +106,26 @@ describe("Endpoint", () => {
     accepted.close(net.now, 1);
     net.run(() => conn.state === "draining");
     expect(client.endpoint.pollDirtyConnection()).toBe(conn);
+  });
+});
+
+describe("Version Negotiation on the client (RFC 9000 §6.2)", () => {
+  it("a client offering a version the server lacks ends with version-mismatch and the server's list", () => {
+    const { net, client, conn } = pair({ seed: 35, clientVersion: QuicVersion.V2 });
+    net.run(() => conn.isDrained);
+    expect(client.eventsOf(conn, "closed")[0]?.reason).toEqual({ kind: "version-mismatch", versions: [QuicVersion.V1] });
+    expect(client.endpoint.connectionCount).toBe(0);
+  });
+
+  it("ignores a Version Negotiation that lists the version in use (forged or stale)", () => {
+    const { net, client, conn } = pair({ seed: 36 });
+    const first = new Uint8Array(1500);
+    const t = client.pollTransmit(0, first)!;
+    const header = parsePacketHeader(first.subarray(0, t.length), 0, 8, new PacketHeader());
+    const vn = new Uint8Array(100);
+    const end = writeVersionNegotiation(vn, 0, header.dcid, header.scid, [QuicVersion.V2, QuicVersion.V1]);
+    client.handleDatagram(1, vn.subarray(0, end), SERVER_ADDRESS);
+    expect(conn.state).toBe("handshake");
+    net.run(() => conn.isHandshakeConfirmed);
   });
 });

@@ -134,6 +134,8 @@ export function pair(options: {
   serverTransport?: Partial<TransportConfig>;
   clientTls?: Partial<ClientTlsOptions>;
   serverLeaf?: GeneratedCertificate;
+  /** The client's QUIC version (default v1; the server endpoint accepts v1 only). */
+  clientVersion?: number;
 }): { net: SimNetwork; client: EndpointHost; server: EndpointHost; conn: Connection } {
   const net = new SimNetwork({ seed: options.seed, link: options.link ?? { delay: 10 } });
   const random = seededRandom(options.seed);
@@ -141,7 +143,12 @@ export function pair(options: {
   const server = net.add(
     new EndpointHost(SERVER_ADDRESS, random, serverConfig(options.provider, options.serverTransport, options.serverLeaf)),
   );
-  const conn = client.connect(net.now, clientConfig(options.provider, options.clientTransport, options.clientTls), SERVER_ADDRESS);
+  const config = clientConfig(options.provider, options.clientTransport, options.clientTls);
+  const conn = client.connect(
+    net.now,
+    options.clientVersion === undefined ? config : { ...config, version: options.clientVersion },
+    SERVER_ADDRESS,
+  );
   return { net, client, server, conn };
 }
 

@@ -65,7 +65,7 @@ import {
   writeConnectionCloseFrame,
   writeCryptoFrame,
 } from "../wire/frame.js";
-import { PacketHeader, parsePacketHeader, writeLongHeader, writeShortHeader } from "../wire/packet-header.js";
+import { negotiationVersions, PacketHeader, parsePacketHeader, writeLongHeader, writeShortHeader } from "../wire/packet-header.js";
 import { packetNumberLength } from "../wire/packet-number.js";
 import { Reader } from "../wire/reader.js";
 import { encodeTransportParameters } from "../wire/transport-parameters.js";
@@ -571,8 +571,11 @@ export class Connection {
       case "retry":
         this.#onRetry(now, datagram, header);
         return;
+      case "version-negotiation":
+        this.#onVersionNegotiation(header);
+        return;
       default:
-        return; // 0-RTT, Retry, Version Negotiation: not handled yet
+        return; // 0-RTT (not accepted yet), unsupported versions
     }
     if (header.long && header.version !== this.#version) return;
     const space = this.#spaces[spaceIndex];
@@ -615,6 +618,26 @@ export class Connection {
     const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
     if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
+  }
+
+  /**
+   * Client: a Version Negotiation packet (RFC 9000 §6.2). Ignored once any
+   * packet from the server was processed, when it does not echo our
+   * connection IDs, or when it lists the version we use (a forged or stale
+   * one). Otherwise the server speaks none of our versions as we offered
+   * them: the attempt ends at once, without CONNECTION_CLOSE, with a
+   * `version-mismatch` reason listing the server's versions, so the driver
+   * can retry with one it shares (incompatible negotiation is a new
+   * connection, §6.2).
+   */
+  #onVersionNegotiation(header: PacketHeader): void {
+    if (this.side !== "client" || this.#receivedFromPeer || this.#counters.packetsReceived > 0) return;
+    if (!bytesEqual(header.dcid, this.localCid) || !bytesEqual(header.scid, this.#originalDcid)) return;
+    const versions = negotiationVersions(header);
+    if (versions.includes(this.#version)) return;
+    this.#closeReason = { kind: "version-mismatch", versions };
+    this.#events.push({ type: "closed", reason: this.#closeReason });
+    this.#drain();
   }
 
   /**
