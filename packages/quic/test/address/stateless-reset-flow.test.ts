@@ -109,4 +109,17 @@ describe("stateless reset between two endpoints (§10.3)", () => {
     client.handleDatagram(net.now, reset, SERVER);
     expect(conn.state).toBe("draining");
   });
+
+  it("is only checked for the peer's address even when the datagram routes to the connection by its CID", () => {
+    const { net, client, conn } = established(7);
+    const token = conn.peerTransportParameters!.statelessResetToken!;
+    const reset = new Uint8Array(50);
+    reset[0] = 0x41;
+    reset.set(conn.localCid, 1);
+    reset.set(token, 34);
+    client.handleDatagram(net.now, reset, { address: "203.0.113.5", port: 4433 });
+    expect(conn.state).toBe("established");
+    client.handleDatagram(net.now, reset, SERVER);
+    expect(conn.state).toBe("draining");
+  });
 });

@@ -518,7 +518,9 @@ export class Connection {
   /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
   handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
     if (this.#state === "drained" || this.#state === "draining") return;
-    if (this.handleStatelessReset(now, datagram)) return;
+    // §10.3.1: tokens are compared for datagrams from the peer's address only.
+    const fromPeer = remote.address === this.#remote.address && remote.port === this.#remote.port;
+    if (fromPeer && this.handleStatelessReset(now, datagram)) return;
     this.#counters.bytesReceived += datagram.length;
     if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
     if (this.#state === "closing") {
