@@ -15,12 +15,13 @@
  * - our client completes the handshake with ngtcp2's server, reads the
  *   server's HTTP/3 control stream, and closes with H3_NO_ERROR (0x100),
  *   which the server's log reports;
- * - Version Negotiation from an unknown version against ngtcp2's server:
- *   our client's API offers one version, so the first step (an Initial of
- *   a reserved version, 0x?a?a?a?a, RFC 9000 §15) is written in the test with
- *   the proto package, the server's Version Negotiation is parsed by our
- *   header codec, and our client then connects with the version chosen from
- *   its list.
+ * - Version Negotiation against ngtcp2's server, twice: our client offering
+ *   v2, which gtlsserver does not enable, fails fast with `version-mismatch`
+ *   carrying the server's list, and connects in v1 chosen from it; and an
+ *   Initial of a reserved version (0x?a?a?a?a, RFC 9000 §15), which our
+ *   client's API cannot offer, written in the test with the proto package,
+ *   whose Version Negotiation our header codec parses before our client
+ *   connects with the version chosen from it.
  *
  * ngtcp2 runs with `--initial-rtt=1ms` (its default of 333 ms makes every
  * lost-looking exchange on loopback slow). Its exit codes say nothing
@@ -239,6 +240,30 @@ describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
     expect([...(await readPrefix(control, 2))]).toEqual([0x00, 0x04]);
     await conn.close(H3_NO_ERROR, "done");
     await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\) error_code=[^ ]*\(0x100\)/, 10_000);
+  }, 30_000);
+
+  it("offering a version gtlsserver does not support (v2) ends in version-mismatch with its list, then v1 from that list connects", async () => {
+    const { peer, port } = await startGtlsServer();
+    // gtlsserver 0.12 offers only v1 (and a greasing version) by default: to it, v2 is unknown.
+    const failed = await within(
+      10_000,
+      ourConnect(port, QuicVersion.V2).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+      "our client's v2 attempt against gtlsserver",
+    );
+    expect(failed).toBeInstanceOf(QuicConnectionClosedError);
+    const reason = (failed as QuicConnectionClosedError).reason;
+    expect(reason.kind).toBe("version-mismatch");
+    const offered = reason.kind === "version-mismatch" ? reason.versions : [];
+    expect(offered).toContain(QuicVersion.V1);
+    expect(offered).not.toContain(QuicVersion.V2);
+    const conn = await within(10_000, ourConnect(port, QuicVersion.V1), "our v1 handshake with gtlsserver after Version Negotiation");
+    expect(conn.stats.version).toBe(QuicVersion.V1);
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    await conn.close(H3_NO_ERROR, "done");
+    await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\)/, 10_000);
   }, 30_000);
 
   it("negotiates the version after an Initial of an unknown version (RFC 9000 §6), then connects in v1", async () => {
