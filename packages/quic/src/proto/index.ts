@@ -46,6 +46,7 @@ export {
 } from "./connection/connection.js";
 export { StreamStateError } from "./connection/streams.js";
 export * from "./crypto/address-token.js";
+export * from "./crypto/aead-limits.js";
 export * from "./crypto/labels.js";
 export * from "./crypto/packet-keys.js";
 export * from "./crypto/packet-protection.js";
