@@ -198,6 +198,23 @@ describe("NEW_TOKEN (§8.1.3)", () => {
     expect(server.endpoint.stats.invalidTokens).toBe(0);
   });
 
+  it("resends a NEW_TOKEN frame whose packet was lost (§13.3)", () => {
+    const { net, client } = setup(11, {});
+    let dropped = 0;
+    client.tamper = (d) => {
+      // The server's first 1-RTT datagram carries HANDSHAKE_DONE and NEW_TOKEN (it has no 1-RTT data before completion).
+      if (((d[0] as number) & 0x80) === 0 && dropped === 0) {
+        dropped++;
+        return undefined;
+      }
+      return d;
+    };
+    const conn = client.connect(net.now, clientConfig(), SERVER);
+    net.run(() => client.eventsOf(conn, "new-token").length > 0, { maxTime: 5_000 });
+    expect(dropped).toBe(1);
+    expect(client.eventsOf(conn, "new-token")).toHaveLength(1);
+  });
+
   it("sends no NEW_TOKEN when disabled", () => {
     const { net, client, server } = setup(10, { sendNewTokens: false });
     const conn = client.connect(net.now, clientConfig(), SERVER);
