@@ -40,12 +40,16 @@ export class ValidationHost implements SimHost {
     readonly random: (out: Uint8Array) => void,
     readonly server: ServerConfig | undefined,
     readonly validation: AddressValidationOptions = {},
+    readonly versions?: readonly number[],
   ) {
     this.endpoint = this.#make(validation);
   }
 
   #make(validation: AddressValidationOptions): Endpoint {
-    return new Endpoint(resolveEndpointConfig({ random: this.random, addressValidation: validation }), this.server);
+    return new Endpoint(
+      resolveEndpointConfig({ random: this.random, addressValidation: validation, versions: this.versions }),
+      this.server,
+    );
   }
 
   /** Forgets every connection, as a process restart would; `validation` may keep the same keys. */
