@@ -14,8 +14,10 @@
  * @example
  * ```ts
  * import { runSuite, timed } from "@zsync/bench-harness";
- * await runSuite("runtime", [
- *   timed({ name: "spawn+await", ours: () => spawn(noop), anchor: { name: "Promise", fn: () => Promise.resolve() } }),
+ * declare function parseFast(text: string): unknown; // the code under test
+ * const text = JSON.stringify({ items: Array.from({ length: 64 }, (_, i) => ({ i })) });
+ * await runSuite("json", [
+ *   timed({ name: "parse 2 KiB", ours: () => parseFast(text), anchor: { name: "JSON.parse", fn: () => JSON.parse(text) } }),
  * ]);
  * ```
  */
