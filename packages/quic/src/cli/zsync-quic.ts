@@ -26,10 +26,10 @@ import { BulkPattern } from "./pattern.js";
 
 const USAGE = `usage:
   zsync-quic server [--host 127.0.0.1] [--port 4433] [--cert cert.pem --key key.pem] [--alpn zq-echo,zq-bulk]
-                    [--version v1|v2] [--keylog FILE] [--json] [--once]
+                    [--version v1|v2] [--datagram-size N] [--keylog FILE] [--json] [--once]
   zsync-quic client [--host 127.0.0.1] [--port 4433] [--ca ca.pem | --insecure] [--server-name NAME]
                     [--mode echo|bulk] [--message TEXT] [--bytes N] [--direction down|up] [--repeat K]
-                    [--version v1|v2] [--keylog FILE] [--json]
+                    [--version v1|v2] [--datagram-size N] [--keylog FILE] [--json]
 
 Without --cert/--key the server makes a self-signed certificate for localhost (clients then need --insecure).
 --bytes takes a suffix: 100M, 1G, 64K. --repeat K makes K connections and reports the median time to first byte.`;
@@ -58,6 +58,14 @@ function parseVersion(text: string | undefined): number {
   if (text === undefined || text === "v1" || text === "1") return QuicVersion.V1;
   if (text === "v2" || text === "2") return QuicVersion.V2;
   return fail(`--version: expected v1 or v2, got ${text}`);
+}
+
+/** `--datagram-size N`: the largest UDP payload we send (1200 is always safe; 1452 fits any 1500-byte MTU path). */
+function datagramSize(values: Values): { maxDatagramSize?: number } {
+  if (values["datagram-size"] === undefined) return {};
+  const n = Number(values["datagram-size"]);
+  if (!Number.isInteger(n) || n < 1200 || n > 65_527) fail("--datagram-size: an integer in [1200, 65527]");
+  return { maxDatagramSize: n };
 }
 
 function output(json: boolean, record: Record<string, unknown>, text: string): void {
@@ -113,6 +121,7 @@ async function server(values: Values): Promise<void> {
     key,
     alpn,
     versions: version === QuicVersion.V2 ? [QuicVersion.V2, QuicVersion.V1] : [QuicVersion.V1],
+    ...datagramSize(values),
     ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
   });
   output(
@@ -209,6 +218,7 @@ async function client(values: Values): Promise<number> {
     ...(values.insecure === true ? { insecure: true } : {}),
     ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
     version: parseVersion(values.version as string | undefined),
+    ...datagramSize(values),
   };
   const firstByte: number[] = [];
   let status = 0;
@@ -304,6 +314,7 @@ async function main(argv: string[]): Promise<number> {
       repeat: { type: "string" },
       version: { type: "string" },
       keylog: { type: "string" },
+      "datagram-size": { type: "string" },
       json: { type: "boolean" },
       once: { type: "boolean" },
       help: { type: "boolean", short: "h" },

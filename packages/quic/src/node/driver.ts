@@ -244,13 +244,15 @@ export class EndpointDriver {
       const sink = this.onConnection?.(e.connection);
       if (sink !== undefined) this.#sinks.set(e.connection, sink);
     }
-    for (const [conn, sink] of this.#sinks) {
-      for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) {
-        sink.handleEvent(e);
-        if (e.type === "drained") this.#sinks.delete(conn);
-      }
-    }
+    this.#sinks.forEach(this.#drainSink); // forEach with a bound callback: no entry arrays per flush
   }
+
+  readonly #drainSink = (sink: ConnectionSink, conn: Connection): void => {
+    for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) {
+      sink.handleEvent(e);
+      if (e.type === "drained") this.#sinks.delete(conn);
+    }
+  };
 
   #transmit(now: number): void {
     const endpoint = this.endpoint;

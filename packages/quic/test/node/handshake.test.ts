@@ -4,7 +4,7 @@
  * application error code seen by the peer (RFC 9000 §10.2, §19.19).
  */
 import { describe, expect, it } from "vitest";
-import { connect, QuicApplicationClosedError, QuicTransportClosedError } from "../../src/index.js";
+import { connect, QuicApplicationClosedError, QuicIdleTimeoutError, QuicTransportClosedError } from "../../src/index.js";
 import { ALPN, connectTo, startServer, testPki } from "./support.js";
 
 describe("handshake over loopback UDP", () => {
@@ -33,6 +33,18 @@ describe("handshake over loopback UDP", () => {
     const error = failure as QuicTransportClosedError;
     expect(error.errorCode & 0xff00).toBe(0x0100); // CRYPTO_ERROR range: 0x0100 + TLS alert
     expect(error.remote).toBe(false);
+    // The server never hands that connection out; it counts it.
+    await expect.poll(() => server.stats.handshakeFailures, { timeout: 10_000 }).toBe(1);
+    expect(server.stats.accepted).toBe(0);
+  });
+
+  it("an unreachable server ends in QuicIdleTimeoutError (RFC 9000 §10.1)", async () => {
+    const server = await startServer();
+    const port = server.port;
+    await server.close(); // nothing listens on that port any more
+    const failure = await connect("127.0.0.1", port, { alpn: ALPN, insecure: true, maxIdleTimeout: 500 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(QuicIdleTimeoutError);
+    expect((failure as QuicIdleTimeoutError).reason).toEqual({ kind: "idle-timeout" });
   });
 
   it("with insecure: true accepts a certificate it cannot verify", async () => {
