@@ -15,15 +15,74 @@
  * @module
  */
 
-/** Base class of every error thrown by zsync-ts packages. */
-export class ZsyncError extends Error {
-  /** Stable machine-readable identifier, e.g. `ZSYNC_CANCELLED`. */
-  readonly code: string;
+/** Per-copy key under which a class keeps its brand symbol (never shared, never on instances). */
+const kBrand: unique symbol = Symbol("zsync.errorBrand");
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/**
+ * Base class of every error thrown by zsync-ts packages.
+ *
+ * `code` is a literal type in every subclass, so `switch (error.code)` over a
+ * union of error classes narrows.
+ *
+ * **Branding.** `instanceof` must keep working when two copies of
+ * `@zsync/runtime` are installed (e.g. `@zsync/sqlite` resolved its own copy):
+ * an error thrown by one copy's class is otherwise not an instance of the
+ * other copy's class of the same name. Each class therefore declares a brand,
+ * a registered symbol (`Symbol.for(key)`) that its prototype carries, and
+ * `ZsyncError`'s `static [Symbol.hasInstance]` (inherited by every subclass)
+ * answers `instanceof` by looking for the brand of the class on the right,
+ * not for the class object itself (undici's pattern). A subclass in another
+ * package brands itself with one line; the key must be unique to the class,
+ * so prefix it with the package name:
+ *
+ * @example
+ * ```ts
+ * import { ZsyncError } from "@zsync/runtime";
+ * export class WidgetJammedError extends ZsyncError<"ZSYNC_WIDGET_JAMMED"> {
+ *   static {
+ *     WidgetJammedError.brand("@zsync/widgets:WidgetJammedError");
+ *   }
+ *   constructor(message = "widget jammed") {
+ *     super("ZSYNC_WIDGET_JAMMED", message);
+ *   }
+ * }
+ * ```
+ *
+ * A subclass without a brand falls back to the ordinary prototype check.
+ * Errors do not cross realms or threads by brand: the thread pool rebuilds
+ * them on the receiving side.
+ */
+export class ZsyncError<C extends string = string> extends Error {
+  static {
+    ZsyncError.brand("@zsync/runtime:ZsyncError");
+  }
+
+  /** Stable machine-readable identifier, e.g. `ZSYNC_CANCELLED`. */
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /**
+   * Declares this class's brand: `key` (e.g. `"@zsync/sqlite:SqliteError"`)
+   * names it across every installed copy of the package that defines it.
+   * Call it once, from the class's `static {}` block.
+   */
+  protected static brand(key: string): void {
+    if (Object.hasOwn(ZsyncError, kBrand)) throw new TypeError(`${ZsyncError.name} is already branded`);
+    const symbol = Symbol.for(key);
+    Object.defineProperty(ZsyncError, kBrand, { value: symbol });
+    Object.defineProperty(ZsyncError.prototype, symbol, { value: true });
+  }
+
+  /** `instanceof` by brand (see the class comment); by prototype for unbranded subclasses. */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    const symbol = Object.hasOwn(ZsyncError, kBrand) ? (ZsyncError as unknown as { [kBrand]: symbol })[kBrand] : undefined;
+    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(ZsyncError, instance);
+    return typeof instance === "object" && instance !== null && (instance as Record<symbol, unknown>)[symbol] === true;
   }
 }
 
@@ -32,7 +91,11 @@ export class ZsyncError extends Error {
  * `AbortSignal` passed to it was aborted. `reason` is what the canceller gave
  * (also available as `cause`).
  */
-export class CancelledError extends ZsyncError {
+export class CancelledError extends ZsyncError<"ZSYNC_CANCELLED"> {
+  static {
+    CancelledError.brand("@zsync/runtime:CancelledError");
+  }
+
   readonly reason: unknown;
 
   constructor(reason?: unknown, message = "operation cancelled") {
@@ -50,7 +113,11 @@ export class CancelledError extends ZsyncError {
 }
 
 /** A deadline passed before the operation completed; the operation was cancelled. */
-export class TimeoutError extends ZsyncError {
+export class TimeoutError extends ZsyncError<"ZSYNC_TIMEOUT"> {
+  static {
+    TimeoutError.brand("@zsync/runtime:TimeoutError");
+  }
+
   /** The deadline that elapsed, in milliseconds. */
   readonly ms: number;
 
@@ -64,14 +131,22 @@ export class TimeoutError extends ZsyncError {
  * A channel was closed: `send` after `close()`, or `recv` on a closed channel
  * whose buffer is drained.
  */
-export class ChannelClosedError extends ZsyncError {
+export class ChannelClosedError extends ZsyncError<"ZSYNC_CHANNEL_CLOSED"> {
+  static {
+    ChannelClosedError.brand("@zsync/runtime:ChannelClosedError");
+  }
+
   constructor(message = "channel closed") {
     super("ZSYNC_CHANNEL_CLOSED", message);
   }
 }
 
 /** Every input of `any()` failed; `errors` holds their reasons in input order. */
-export class AllFailedError extends ZsyncError {
+export class AllFailedError extends ZsyncError<"ZSYNC_ALL_FAILED"> {
+  static {
+    AllFailedError.brand("@zsync/runtime:AllFailedError");
+  }
+
   readonly errors: readonly unknown[];
 
   constructor(errors: readonly unknown[]) {
@@ -81,14 +156,22 @@ export class AllFailedError extends ZsyncError {
 }
 
 /** An operation needs a runtime state it is not in (e.g. `getRuntime()` before `init()`). */
-export class RuntimeStateError extends ZsyncError {
+export class RuntimeStateError extends ZsyncError<"ZSYNC_RUNTIME_STATE"> {
+  static {
+    RuntimeStateError.brand("@zsync/runtime:RuntimeStateError");
+  }
+
   constructor(message: string) {
     super("ZSYNC_RUNTIME_STATE", message);
   }
 }
 
 /** A bounded queue or pool refused work because it was full. */
-export class QueueFullError extends ZsyncError {
+export class QueueFullError extends ZsyncError<"ZSYNC_QUEUE_FULL"> {
+  static {
+    QueueFullError.brand("@zsync/runtime:QueueFullError");
+  }
+
   readonly capacity: number;
 
   constructor(capacity: number, message = `queue full (capacity ${capacity})`) {
@@ -102,7 +185,11 @@ export class QueueFullError extends ZsyncError {
  * `missed` messages were overwritten before it could read them. The receiver
  * continues from the oldest message still buffered.
  */
-export class LaggedError extends ZsyncError {
+export class LaggedError extends ZsyncError<"ZSYNC_LAGGED"> {
+  static {
+    LaggedError.brand("@zsync/runtime:LaggedError");
+  }
+
   readonly missed: number;
 
   constructor(missed: number) {

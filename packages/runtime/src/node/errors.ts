@@ -24,7 +24,11 @@ export type WorkerExitReason = "exit" | "error" | "resource-limits";
  * before the task finished. Only that task sees this error; the worker is
  * replaced and queued tasks continue.
  */
-export class WorkerCrashedError extends ZsyncError {
+export class WorkerCrashedError extends ZsyncError<"ZSYNC_WORKER_CRASHED"> {
+  static {
+    WorkerCrashedError.brand("@zsync/runtime:WorkerCrashedError");
+  }
+
   /** The worker's exit code, when it exited. */
   readonly exitCode: number | undefined;
   readonly reason: WorkerExitReason;
@@ -54,8 +58,22 @@ export interface IoErrorDetails {
   readonly cause?: unknown;
 }
 
+/** The `code` of an {@link IoError}: `ZSYNC_IO` or the code of one of its subclasses. */
+export type IoErrorCode =
+  | "ZSYNC_IO"
+  | "ZSYNC_CONNECTION_REFUSED"
+  | "ZSYNC_CONNECTION_RESET"
+  | "ZSYNC_ADDRESS_IN_USE"
+  | "ZSYNC_FILE_NOT_FOUND"
+  | "ZSYNC_PERMISSION_DENIED"
+  | "ZSYNC_RESOURCE_CLOSED";
+
 /** A socket or file operation failed. Subclasses name the common failures. */
-export class IoError extends ZsyncError {
+export class IoError<C extends IoErrorCode = IoErrorCode> extends ZsyncError<C> {
+  static {
+    IoError.brand("@zsync/runtime:IoError");
+  }
+
   /** The OS error code (`ECONNRESET`, `EACCES`, ...), if Node reported one. */
   readonly osCode: string | undefined;
   readonly syscall: string | undefined;
@@ -63,7 +81,7 @@ export class IoError extends ZsyncError {
   readonly port: number | undefined;
   readonly path: string | undefined;
 
-  constructor(message: string, details: IoErrorDetails = {}, code = "ZSYNC_IO") {
+  constructor(message: string, details: IoErrorDetails = {}, code: C = "ZSYNC_IO" as C) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.osCode = details.osCode;
     this.syscall = details.syscall;
@@ -74,42 +92,66 @@ export class IoError extends ZsyncError {
 }
 
 /** Nothing listens at the address (`ECONNREFUSED`). */
-export class ConnectionRefusedError extends IoError {
+export class ConnectionRefusedError extends IoError<"ZSYNC_CONNECTION_REFUSED"> {
+  static {
+    ConnectionRefusedError.brand("@zsync/runtime:ConnectionRefusedError");
+  }
+
   constructor(message: string, details?: IoErrorDetails) {
     super(message, details, "ZSYNC_CONNECTION_REFUSED");
   }
 }
 
 /** The peer reset or aborted the connection (`ECONNRESET`, `EPIPE`, `ECONNABORTED`). */
-export class ConnectionResetError extends IoError {
+export class ConnectionResetError extends IoError<"ZSYNC_CONNECTION_RESET"> {
+  static {
+    ConnectionResetError.brand("@zsync/runtime:ConnectionResetError");
+  }
+
   constructor(message: string, details?: IoErrorDetails) {
     super(message, details, "ZSYNC_CONNECTION_RESET");
   }
 }
 
 /** The address is taken (`EADDRINUSE`) or not available (`EADDRNOTAVAIL`). */
-export class AddressInUseError extends IoError {
+export class AddressInUseError extends IoError<"ZSYNC_ADDRESS_IN_USE"> {
+  static {
+    AddressInUseError.brand("@zsync/runtime:AddressInUseError");
+  }
+
   constructor(message: string, details?: IoErrorDetails) {
     super(message, details, "ZSYNC_ADDRESS_IN_USE");
   }
 }
 
 /** The file or directory does not exist (`ENOENT`). */
-export class FileNotFoundError extends IoError {
+export class FileNotFoundError extends IoError<"ZSYNC_FILE_NOT_FOUND"> {
+  static {
+    FileNotFoundError.brand("@zsync/runtime:FileNotFoundError");
+  }
+
   constructor(message: string, details?: IoErrorDetails) {
     super(message, details, "ZSYNC_FILE_NOT_FOUND");
   }
 }
 
 /** The OS refused access (`EACCES`, `EPERM`). */
-export class PermissionDeniedError extends IoError {
+export class PermissionDeniedError extends IoError<"ZSYNC_PERMISSION_DENIED"> {
+  static {
+    PermissionDeniedError.brand("@zsync/runtime:PermissionDeniedError");
+  }
+
   constructor(message: string, details?: IoErrorDetails) {
     super(message, details, "ZSYNC_PERMISSION_DENIED");
   }
 }
 
 /** The socket, listener or file was already closed by this side. */
-export class ResourceClosedError extends IoError {
+export class ResourceClosedError extends IoError<"ZSYNC_RESOURCE_CLOSED"> {
+  static {
+    ResourceClosedError.brand("@zsync/runtime:ResourceClosedError");
+  }
+
   constructor(message = "resource closed") {
     super(message, {}, "ZSYNC_RESOURCE_CLOSED");
   }

@@ -20,6 +20,7 @@ export {
   ConnectionResetError,
   FileNotFoundError,
   IoError,
+  type IoErrorCode,
   type IoErrorDetails,
   PermissionDeniedError,
   ResourceClosedError,

@@ -18,7 +18,11 @@ import { ZsyncError } from "../errors.js";
  * The semaphore was closed with `close()`: pending and later `acquire` calls
  * reject with it and `tryAcquire` throws it.
  */
-export class SemaphoreClosedError extends ZsyncError {
+export class SemaphoreClosedError extends ZsyncError<"ZSYNC_SEMAPHORE_CLOSED"> {
+  static {
+    SemaphoreClosedError.brand("@zsync/runtime:SemaphoreClosedError");
+  }
+
   constructor(message = "semaphore closed") {
     super("ZSYNC_SEMAPHORE_CLOSED", message);
   }
@@ -28,7 +32,11 @@ export class SemaphoreClosedError extends ZsyncError {
  * A lock guard's `value` was used after the guard was released: the access
  * would no longer be protected by the lock.
  */
-export class LockReleasedError extends ZsyncError {
+export class LockReleasedError extends ZsyncError<"ZSYNC_LOCK_RELEASED"> {
+  static {
+    LockReleasedError.brand("@zsync/runtime:LockReleasedError");
+  }
+
   constructor(message = "lock guard used after release") {
     super("ZSYNC_LOCK_RELEASED", message);
   }
