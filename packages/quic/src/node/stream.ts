@@ -65,7 +65,10 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   #finished = false;
   #resetCode: number | undefined;
   #stoppedCode: number | undefined;
-  #localError: QuicStreamClosedError | undefined;
+  /** Set when we stopped the receive side ourselves (`stopSending`). */
+  #recvError: QuicStreamClosedError | undefined;
+  /** Set when we abandoned the send side ourselves (`reset`). */
+  #sendError: QuicStreamClosedError | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
@@ -116,7 +119,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** One non-blocking read: a count, null at the end, undefined when nothing is there yet. */
   #tryRead(buffer: Uint8Array): number | null | undefined {
     if (this.#resetCode !== undefined) throw new QuicStreamResetError(this.id, this.#resetCode);
-    if (this.#localError !== undefined && this.#recvDone) throw this.#localError;
+    if (this.#recvError !== undefined) throw this.#recvError;
     if (this.#recvDone) return null;
     const closed = this.#host.closedError();
     let result: { bytes: number; fin: boolean };
@@ -197,7 +200,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     if (this.#stoppedCode !== undefined) throw new QuicStreamStoppedError(this.id, this.#stoppedCode);
     const closed = this.#host.closedError();
     if (closed !== undefined) throw closed;
-    if (this.#localError !== undefined && this.#sendDone) throw this.#localError;
+    if (this.#sendError !== undefined) throw this.#sendError;
     if (this.#ended) throw new QuicStreamClosedError(this.id, "write after end()");
     if (this.direction === "uni" && !this.local)
       throw new QuicStreamClosedError(this.id, "the peer's unidirectional stream is receive-only");
@@ -221,7 +224,8 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     for (;;) {
       if (this.#finished) return;
       if (this.#stoppedCode !== undefined) throw new QuicStreamStoppedError(this.id, this.#stoppedCode);
-      if (this.#localError !== undefined && this.#sendDone) throw this.#localError;
+      if (this.#sendError !== undefined) throw this.#sendError;
+      if (this.direction === "uni" && !this.local) return; // the peer's unidirectional stream: nothing of ours to deliver
       const closed = this.#host.closedError();
       if (closed !== undefined) throw closed;
       await this.#finishWaiter.wait(options);
@@ -231,22 +235,22 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** Abandons our sending side (RESET_STREAM with `errorCode`, RFC 9000 §19.4). Idempotent. */
   reset(errorCode: number): void {
     if (this.#sendDone) return;
-    this.#localError = new QuicStreamClosedError(this.id, `reset by us with error ${errorCode}`);
+    this.#sendError = new QuicStreamClosedError(this.id, `reset by us with error ${errorCode}`);
     this.#ignoreClosed(() => this.#host.core.streamReset(this.id, errorCode));
     this.#host.driver.wake();
     this.#markSendDone();
-    this.#writeWaiter.fail(this.#localError);
-    this.#finishWaiter.fail(this.#localError);
+    this.#writeWaiter.fail(this.#sendError);
+    this.#finishWaiter.fail(this.#sendError);
   }
 
   /** Asks the peer to stop sending (STOP_SENDING with `errorCode`, §19.5); later reads end with an error. Idempotent. */
   stopSending(errorCode: number): void {
     if (this.#recvDone) return;
-    this.#localError = new QuicStreamClosedError(this.id, `stopped by us with error ${errorCode}`);
+    this.#recvError = new QuicStreamClosedError(this.id, `stopped by us with error ${errorCode}`);
     this.#ignoreClosed(() => this.#host.core.streamStopSending(this.id, errorCode));
     this.#host.driver.wake();
     this.#markRecvDone();
-    this.#readWaiter.fail(this.#localError);
+    this.#readWaiter.fail(this.#recvError);
   }
 
   /** Core calls on a stream the core already forgot (both halves closed) or a closed connection are no-ops. */

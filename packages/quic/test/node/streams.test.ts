@@ -79,6 +79,23 @@ describe("streams over loopback UDP", () => {
     expect(equalBytes(received, data)).toBe(true);
   }, 60_000);
 
+  it("the two halves are independent: resetting our send side leaves a finished receive side readable (§3)", async () => {
+    const server = await startServer();
+    void server.run(async (conn) => {
+      const stream = await conn.acceptStream();
+      await stream.write(new TextEncoder().encode("reply"));
+      stream.end();
+      await stream.readAll().catch(() => undefined); // ends with the client's reset
+    });
+    const client = await connectTo(server);
+    const stream = await client.openBidirectionalStream();
+    await stream.write(new Uint8Array([1]));
+    expect(new TextDecoder().decode(await stream.readAll())).toBe("reply");
+    stream.reset(0x9);
+    expect(await stream.read(new Uint8Array(8))).toBeNull(); // still the end of the stream, not the reset of the other half
+    await expect(stream.write(new Uint8Array([2]))).rejects.toThrow(/reset by us/);
+  });
+
   it("runs 100 streams concurrently, each echoed intact", async () => {
     const server = await startServer();
     void server.run(async (conn) => {
