@@ -72,16 +72,22 @@ export class ZsyncError<C extends string = string> extends Error {
    * Call it once, from the class's `static {}` block.
    */
   protected static brand(key: string): void {
-    if (Object.hasOwn(ZsyncError, kBrand)) throw new TypeError(`${ZsyncError.name} is already branded`);
+    // `this` is the subclass being branded, not ZsyncError.
+    // biome-ignore lint/complexity/noThisInStatic: the brand belongs to the calling subclass
+    const cls: object & { prototype: object } = this;
+    if (Object.hasOwn(cls, kBrand)) throw new TypeError(`${(cls as { name?: string }).name} is already branded`);
     const symbol = Symbol.for(key);
-    Object.defineProperty(ZsyncError, kBrand, { value: symbol });
-    Object.defineProperty(ZsyncError.prototype, symbol, { value: true });
+    Object.defineProperty(cls, kBrand, { value: symbol });
+    Object.defineProperty(cls.prototype, symbol, { value: true });
   }
 
   /** `instanceof` by brand (see the class comment); by prototype for unbranded subclasses. */
   static override [Symbol.hasInstance](instance: unknown): boolean {
-    const symbol = Object.hasOwn(ZsyncError, kBrand) ? (ZsyncError as unknown as { [kBrand]: symbol })[kBrand] : undefined;
-    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(ZsyncError, instance);
+    // `this` is the class on the right of `instanceof`, which may be any subclass.
+    // biome-ignore lint/complexity/noThisInStatic: the check is for the class on the right of instanceof
+    const cls: object = this;
+    const symbol = Object.hasOwn(cls, kBrand) ? (cls as { [kBrand]: symbol })[kBrand] : undefined;
+    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(cls, instance);
     return typeof instance === "object" && instance !== null && (instance as Record<symbol, unknown>)[symbol] === true;
   }
 }
