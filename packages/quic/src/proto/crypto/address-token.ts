@@ -118,6 +118,15 @@ export const MAX_RETRY_TOKEN_LENGTH = NEW_TOKEN_LENGTH + 2 + 2 * MAX_CID;
 
 const encoder = new TextEncoder();
 
+/**
+ * The 12-byte nonce of a token of ours: unique per token, so it identifies
+ * a token for replay filtering (endpoint/token-replay.ts). Only meaningful
+ * for a token that validated.
+ */
+export function addressTokenNonce(token: Uint8Array): Uint8Array {
+  return token.subarray(1, 1 + NONCE_LENGTH);
+}
+
 /** Issues and validates address-validation tokens with one server-only key; see the module comment. */
 export class AddressTokenKey {
   readonly retryLifetime: number;

@@ -9,8 +9,8 @@
  * | ----------------------------------------- | -------------------------------------------------------------------- |
  * | a valid Retry token, sent to its Retry CID | accept; address validated; ODCID and RSCID go in transport params   |
  * | a Retry token that does not validate       | close with INVALID_TOKEN (the client will not follow another Retry) |
- * | a valid NEW_TOKEN token                    | accept; address validated (no Retry even when Retry is on)          |
- * | none, or a NEW_TOKEN token that fails      | Retry when the policy asks for one, else accept unvalidated         |
+ * | a valid NEW_TOKEN token, first use         | accept; address validated (no Retry even when Retry is on)          |
+ * | none, a NEW_TOKEN token that fails or is replayed | Retry when the policy asks for one, else accept unvalidated  |
  *
  * A failed NEW_TOKEN token is treated as no token, not as an error (§8.1.3
  * note: the server may simply have lost the key). "Accept unvalidated"
@@ -26,10 +26,17 @@
  * @module
  */
 import type { CryptoProvider } from "@zsync/crypto";
-import { ADDRESS_TOKEN_KEY_LENGTH, AddressTokenKey, type AddressTokenOptions, type TokenAddress } from "../crypto/address-token.js";
+import {
+  ADDRESS_TOKEN_KEY_LENGTH,
+  AddressTokenKey,
+  type AddressTokenOptions,
+  addressTokenNonce,
+  type TokenAddress,
+} from "../crypto/address-token.js";
 import { STATELESS_RESET_KEY_LENGTH, StatelessResetKey } from "../crypto/stateless-reset.js";
 import type { PacketHeader } from "../wire/packet-header.js";
 import type { StatelessResetLimits } from "./stateless-reset.js";
+import { TokenReplayFilter } from "./token-replay.js";
 
 /** Decides per client Initial whether to demand a Retry (e.g. only under load: `() => connections > 1000`). */
 export type RetryPolicy = (remote: TokenAddress, now: number) => boolean;
@@ -48,6 +55,8 @@ export interface AddressValidationOptions {
   readonly sendNewTokens?: boolean;
   /** Rate limit of stateless resets, or false to never send one (default: 50/s, bursts of 20). */
   readonly statelessResets?: StatelessResetLimits | false;
+  /** NEW_TOKEN tokens remembered to accept each once (default 10,000; 0 disables); see endpoint/token-replay.ts. */
+  readonly newTokenReplayCapacity?: number;
 }
 
 /** What the endpoint does with a client Initial for no known connection. */
@@ -69,6 +78,7 @@ export class AddressValidator {
   readonly sendNewTokens: boolean;
   readonly resetLimits: StatelessResetLimits | false;
   readonly #retry: boolean | RetryPolicy;
+  readonly #replay: TokenReplayFilter;
 
   constructor(provider: CryptoProvider, random: (out: Uint8Array) => void, options: AddressValidationOptions = {}) {
     this.tokens = new AddressTokenKey(provider, options.tokenKey ?? randomKey(random, ADDRESS_TOKEN_KEY_LENGTH), random, options.tokens);
@@ -76,6 +86,7 @@ export class AddressValidator {
     this.sendNewTokens = options.sendNewTokens ?? true;
     this.resetLimits = options.statelessResets ?? {};
     this.#retry = options.retry ?? false;
+    this.#replay = new TokenReplayFilter(options.newTokenReplayCapacity ?? 10_000);
   }
 
   /** The decision table of the module comment for `initial` (a parsed client Initial) from `remote`. */
@@ -83,17 +94,19 @@ export class AddressValidator {
     if (initial.token.length > 0) {
       const result = this.tokens.validate(initial.token, now, remote);
       if (result.valid) {
-        if (result.kind === "new-token") return { action: "accept", addressValidated: true, retry: undefined };
-        // The token must come back on the Initial sent to the Retry's SCID; anything else is a replayed token.
-        if (bytesEqual(result.retrySourceCid, initial.dcid))
+        if (result.kind === "new-token") {
+          // §8.1.4: accepted once; a replay is treated as no token (below), not as an error.
+          if (this.#replay.firstUse(addressTokenNonce(initial.token), now, result.issued + this.tokens.newTokenLifetime))
+            return { action: "accept", addressValidated: true, retry: undefined };
+        } else if (bytesEqual(result.retrySourceCid, initial.dcid))
+          // The token must come back on the Initial sent to the Retry's SCID; anything else is a replayed token.
           return {
             action: "accept",
             addressValidated: true,
             retry: { originalDestinationCid: result.originalDestinationCid, retrySourceCid: result.retrySourceCid },
           };
-        return { action: "invalid-token" };
-      }
-      if (result.kind === "retry") return { action: "invalid-token" };
+        else return { action: "invalid-token" };
+      } else if (result.kind === "retry") return { action: "invalid-token" };
     }
     const retry = typeof this.#retry === "function" ? this.#retry(remote, now) : this.#retry;
     return retry ? { action: "retry" } : { action: "accept", addressValidated: false, retry: undefined };
