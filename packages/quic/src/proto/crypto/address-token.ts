@@ -35,10 +35,11 @@
  * and are bound to the exact address and port, so a replay can only target
  * the address that obtained the token, for seconds. NEW_TOKEN tokens live
  * `newTokenLifetime` (default 24 h) and are bound to the client IP, so a
- * replay from elsewhere is rejected; a replay from the same IP within the
- * lifetime is accepted (this codec is stateless; a server wanting
- * single-use tokens must remember the nonces of the tokens it accepted
- * until they expire). A token whose issue time lies in the future (more
+ * replay from elsewhere is rejected. This codec is stateless, so it
+ * accepts a replay from the same IP within the lifetime; the endpoint
+ * makes NEW_TOKEN tokens single-use by remembering the nonce
+ * ({@link addressTokenNonce}) of each one it accepted until it expires
+ * (endpoint/token-replay.ts). A token whose issue time lies in the future (more
  * than `clockSkew`) is rejected, so a token from a previous run with a
  * different clock origin cannot live forever.
  *
