@@ -171,7 +171,8 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
    * module comment) until the server is closed or `signal` aborts. When the
    * handler returns, the connection is flushed (streams it ended are
    * delivered) and closed with code 0; if it throws, closed at once.
-   * Resolves when accepting stopped; handler tasks keep running.
+   * Resolves when the server is closed, rejects with `CancelledError` when
+   * `signal` aborts; handler tasks keep running either way.
    */
   async run(handler: (conn: QuicConnection) => unknown, options?: QuicWaitOptions): Promise<void> {
     try {

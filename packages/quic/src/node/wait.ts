@@ -1,12 +1,14 @@
 /**
- * The one waiting primitive of the Node API: a parked caller (a read, a
- * write, `acceptStream`) that the driver's event dispatch wakes, and that
- * an `AbortSignal` or the cancellation of the running task ends early.
+ * The one waiting primitive of the Node API: parked callers (reads, writes,
+ * `accept`, `openBidirectionalStream` at the stream limit) that the driver's
+ * event dispatch wakes, and that an `AbortSignal` or the cancellation of the
+ * running task ends early.
  *
  * Why not a runtime channel or `Notify`: a QUIC event is an edge ("stream 4
- * became readable"), delivered synchronously from the driver; the waiter
- * then retries its non-blocking core call. One promise per *wait*, none
- * per packet, and the cancellation hook (`onCancellation` from
+ * became readable"), delivered synchronously from the driver; each waiter
+ * then retries its non-blocking core call, and whoever finds nothing parks
+ * again. So `wake()` resumes every parked caller. One promise per *wait*,
+ * none per packet, and the cancellation hook (`onCancellation` from
  * `@zsync/runtime`, which watches the signal and the current task) lets the
  * caller undo protocol state (reset or stop the stream) before rejecting.
  *
@@ -20,14 +22,18 @@ export interface QuicWaitOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A parked waiter: `wake()` resolves it, `fail(error)` rejects it. */
+interface Parked {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Parked callers: `wake()` resolves them all, `fail(error)` rejects them all. */
 export class Waiter {
-  #resolve: (() => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
+  #parked: Parked[] = [];
 
   /** True while someone is parked. */
   get parked(): boolean {
-    return this.#resolve !== undefined;
+    return this.#parked.length > 0;
   }
 
   /**
@@ -35,13 +41,21 @@ export class Waiter {
    * the signal aborts or the current task is cancelled.
    */
   wait(options: QuicWaitOptions | undefined, onCancel?: (error: CancelledError) => void): Promise<void> {
-    if (this.#resolve !== undefined) return Promise.reject(new TypeError("another call is already waiting on this object"));
     return new Promise<void>((resolve, reject) => {
       let fired = false;
+      const entry: Parked = {
+        resolve: () => {
+          stop();
+          resolve();
+        },
+        reject: (error) => {
+          stop();
+          reject(error);
+        },
+      };
       const stop = onCancellation(options?.signal, (error) => {
         fired = true;
-        this.#resolve = undefined;
-        this.#reject = undefined;
+        this.#remove(entry);
         try {
           onCancel?.(error);
         } finally {
@@ -49,31 +63,29 @@ export class Waiter {
         }
       });
       if (fired) return; // already cancelled: the listener ran synchronously and rejected
-      this.#resolve = () => {
-        stop();
-        resolve();
-      };
-      this.#reject = (error) => {
-        stop();
-        reject(error);
-      };
+      this.#parked.push(entry);
     });
   }
 
-  /** Resumes the parked caller, if any. */
+  /** Resumes every parked caller (each retries its call). */
   wake(): void {
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    resolve?.();
+    if (this.#parked.length === 0) return;
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const p of parked) p.resolve();
   }
 
-  /** Rejects the parked caller, if any. */
+  /** Rejects every parked caller. */
   fail(error: unknown): void {
-    const reject = this.#reject;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    reject?.(error);
+    if (this.#parked.length === 0) return;
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const p of parked) p.reject(error);
+  }
+
+  #remove(entry: Parked): void {
+    const i = this.#parked.indexOf(entry);
+    if (i >= 0) this.#parked.splice(i, 1);
   }
 }
 

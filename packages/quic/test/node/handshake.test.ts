@@ -4,7 +4,13 @@
  * application error code seen by the peer (RFC 9000 §10.2, §19.19).
  */
 import { describe, expect, it } from "vitest";
-import { connect, QuicApplicationClosedError, QuicIdleTimeoutError, QuicTransportClosedError } from "../../src/index.js";
+import {
+  connect,
+  QuicApplicationClosedError,
+  QuicEndpointClosedError,
+  QuicIdleTimeoutError,
+  QuicTransportClosedError,
+} from "../../src/index.js";
 import { ALPN, connectTo, startServer, testPki } from "./support.js";
 
 describe("handshake over loopback UDP", () => {
@@ -71,5 +77,25 @@ describe("close (RFC 9000 §10.2)", () => {
     expect((error as QuicApplicationClosedError).errorCode).toBe(0x1234);
     expect(conn.isActive).toBe(false);
     await drained;
+  });
+});
+
+describe("server shutdown", () => {
+  it("close() ends accept(), the server's iteration and run(); connected clients see code 0 and the reason", async () => {
+    const server = await startServer();
+    const accepting = server.accept();
+    const client = await connectTo(server);
+    await accepting;
+    const iterated: unknown[] = [];
+    const iteration = (async () => {
+      for await (const conn of server) iterated.push(conn);
+    })();
+    const running = server.run(() => undefined);
+    await server.close(0, "maintenance");
+    expect(await client.closed).toEqual({ kind: "application", remote: true, errorCode: 0, reason: "maintenance" });
+    await expect(server.accept()).rejects.toBeInstanceOf(QuicEndpointClosedError);
+    await iteration;
+    await running;
+    expect(iterated).toEqual([]);
   });
 });

@@ -96,14 +96,14 @@ describe("streams over loopback UDP", () => {
     await expect(stream.write(new Uint8Array([2]))).rejects.toThrow(/reset by us/);
   });
 
-  it("runs 100 streams concurrently, each echoed intact", async () => {
-    const server = await startServer();
+  it("runs 150 streams concurrently, each echoed intact: opens past the peer's limit of 100 wait for MAX_STREAMS (§4.6)", async () => {
+    const server = await startServer({ initialMaxStreamsBidi: 100 });
     void server.run(async (conn) => {
       for await (const stream of conn) void echo(stream);
     });
     const client = await connectTo(server);
     const results = await Promise.all(
-      Array.from({ length: 100 }, async (_, i) => {
+      Array.from({ length: 150 }, async (_, i) => {
         const stream = await client.openBidirectionalStream();
         const data = pattern(1000 + i * 37, i + 1);
         const reading = stream.readAll();
@@ -113,7 +113,7 @@ describe("streams over loopback UDP", () => {
       }),
     );
     expect(results.filter((ok) => !ok)).toEqual([]);
-    expect(results.length).toBe(100);
+    expect(results.length).toBe(150);
   }, 60_000);
 
   it("a read cancelled by its signal sends STOP_SENDING: the peer's writer fails with that code (§3.5)", async () => {
