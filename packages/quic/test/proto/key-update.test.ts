@@ -16,8 +16,8 @@ import { exchange, pair } from "./support.js";
 const MiB = 1024 * 1024;
 
 describe("key update", () => {
-  it("client- and server-initiated updates during a transfer, each side following the other", () => {
-    const setup = pair({ seed: 41, link: { delay: 10, duplicate: 0.05 } });
+  it("client- and server-initiated updates during a transfer, through jitter, reordering, loss and duplication", () => {
+    const setup = pair({ seed: 41, link: { delay: 10, jitter: 4, reorder: 0.05, loss: 0.02, duplicate: 0.02 } });
     const { conn, server } = setup;
     let clientInitiated = 0;
     let serverInitiated = 0;

@@ -54,6 +54,7 @@ import { isAcceptableRetry } from "../endpoint/retry.js";
 import { TransportError, TransportErrorCode } from "../errors.js";
 import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
 import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
+import { Pacer } from "../recovery/pacer.js";
 import type { ReadResult } from "../streams/recv-stream.js";
 import { AckRangeList, ackRangesThatFit, writeAckFrame } from "../wire/ack-frame.js";
 import {
@@ -212,6 +213,12 @@ export class Connection {
   readonly #writer = new Writer(EMPTY);
   readonly #ackRanges = new AckRangeList();
   readonly #localCidLength: number;
+  /** Paces new data (RFC 9002 §7.7). */
+  readonly #pacer = new Pacer();
+  /** When the pacer lets the waiting data go; undefined when not pacing-blocked. */
+  #pacingDeadline: number | undefined;
+  /** The datagram being built holds an in-flight packet (it consumes pacing tokens). */
+  #datagramInFlight = false;
   /** 1-RTT key phases (RFC 9001 §6). */
   readonly #keyUpdate: KeyUpdateState;
   /** Client: the token of every Initial (a Retry's, else a NEW_TOKEN's, RFC 9000 §8.1). */
@@ -367,6 +374,23 @@ export class Connection {
     };
   }
 
+  /** The pending deadlines, for diagnosing a stall (which timer is armed, and for when). */
+  get timers(): {
+    readonly idle: number | undefined;
+    readonly lossDetection: number | undefined;
+    readonly pacing: number | undefined;
+    readonly close: number | undefined;
+    readonly ack: readonly (number | undefined)[];
+  } {
+    return {
+      idle: this.#idleDeadline,
+      lossDetection: this.#loss.deadline,
+      pacing: this.#pacingDeadline,
+      close: this.#closeDeadline,
+      ack: this.#spaces.map((space) => (space.discarded ? undefined : space.acks.deadline)),
+    };
+  }
+
   /** True when `pollEvent` would return an event. */
   get hasEvents(): boolean {
     return this.#events.length > 0;
@@ -384,6 +408,8 @@ export class Connection {
     let t = this.#idleDeadline;
     const loss = this.#loss.deadline;
     if (loss !== undefined && (t === undefined || loss < t)) t = loss;
+    const pacing = this.#pacingDeadline;
+    if (pacing !== undefined && (t === undefined || pacing < t)) t = pacing;
     // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
     if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
       for (const space of this.#spaces) {
@@ -407,8 +433,16 @@ export class Connection {
       this.#drain();
       return;
     }
+    if (this.#pacingDeadline !== undefined && now >= this.#pacingDeadline) this.#pacingDeadline = undefined; // pollTransmit sends
     const deadline = this.#loss.deadline;
-    if (deadline !== undefined && now >= deadline) this.#onLossTimeout(now);
+    if (deadline !== undefined && now >= deadline) {
+      this.#onLossTimeout(now);
+      // A fired timer must make progress or the driver spins. In floating point, a timer armed at `t + delay` can find
+      // `now - delay < t` by one ulp at exactly that time and re-arm itself unchanged (seen with fractional RTTs): look
+      // again a microsecond later, which declares the same losses a microsecond early at worst.
+      const again = this.#loss.deadline;
+      if (again !== undefined && again <= now) this.#onLossTimeout(now + TIMER_EPSILON);
+    }
     // ACK deadlines need no action here: pollTransmit sends what is due.
   }
 
@@ -954,8 +988,9 @@ export class Connection {
     if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return false;
     if (space.acks.wantsAck(now)) return true;
     if (space.probes > 0) return true;
+    // Handshake CRYPTO data is not held back by the congestion window (see #fill): a few KB, and the only way out.
+    if (space.cryptoSend.hasPending && (cwndOk || i !== PacketNumberSpace.ApplicationData)) return true;
     if (!cwndOk) return false;
-    if (space.cryptoSend.hasPending) return true;
     if (i === PacketNumberSpace.ApplicationData)
       return this.#handshakeDonePending || this.#newTokenPending !== undefined || this.#appWants();
     return false;
@@ -967,14 +1002,32 @@ export class Connection {
   }
 
   #buildDatagram(now: number, buffer: Uint8Array, limit: number): number {
-    const cwndOk = this.#loss.cc.bytesInFlight < this.#loss.cc.window;
-    return this.#assemble(
+    const cc = this.#loss.cc;
+    let cwndOk = cc.bytesInFlight < cc.window;
+    this.#pacingDeadline = undefined;
+    if (cwndOk) {
+      // RFC 9002 §7.7: new data leaves at the pacing rate; ACKs and probes are not paced.
+      const size = this.#maxDatagramSize();
+      const at = this.#pacer.delay(now, size, cc.window, this.#loss.rtt.smoothedRtt, size);
+      if (at !== undefined && at - now > PACING_TOLERANCE) {
+        cwndOk = false;
+        for (let i = 0 as PacketNumberSpace; i <= PacketNumberSpace.ApplicationData; i++)
+          if (this.#wants(i, now, true)) {
+            this.#pacingDeadline = at;
+            break;
+          }
+      }
+    }
+    this.#datagramInFlight = false;
+    const length = this.#assemble(
       now,
       buffer,
       limit,
       (i) => this.#wants(i, now, cwndOk),
       (i, w, frames) => this.#fill(now, i, w, frames, cwndOk),
     );
+    if (this.#datagramInFlight) this.#pacer.onSent(length);
+    return length;
   }
 
   #buildClose(now: number, buffer: Uint8Array, limit: number): number {
@@ -1095,6 +1148,7 @@ export class Connection {
       },
       now,
     );
+    if (p.ackEliciting || padded) this.#datagramInFlight = true;
     if (p.ackEliciting && !this.#ackElicitingSentSinceReceive) {
       // §10.1: sending an ack-eliciting packet restarts the idle timer, once per received packet.
       this.#ackElicitingSentSinceReceive = true;
@@ -1118,6 +1172,19 @@ export class Connection {
       }
     }
     const probing = space.probes > 0;
+    if (!cwndOk && !probing && i !== PacketNumberSpace.ApplicationData) {
+      // Initial and Handshake CRYPTO data goes out even when the window is full. The window can be full of 1-RTT packets
+      // a server drops until its handshake completes (RFC 9001 §5.7) and whose PTO is not armed before confirmation
+      // (RFC 9002 A.8): if a lost Finished waited for that window, neither side would ever send again.
+      const room = w.remaining - CRYPTO_OVERHEAD;
+      const chunk = room > 0 ? space.cryptoSend.next(room) : undefined;
+      if (chunk !== undefined) {
+        writeCryptoFrame(w, chunk.offset, chunk.data);
+        frames.cryptoOffset = chunk.offset;
+        frames.cryptoLength = chunk.data.length;
+        ackEliciting = true;
+      }
+    }
     if (cwndOk || probing) {
       if (i === PacketNumberSpace.ApplicationData && this.#handshakeDonePending && w.remaining >= 1) {
         w.u8(FrameType.HANDSHAKE_DONE);
@@ -1155,6 +1222,11 @@ export class Connection {
     return this.#streams?.fill(w, frames, now, this.#loss.rtt.smoothedRtt) ?? false;
   }
 }
+
+/** A pacing delay this short (1 µs) is floating-point noise, not a reason to wait: send now. */
+const PACING_TOLERANCE = 0.001;
+/** How far past a deadline a stuck timer is looked at again (1 µs): see `handleTimeout`. */
+const TIMER_EPSILON = 0.001;
 
 /** Upper bound of a CRYPTO frame's header: type, an offset below 2^30 and a length below 2^14. */
 const CRYPTO_OVERHEAD = 1 + 4 + 2;

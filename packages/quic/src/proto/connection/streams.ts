@@ -74,6 +74,8 @@ export class StreamManager {
   readonly #incoming: Record<StreamDirection, number[]> = { bidi: [], uni: [] };
   /** Round-robin order of streams that may have data to send. */
   #sendOrder: number[] = [];
+  /** Where the next packet's STREAM frames start in `#sendOrder`. */
+  #roundRobin = 0;
   readonly #inSendOrder = new Set<number>();
   #maxDataPending = false;
   /**
@@ -348,14 +350,16 @@ export class StreamManager {
       }
     }
     const order = this.#sendOrder;
-    const done: number[] = [];
-    let served = 0;
-    for (let k = 0; k < order.length && w.remaining > STREAM_HEADER_MAX; k++) {
-      const id = order[k] as number;
+    const n = order.length;
+    let done: number[] | undefined;
+    let lastServed = -1;
+    for (let k = 0; k < n && w.remaining > STREAM_HEADER_MAX; k++) {
+      const index = (this.#roundRobin + k) % n;
+      const id = order[index] as number;
       const e = this.#streams.get(id);
       const send = e?.send;
       if (send === undefined || !send.wantsToSend) {
-        done.push(id);
+        done = append(done, id);
         continue;
       }
       const room = w.remaining - (1 + varintLength(id) + 8 + 2);
@@ -368,12 +372,12 @@ export class StreamManager {
       this.#connSend.consume(chunk.newBytes);
       writeStreamFrame(w, id, chunk.offset, chunk.data, chunk.fin);
       frames.streams = append(frames.streams, { id, offset: chunk.offset, length: chunk.data.length, fin: chunk.fin });
-      served = k + 1;
-      if (!send.wantsToSend) done.push(id);
+      lastServed = index;
+      if (!send.wantsToSend) done = append(done, id);
     }
-    // Rotate: streams served this time go to the back.
-    if (served > 0) this.#sendOrder = [...order.slice(served), ...order.slice(0, served)];
-    for (const id of done) this.#unschedule(id);
+    // The next packet starts with the stream after the last one served (round robin, no reallocation).
+    if (lastServed >= 0) this.#roundRobin = lastServed + 1;
+    if (done !== undefined) for (const id of done) this.#unschedule(id);
     return w.position > start;
   }
 

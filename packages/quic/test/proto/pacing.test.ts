@@ -1,0 +1,21 @@
+/**
+ * Pacing (RFC 9002 §7.7): once the congestion window is large, new data
+ * leaves at 1.25 x cwnd / smoothed_rtt in bursts of a few milliseconds'
+ * worth (recovery/pacer.ts), not as one window-sized burst per ACK.
+ */
+import { describe, expect, it } from "vitest";
+import { exchange, pair, SERVER_ADDRESS } from "./support.js";
+
+describe("pacing", () => {
+  it("bounds the bursts of a bulk sender to the pacer's depth", () => {
+    const setup = pair({ seed: 51, link: { delay: 10 } });
+    exchange(setup, 2 * 1024 * 1024);
+    const perInstant = new Map<number, number>();
+    for (const r of setup.net.trace) if (r.from === SERVER_ADDRESS) perInstant.set(r.at, (perInstant.get(r.at) ?? 0) + 1);
+    const largestBurst = Math.max(...perInstant.values());
+    // The pacer allows 2 ms at 1.25 cwnd / srtt, at most 256 datagrams; the window reaches several hundred packets here.
+    expect(setup.server.connections[0]!.stats.congestionWindow).toBeGreaterThan(300 * 1200);
+    expect(largestBurst).toBeLessThanOrEqual(256);
+    expect(largestBurst).toBeGreaterThan(10);
+  });
+});
