@@ -16,8 +16,8 @@
  * What it refuses (RFC 9000 §14.1, §10.3, §5.2.2): datagrams under 1200
  * bytes that would open a connection, long headers with an unknown version
  * under 1200 bytes (no Version Negotiation for them: amplification), short
- * headers for unknown connection IDs (answered by a size-bounded,
- * rate-limited stateless reset, §10.3), and new connections beyond
+ * headers for unknown connection IDs (a server endpoint answers them with a
+ * size-bounded, rate-limited stateless reset, §10.3), and new connections beyond
  * `maxConnections`. With `addressValidation.retry`, client Initials without
  * a valid token get a Retry instead of a connection (§8.1.2; see
  * endpoint/address-validation.ts).
