@@ -81,6 +81,8 @@ export interface DriverStats {
   flushes: number;
   /** Times the deadline timer fired. */
   timerFires: number;
+  /** Datagrams whose processing threw (a core bug: peer errors never throw); see `lastInternalError`. */
+  internalErrors: number;
 }
 
 /** A pooled send buffer with its completion callback, bound once. */
@@ -102,7 +104,10 @@ export class EndpointDriver {
     buffersAllocated: 0,
     flushes: 0,
     timerFires: 0,
+    internalErrors: 0,
   };
+  /** The last error counted in `stats.internalErrors`. */
+  lastInternalError: unknown;
   /** Called for each new server connection before its first event is dispatched. */
   onConnection: ((conn: Connection) => ConnectionSink) | undefined;
   /** Called once the socket is closed. */
@@ -212,7 +217,14 @@ export class EndpointDriver {
   readonly #onMessage = (data: Buffer, rinfo: RemoteInfo): void => {
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += data.length;
-    this.endpoint.handleDatagram(performance.now(), data, rinfo);
+    try {
+      this.endpoint.handleDatagram(performance.now(), data, rinfo);
+    } catch (error) {
+      // The core turns every peer error into a close or a drop; reaching here is a core bug. One datagram must not
+      // take the whole endpoint (and the process) down: count it, keep the error for diagnosis.
+      this.stats.internalErrors++;
+      this.lastInternalError = error;
+    }
     this.wake();
   };
 
@@ -233,7 +245,6 @@ export class EndpointDriver {
     if (due !== undefined && due <= now) endpoint.handleTimeout(now);
     this.#dispatchEvents();
     this.#transmit(now);
-    // Events again: sending may have changed nothing, but handlers run synchronously and may have written.
     now = performance.now();
     this.#arm(endpoint.pollTimeout(), now);
     if (this.closeWhenIdle && this.#sinks.size === 0 && endpoint.connectionCount === 0) void this.close();
