@@ -213,12 +213,71 @@ describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
 
 // --------------------------------------------------------------- our client
 
+/** What a server answered to {@link probeVersionNegotiation}. */
+interface NegotiationProbe {
+  readonly datagram: Uint8Array;
+  /** The Connection IDs the probe carried. */
+  readonly dcid: Uint8Array;
+  readonly scid: Uint8Array;
+}
+
+/**
+ * Sends the first flight of a client speaking a reserved version (RFC 9000
+ * §15: 0x?a?a?a?a) to `port` every 50 ms until a datagram comes back. Only
+ * the RFC 8999 invariants matter to a server for an unknown version (long
+ * header, version, CIDs); the datagram is padded to 1200 bytes, below which
+ * a server must not answer (§14.1). Our client's API offers one real
+ * version, so the test writes this step itself.
+ */
+async function probeVersionNegotiation(port: number, peer: Peer): Promise<NegotiationProbe> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const dcid = new Uint8Array(8);
+  const scid = new Uint8Array(8);
+  randomFillSync(dcid);
+  randomFillSync(scid);
+  const initial = new Uint8Array(1200);
+  randomFillSync(initial);
+  initial[0] = 0xc0 | (initial[0]! & 0x3f);
+  new DataView(initial.buffer).setUint32(1, UNKNOWN_VERSION);
+  initial[5] = dcid.length;
+  initial.set(dcid, 6);
+  initial[14] = scid.length;
+  initial.set(scid, 15);
+  const answer = deferred<Uint8Array>();
+  socket.on("message", (msg) => answer.resolve(new Uint8Array(msg)));
+  const send = (): void => socket.send(initial, port, "127.0.0.1");
+  const resend = setInterval(send, 50);
+  send();
+  try {
+    const datagram = await within(
+      10_000,
+      Promise.race([
+        answer.promise,
+        peer.exited.then((code) =>
+          Promise.reject(new Error(`the peer exited (${code}) before answering; log tail:\n${peer.log().slice(-2000)}`)),
+        ),
+      ]),
+      `an answer to an Initial of version 0x${UNKNOWN_VERSION.toString(16)}; log tail:\n${peer.log().slice(-2000)}`,
+    );
+    return { datagram, dcid, scid };
+  } finally {
+    clearInterval(resend);
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}
+
+/**
+ * gtlsserver on a free port, ready: it prints nothing when it listens, so
+ * readiness is its answer to a Version Negotiation probe (which also proves
+ * that the port is this process's and not a stale one's).
+ */
 async function startGtlsServer(...extra: string[]): Promise<{ peer: Peer; port: number }> {
   const gtlsserver = requireBinary("gtlsserver", "ngtcp2-server");
   const { keyPath, certPath, dir } = interopPki();
   const port = await freeUdpPort();
   const peer = startPeer(gtlsserver, ["--initial-rtt=1ms", `--htdocs=${dir}`, ...extra, "127.0.0.1", String(port), keyPath, certPath]);
-  // It logs nothing when ready; give it until its socket answers (the first connect retries on PTO anyway).
+  await probeVersionNegotiation(port, peer);
   return { peer, port };
 }
 
@@ -268,38 +327,7 @@ describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
 
   it("negotiates the version after an Initial of an unknown version (RFC 9000 §6), then connects in v1", async () => {
     const { peer, port } = await startGtlsServer();
-    const socket = createSocket("udp4");
-    cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-    // The client's first flight of an unknown version: only the RFC 8999 invariants matter to the
-    // server (long header, version, CIDs), padded to 1200 bytes as §14.1 requires for Version Negotiation.
-    const dcid = new Uint8Array(8);
-    const scid = new Uint8Array(8);
-    randomFillSync(dcid);
-    randomFillSync(scid);
-    const initial = new Uint8Array(1200);
-    randomFillSync(initial);
-    initial[0] = 0xc0 | (initial[0]! & 0x3f);
-    new DataView(initial.buffer).setUint32(1, UNKNOWN_VERSION);
-    initial[5] = dcid.length;
-    initial.set(dcid, 6);
-    initial[14] = scid.length;
-    initial.set(scid, 15);
-    const answer = deferred<Uint8Array>();
-    socket.on("message", (msg) => answer.resolve(new Uint8Array(msg)));
-    // gtlsserver may not be listening yet: resend until it answers.
-    const resend = setInterval(() => socket.send(initial, port, "127.0.0.1"), 50);
-    socket.send(initial, port, "127.0.0.1");
-    let datagram: Uint8Array;
-    try {
-      datagram = await within(
-        10_000,
-        answer.promise,
-        `a Version Negotiation packet from gtlsserver; log tail:\n${peer.log().slice(-2000)}`,
-      );
-    } finally {
-      clearInterval(resend);
-    }
+    const { datagram, dcid, scid } = await probeVersionNegotiation(port, peer);
     const header = parsePacketHeader(datagram, 0, 8, new PacketHeader());
     expect(header.type).toBe("version-negotiation");
     // §17.2.1: the server echoes our Source CID as its Destination CID and vice versa.

@@ -207,10 +207,10 @@ describe("quiche client -> our server (ALPN zq-interop)", () => {
     const { server, errors } = await startOurServer();
     const client = await within(10_000, quicheConnect(server.port), "quiche client handshake with our server");
     const data = pattern(4 * MIB, 7);
-    const echo = await within(40_000, quicheRoundTrip(client, data), "4 MiB echo through our server");
+    const echo = await within(60_000, quicheRoundTrip(client, data), "4 MiB echo through our server");
     expect(byteDifference(echo, data)).toBe("");
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it("runs 100 concurrent bidirectional streams, each echoed intact", async () => {
     const { server, errors } = await startOurServer();
@@ -244,9 +244,9 @@ describe("our client -> quiche server (ALPN zq-interop)", () => {
     const conn = await within(10_000, ourConnect(quiche.port), "our handshake with quiche");
     expect(conn.alpn).toBe(ALPN);
     const data = pattern(4 * MIB, 11);
-    const echo = await within(40_000, ourRoundTrip(conn, data), "4 MiB echo through quiche");
+    const echo = await within(60_000, ourRoundTrip(conn, data), "4 MiB echo through quiche");
     expect(byteDifference(echo, data)).toBe("");
-  }, 60_000);
+  }, 90_000);
 
   it("runs 100 concurrent bidirectional streams, each echoed intact", async () => {
     const quiche = await startQuicheServer();
