@@ -62,6 +62,7 @@ async function oursSide(certificatePem: string, privateKeyPem: string): Promise<
     credentials: { certificate: certificatePem, privateKey: privateKeyPem },
     cipherSuites: [SUITE],
     groups: ["x25519"],
+    recordWorker: process.env.BENCH_TLS_WORKER === "1",
   });
   const chunk = chunkOf(MiB);
   return {

@@ -42,6 +42,8 @@ const MiB = 1024 * 1024;
 const BULK_BYTES = Number(process.env.BENCH_BULK_MIB ?? 256) * MiB;
 const WRITE_SIZE = MiB;
 const HANDSHAKES_PER_SAMPLE = 60;
+/** `BENCH_TLS_WORKER=1`: our streams seal and open on the record worker (`recordWorker: true`), in both processes. */
+const RECORD_WORKER = process.env.BENCH_TLS_WORKER === "1";
 
 interface Fixture {
   readonly cert: GeneratedCertificate;
@@ -71,7 +73,14 @@ async function oursListener(): Promise<TlsListener> {
 
 function oursConnect(port: number): Promise<TlsStream> {
   const { cert } = getFixture();
-  return TlsStream.connect({ port, serverName: "localhost", ca: cert.certificatePem, cipherSuites: [SUITE], groups: ["x25519"] });
+  return TlsStream.connect({
+    port,
+    serverName: "localhost",
+    ca: cert.certificatePem,
+    cipherSuites: [SUITE],
+    groups: ["x25519"],
+    recordWorker: RECORD_WORKER,
+  });
 }
 
 async function oursHandshakes(n: number): Promise<number> {

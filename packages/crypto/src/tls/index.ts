@@ -59,5 +59,6 @@ export {
   type TlsListenerStats,
   type TlsListenOptions,
   TlsStream,
+  type TlsStreamOptions,
 } from "./tls-stream.js";
 export { AlertDescription, alertName } from "./wire/constants.js";

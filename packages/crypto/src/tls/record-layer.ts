@@ -19,6 +19,7 @@ import { recordNonce } from "../record-nonce.js";
 import type { CipherSuite } from "./cipher-suites.js";
 import { TlsBadRecordMacError, TlsLimitError, TlsProtocolError } from "./errors.js";
 import { trafficKeys } from "./key-schedule.js";
+import type { RecordCipher, RecordKeys } from "./record-worker.js";
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "./wire/constants.js";
 
 const EMPTY = new Uint8Array(0);
@@ -39,6 +40,8 @@ export interface PlainRecord {
 
 class Protection {
   readonly key: AeadKey;
+  /** The raw traffic key, for a record worker (see `RecordWorker`). */
+  readonly rawKey: Uint8Array;
   readonly iv: Uint8Array;
   readonly nonce = new Uint8Array(12);
   readonly suite: CipherSuite;
@@ -49,6 +52,7 @@ class Protection {
   constructor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array, plaintextAlerts = false) {
     const { key, iv } = trafficKeys(provider, suite, secret);
     this.key = provider.aead(suite.aead, key);
+    this.rawKey = key;
     this.iv = iv;
     this.suite = suite;
     this.plaintextAlerts = plaintextAlerts;
@@ -298,6 +302,92 @@ export class RecordLayer {
     if (length > this.#skipBudget) throw new TlsBadRecordMacError("more undecryptable early data than allowed");
     this.#skipBudget -= length;
     return true;
+  }
+
+  /**
+   * Reserves the next `records` write sequence numbers for a batch sealed
+   * elsewhere (a record worker) and returns the keys to seal it with.
+   * Records sealed here afterwards are numbered after the batch, so the
+   * batch must reach the transport before them.
+   */
+  reserveWrite(records: number): RecordKeys {
+    const w = this.#write;
+    if (w === undefined) throw new TlsProtocolError(AlertDescription.internal_error, "no write key to reserve records under");
+    if (w.sequence + records > w.suite.recordLimit)
+      throw new TlsProtocolError(AlertDescription.internal_error, "write key exhausted; KeyUpdate was not performed");
+    const keys = { cipher: w.suite.aead as RecordCipher, key: w.rawKey, iv: w.iv, sequence: w.sequence };
+    w.sequence += records;
+    return keys;
+  }
+
+  /**
+   * Copies the whole protected records buffered at the front (outer type
+   * application_data, 17 to 2^14+256 bytes) into `dest` from `at`, at most
+   * `maxRecords` and as many as fit, for a record worker to open; returns
+   * how many. Nothing is taken while records may still be skipped as
+   * refused 0-RTT, and anything else (a partial or malformed record, a
+   * plaintext record) stops the copy and is left for `next()`.
+   */
+  takeProtected(dest: Uint8Array, at: number, maxRecords: number): { records: number; end: number } {
+    let records = 0;
+    if (this.#read === undefined || this.#skipBudget > 0) return { records, end: at };
+    for (;;) {
+      const b = this.#buf;
+      const start = this.#start;
+      if (this.#end - start < 5) {
+        if (this.#queued !== undefined && this.#refill()) continue;
+        break;
+      }
+      const length = ((b[start + 3] as number) << 8) | (b[start + 4] as number);
+      if (b[start] !== ContentType.ApplicationData || b[start + 1] !== 3 || length < 17 || length > MAX_CIPHERTEXT) break;
+      if (this.#end - start < 5 + length) {
+        if (this.#queued !== undefined && this.#refill()) continue;
+        break;
+      }
+      if (records >= maxRecords || at + 5 + length > dest.length) break;
+      dest.set(b.subarray(start, start + 5 + length), at);
+      at += 5 + length;
+      this.#start = start + 5 + length;
+      records++;
+    }
+    // As after next(): keep no reference to the caller's chunk.
+    if (this.#borrowed && this.#queued === undefined) this.#refill();
+    return { records, end: at };
+  }
+
+  /** The read key and the sequence number of the next record to open, for a record worker. */
+  readKeys(): RecordKeys | undefined {
+    const r = this.#read;
+    return r === undefined ? undefined : { cipher: r.suite.aead as RecordCipher, key: r.rawKey, iv: r.iv, sequence: r.sequence };
+  }
+
+  /**
+   * Counts `records` records as opened elsewhere (by a record worker, under
+   * `readKeys()`): each authentic, non-empty application data.
+   */
+  acceptOpened(records: number): void {
+    const r = this.#read;
+    if (r === undefined) throw new TlsProtocolError(AlertDescription.internal_error, "no read key");
+    if (records === 0) return;
+    r.sequence += records;
+    this.#skipBudget = 0;
+    this.#emptyRun = 0;
+  }
+
+  /** Puts whole records taken by `takeProtected` (and not opened) back in front of the buffered bytes. */
+  unshift(records: Uint8Array): void {
+    if (records.length === 0) return;
+    const live = this.#buf.subarray(this.#start, this.#end);
+    const queued = this.#queued;
+    const own = new Uint8Array(Math.max(records.length + live.length, 5 + MAX_CIPHERTEXT));
+    own.set(records);
+    own.set(live, records.length);
+    this.#own = own;
+    this.#buf = own;
+    this.#start = 0;
+    this.#end = records.length + live.length;
+    this.#borrowed = false;
+    this.#queued = queued;
   }
 
   /** Wire size of one record carrying `n` bytes of payload under the current write key. */

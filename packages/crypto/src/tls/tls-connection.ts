@@ -22,6 +22,7 @@ import type { TlsClientEngine } from "./client.js";
 import type { HandshakeInfo, TlsLevel, TlsSession } from "./engine.js";
 import { TlsClosedError, TlsError, TlsLimitError, TlsPeerAlertError, TlsProtocolError } from "./errors.js";
 import { RecordLayer } from "./record-layer.js";
+import type { RecordKeys } from "./record-worker.js";
 import type { TlsServerEngine } from "./server.js";
 import { AlertDescription, ContentType, MAX_PLAINTEXT } from "./wire/constants.js";
 
@@ -221,6 +222,75 @@ export class TlsConnection {
       this.#push(out, records);
       at = end;
     }
+  }
+
+  /**
+   * For sealing on a record worker: the next batch of `data[at, …)` as full
+   * application_data records, at most 64 and none across a key update. Runs
+   * a due KeyUpdate first (its record is then in `takeOutgoing()` and must
+   * be sent before the batch), reserves the batch's sequence numbers and
+   * returns their keys and the batch's end in `data`. Undefined when the
+   * batch must be sealed here instead (before the handshake completes).
+   */
+  reserveWriteBatch(data: Uint8Array, at: number): { readonly keys: RecordKeys; readonly end: number } | undefined {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closeSent) throw new TlsClosedError("cannot write after close_notify was sent");
+    if (this.#info === undefined || this.#writeLevel !== "application") return undefined;
+    this.#maybeUpdateKeys();
+    const records = Math.min(Math.ceil((data.length - at) / MAX_PLAINTEXT), this.#recordsBeforeKeyUpdate(), BATCH_RECORDS);
+    const keys = this.#records.reserveWrite(records);
+    this.#recordsSent += records;
+    return { keys, end: Math.min(data.length, at + records * MAX_PLAINTEXT) };
+  }
+
+  /**
+   * For opening on a record worker: whether the next records may be taken
+   * with `takeReadBatch` (application keys, no handshake message half
+   * received, connection open).
+   */
+  get canBatchRead(): boolean {
+    return (
+      this.#error === undefined &&
+      !this.#peerClosed &&
+      this.#info !== undefined &&
+      this.#readLevel === "application" &&
+      this.engine.partialMessageBytes === 0
+    );
+  }
+
+  /** Adds transport bytes without processing them (`receive(EMPTY)` processes what `takeReadBatch` leaves). */
+  pushReceived(data: Uint8Array): void {
+    this.#records.push(data);
+  }
+
+  /** Copies whole protected records into `dest` from `at` (see `RecordLayer.takeProtected`). */
+  takeReadBatch(dest: Uint8Array, at: number, maxRecords: number): { records: number; end: number } {
+    if (!this.canBatchRead) return { records: 0, end: at };
+    return this.#records.takeProtected(dest, at, maxRecords);
+  }
+
+  /** The read key and next sequence number (see `RecordLayer.readKeys`). */
+  get readKeys(): RecordKeys | undefined {
+    return this.#records.readKeys();
+  }
+
+  /**
+   * Takes the result of a batch from `takeReadBatch`, opened by a record
+   * worker from sequence number `readKeys.sequence`: queues the opened
+   * records' plaintext as application data and puts the rest of the batch
+   * (`records` from byte `restAt`, still ciphertext) back in front of the
+   * buffered bytes, for `receive()` to process one by one as usual.
+   */
+  acceptReadBatch(opened: number, plaintext: Uint8Array, lengths: Uint32Array, rest: Uint8Array): void {
+    this.#records.acceptOpened(opened);
+    let n = 0;
+    for (let i = 0; i < opened; i++) n += lengths[i] as number;
+    // One chunk for the whole run: the records' contents are back to back.
+    if (n > 0) {
+      this.#in.push(plaintext.subarray(0, n));
+      this.#inBytes += n;
+    }
+    this.#records.unshift(rest);
   }
 
   /**

@@ -26,14 +26,33 @@ import { resolveProvider } from "../providers/select.js";
 import type { CipherSuite } from "./cipher-suites.js";
 import { TlsClientEngine, type TlsClientOptions } from "./client.js";
 import type { HandshakeInfo, TlsSession } from "./engine.js";
-import { TlsClosedError, TlsTruncatedError } from "./errors.js";
+import { TlsClosedError, TlsProtocolError, TlsTruncatedError } from "./errors.js";
+import { type OpenedBatch, RecordWorker, SEAL_BATCH_BYTES } from "./record-worker.js";
 import { TlsServerEngine, type TlsServerOptions } from "./server.js";
 import { SessionTicketer } from "./session-tickets.js";
 import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
-import { MAX_PLAINTEXT } from "./wire/constants.js";
+import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "./wire/constants.js";
+
+/** Options of both ends of a {@link TlsStream}. */
+export interface TlsStreamOptions {
+  /**
+   * Seal and open bulk application data on a worker thread (default false).
+   * Writes of at least 256 KiB are sealed there in batches of up to 64
+   * records, and whole records received faster than they are read (128 KiB
+   * or more buffered) are opened there in batches of up to 64, two at a
+   * time, so the event loop mostly frames and copies. A read waiting for a
+   * batch on the worker is not cut short by its `signal`/`timeoutMs`
+   * (the batch takes a millisecond or so). The thread is
+   * shared by every stream of the process and uses node:crypto whatever
+   * `provider` says. Records keep their order and numbering; a record that
+   * fails authentication is still fatal before any later plaintext is
+   * returned. See the README's TLS Bench section for when it pays.
+   */
+  readonly recordWorker?: boolean | undefined;
+}
 
 /** Options of {@link TlsStream.connect}. */
-export interface TlsConnectOptions extends TlsClientOptions, TlsConnectionOptions, WaitOptions {
+export interface TlsConnectOptions extends TlsClientOptions, TlsConnectionOptions, TlsStreamOptions, WaitOptions {
   readonly host?: string;
   readonly port: number;
   /** Sent as 0-RTT data when `session` allows it, else right after the handshake. */
@@ -42,9 +61,29 @@ export interface TlsConnectOptions extends TlsClientOptions, TlsConnectionOption
 }
 
 /** Options of {@link TlsStream.accept} and {@link TlsListener.bind}. */
-export interface TlsAcceptOptions extends TlsServerOptions, TlsConnectionOptions, WaitOptions {}
+export interface TlsAcceptOptions extends TlsServerOptions, TlsConnectionOptions, TlsStreamOptions, WaitOptions {}
 
 const COALESCE_LIMIT = 256 * 1024;
+/** Smallest write sealed on the record worker (smaller ones cost more in the hand-off than they save). */
+const WORKER_MIN_WRITE = 256 * 1024;
+/** Fewest received bytes (128 KiB: 8 full records) worth a batch on the record worker; fewer are opened here. */
+const WORKER_MIN_BYTES = 128 * 1024;
+/** Fewest records in a batch (a run of tiny records is cheaper here). */
+const WORKER_MIN_RECORDS = 4;
+const WORKER_MAX_RECORDS = 64;
+/** Record batches being opened on the worker at once (one opening while the next is framed). */
+const WORKER_READ_DEPTH = 2;
+/** Room for 64 records of the largest legal size. */
+const OPEN_BATCH_BYTES = WORKER_MAX_RECORDS * (5 + MAX_CIPHERTEXT);
+/** Reusable staging buffers kept per stream, per kind. */
+const MAX_SPARE_BUFFERS = 3;
+const EMPTY = new Uint8Array(0);
+
+/** A batch of records handed to the record worker to open. */
+interface OpeningBatch {
+  readonly count: number;
+  readonly result: Promise<OpenedBatch>;
+}
 
 interface Deadline {
   readonly at: number;
@@ -76,10 +115,23 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #inFlight: Promise<void> | undefined;
   #eof = false;
   #closed = false;
+  readonly #useWorker: boolean;
+  #worker: RecordWorker | undefined;
+  /** Resolves once every batch queued so far has been handed to the socket; undefined when none waits for the worker. */
+  #ordered: Promise<void> | undefined;
+  #sendFailure: unknown;
+  /** Batches on the worker being opened, oldest first. */
+  #opening: OpeningBatch[] = [];
+  #spareSealInput: ArrayBuffer[] = [];
+  #spareSealOutput: ArrayBuffer[] = [];
+  #spareOpenInput: ArrayBuffer[] = [];
+  /** The read path already yielded one turn for more chunks to arrive before opening a short run here. */
+  #waitedTurn = false;
 
-  private constructor(tcp: TcpStream, conn: TlsConnection) {
+  private constructor(tcp: TcpStream, conn: TlsConnection, options: TlsStreamOptions) {
     this.#tcp = tcp;
     this.#conn = conn;
+    this.#useWorker = options.recordWorker === true;
   }
 
   /** Connects over TCP and completes a client handshake. */
@@ -100,7 +152,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     let stream: TlsStream;
     try {
       const engine = new TlsClientEngine(options);
-      stream = new TlsStream(tcp, new TlsConnection(engine, options));
+      stream = new TlsStream(tcp, new TlsConnection(engine, options), options);
       stream.#conn.start();
       const early = options.earlyDataBytes;
       if (early !== undefined && engine.earlyDataOffered) stream.#conn.writeApplicationData(early);
@@ -118,7 +170,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   /** Runs a server handshake over an accepted TcpStream (closed on failure). */
   static async accept(tcp: TcpStream, options: TlsAcceptOptions): Promise<TlsStream> {
-    const stream = new TlsStream(tcp, new TlsConnection(new TlsServerEngine(options), options));
+    const stream = new TlsStream(tcp, new TlsConnection(new TlsServerEngine(options), options), options);
     try {
       await stream.#handshake(deadlineOf(options), options.signal);
     } catch (error) {
@@ -158,6 +210,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   async #flushOutgoing(): Promise<void> {
     const out = this.#conn.takeOutgoing();
     if (out.length === 0) return;
+    // Behind worker batches whose records are numbered before these.
+    if (this.#ordered !== undefined) return this.#enqueue(out, () => {});
     await this.#tcp.write(out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out));
   }
 
@@ -203,6 +257,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   /** Receives one TCP chunk into the connection; false at end of stream. */
   async #readMore(options?: WaitOptions): Promise<boolean> {
+    if (this.#useWorker && this.#conn.handshakeComplete) return this.#readMoreOnWorker(options);
     const chunk = await this.#tcp.read(options);
     if (chunk === null) {
       this.#eof = true;
@@ -212,6 +267,139 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     // Usually nothing to answer (no KeyUpdate, ticket or alert): skip the await per chunk.
     if (this.#conn.outgoingBytes > 0) await this.#flushOutgoing();
     return true;
+  }
+
+  /**
+   * `#readMore` with the record worker: keeps up to two batches of whole
+   * records opening there and applies the oldest; a run too short to batch
+   * (or records the worker declined) is processed here, one by one.
+   */
+  async #readMoreOnWorker(options?: WaitOptions): Promise<boolean> {
+    this.#dispatchReads();
+    const batch = this.#opening[0];
+    if (batch !== undefined) {
+      this.#waitedTurn = false;
+      await this.#applyOldest(batch);
+      if (this.#conn.outgoingBytes > 0) await this.#flushOutgoing();
+      return true;
+    }
+    // Too little for a batch. A reader behind its sender gets a chunk per socket read while it
+    // waits in read(); yielding one turn lets that turn's chunks collect in TcpStream instead.
+    if (!this.#waitedTurn && !this.#eof && this.#conn.canBatchRead) {
+      this.#waitedTurn = true;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#tcp.bufferedBytes > 0) return true;
+    }
+    this.#waitedTurn = false;
+    const before = this.#conn.bufferedRecordBytes;
+    if (before > 0) {
+      this.#receive(EMPTY);
+      if (this.#conn.outgoingBytes > 0) await this.#flushOutgoing();
+      if (this.#conn.bufferedRecordBytes < before) return true;
+    }
+    if (this.#eof) return false;
+    const chunk = await this.#tcp.read(options);
+    if (chunk === null) {
+      this.#eof = true;
+      return false;
+    }
+    this.#conn.pushReceived(chunk);
+    return true;
+  }
+
+  /** Frames whole records (from the connection's buffer, then from chunks TCP already holds) into batches for the worker. */
+  #dispatchReads(): void {
+    while (this.#opening.length < WORKER_READ_DEPTH && this.#conn.canBatchRead) {
+      if (this.#conn.bufferedRecordBytes + this.#tcp.bufferedBytes < WORKER_MIN_BYTES) return;
+      const keys = this.#conn.readKeys;
+      if (keys === undefined) return;
+      const dest = new Uint8Array(this.#spareOpenInput.pop() ?? new ArrayBuffer(OPEN_BATCH_BYTES));
+      let { records, end } = this.#conn.takeReadBatch(dest, 0, WORKER_MAX_RECORDS);
+      // Bounded: the connection buffers at most about one batch beyond what it could frame.
+      while (records < WORKER_MAX_RECORDS && !this.#eof && this.#conn.bufferedRecordBytes < OPEN_BATCH_BYTES) {
+        const chunk = this.#tcp.tryRead();
+        if (chunk === undefined) break;
+        if (chunk === null) {
+          this.#eof = true;
+          break;
+        }
+        this.#conn.pushReceived(chunk);
+        const more = this.#conn.takeReadBatch(dest, end, WORKER_MAX_RECORDS - records);
+        records += more.records;
+        end = more.end;
+      }
+      if (records < WORKER_MIN_RECORDS) {
+        // Too few to be worth a hand-off: back in front, for the inline path.
+        this.#conn.acceptReadBatch(0, EMPTY, new Uint32Array(0), dest.subarray(0, end));
+        this.#spareOpenInput.push(dest.buffer as ArrayBuffer);
+        return;
+      }
+      let sequence = keys.sequence;
+      for (const b of this.#opening) sequence += b.count;
+      this.#worker ??= RecordWorker.shared();
+      const result = this.#worker.open({ ...keys, sequence }, dest.subarray(0, end), records);
+      result.catch(() => {}); // surfaced by #applyOldest
+      this.#opening.push({ count: records, result });
+    }
+  }
+
+  /**
+   * Delivers the oldest batch. If the worker stopped early (a record that
+   * failed, or one that is not application data: KeyUpdate, ticket,
+   * alert), the batches after it were opened under an assumption that no
+   * longer holds: their results are dropped unseen, and their records and
+   * the rest of this batch go back to the connection, which handles them
+   * one by one (and fails on the bad record before anything after it).
+   */
+  async #applyOldest(batch: OpeningBatch): Promise<void> {
+    let opened: OpenedBatch;
+    try {
+      opened = await batch.result;
+    } catch (error) {
+      this.#opening = [];
+      this.#workerFailed(error);
+    }
+    this.#opening.shift();
+    if (opened.opened === batch.count) {
+      this.#conn.acceptReadBatch(opened.opened, opened.plaintext, opened.lengths, EMPTY);
+      if (this.#spareOpenInput.length < MAX_SPARE_BUFFERS) this.#spareOpenInput.push(opened.records.buffer as ArrayBuffer);
+      return;
+    }
+    let restAt = 0;
+    for (let i = 0; i < opened.opened; i++) {
+      const r = opened.records;
+      restAt += 5 + (((r[restAt + 3] as number) << 8) | (r[restAt + 4] as number));
+    }
+    const parts = [opened.records.subarray(restAt)];
+    const later = this.#opening;
+    this.#opening = [];
+    for (const b of later) {
+      try {
+        parts.push((await b.result).records);
+      } catch (error) {
+        this.#workerFailed(error);
+      }
+    }
+    this.#conn.acceptReadBatch(
+      opened.opened,
+      opened.plaintext,
+      opened.lengths,
+      parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts),
+    );
+    try {
+      this.#receive(EMPTY);
+    } catch {
+      // The connection has failed (its alert is on the way); reads return the authentic data before
+      // the bad record first and then this error, as when the records are opened here.
+    }
+  }
+
+  /** The worker thread failed: the connection cannot continue (records are lost or out of order). */
+  #workerFailed(error: unknown): never {
+    const failure = new TlsProtocolError(AlertDescription.internal_error, "TLS record worker failed", { cause: error });
+    this.#conn.abort(failure);
+    void this.#tcp.close();
+    throw failure;
   }
 
   /**
@@ -233,7 +421,15 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       if (ready !== undefined) return ready;
       if (this.#conn.error !== undefined) throw this.#conn.error;
       if (this.#conn.peerClosed) return null;
-      if (this.#eof) throw new TlsTruncatedError();
+      if (this.#eof && this.#opening.length === 0) {
+        // With the worker, whole records may still be buffered: take them before deciding.
+        if (this.#useWorker && this.#conn.bufferedRecordBytes > 0) {
+          const before = this.#conn.bufferedRecordBytes;
+          this.#receive(EMPTY);
+          if (this.#conn.bufferedRecordBytes < before) continue;
+        }
+        throw new TlsTruncatedError();
+      }
       await this.#readMore(options);
     }
   }
@@ -292,10 +488,12 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           batch = [];
           batchBytes = 0;
         };
+        let sealing: Promise<void> | undefined;
         for (const part of parts) {
           if (part.length >= MAX_PLAINTEXT) {
             emit();
-            this.#conn.writeApplicationData(part);
+            if (this.#useWorker && part.length >= WORKER_MIN_WRITE) sealing = this.#sealOnWorker(part) ?? sealing;
+            else this.#conn.writeApplicationData(part);
           } else {
             batch.push(part);
             batchBytes += part.length;
@@ -306,7 +504,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
         // Double-buffered: this batch goes to the socket while the previous one may still be in
         // flight; the writers resume (and seal the next batch) once that previous one is out.
         const out = this.#conn.takeOutgoing();
-        const flushed = this.#sendOwned(out);
+        const flushed = out.length === 0 && sealing !== undefined ? sealing : this.#sendOwned(out);
         const previous = this.#inFlight;
         this.#inFlight = flushed;
         await previous;
@@ -322,15 +520,87 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * for reuse once the socket has released them (not merely queued them).
    */
   #sendOwned(out: Uint8Array[]): Promise<void> {
-    if (out.length === 0) return Promise.resolve();
-    const flushed = this.#tcp.writeFlushed(out).then(() => this.#conn.recycle(out));
-    flushed.catch(() => {}); // reported to whoever awaits it next (a later write, end or close)
-    return flushed;
+    if (out.length === 0) return this.#ordered ?? Promise.resolve();
+    return this.#enqueue(out, (buffers) => this.#conn.recycle(buffers));
+  }
+
+  /**
+   * Hands `batch` to the socket once everything queued before it has been
+   * handed over (at once when nothing waits for the worker) and resolves
+   * when the socket has released it, after `release(batch)`.
+   */
+  #enqueue(batch: Uint8Array[] | Promise<Uint8Array[]>, release: (buffers: Uint8Array[]) => void): Promise<void> {
+    const previous = this.#ordered;
+    if (previous === undefined && Array.isArray(batch)) {
+      const flushed = this.#tcp.writeFlushed(batch).then(() => release(batch));
+      flushed.catch(() => {}); // reported to whoever awaits it next (a later write, end or close)
+      return flushed;
+    }
+    let flushed: Promise<void> = Promise.resolve();
+    const handed = (async () => {
+      const buffers = await batch;
+      await previous;
+      if (this.#sendFailure !== undefined) throw this.#sendFailure;
+      flushed = this.#tcp.writeFlushed(buffers).then(() => release(buffers));
+    })();
+    const settled = handed.catch((error: unknown) => {
+      if (this.#sendFailure === undefined) {
+        this.#sendFailure = error;
+        // Records after a lost batch would be out of sequence: the connection cannot go on.
+        if (!(error instanceof TlsProtocolError)) {
+          this.#conn.abort(new TlsProtocolError(AlertDescription.internal_error, "TLS record worker failed", { cause: error }));
+          void this.#tcp.close();
+        }
+      }
+    });
+    this.#ordered = settled;
+    void settled.then(() => {
+      if (this.#ordered === settled) this.#ordered = undefined;
+    });
+    const result = handed.then(() => flushed);
+    result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Seals `data` on the record worker, batch by batch (sequence numbers
+   * reserved here, in order, before anything else is sealed), and queues
+   * each batch for the socket in that order. Returns the last batch's
+   * flush, or undefined if everything was sealed here (handshake not done).
+   */
+  #sealOnWorker(data: Uint8Array): Promise<void> | undefined {
+    let last: Promise<void> | undefined;
+    for (let at = 0; at < data.length; ) {
+      const batch = this.#conn.reserveWriteBatch(data, at);
+      if (batch === undefined) {
+        this.#conn.writeApplicationData(data.subarray(at));
+        return last;
+      }
+      // A KeyUpdate sealed by the reservation goes first (its record is numbered before the batch).
+      const before = this.#conn.takeOutgoing();
+      if (before.length > 0) last = this.#sendOwned(before);
+      const input = new Uint8Array(this.#spareSealInput.pop() ?? new ArrayBuffer(SEAL_BATCH_BYTES), 0, batch.end - at);
+      input.set(data.subarray(at, batch.end));
+      this.#worker ??= RecordWorker.shared();
+      const sealed = this.#worker
+        .seal(batch.keys, ContentType.ApplicationData, input, this.#spareSealOutput.pop())
+        .then(({ records, input }) => {
+          if (this.#spareSealInput.length < MAX_SPARE_BUFFERS) this.#spareSealInput.push(input);
+          return [records];
+        });
+      last = this.#enqueue(sealed, (buffers) => {
+        const memory = (buffers[0] as Uint8Array).buffer as ArrayBuffer;
+        if (this.#spareSealOutput.length < MAX_SPARE_BUFFERS) this.#spareSealOutput.push(memory);
+      });
+      at = batch.end;
+    }
+    return last;
   }
 
   /** Waits until the last application batch left the socket; rethrows its failure. */
   async #drained(): Promise<void> {
     await this.#flushing;
+    await this.#ordered;
     const inFlight = this.#inFlight;
     if (inFlight !== undefined) {
       await inFlight;
