@@ -6,6 +6,9 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -77,10 +80,27 @@ describe("zsync-quic CLI, client and server in two processes", () => {
     expect(code).toBe(0);
   }, 120_000);
 
-  it("echo mode over QUIC v2 (RFC 9369)", async () => {
+  it("echo mode over QUIC v2 (RFC 9369), with --keylog writing the TLS 1.3 secrets in SSLKEYLOGFILE format", async () => {
     const server = await startServer("--version", "v2");
-    const result = await runClient(server.port, "--mode", "echo", "--message", "zsync over v2", "--version", "v2");
+    const dir = mkdtempSync(join(tmpdir(), "zsync-quic-keylog-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const keylog = join(dir, "keys.log");
+    const result = await runClient(server.port, "--mode", "echo", "--message", "zsync over v2", "--version", "v2", "--keylog", keylog);
     expect(result.code).toBe(0);
     expect(result.records[0]).toMatchObject({ event: "echo", ok: true, echoed: "zsync over v2", version: "0x6b3343cf" });
+    const labels = readFileSync(keylog, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        expect(line).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64,96}$/); // label, client random, secret (hex)
+        return line.split(" ")[0];
+      });
+    expect(labels.sort()).toEqual([
+      "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+      "CLIENT_TRAFFIC_SECRET_0",
+      "EXPORTER_SECRET",
+      "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+      "SERVER_TRAFFIC_SECRET_0",
+    ]);
   }, 60_000);
 });
