@@ -99,6 +99,22 @@ describe.each(PROVIDERS)("address tokens on the $name provider", (provider) => {
     expect(tokens.validate(other.issueNewToken(0, CLIENT), 0, CLIENT).valid).toBe(false);
   });
 
+  it("accepts tokens of a retired key listed in previousKeys after a rotation, and issues with the new key only", () => {
+    const old = new AddressTokenKey(provider, key(1), seededRandom(20));
+    const oldToken = old.issueNewToken(0, CLIENT);
+    const rotated = new AddressTokenKey(provider, key(5), seededRandom(21), { previousKeys: [key(1)] });
+    expect(rotated.validate(oldToken, 1, CLIENT).valid).toBe(true);
+    const newToken = rotated.issueNewToken(0, CLIENT);
+    expect(rotated.validate(newToken, 1, CLIENT).valid).toBe(true);
+    expect(old.validate(newToken, 1, CLIENT).valid).toBe(false); // issued with the new key, not the retired one
+    const forgotten = new AddressTokenKey(provider, key(5), seededRandom(22));
+    expect(forgotten.validate(oldToken, 1, CLIENT)).toEqual({ valid: false, kind: "new-token", reason: "invalid" });
+    expect(() => new AddressTokenKey(provider, key(5), seededRandom(23), { previousKeys: [key(1), key(2), key(3), key(4)] })).toThrow(
+      RangeError,
+    );
+    expect(() => new AddressTokenKey(provider, key(5), seededRandom(23), { previousKeys: [new Uint8Array(16)] })).toThrow(RangeError);
+  });
+
   it("refuses every single-bit flip of a token (integrity, §8.1.4)", () => {
     for (const token of [tokens.issueRetry(0, CLIENT, ODCID, RSCID), tokens.issueNewToken(0, CLIENT)]) {
       for (let bit = 0; bit < token.length * 8; bit++) {

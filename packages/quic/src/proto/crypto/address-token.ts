@@ -74,7 +74,16 @@ export interface AddressTokenOptions {
   readonly newTokenLifetime?: number;
   /** How far in the future an issue time may lie (clock adjustments between issuing nodes; default 10 s). */
   readonly clockSkew?: number;
+  /**
+   * Keys retired by a rotation, still accepted for validation (never used to
+   * issue), newest first; at most {@link MAX_PREVIOUS_TOKEN_KEYS}. Keep a
+   * retired key for the NEW_TOKEN lifetime, then drop it.
+   */
+  readonly previousKeys?: readonly Uint8Array[];
 }
+
+/** Retired keys a validator tries at most: each costs one more AEAD open for a token that fails. */
+export const MAX_PREVIOUS_TOKEN_KEYS = 3;
 
 /** A token that validated. */
 export type ValidAddressToken =
@@ -134,6 +143,8 @@ export class AddressTokenKey {
   readonly newTokenLifetime: number;
   readonly clockSkew: number;
   readonly #aead: AeadKey;
+  /** The current key first, then the retired ones. */
+  readonly #openers: readonly AeadKey[];
   readonly #random: (out: Uint8Array) => void;
 
   /**
@@ -144,6 +155,11 @@ export class AddressTokenKey {
   constructor(provider: CryptoProvider, key: Uint8Array, random: (out: Uint8Array) => void, options: AddressTokenOptions = {}) {
     if (key.length !== ADDRESS_TOKEN_KEY_LENGTH) throw new RangeError(`address token key must be ${ADDRESS_TOKEN_KEY_LENGTH} bytes`);
     this.#aead = provider.aead("aes-256-gcm", key);
+    const previous = options.previousKeys ?? [];
+    if (previous.length > MAX_PREVIOUS_TOKEN_KEYS) throw new RangeError(`at most ${MAX_PREVIOUS_TOKEN_KEYS} previous token keys`);
+    for (const k of previous)
+      if (k.length !== ADDRESS_TOKEN_KEY_LENGTH) throw new RangeError(`address token key must be ${ADDRESS_TOKEN_KEY_LENGTH} bytes`);
+    this.#openers = [this.#aead, ...previous.map((k) => provider.aead("aes-256-gcm", k))];
     this.#random = random;
     this.retryLifetime = duration("retryLifetime", options.retryLifetime ?? 10_000);
     this.newTokenLifetime = duration("newTokenLifetime", options.newTokenLifetime ?? 86_400_000);
@@ -174,8 +190,8 @@ export class AddressTokenKey {
 
   /**
    * Checks a token from an Initial's Token field. Never throws on any
-   * input: bounded work (at most one AEAD open over at most
-   * {@link MAX_RETRY_TOKEN_LENGTH} bytes).
+   * input: bounded work (one AEAD open per key, current and retired, over
+   * at most {@link MAX_RETRY_TOKEN_LENGTH} bytes).
    */
   validate(token: Uint8Array, now: number, client: TokenAddress): AddressTokenValidation {
     const kindByte = token.length > 0 ? (token[0] as number) : -1;
@@ -186,12 +202,17 @@ export class AddressTokenKey {
         ? token.length === NEW_TOKEN_LENGTH
         : token.length >= NEW_TOKEN_LENGTH + 2 && token.length <= MAX_RETRY_TOKEN_LENGTH;
     if (!lengthOk) return { valid: false, kind, reason: "malformed" };
-    let plain: Uint8Array;
-    try {
-      plain = this.#aead.open(token.subarray(1, 1 + NONCE_LENGTH), token.subarray(1 + NONCE_LENGTH), associatedData(kindByte, client));
-    } catch {
-      return { valid: false, kind, reason: "invalid" };
+    let plain: Uint8Array | undefined;
+    const aad = associatedData(kindByte, client);
+    for (const aead of this.#openers) {
+      try {
+        plain = aead.open(token.subarray(1, 1 + NONCE_LENGTH), token.subarray(1 + NONCE_LENGTH), aad);
+        break;
+      } catch {
+        // not this key (or not authentic at all): try the next retired key
+      }
     }
+    if (plain === undefined) return { valid: false, kind, reason: "invalid" };
     const issued = readU64(plain, 0);
     const lifetime = kind === "retry" ? this.retryLifetime : this.newTokenLifetime;
     if (issued > now + this.clockSkew || now - issued > lifetime) return { valid: false, kind, reason: "expired" };

@@ -49,7 +49,7 @@ export interface AddressValidationOptions {
   readonly tokenKey?: Uint8Array;
   /** 32 secret bytes from which stateless reset tokens are derived (default: random per endpoint). */
   readonly statelessResetKey?: Uint8Array;
-  /** Token lifetimes (Retry 10 s, NEW_TOKEN 24 h by default). */
+  /** Token lifetimes (Retry 10 s, NEW_TOKEN 24 h by default) and retired keys still accepted after a rotation (`previousKeys`). */
   readonly tokens?: AddressTokenOptions;
   /** Send a NEW_TOKEN frame once the handshake is confirmed (default true). */
   readonly sendNewTokens?: boolean;
