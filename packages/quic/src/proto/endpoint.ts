@@ -129,7 +129,12 @@ export class Endpoint {
     return this.#connections.size;
   }
 
-  /** Opens a client connection through this endpoint. */
+  /**
+   * Opens a client connection through this endpoint. `token`: a token from a
+   * NEW_TOKEN frame of an earlier connection to this server (the `new-token`
+   * event), sent in every Initial so the server can skip its Retry and the
+   * anti-amplification limit (RFC 9000 §8.1.3); use each token once.
+   */
   connect(now: number, config: ClientConfig, remote: SocketAddress, token?: Uint8Array): Connection {
     const conn = Connection.connect(now, config, { remote, random: this.config.random, cidLength: this.config.cidLength, token });
     this.#add(conn, [conn.localCid]);
