@@ -80,9 +80,10 @@ function statsRecord(conn: QuicConnection): Record<string, unknown> {
     cwnd: s.congestionWindow,
     bytesSent: s.bytesSent,
     bytesReceived: s.bytesReceived,
-    datagramsSent: s.datagramsSent,
-    datagramsReceived: s.datagramsReceived,
-    version: s.version === undefined ? undefined : `0x${s.version.toString(16).padStart(8, "0")}`,
+    packetsSent: s.packetsSent,
+    packetsReceived: s.packetsReceived,
+    packetsLost: s.packetsLost,
+    version: `0x${s.version.toString(16).padStart(8, "0")}`,
     alpn: s.alpn,
     cipherSuite: s.cipherSuite,
   };

@@ -68,7 +68,7 @@ export async function connect(host: string, port: number, options: QuicConnectOp
     signal: options.signal,
   });
   const core = endpoint.connect(driver.now(), config, { address, port });
-  const conn = new QuicConnection(core, driver, { cancelCode: options.cancelCode ?? 0, version: config.version });
+  const conn = new QuicConnection(core, driver, { cancelCode: options.cancelCode ?? 0 });
   driver.register(core, conn);
   driver.closeWhenIdle = true;
   driver.wake();

@@ -36,17 +36,16 @@ export interface QuicConnectionStats {
   /** Congestion window in bytes. */
   readonly congestionWindow: number;
   readonly bytesInFlight: number;
-  /**
-   * UDP payload bytes and datagrams sent and received. For a client these
-   * are its socket's counters (one connection per socket); a server's
-   * connections share a socket, so there they are the server's totals.
-   */
+  /** UDP payload bytes of this connection, each way. */
   readonly bytesSent: number;
   readonly bytesReceived: number;
-  readonly datagramsSent: number;
-  readonly datagramsReceived: number;
-  /** The negotiated QUIC version (e.g. 0x00000001), when known. */
-  readonly version: number | undefined;
+  /** QUIC packets sent and received (authenticated, duplicates excluded); coalesced packets count one each. */
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  /** Packets declared lost by loss detection (RFC 9002 §6.1). */
+  readonly packetsLost: number;
+  /** The QUIC version in use, e.g. 0x00000001 (v1) or 0x6b3343cf (v2). */
+  readonly version: number;
   /** The negotiated ALPN protocol (RFC 9001 §8.1 requires one). */
   readonly alpn: string | undefined;
   /** The TLS cipher suite, e.g. `TLS_AES_128_GCM_SHA256`. */
@@ -57,8 +56,6 @@ export interface QuicConnectionStats {
 export interface ConnectionSettings {
   /** Error code of RESET_STREAM / STOP_SENDING when a stream wait is cancelled (default 0). */
   readonly cancelCode: number;
-  /** QUIC version when the endpoint knows it (a client, or a server accepting one version). */
-  readonly version: number | undefined;
 }
 
 /** A QUIC connection; see the module comment. */
@@ -71,7 +68,6 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   readonly cancelCode: number;
   /** Resolves with the reason once the connection is closing or draining (never rejects). */
   readonly closed: Promise<CloseReason>;
-  readonly #version: number | undefined;
   readonly #streams = new Map<number, QuicStream>();
   readonly #incoming: QuicStream[] = [];
   readonly #acceptWaiter = new Waiter();
@@ -90,7 +86,6 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     this.core = core;
     this.driver = driver;
     this.cancelCode = settings.cancelCode;
-    this.#version = settings.version;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -151,17 +146,17 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   /** Transport and TLS figures now (see {@link QuicConnectionStats}). */
   get stats(): QuicConnectionStats {
     const core = this.core.stats;
-    const io = this.driver.stats;
     return {
       smoothedRtt: core.smoothedRtt,
       minRtt: core.minRtt,
       congestionWindow: core.congestionWindow,
       bytesInFlight: core.bytesInFlight,
-      bytesSent: io.bytesSent,
-      bytesReceived: io.bytesReceived,
-      datagramsSent: io.datagramsSent,
-      datagramsReceived: io.datagramsReceived,
-      version: this.#version,
+      bytesSent: core.bytesSent,
+      bytesReceived: core.bytesReceived,
+      packetsSent: core.packetsSent,
+      packetsReceived: core.packetsReceived,
+      packetsLost: core.packetsLost,
+      version: this.core.version,
       alpn: this.#info?.alpnProtocol,
       cipherSuite: this.#info?.cipherSuite.name,
     };

@@ -80,7 +80,6 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
   readonly #acceptWaiter = new Waiter();
   readonly #backlog: number;
   readonly #cancelCode: number;
-  readonly #version: number | undefined;
   #closed: Promise<void> | undefined;
   #accepted = 0;
   #handshakeFailures = 0;
@@ -111,14 +110,13 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       maxDatagramSize: Math.max(serverConfig.transport.maxDatagramSize, 1500),
       signal: options.signal,
     });
-    return new QuicServer(driver, options, endpointConfig.versions);
+    return new QuicServer(driver, options);
   }
 
-  private constructor(driver: EndpointDriver, options: QuicServerOptions, versions: readonly number[]) {
+  private constructor(driver: EndpointDriver, options: QuicServerOptions) {
     this.#driver = driver;
     this.#backlog = options.acceptBacklog ?? 1024;
     this.#cancelCode = options.cancelCode ?? 0;
-    this.#version = versions.length === 1 ? versions[0] : undefined;
     driver.onConnection = (core) => this.#onConnection(core);
   }
 
@@ -213,7 +211,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
   }
 
   #onConnection(core: Connection): QuicConnection {
-    const conn = new QuicConnection(core, this.#driver, { cancelCode: this.#cancelCode, version: this.#version });
+    const conn = new QuicConnection(core, this.#driver, { cancelCode: this.#cancelCode });
     this.#connections.add(conn);
     conn.established().then(
       () => {

@@ -26,7 +26,7 @@
  * @module
  */
 import { Duplex } from "node:stream";
-import type { Connection, StreamDirection } from "../proto/index.js";
+import { type Connection, type StreamDirection, StreamStateError } from "../proto/index.js";
 import type { EndpointDriver } from "./driver.js";
 import { QuicStreamClosedError, QuicStreamResetError, QuicStreamStoppedError } from "./errors.js";
 import { type QuicWaitOptions, throwIfAborted, Waiter } from "./wait.js";
@@ -258,7 +258,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     try {
       op();
     } catch (error) {
-      if (!(error instanceof Error && (error as { code?: string }).code === "ZSYNC_QUIC_STREAM_STATE")) throw error;
+      if (!(error instanceof StreamStateError)) throw error;
     }
   }
 

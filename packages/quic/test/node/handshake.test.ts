@@ -25,6 +25,10 @@ describe("handshake over loopback UDP", () => {
     expect(conn.alpn).toBe(ALPN);
     expect(client.stats.cipherSuite).toBe(conn.stats.cipherSuite);
     expect(client.stats.version).toBe(1);
+    expect(conn.stats.version).toBe(1);
+    expect(client.stats.packetsSent).toBeGreaterThan(0);
+    expect(conn.stats.packetsReceived).toBeGreaterThan(0);
+    expect(client.stats.bytesSent).toBeGreaterThanOrEqual(1200); // the client's first datagram is padded (RFC 9000 §14.1)
     expect(client.stats.smoothedRtt).toBeGreaterThan(0);
     expect(server.stats.accepted).toBe(1);
   });

@@ -57,6 +57,8 @@ describe("streams over loopback UDP", () => {
     expect(equalBytes(back, down)).toBe(true);
     await expect.poll(() => received, { timeout: 30_000 }).toBeDefined();
     expect(equalBytes(received as Uint8Array, up)).toBe(true);
+    expect(client.stats.bytesReceived).toBeGreaterThan(size); // per-connection counters, headers included
+    expect(client.stats.packetsLost).toBeGreaterThanOrEqual(0);
     // The send buffers were recycled: far fewer allocated than datagrams sent (about 3,500 here).
     const io = client.driver.stats;
     expect(io.datagramsSent).toBeGreaterThan(3000);
