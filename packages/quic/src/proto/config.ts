@@ -67,6 +67,12 @@ export interface TransportConfig {
   readonly disableActiveMigration: boolean;
   /** Bytes of out-of-order CRYPTO data buffered per level before CRYPTO_BUFFER_EXCEEDED (RFC 9000 §7.5). */
   readonly maxCryptoBuffer: number;
+  /**
+   * Packets one 1-RTT key may seal, and packets that may fail to open, before RFC 9001 §6.6 requires
+   * a key update or closing (undefined: the cipher suite's limits). Lower only; for tests and cautious deployments.
+   */
+  readonly aeadConfidentialityLimit: number | undefined;
+  readonly aeadIntegrityLimit: number | undefined;
 }
 
 /** Defaults: windows large enough for one bulk stream on a LAN, limits as common stacks use. */
@@ -86,6 +92,8 @@ export const DEFAULT_TRANSPORT_CONFIG: TransportConfig = Object.freeze({
   initialRtt: 333,
   disableActiveMigration: false,
   maxCryptoBuffer: 64 * 1024,
+  aeadConfidentialityLimit: undefined,
+  aeadIntegrityLimit: undefined,
 });
 
 const VARINT_MAX = 2 ** 62 - 1;
@@ -117,6 +125,8 @@ export function resolveTransportConfig(input: Partial<TransportConfig> = {}): Tr
   if (!(c.initialRtt > 0 && c.initialRtt <= 60_000))
     throw new QuicConfigError("initialRtt", `must be in (0, 60000] ms, got ${c.initialRtt}`);
   integer("maxCryptoBuffer", c.maxCryptoBuffer, 4096, 16 * 1024 * 1024);
+  if (c.aeadConfidentialityLimit !== undefined) integer("aeadConfidentialityLimit", c.aeadConfidentialityLimit, 16, 2 ** 53);
+  if (c.aeadIntegrityLimit !== undefined) integer("aeadIntegrityLimit", c.aeadIntegrityLimit, 1, 2 ** 53);
   if (typeof c.disableActiveMigration !== "boolean") throw new QuicConfigError("disableActiveMigration", "must be a boolean");
   return Object.freeze(c);
 }

@@ -41,6 +41,8 @@ describe("resolveTransportConfig", () => {
     ["initialMaxData", 1.5],
     ["maxIdleTimeout", Number.NaN],
     ["initialRtt", 0],
+    ["aeadConfidentialityLimit", 15], // fewer packets per key than a key update's round trip needs
+    ["aeadIntegrityLimit", 0],
   ] as const)("refuses %s = %d", (setting, value) => {
     expect(settingOf(() => resolveTransportConfig({ [setting]: value }))).toBe(setting);
   });

@@ -11,35 +11,42 @@ import { createPacketKeys, type PacketKeys, updatePacketKeys } from "../../src/p
 import { OpenedPacket, sealPacket } from "../../src/proto/crypto/packet-protection.js";
 import { writeShortHeader } from "../../src/proto/wire/packet-header.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
-import { exchange, pair } from "./support.js";
+import { CLIENT_ADDRESS, exchange, pair, SERVER_ADDRESS } from "./support.js";
+
+/** Transfers of a MiB through the simulator take a second or two; a loaded CI machine may take many times that. */
+const SLOW_TEST_TIMEOUT = 60_000;
 
 const MiB = 1024 * 1024;
 
 describe("key update", () => {
-  it("client- and server-initiated updates during a transfer, through jitter, reordering, loss and duplication", () => {
-    const setup = pair({ seed: 41, link: { delay: 10, jitter: 4, reorder: 0.05, loss: 0.02, duplicate: 0.02 } });
-    const { conn, server } = setup;
-    let clientInitiated = 0;
-    let serverInitiated = 0;
-    const { toServer, toClient, clientData, serverData } = exchange(setup, MiB, {}, () => {
-      const accepted = server.connections[0];
-      if (accepted === undefined) return;
-      // One update at a time, alternating initiators: start the next once both sides completed the previous one.
-      const total = clientInitiated + serverInitiated;
-      if (conn.keyUpdates !== total || accepted.keyUpdates !== total) return;
-      if (total % 2 === 0 ? conn.initiateKeyUpdate() : accepted.initiateKeyUpdate()) {
-        if (total % 2 === 0) clientInitiated++;
-        else serverInitiated++;
-      }
-    });
-    expect(Buffer.compare(toServer, clientData)).toBe(0);
-    expect(Buffer.compare(toClient, serverData)).toBe(0);
-    expect(clientInitiated).toBeGreaterThanOrEqual(2);
-    expect(serverInitiated).toBeGreaterThanOrEqual(2);
-    // Every update completed on both sides (the last one may still be in flight).
-    expect(conn.keyUpdates).toBeGreaterThanOrEqual(clientInitiated + serverInitiated - 1);
-    expect(server.connections[0]!.keyUpdates).toBeGreaterThanOrEqual(clientInitiated + serverInitiated - 1);
-  });
+  it(
+    "client- and server-initiated updates during a transfer, through jitter, reordering, loss and duplication",
+    () => {
+      const setup = pair({ seed: 41, link: { delay: 10, jitter: 4, reorder: 0.05, loss: 0.02, duplicate: 0.02 } });
+      const { conn, server } = setup;
+      let clientInitiated = 0;
+      let serverInitiated = 0;
+      const { toServer, toClient, clientData, serverData } = exchange(setup, MiB, {}, () => {
+        const accepted = server.connections[0];
+        if (accepted === undefined) return;
+        // One update at a time, alternating initiators: start the next once both sides completed the previous one.
+        const total = clientInitiated + serverInitiated;
+        if (conn.keyUpdates !== total || accepted.keyUpdates !== total) return;
+        if (total % 2 === 0 ? conn.initiateKeyUpdate() : accepted.initiateKeyUpdate()) {
+          if (total % 2 === 0) clientInitiated++;
+          else serverInitiated++;
+        }
+      });
+      expect(Buffer.compare(toServer, clientData)).toBe(0);
+      expect(Buffer.compare(toClient, serverData)).toBe(0);
+      expect(clientInitiated).toBeGreaterThanOrEqual(2);
+      expect(serverInitiated).toBeGreaterThanOrEqual(2);
+      // Every update completed on both sides (the last one may still be in flight).
+      expect(conn.keyUpdates).toBeGreaterThanOrEqual(clientInitiated + serverInitiated - 1);
+      expect(server.connections[0]!.keyUpdates).toBeGreaterThanOrEqual(clientInitiated + serverInitiated - 1);
+    },
+    SLOW_TEST_TIMEOUT,
+  );
 
   it("is refused before confirmation and again until the current generation is acknowledged (§6.1)", () => {
     const { net, conn, server } = pair({ seed: 42 });
@@ -119,5 +126,58 @@ describe("KeyUpdateState (packets sealed by hand)", () => {
     expect(r.keys.readKeys?.secret).toEqual(gen1.secret);
     expect(r.keys.writeKeys?.secret).toEqual(gen1.secret); // not updated twice
     expect(r.state.updates).toBe(1);
+  });
+});
+
+describe("AEAD limits (RFC 9001 §6.6)", () => {
+  it(
+    "updates keys by itself before a key's confidentiality limit, and the transfer goes on",
+    () => {
+      const setup = pair({
+        seed: 43,
+        clientTransport: { aeadConfidentialityLimit: 40 },
+        serverTransport: { aeadConfidentialityLimit: 40 },
+      });
+      const { toServer, toClient, clientData, serverData } = exchange(setup, 256 * 1024);
+      expect(Buffer.compare(toServer, clientData)).toBe(0);
+      expect(Buffer.compare(toClient, serverData)).toBe(0);
+      // About 230 packets each way at 40 per key: several generations.
+      expect(setup.conn.keyUpdates).toBeGreaterThanOrEqual(4);
+      expect(setup.conn.state).toBe("established");
+    },
+    SLOW_TEST_TIMEOUT,
+  );
+
+  it("seals nothing more with a used-up key while no update is possible; a dead path then ends by idle timeout", () => {
+    const { net, conn, server } = pair({ seed: 44, clientTransport: { aeadConfidentialityLimit: 16, maxIdleTimeout: 5000 } });
+    net.run(() => conn.isHandshakeConfirmed && server.connections[0]?.isHandshakeConfirmed === true);
+    net.runFor(50);
+    // Nothing reaches the client any more: no ACK allows a key update (§6.1), so the client must stop at 16 packets.
+    net.setLink(SERVER_ADDRESS, CLIENT_ADDRESS, { delay: 10, loss: 1 });
+    const sentBefore = conn.stats.packetsSent;
+    const id = conn.openStream("uni")!;
+    conn.streamWrite(id, new Uint8Array(64 * 1024));
+    net.runFor(2000);
+    expect(conn.stats.packetsSent - sentBefore).toBeLessThanOrEqual(16);
+    expect(conn.state).toBe("established");
+    net.run(() => conn.isDrained);
+    expect(conn.closeReason).toEqual({ kind: "idle-timeout" });
+    expect(conn.stats.packetsSent - sentBefore).toBeLessThanOrEqual(16);
+  });
+
+  it("closes with AEAD_LIMIT_REACHED past the integrity limit of forged 1-RTT packets", () => {
+    const { net, conn, server } = pair({ seed: 45, serverTransport: { aeadIntegrityLimit: 3 } });
+    net.run(() => conn.isHandshakeConfirmed && server.connections[0]?.isHandshakeConfirmed === true);
+    const accepted = server.connections[0]!;
+    const forge = (i: number): Uint8Array => {
+      const d = new Uint8Array(60).fill(i);
+      d[0] = 0x40; // short header, fixed bit
+      d.set(accepted.localCid, 1);
+      return d;
+    };
+    for (let i = 0; i < 3; i++) server.handleDatagram(net.now, forge(i + 1), CLIENT_ADDRESS);
+    expect(accepted.state).toBe("established");
+    server.handleDatagram(net.now, forge(9), CLIENT_ADDRESS);
+    expect(accepted.closeReason).toMatchObject({ kind: "transport", remote: false, errorCode: 0x0f });
   });
 });

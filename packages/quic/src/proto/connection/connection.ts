@@ -47,6 +47,7 @@
 import { type HandshakeInfo, TlsClientEngine, TlsError, type TlsEvent, type TlsLevel, TlsServerEngine } from "@zsync/crypto/tls";
 import type { ClientConfig, ServerConfig, TransportConfig } from "../config.js";
 import { NewReno } from "../congestion/new-reno.js";
+import { AeadUsage } from "../crypto/aead-limits.js";
 import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
 import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
 import { matchesResetToken } from "../crypto/stateless-reset.js";
@@ -219,6 +220,8 @@ export class Connection {
   #pacingDeadline: number | undefined;
   /** The datagram being built holds an in-flight packet (it consumes pacing tokens). */
   #datagramInFlight = false;
+  /** Packets sealed and forged under the 1-RTT keys (RFC 9001 §6.6); created with the 1-RTT write keys. */
+  #aeadUsage: AeadUsage | undefined;
   /** 1-RTT key phases (RFC 9001 §6). */
   readonly #keyUpdate: KeyUpdateState;
   /** Client: the token of every Initial (a Retry's, else a NEW_TOKEN's, RFC 9000 §8.1). */
@@ -413,6 +416,7 @@ export class Connection {
     // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
     if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
       for (const space of this.#spaces) {
+        if (space === this.#spaces[PacketNumberSpace.ApplicationData] && this.#aeadBlocked()) continue; // cannot send one
         const a = space.acks.deadline;
         if (a !== undefined && !space.discarded && space.writeKeys !== undefined && (t === undefined || a < t)) t = a;
       }
@@ -485,7 +489,27 @@ export class Connection {
     if (this.#state !== "established" || !this.#handshakeConfirmed) return false;
     if (!this.#keyUpdate.canInitiate(this.#loss.largestAcked(PacketNumberSpace.ApplicationData))) return false;
     this.#keyUpdate.initiate(this.#spaces[PacketNumberSpace.ApplicationData]);
+    this.#aeadUsage?.onKeysUpdated();
     return true;
+  }
+
+  /**
+   * After each 1-RTT packet sealed (RFC 9001 §6.6): near the confidentiality limit, update the keys as soon as
+   * §6.1 allows (see also `#aeadBlocked`).
+   */
+  #onSealed1Rtt(): void {
+    if (this.#aeadUsage !== undefined && this.#aeadUsage.onSealed() !== "ok") this.initiateKeyUpdate();
+  }
+
+  /**
+   * True while the 1-RTT write keys are used up (RFC 9001 §6.6) and no key update is possible yet (it needs an
+   * acknowledgment of a packet sent with them, §6.1): no 1-RTT packet may be sealed, ACKs included. An ACK from the
+   * peer lifts it; a peer that never answers ends the connection by the idle timeout.
+   */
+  #aeadBlocked(): boolean {
+    const usage = this.#aeadUsage;
+    if (usage === undefined || usage.canSeal) return false;
+    return !this.initiateKeyUpdate();
   }
 
   /** 1-RTT key updates completed (either side initiating). */
@@ -618,6 +642,7 @@ export class Connection {
     const keys = space.readKeys;
     if (keys === undefined || space.discarded) return;
     const opened = this.#opened;
+    const writeKeysBefore = space.writeKeys;
     const ok =
       spaceIndex === PacketNumberSpace.ApplicationData
         ? this.#keyUpdate.open(
@@ -632,7 +657,12 @@ export class Connection {
             this.#loss.ptoPeriod(),
           )
         : openPacket(keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened);
-    if (!ok) return;
+    if (!ok) {
+      // RFC 9001 §6.6: forged 1-RTT packets are counted; past the integrity limit this throws AEAD_LIMIT_REACHED.
+      if (spaceIndex === PacketNumberSpace.ApplicationData) this.#aeadUsage?.onAuthenticationFailed();
+      return;
+    }
+    if (spaceIndex === PacketNumberSpace.ApplicationData && space.writeKeys !== writeKeysBefore) this.#aeadUsage?.onKeysUpdated();
     if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
@@ -803,6 +833,11 @@ export class Connection {
         const keys = createPacketKeys(this.#provider, this.#version, event.suite.aead as "aes-128-gcm", event.secret);
         if (event.direction === "read") space.readKeys = keys;
         else space.writeKeys = keys;
+        if (spaceIndex === PacketNumberSpace.ApplicationData && event.direction === "write")
+          this.#aeadUsage = new AeadUsage(keys.suite, {
+            confidentialityLimit: this.#transport.aeadConfidentialityLimit,
+            integrityLimit: this.#transport.aeadIntegrityLimit,
+          });
         if (spaceIndex === PacketNumberSpace.Handshake && this.side === "client" && event.direction === "write")
           this.#loss.onHandshakeKeysAvailable(now);
         return;
@@ -985,7 +1020,7 @@ export class Connection {
   #wants(i: PacketNumberSpace, now: number, cwndOk: boolean): boolean {
     const space = this.#spaces[i];
     if (space.discarded || space.writeKeys === undefined) return false;
-    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return false;
+    if (i === PacketNumberSpace.ApplicationData && (!this.#handshakeComplete || this.#aeadBlocked())) return false;
     if (space.acks.wantsAck(now)) return true;
     if (space.probes > 0) return true;
     // Handshake CRYPTO data is not held back by the congestion window (see #fill): a few KB, and the only way out.
@@ -1133,7 +1168,10 @@ export class Connection {
     if (p.space !== PacketNumberSpace.ApplicationData) writeVarintWithLength(buffer, p.pnOffset - 2, end + TAG_LENGTH - p.pnOffset, 2);
     const packetEnd = sealPacket(space.writeKeys!, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
     space.nextPacketNumber++;
-    if (p.space === PacketNumberSpace.ApplicationData) this.#keyUpdate.onPacketSent(p.packetNumber);
+    if (p.space === PacketNumberSpace.ApplicationData) {
+      this.#keyUpdate.onPacketSent(p.packetNumber);
+      this.#onSealed1Rtt();
+    }
     const frames = p.frames ?? new SentFrames();
     this.#counters.packetsSent++;
     this.#loss.onPacketSent(
