@@ -324,11 +324,14 @@ export class RecordLayer {
    * Copies the whole protected records buffered at the front (outer type
    * application_data, 17 to 2^14+256 bytes) into `dest` from `at`, at most
    * `maxRecords` and as many as fit, for a record worker to open; returns
-   * how many. Nothing is taken while records may still be skipped as
+   * how many, with each one's offset in `offsets` from `offsets[first]`.
+   * Each record lands at an offset congruent to its source's modulo 8
+   * (up to 7 bytes of gap): V8 copies into a `SharedArrayBuffer` word by
+   * word only between co-aligned addresses, and byte by byte otherwise. Nothing is taken while records may still be skipped as
    * refused 0-RTT, and anything else (a partial or malformed record, a
    * plaintext record) stops the copy and is left for `next()`.
    */
-  takeProtected(dest: Uint8Array, at: number, maxRecords: number): { records: number; end: number } {
+  takeProtected(dest: Uint8Array, at: number, maxRecords: number, offsets: Uint32Array, first: number): { records: number; end: number } {
     let records = 0;
     if (this.#read === undefined || this.#skipBudget > 0) return { records, end: at };
     for (;;) {
@@ -344,9 +347,11 @@ export class RecordLayer {
         if (this.#queued !== undefined && this.#refill()) continue;
         break;
       }
-      if (records >= maxRecords || at + 5 + length > dest.length) break;
-      dest.set(b.subarray(start, start + 5 + length), at);
-      at += 5 + length;
+      const to = at + ((b.byteOffset + start - dest.byteOffset - at) & 7);
+      if (records >= maxRecords || to + 5 + length > dest.length) break;
+      dest.set(b.subarray(start, start + 5 + length), to);
+      offsets[first + records] = to;
+      at = to + 5 + length;
       this.#start = start + 5 + length;
       records++;
     }

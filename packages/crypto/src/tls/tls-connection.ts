@@ -264,9 +264,9 @@ export class TlsConnection {
   }
 
   /** Copies whole protected records into `dest` from `at` (see `RecordLayer.takeProtected`). */
-  takeReadBatch(dest: Uint8Array, at: number, maxRecords: number): { records: number; end: number } {
+  takeReadBatch(dest: Uint8Array, at: number, maxRecords: number, offsets: Uint32Array, first: number): { records: number; end: number } {
     if (!this.canBatchRead) return { records: 0, end: at };
-    return this.#records.takeProtected(dest, at, maxRecords);
+    return this.#records.takeProtected(dest, at, maxRecords, offsets, first);
   }
 
   /** The read key and next sequence number (see `RecordLayer.readKeys`). */

@@ -73,11 +73,21 @@ const WORKER_MIN_RECORDS = 4;
 const WORKER_MAX_RECORDS = 64;
 /** Record batches being opened on the worker at once (one opening while the next is framed). */
 const WORKER_READ_DEPTH = 2;
-/** Room for 64 records of the largest legal size. */
-const OPEN_BATCH_BYTES = WORKER_MAX_RECORDS * (5 + MAX_CIPHERTEXT);
+/** Room for 64 records of the largest legal size, each after up to 7 bytes of alignment gap. */
+const OPEN_BATCH_BYTES = WORKER_MAX_RECORDS * (5 + MAX_CIPHERTEXT + 7);
 /** Reusable staging buffers kept per stream, per kind. */
 const MAX_SPARE_BUFFERS = 3;
 const EMPTY = new Uint8Array(0);
+
+/** Records `[from, to)` of a batch (at `offsets` in `data`), back to back in owned memory. */
+function recordsFrom(data: Uint8Array, offsets: Uint32Array, from: number, to: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = from; i < to; i++) {
+    const at = offsets[i] as number;
+    parts.push(data.subarray(at, at + 5 + (((data[at + 3] as number) << 8) | (data[at + 4] as number))));
+  }
+  return Buffer.concat(parts);
+}
 
 /** A batch of records handed to the record worker to open. */
 interface OpeningBatch {
@@ -124,7 +134,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #opening: OpeningBatch[] = [];
   #spareSealInput: ArrayBuffer[] = [];
   #spareSealOutput: ArrayBuffer[] = [];
-  #spareOpenInput: ArrayBuffer[] = [];
+  #spareOpenInput: SharedArrayBuffer[] = [];
   /** The read path already yielded one turn for more chunks to arrive before opening a short run here. */
   #waitedTurn = false;
 
@@ -313,8 +323,9 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       if (this.#conn.bufferedRecordBytes + this.#tcp.bufferedBytes < WORKER_MIN_BYTES) return;
       const keys = this.#conn.readKeys;
       if (keys === undefined) return;
-      const dest = new Uint8Array(this.#spareOpenInput.pop() ?? new ArrayBuffer(OPEN_BATCH_BYTES));
-      let { records, end } = this.#conn.takeReadBatch(dest, 0, WORKER_MAX_RECORDS);
+      const dest = new Uint8Array(this.#spareOpenInput.pop() ?? new SharedArrayBuffer(OPEN_BATCH_BYTES));
+      const offsets = new Uint32Array(WORKER_MAX_RECORDS);
+      let { records, end } = this.#conn.takeReadBatch(dest, 0, WORKER_MAX_RECORDS, offsets, 0);
       // Bounded: the connection buffers at most about one batch beyond what it could frame.
       while (records < WORKER_MAX_RECORDS && !this.#eof && this.#conn.bufferedRecordBytes < OPEN_BATCH_BYTES) {
         const chunk = this.#tcp.tryRead();
@@ -324,20 +335,20 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           break;
         }
         this.#conn.pushReceived(chunk);
-        const more = this.#conn.takeReadBatch(dest, end, WORKER_MAX_RECORDS - records);
+        const more = this.#conn.takeReadBatch(dest, end, WORKER_MAX_RECORDS - records, offsets, records);
         records += more.records;
         end = more.end;
       }
       if (records < WORKER_MIN_RECORDS) {
         // Too few to be worth a hand-off: back in front, for the inline path.
-        this.#conn.acceptReadBatch(0, EMPTY, new Uint32Array(0), dest.subarray(0, end));
-        this.#spareOpenInput.push(dest.buffer as ArrayBuffer);
+        this.#conn.acceptReadBatch(0, EMPTY, new Uint32Array(0), recordsFrom(dest, offsets, 0, records));
+        this.#spareOpenInput.push(dest.buffer as SharedArrayBuffer);
         return;
       }
       let sequence = keys.sequence;
       for (const b of this.#opening) sequence += b.count;
       this.#worker ??= RecordWorker.shared();
-      const result = this.#worker.open({ ...keys, sequence }, dest.subarray(0, end), records);
+      const result = this.#worker.open({ ...keys, sequence }, dest, offsets, records);
       result.catch(() => {}); // surfaced by #applyOldest
       this.#opening.push({ count: records, result });
     }
@@ -362,20 +373,16 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     this.#opening.shift();
     if (opened.opened === batch.count) {
       this.#conn.acceptReadBatch(opened.opened, opened.plaintext, opened.lengths, EMPTY);
-      if (this.#spareOpenInput.length < MAX_SPARE_BUFFERS) this.#spareOpenInput.push(opened.records.buffer as ArrayBuffer);
+      if (this.#spareOpenInput.length < MAX_SPARE_BUFFERS) this.#spareOpenInput.push(opened.records.buffer as SharedArrayBuffer);
       return;
     }
-    let restAt = 0;
-    for (let i = 0; i < opened.opened; i++) {
-      const r = opened.records;
-      restAt += 5 + (((r[restAt + 3] as number) << 8) | (r[restAt + 4] as number));
-    }
-    const parts = [opened.records.subarray(restAt)];
+    const parts = [recordsFrom(opened.records, opened.offsets, opened.opened, batch.count)];
     const later = this.#opening;
     this.#opening = [];
     for (const b of later) {
       try {
-        parts.push((await b.result).records);
+        const r = await b.result;
+        parts.push(recordsFrom(r.records, r.offsets, 0, b.count));
       } catch (error) {
         this.#workerFailed(error);
       }

@@ -20,6 +20,23 @@ const credentials = { certificate: pki.leaf.certificatePem, privateKey: pki.leaf
 const SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"] as const;
 const secret = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 29 + 7) & 0xff);
 
+/** `data` copied into a SharedArrayBuffer (what the worker opens from). */
+function shared(data: Uint8Array): Uint8Array {
+  const view = new Uint8Array(new SharedArrayBuffer(data.length));
+  view.set(data);
+  return view;
+}
+
+/** Where each of the first `count` records in `data` starts. */
+function offsetsOf(data: Uint8Array, count: number): Uint32Array {
+  const offsets = new Uint32Array(count);
+  for (let i = 0, at = 0; i < count; i++) {
+    offsets[i] = at;
+    at += 5 + (((data[at + 3] as number) << 8) | (data[at + 4] as number));
+  }
+  return offsets;
+}
+
 /** `data` as an owned, transferable copy (the worker takes its ArrayBuffer). */
 const owned = (data: Uint8Array): Uint8Array => new Uint8Array(new Uint8Array(data).buffer);
 
@@ -75,7 +92,7 @@ describe("RecordWorker", () => {
     const copy = Buffer.from(tampered);
     const keys = reader.readKeys();
     if (keys === undefined) throw new Error("no read key");
-    const opened = await RecordWorker.shared().open(keys, tampered, 10);
+    const opened = await RecordWorker.shared().open(keys, shared(tampered), offsetsOf(tampered, 10), 10);
     expect(opened.opened).toBe(6);
     expect(Buffer.from(opened.plaintext).equals(data.subarray(0, 6 * MAX_PLAINTEXT))).toBe(true);
     expect(Buffer.from(opened.records).equals(copy)).toBe(true);
@@ -95,7 +112,8 @@ describe("RecordWorker", () => {
       ];
       const keys = reader.readKeys();
       if (keys === undefined) throw new Error("no read key");
-      const opened = await RecordWorker.shared().open(keys, owned(Buffer.concat(parts)), 3);
+      const records = Buffer.concat(parts);
+      const opened = await RecordWorker.shared().open(keys, shared(records), offsetsOf(records, 3), 3);
       expect(opened.opened).toBe(1);
       expect([...opened.plaintext]).toEqual([1, 2, 3]);
     }
