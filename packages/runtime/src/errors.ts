@@ -74,6 +74,7 @@ export class ZsyncError<C extends string = string> extends Error {
   protected static brand(key: string): void {
     // `this` is the subclass being branded, not ZsyncError.
     // biome-ignore lint/complexity/noThisInStatic: the brand belongs to the calling subclass
+    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
     const cls: object & { prototype: object } = this;
     if (Object.hasOwn(cls, kBrand)) throw new TypeError(`${(cls as { name?: string }).name} is already branded`);
     const symbol = Symbol.for(key);
@@ -85,6 +86,7 @@ export class ZsyncError<C extends string = string> extends Error {
   static override [Symbol.hasInstance](instance: unknown): boolean {
     // `this` is the class on the right of `instanceof`, which may be any subclass.
     // biome-ignore lint/complexity/noThisInStatic: the check is for the class on the right of instanceof
+    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
     const cls: object = this;
     const symbol = Object.hasOwn(cls, kBrand) ? (cls as { [kBrand]: symbol })[kBrand] : undefined;
     if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(cls, instance);

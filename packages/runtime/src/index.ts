@@ -79,6 +79,7 @@ export {
   throwIfCancelled,
 } from "./task.js";
 export { type Interval, type IntervalOptions, interval, type MissedTickPolicy } from "./time/interval.js";
-export { sleep, type WaitOptions } from "./time/sleep.js";
+export { sleep } from "./time/sleep.js";
 export { timeout } from "./time/timeout.js";
 export { clearTimer, type LongTimer, MAX_TIMER_DELAY_MS, setTimer, type Timer } from "./time/timer.js";
+export type { TimedWaitOptions, WaitOptions } from "./wait/options.js";

@@ -17,7 +17,8 @@
  * claim a waiter in the middle of an operation without re-entrancy.
  * @internal
  */
-import { type CancelToken, cancelledAlready, watchCancellation } from "../internal/cancel.js";
+import { type CancelToken, watchCancellation } from "../internal/cancel.js";
+import { isWaitCancelled } from "../wait/wait-queue.js";
 import { unlink, type WaitList, WaitNode } from "./wait-list.js";
 
 /** A parked receive: a plain `recv()` or a `select` receive branch. */
@@ -68,7 +69,7 @@ class PendingRecv<T> extends RecvWaiter<T> {
     if (this.done) return false;
     // An abort whose listener has not run yet (listeners of one abort run in
     // order, and an earlier one may be what is sending) still wins.
-    const cancelled = cancelledAlready(this.#signal, this.#token);
+    const cancelled = isWaitCancelled(this.#signal, this.#token);
     if (cancelled !== undefined) {
       this.fail(cancelled);
       return false;
@@ -112,7 +113,7 @@ class PendingSend<T> extends SendWaiter<T> {
 
   take(): boolean {
     if (this.done) return false;
-    const cancelled = cancelledAlready(this.#signal, this.#token);
+    const cancelled = isWaitCancelled(this.#signal, this.#token);
     if (cancelled !== undefined) {
       this.fail(cancelled);
       return false;

@@ -25,7 +25,7 @@
 import type { Stats } from "node:fs";
 import { type FileHandle, open as fsOpen } from "node:fs/promises";
 import { ResourceClosedError, toIoError } from "./errors.js";
-import { PendingWait, throwIfCancelled, type WaitOptions } from "./pending-wait.js";
+import { PendingWait, type TimedWaitOptions, throwIfCancelled } from "./pending-wait.js";
 
 export interface FileOpenOptions {
   /** `fs.open` flags (default `"r"`). */
@@ -35,7 +35,7 @@ export interface FileOpenOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface FileReadOptions extends WaitOptions {
+export interface FileReadOptions extends TimedWaitOptions {
   /** Read at this offset instead of the cursor (the cursor does not move). */
   readonly position?: number;
 }
@@ -136,7 +136,7 @@ export class File implements AsyncDisposable, AsyncIterable<Uint8Array> {
   }
 
   /** Reads from the cursor to the end of the file. */
-  async readAll(options?: WaitOptions): Promise<Uint8Array> {
+  async readAll(options?: TimedWaitOptions): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let total = 0;
     for (;;) {
@@ -186,7 +186,7 @@ export class File implements AsyncDisposable, AsyncIterable<Uint8Array> {
     return this.close();
   }
 
-  #enqueue<R>(options: WaitOptions | undefined, op: () => Promise<R>): Promise<R> {
+  #enqueue<R>(options: TimedWaitOptions | undefined, op: () => Promise<R>): Promise<R> {
     if (this.#closed) return Promise.reject(new ResourceClosedError(`file ${this.path} is closed`));
     const run = async (): Promise<R> => {
       throwIfCancelled(options);

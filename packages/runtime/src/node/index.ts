@@ -28,7 +28,7 @@ export {
   type WorkerExitReason,
 } from "./errors.js";
 export { File, type FileOpenOptions, type FileReadOptions, type FileWriteOptions } from "./file.js";
-export type { WaitOptions } from "./pending-wait.js";
+export type { TimedWaitOptions } from "./pending-wait.js";
 export { type TransferResult, taskSignal, unwrapTransfer, withTransfer } from "./task-context.js";
 export { type TcpBindOptions, type TcpConnectOptions, TcpListener, TcpStream } from "./tcp.js";
 export {

@@ -4,26 +4,33 @@
  * the ambient task is cancelled and with `TimeoutError` after `timeoutMs`.
  * The owner removes the wait from its queue in `onAbandon`, so a wait that
  * gave up never consumes data meant for the next reader.
+ *
+ * This is the timed variant of `WaitQueue` (`../wait/wait-queue.ts`): the
+ * waits carry deadlines (one shared timer per duration) and some waiters are
+ * not promises (the datagram iterator), so the container differs, but the
+ * hand-over applies the same `isWaitCancelled` guard: {@link WaitQueue.shift}
+ * never returns a wait whose signal or task is already cancelled.
  * @internal
  * @module
  */
 import { TimeoutError } from "../errors.js";
-import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
+import { type CancelToken, cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
 import { setTimer, type Timer } from "../time/timer.js";
+import type { TimedWaitOptions } from "../wait/options.js";
+import { isWaitCancelled } from "../wait/wait-queue.js";
 
-/** Options accepted by every wait of the Node I/O types. */
-export interface WaitOptions {
-  /** Cancels the wait (rejects with `CancelledError`); nothing is consumed. */
-  readonly signal?: AbortSignal;
-  /** Rejects with `TimeoutError` after this many milliseconds; nothing is consumed. */
-  readonly timeoutMs?: number;
-}
+export type { TimedWaitOptions } from "../wait/options.js";
 
 /** Anything a {@link WaitQueue} can hand a value or an error to. */
 export interface Waiter<T> {
   /** True once settled (handed a value, rejected, cancelled or timed out). */
   readonly done: boolean;
+  /**
+   * If the wait's signal or task is already cancelled (its listener may not
+   * have run yet), gives up with that cancellation and returns true.
+   */
+  giveUpIfCancelled?(): boolean;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -34,12 +41,14 @@ export class PendingWait<T> implements Waiter<T> {
   #reject!: (error: unknown) => void;
   #done = false;
   #unwatch: (() => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #token: CancelToken | undefined;
   readonly #onAbandon: (wait: PendingWait<T>) => void;
   #deadlines: DeadlineQueue | undefined;
   /** When this wait times out (`performance.now()` scale), if it has a timeout. */
   deadline = 0;
 
-  constructor(options: WaitOptions | undefined, onAbandon: (wait: PendingWait<T>) => void) {
+  constructor(options: TimedWaitOptions | undefined, onAbandon: (wait: PendingWait<T>) => void) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -47,6 +56,8 @@ export class PendingWait<T> implements Waiter<T> {
     this.#onAbandon = onAbandon;
     const signal = options?.signal;
     const token = currentScope()?.token;
+    this.#signal = signal;
+    this.#token = token;
     if (signal !== undefined || token !== undefined) this.#unwatch = watchCancellation(signal, token, (error) => this.giveUp(error));
     const timeoutMs = options?.timeoutMs;
     if (timeoutMs !== undefined && !this.#done) {
@@ -70,6 +81,14 @@ export class PendingWait<T> implements Waiter<T> {
     if (this.#done) return;
     this.#finish();
     this.#reject(error);
+  }
+
+  giveUpIfCancelled(): boolean {
+    if (this.#done) return false;
+    const error = isWaitCancelled(this.#signal, this.#token);
+    if (error === undefined) return false;
+    this.giveUp(error);
+    return true;
   }
 
   /** Cancelled or timed out: leave the owner's queue, then reject. @internal */
@@ -190,12 +209,12 @@ class DeadlineQueue {
 }
 
 /** The `CancelledError` for an already-cancelled signal or ambient task, if any. */
-export function cancellation(options: WaitOptions | undefined): Error | undefined {
+export function cancellation(options: TimedWaitOptions | undefined): Error | undefined {
   return cancelledAlready(options?.signal, currentScope()?.token);
 }
 
 /** Throws the `CancelledError` for an already-cancelled signal or ambient task. */
-export function throwIfCancelled(options: WaitOptions | undefined): void {
+export function throwIfCancelled(options: TimedWaitOptions | undefined): void {
   const error = cancellation(options);
   if (error !== undefined) throw error;
 }
@@ -223,11 +242,15 @@ export class WaitQueue<T> {
     if (index >= 0) this.#items.splice(index, 1);
   }
 
-  /** The oldest wait still waiting. */
+  /**
+   * The oldest wait still waiting. Waits whose signal or task is already
+   * cancelled are given up (rejected) on the way, never returned.
+   */
   shift(): Waiter<T> | undefined {
     for (;;) {
       const wait = this.#items.shift();
-      if (wait === undefined || !wait.done) return wait;
+      if (wait === undefined) return undefined;
+      if (!wait.done && wait.giveUpIfCancelled?.() !== true) return wait;
     }
   }
 

@@ -29,14 +29,14 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { ResourceClosedError, toIoError } from "./errors.js";
-import { cancellation, PendingWait, type WaitOptions, WaitQueue } from "./pending-wait.js";
+import { cancellation, PendingWait, type TimedWaitOptions, WaitQueue } from "./pending-wait.js";
 
-export type { WaitOptions } from "./pending-wait.js";
+export type { TimedWaitOptions } from "./pending-wait.js";
 
 const RESOLVED = Promise.resolve();
 const EMPTY = new Uint8Array(0);
 
-export interface TcpConnectOptions extends WaitOptions {
+export interface TcpConnectOptions extends TimedWaitOptions {
   /** Host name or address (default `127.0.0.1`). */
   readonly host?: string;
   readonly port: number;
@@ -146,7 +146,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * with the connection's `IoError` after buffered data is consumed. A read
    * that is cancelled or times out consumes nothing.
    */
-  read(options?: WaitOptions): Promise<Uint8Array | null> {
+  read(options?: TimedWaitOptions): Promise<Uint8Array | null> {
     if (this.#head < this.#chunks.length) return Promise.resolve(this.#take());
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve(null);
@@ -162,7 +162,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * send buffer is full, waits for `drain`. The bytes are queued whole or not
    * at all: cancelling a write that waits for drain stops the wait, not the bytes.
    */
-  write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
+  write(data: Uint8Array | string, options?: TimedWaitOptions): Promise<void> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed || this.#socket.writableEnded || this.#socket.destroyed)
       return Promise.reject(new ResourceClosedError("tcp stream closed for writing"));
@@ -203,7 +203,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * }
    * ```
    */
-  writeFlushed(data: Uint8Array | readonly Uint8Array[], options?: WaitOptions): Promise<void> {
+  writeFlushed(data: Uint8Array | readonly Uint8Array[], options?: TimedWaitOptions): Promise<void> {
     const many = Array.isArray(data);
     if (many ? !(data as readonly unknown[]).every((d) => d instanceof Uint8Array) : !(data instanceof Uint8Array))
       return Promise.reject(new TypeError("TcpStream.writeFlushed: data must be a Uint8Array or an array of them"));
@@ -317,7 +317,7 @@ export class TcpStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   }
 }
 
-export interface TcpBindOptions extends WaitOptions {
+export interface TcpBindOptions extends TimedWaitOptions {
   /** Port to listen on (default 0: any free port; read it back from `port`). */
   readonly port?: number;
   /** Address to bind (default `127.0.0.1`). */
@@ -386,7 +386,7 @@ export class TcpListener implements AsyncDisposable, AsyncIterable<TcpStream> {
    * listener is closed, `CancelledError`/`TimeoutError` on cancel/timeout
    * (no connection is taken).
    */
-  accept(options?: WaitOptions): Promise<TcpStream> {
+  accept(options?: TimedWaitOptions): Promise<TcpStream> {
     const socket = this.#pending.shift();
     if (socket !== undefined) return Promise.resolve(this.#wrap(socket));
     if (this.#closed) return Promise.reject(new ResourceClosedError("tcp listener closed"));

@@ -28,6 +28,8 @@ import { noop, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
 import { type Io, isWorkerTask, type Runnable, type WorkerTask } from "../io/io.js";
 import { clearTimer, setTimer, type Timer } from "../time/timer.js";
+import type { WaitOptions } from "../wait/options.js";
+import { WaitQueue } from "../wait/wait-queue.js";
 import { decodeThrown } from "./error-codec.js";
 import { WorkerCrashedError, type WorkerExitReason } from "./errors.js";
 import { JobQueue, type Queueable } from "./job-queue.js";
@@ -237,7 +239,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
   readonly #parked: AnyJob[] = [];
   #parkedHead = 0;
   #parkedCount = 0;
-  readonly #roomWaiters = new Set<() => void>();
+  readonly #roomWaiters = new WaitQueue<void>();
   readonly #slots: WorkerSlot[] = [];
   readonly #keys = new Map<string, number>();
   readonly #keyDefs: [number, string, string][] = [];
@@ -317,20 +319,9 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
    * Resolves once the queue has room for another task (immediately if it has),
    * for producers that want back-pressure instead of parking tasks.
    */
-  waitForRoom(options?: { readonly signal?: AbortSignal }): Promise<void> {
+  waitForRoom(options?: WaitOptions): Promise<void> {
     if (this.#queue.size + this.#parkedCount < this.#maxQueue) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        this.#roomWaiters.delete(done);
-        unwatch?.();
-        resolve();
-      };
-      const unwatch = watchCancellation(options?.signal, currentScope()?.token, (error) => {
-        this.#roomWaiters.delete(done);
-        reject(error);
-      });
-      this.#roomWaiters.add(done);
-    });
+    return this.#roomWaiters.wait(options);
   }
 
   /** Counters and latency percentiles; cheap enough to poll. */
@@ -731,7 +722,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
       this.#parkedHead = 0;
     }
     if (this.#roomWaiters.size > 0 && this.#queue.size + this.#parkedCount < this.#maxQueue) {
-      for (const waiter of [...this.#roomWaiters]) waiter();
+      this.#roomWaiters.wakeAll(undefined);
     }
   }
 

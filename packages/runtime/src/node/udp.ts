@@ -20,7 +20,7 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { currentScope } from "../internal/context.js";
 import { ResourceClosedError, toIoError } from "./errors.js";
-import { cancellation, PendingWait, type Waiter, type WaitOptions, WaitQueue } from "./pending-wait.js";
+import { cancellation, PendingWait, type TimedWaitOptions, type Waiter, WaitQueue } from "./pending-wait.js";
 
 /** One received datagram. */
 export interface Datagram {
@@ -30,7 +30,7 @@ export interface Datagram {
   readonly family: string;
 }
 
-export interface UdpBindOptions extends WaitOptions {
+export interface UdpBindOptions extends TimedWaitOptions {
   /** Port (default 0: any free port). */
   readonly port?: number;
   /** Address to bind (default `127.0.0.1`, or `::1` for `udp6`). */
@@ -155,7 +155,7 @@ export class UdpSocket implements AsyncDisposable, AsyncIterable<Datagram> {
    * The next datagram. Rejects with `ResourceClosedError` once closed and
    * drained; a cancelled or timed-out receive takes nothing from the queue.
    */
-  recvFrom(options?: WaitOptions): Promise<Datagram> {
+  recvFrom(options?: TimedWaitOptions): Promise<Datagram> {
     if (this.#head < this.#queue.length) return Promise.resolve(this.#take());
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed) return Promise.reject(new ResourceClosedError("udp socket closed"));

@@ -26,8 +26,8 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 import { checkCount } from "./check-count.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
 
 /**
  * What {@link Barrier.wait} resolves with.

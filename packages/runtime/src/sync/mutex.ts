@@ -27,9 +27,9 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 import type { OptionalValue } from "./optional-value.js";
 import { LockReleasedError } from "./sync-errors.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
 
 /**
  * Exclusive access to a {@link Mutex} and its value until released. Release it

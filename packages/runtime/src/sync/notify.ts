@@ -34,7 +34,7 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 
 /**
  * A wake-up primitive for tasks.

@@ -27,9 +27,9 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 import type { OptionalValue } from "./optional-value.js";
 import { LockReleasedError } from "./sync-errors.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
 
 /**
  * Shared read access to a {@link RwLock}'s value until released. The value is

@@ -24,9 +24,9 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 import { checkCount } from "./check-count.js";
 import { SemaphoreClosedError } from "./sync-errors.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
 
 /**
  * Proof of holding `permits` permits of a {@link Semaphore}. Release it

@@ -23,8 +23,8 @@
  */
 import { cancelledAlready } from "../internal/cancel.js";
 import type { WaitOptions } from "../time/sleep.js";
+import { ambientToken, WaitQueue } from "../wait/wait-queue.js";
 import { checkCount } from "./check-count.js";
-import { ambientToken, WaitQueue } from "./wait-queue.js";
 
 /**
  * A counter of outstanding activities that can be awaited down to zero.

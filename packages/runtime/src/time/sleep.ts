@@ -12,13 +12,10 @@
  */
 import { cancelledAlready, watchCancellation } from "../internal/cancel.js";
 import { currentScope } from "../internal/context.js";
+import type { WaitOptions } from "../wait/options.js";
 import { assertDelay, clearTimer, setTimer } from "./timer.js";
 
-/** Options accepted by every cancellable wait. */
-export interface WaitOptions {
-  /** Aborting it rejects the wait with `CancelledError`. */
-  readonly signal?: AbortSignal;
-}
+export type { WaitOptions } from "../wait/options.js";
 
 export { assertDelay } from "./timer.js";
 

@@ -3,7 +3,7 @@ import { CancelledError, QueueFullError, RuntimeStateError } from "../../src/err
 import { workerTask } from "../../src/io/io.js";
 import { WorkerCrashedError } from "../../src/node/errors.js";
 import { ThreadPoolIo, type ThreadPoolOptions } from "../../src/node/thread-pool.js";
-import { rejection } from "../observe.js";
+import { observe, rejection, settle } from "../observe.js";
 
 const tasks = new URL("./fixtures/tasks.mjs", import.meta.url);
 const echo = workerTask<[unknown], unknown>(tasks, "echo");
@@ -238,6 +238,29 @@ describe("queue bounds", () => {
     expect(roomed).toBe(false);
     expect(await Promise.all([running, queued, parked])).toEqual(["spun", 2, 4]);
     await room;
+  });
+
+  test("waitForRoom rejects a caller whose signal fired even when that same abort is what made room", async () => {
+    const p = pool({ maxQueue: 1 });
+    const flag = startFlag();
+    const busy = p.async(spinForeverFlagged, flag);
+    busy.catch(() => {});
+    await started(flag);
+    const controller = new AbortController();
+    // The job's abort listener is registered first: on abort it leaves the queue and announces room
+    // before the room waiter's own listener has run.
+    const queued = p.run(add, [1, 1], { signal: controller.signal });
+    queued.catch(() => {});
+    const cancelled = observe(p.waitForRoom({ signal: controller.signal }));
+    const other = observe(p.waitForRoom());
+    await settle();
+    expect(cancelled.status).toBe("pending");
+    expect(other.status).toBe("pending");
+    controller.abort("stop");
+    await settle();
+    expect(other.status).toBe("fulfilled");
+    expect(cancelled.status).toBe("rejected");
+    expect(cancelled.reason).toBeInstanceOf(CancelledError);
   });
 });
 
