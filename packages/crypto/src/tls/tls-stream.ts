@@ -21,7 +21,7 @@
  */
 import { Duplex } from "node:stream";
 import { CancelledError, TimeoutError } from "@zsync/runtime";
-import { TcpListener, TcpStream, type WaitOptions } from "@zsync/runtime/node";
+import { TcpListener, TcpStream, type TimedWaitOptions as WaitOptions } from "@zsync/runtime/node";
 import { resolveProvider } from "../providers/select.js";
 import type { CipherSuite } from "./cipher-suites.js";
 import { TlsClientEngine, type TlsClientOptions } from "./client.js";
