@@ -86,7 +86,11 @@ function startPeer(binary: string, args: readonly string[]): Peer {
       if (test(log)) return Promise.resolve();
       const found = deferred<void>();
       watchers.push({ test, resolve: () => found.resolve() });
-      return within(ms, found.promise, `'${text}' in ${binary}'s log; log tail:\n${log.slice(-3000)}`);
+      // A peer that gives up (a refused ALPN, say) exits: fail then, with its log, instead of at the timeout.
+      const gaveUp = exited.then((code) => {
+        if (!test(log)) throw new Error(`${binary} exited (${code}) before '${text}' appeared; log tail:\n${log.slice(-3000)}`);
+      });
+      return within(ms, Promise.race([found.promise, gaveUp]), () => `'${text}' in ${binary}'s log; log tail:\n${log.slice(-3000)}`);
     },
   };
 }
@@ -173,7 +177,7 @@ function gtlsclientArgs(port: number, ...extra: string[]): string[] {
 }
 
 describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
-  it("completes the handshake, its HTTP/3 streams arrive intact, and it closes with NO_ERROR", async () => {
+  it("completes the handshake, its HTTP/3 streams arrive intact, it closes with NO_ERROR, and the server serves the next client", async () => {
     const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
     const ours = await startOurServer();
     const peer = startPeer(gtlsclient, gtlsclientArgs(ours.server.port));
@@ -188,10 +192,20 @@ describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
     // SIGINT makes the ngtcp2 example close the connection (CONNECTION_CLOSE 0x1c, NO_ERROR).
     peer.child.kill("SIGINT");
     expect(ours.closes).toHaveLength(1);
-    const reason = await within(10_000, ours.closes[0]!, `our server seeing gtlsclient's close; log tail:\n${peer.log().slice(-2000)}`);
+    const reason = await within(
+      10_000,
+      ours.closes[0]!,
+      () => `our server seeing gtlsclient's close; log tail:\n${peer.log().slice(-2000)}`,
+    );
     expect(reason).toMatchObject({ kind: "transport", errorCode: 0, remote: true });
     await within(10_000, peer.exited, "gtlsclient exiting");
     expect(peer.log()).not.toMatch(/frm rx \d+ \S+ CONNECTION_CLOSE/);
+    // The server survived the HTTP/3 streams it does not understand: a second client completes a handshake.
+    const again = startPeer(gtlsclient, gtlsclientArgs(ours.server.port));
+    await again.waitFor("QUIC handshake has completed", 10_000);
+    again.child.kill("SIGINT");
+    await expect.poll(() => ours.closes.length, { timeout: 5_000 }).toBe(2);
+    expect(await within(10_000, ours.closes[1]!, "our server seeing the second close")).toMatchObject({ kind: "transport", errorCode: 0 });
     expect(ours.errors).toEqual([]);
   }, 30_000);
 
@@ -258,7 +272,7 @@ async function probeVersionNegotiation(port: number, peer: Peer): Promise<Negoti
           Promise.reject(new Error(`the peer exited (${code}) before answering; log tail:\n${peer.log().slice(-2000)}`)),
         ),
       ]),
-      `an answer to an Initial of version 0x${UNKNOWN_VERSION.toString(16)}; log tail:\n${peer.log().slice(-2000)}`,
+      () => `an answer to an Initial of version 0x${UNKNOWN_VERSION.toString(16)}; log tail:\n${peer.log().slice(-2000)}`,
     );
     return { datagram, dcid, scid };
   } finally {
@@ -290,7 +304,7 @@ async function ourConnect(port: number, version: number = QuicVersion.V1): Promi
 describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
   it("completes the handshake, reads the server's HTTP/3 control stream, and closes with H3_NO_ERROR", async () => {
     const { peer, port } = await startGtlsServer();
-    const conn = await within(10_000, ourConnect(port), `our handshake with gtlsserver; log tail:\n${peer.log().slice(-2000)}`);
+    const conn = await within(10_000, ourConnect(port), () => `our handshake with gtlsserver; log tail:\n${peer.log().slice(-2000)}`);
     expect(conn.alpn).toBe("h3");
     await peer.waitFor("QUIC handshake has completed", 10_000);
     // The server's control stream (server uni 3): stream type 0x00, then a SETTINGS frame (0x04), RFC 9114 §6.2.1.

@@ -119,11 +119,15 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve, reject };
 }
 
-/** Rejects with `message` after `ms` unless `promise` settles first (keeps every case bounded). */
-export async function within<T>(ms: number, promise: Promise<T>, message: string): Promise<T> {
+/**
+ * Rejects with `message` after `ms` unless `promise` settles first (keeps
+ * every case bounded). A function message is evaluated at the timeout, so
+ * it can include a peer's log as it is then.
+ */
+export async function within<T>(ms: number, promise: Promise<T>, message: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${message}`)), ms);
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${typeof message === "string" ? message : message()}`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);
