@@ -22,6 +22,8 @@ import { pair, seededRandom, serverConfig } from "./support.js";
 const provider = getProvider();
 const FROM = { address: "203.0.113.7", port: 4242 };
 const RUNS = Number(process.env.QUIC_FUZZ_RUNS ?? 150);
+/** Each run builds an endpoint and may run a handshake's worth of crypto: scale the timeout with the runs. */
+const FUZZ_TIMEOUT = 30_000 + RUNS * 50;
 
 /** Captured first flights of real clients, to mutate. */
 const captured: Uint8Array[] = (() => {
@@ -62,38 +64,46 @@ describe("random and mutated datagrams into a server endpoint", () => {
     expect(endpoint.pollEvent()).toBeUndefined();
   });
 
-  it("random bytes are dropped without state", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 1500 }), (datagram) => {
-        const endpoint = serverEndpoint(1);
-        endpoint.handleDatagram(0, datagram, FROM);
-        settle(endpoint, 0);
-        expect(endpoint.connectionCount).toBe(0);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("mutated real client Initials end in a drop or a closed connection", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...captured),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }),
-        fc.option(fc.nat({ max: 1500 }), { nil: undefined }),
-        (original, flips, cut) => {
-          const datagram = original.slice(0, cut ?? original.length);
-          for (const [at, xor] of flips) if (datagram.length > 0) datagram[at % datagram.length]! ^= xor;
-          const endpoint = serverEndpoint(2);
+  it(
+    "random bytes are dropped without state",
+    () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 0, maxLength: 1500 }), (datagram) => {
+          const endpoint = serverEndpoint(1);
           endpoint.handleDatagram(0, datagram, FROM);
-          // A mutation outside the protected payload may still authenticate (e.g. in padding after the packet).
-          expect(endpoint.connectionCount).toBe(endpoint.stats.accepted);
           settle(endpoint, 0);
           expect(endpoint.connectionCount).toBe(0);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+
+  it(
+    "mutated real client Initials end in a drop or a closed connection",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...captured),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }),
+          fc.option(fc.nat({ max: 1500 }), { nil: undefined }),
+          (original, flips, cut) => {
+            const datagram = original.slice(0, cut ?? original.length);
+            for (const [at, xor] of flips) if (datagram.length > 0) datagram[at % datagram.length]! ^= xor;
+            const endpoint = serverEndpoint(2);
+            endpoint.handleDatagram(0, datagram, FROM);
+            // A mutation outside the protected payload may still authenticate (e.g. in padding after the packet).
+            expect(endpoint.connectionCount).toBe(endpoint.stats.accepted);
+            settle(endpoint, 0);
+            expect(endpoint.connectionCount).toBe(0);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 });
 
 /** Frames a hostile client may put in an Initial (RFC 9000 §12.4 allows these, and the parser must survive others). */
@@ -156,42 +166,46 @@ function hostileInitial(
 }
 
 describe("authenticated hostile Initials into a server connection", () => {
-  it("end in a silent drop, a live handshake or a transport CONNECTION_CLOSE, never an exception", () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 8, maxLength: 20 }),
-        fc.array(
-          fc.tuple(
-            fc.array(initialFrame, { maxLength: 6 }),
-            fc.option(fc.nat({ max: 50 }), { nil: undefined }),
-            fc.uint8Array({ maxLength: 30 }),
+  it(
+    "end in a silent drop, a live handshake or a transport CONNECTION_CLOSE, never an exception",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ minLength: 8, maxLength: 20 }),
+          fc.array(
+            fc.tuple(
+              fc.array(initialFrame, { maxLength: 6 }),
+              fc.option(fc.nat({ max: 50 }), { nil: undefined }),
+              fc.uint8Array({ maxLength: 30 }),
+            ),
+            {
+              minLength: 1,
+              maxLength: 4,
+            },
           ),
-          {
-            minLength: 1,
-            maxLength: 4,
+          (dcid, packets) => {
+            const endpoint = serverEndpoint(3);
+            let now = 0;
+            for (const [i, [frames, ack, junk]] of packets.entries()) {
+              endpoint.handleDatagram(now, hostileInitial(dcid, i, frames, ack, junk), FROM);
+              now += 1;
+            }
+            const conn = endpoint.pollEvent()?.connection;
+            expect(endpoint.connectionCount).toBeLessThanOrEqual(1);
+            if (conn !== undefined) {
+              const reason = conn.closeReason;
+              if (reason !== undefined)
+                expect(reason.kind === "transport" || reason.kind === "application" || reason.kind === "idle-timeout").toBe(true);
+            }
+            settle(endpoint, now);
+            expect(endpoint.connectionCount).toBe(0);
           },
         ),
-        (dcid, packets) => {
-          const endpoint = serverEndpoint(3);
-          let now = 0;
-          for (const [i, [frames, ack, junk]] of packets.entries()) {
-            endpoint.handleDatagram(now, hostileInitial(dcid, i, frames, ack, junk), FROM);
-            now += 1;
-          }
-          const conn = endpoint.pollEvent()?.connection;
-          expect(endpoint.connectionCount).toBeLessThanOrEqual(1);
-          if (conn !== undefined) {
-            const reason = conn.closeReason;
-            if (reason !== undefined)
-              expect(reason.kind === "transport" || reason.kind === "application" || reason.kind === "idle-timeout").toBe(true);
-          }
-          settle(endpoint, now);
-          expect(endpoint.connectionCount).toBe(0);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+        { numRuns: RUNS },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
   it("CRYPTO data far beyond the buffer is CRYPTO_BUFFER_EXCEEDED (RFC 9000 §7.5)", () => {
     const endpoint = serverEndpoint(4);

@@ -56,6 +56,8 @@ export interface LinkConfig {
   readonly queueBytes?: number;
   /** 1-based indices (per sender on this link) of datagrams to drop, e.g. [3] drops the 3rd. */
   readonly dropList?: readonly number[];
+  /** Scripted extra delay (ms) for a datagram, by its 1-based index and content: reorders chosen datagrams. */
+  readonly extraDelay?: (index: number, datagram: Uint8Array) => number;
 }
 
 /** Thrown when `run` exceeds its step cap or virtual-time limit without reaching its goal. */
@@ -99,7 +101,11 @@ export interface LinkStats {
 }
 
 interface Link {
-  readonly config: Required<Omit<LinkConfig, "bandwidth" | "dropList">> & { bandwidth: number | undefined; dropList: ReadonlySet<number> };
+  readonly config: Required<Omit<LinkConfig, "bandwidth" | "dropList" | "extraDelay">> & {
+    bandwidth: number | undefined;
+    dropList: ReadonlySet<number>;
+    extraDelay: ((index: number, datagram: Uint8Array) => number) | undefined;
+  };
   readonly stats: LinkStats;
   busyUntil: number;
 }
@@ -291,7 +297,7 @@ export class SimNetwork {
     const copies = dupDraw < config.duplicate ? 2 : 1;
     if (copies === 2) stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      let at = leaves + config.delay + (config.jitter > 0 ? this.prng.next() * config.jitter : 0);
+      let at = leaves + config.delay + (config.jitter > 0 ? this.prng.next() * config.jitter : 0) + (config.extraDelay?.(index, data) ?? 0);
       if (config.reorder > 0 && this.prng.next() < config.reorder) {
         at += config.reorderDelay;
         stats.reordered++;
@@ -337,6 +343,7 @@ function makeLink(config: LinkConfig): Link {
       bandwidth: config.bandwidth,
       queueBytes: config.queueBytes ?? 65_536,
       dropList: new Set(config.dropList ?? []),
+      extraDelay: config.extraDelay,
     },
     stats: { sent: 0, delivered: 0, lost: 0, dropped: 0, queueDropped: 0, duplicated: 0, reordered: 0, bytes: 0 },
     busyUntil: 0,

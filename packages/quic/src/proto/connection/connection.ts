@@ -52,7 +52,7 @@ import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
 import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
 import { matchesResetToken } from "../crypto/stateless-reset.js";
 import { isAcceptableRetry } from "../endpoint/retry.js";
-import { TransportError, TransportErrorCode } from "../errors.js";
+import { PacketDecodeError, TransportError, TransportErrorCode } from "../errors.js";
 import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
 import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
 import { Pacer } from "../recovery/pacer.js";
@@ -222,6 +222,9 @@ export class Connection {
   #datagramInFlight = false;
   /** Packets sealed and forged under the 1-RTT keys (RFC 9001 §6.6); created with the 1-RTT write keys. */
   #aeadUsage: AeadUsage | undefined;
+  /** Packets that arrived before their keys (see `#bufferEarly`). */
+  #early: Uint8Array[] = [];
+  #replayEarly = false;
   /** 1-RTT key phases (RFC 9001 §6). */
   readonly #keyUpdate: KeyUpdateState;
   /** Client: the token of every Initial (a Retry's, else a NEW_TOKEN's, RFC 9000 §8.1). */
@@ -611,7 +614,37 @@ export class Connection {
       }
       if (this.#state !== "handshake" && this.#state !== "established") return;
     }
+    while (this.#replayEarly && (this.#state === "handshake" || this.#state === "established")) this.#replayEarlyPackets(now);
     if (this.side === "server") this.#updateAmplification(now);
+  }
+
+  /**
+   * Keeps a copy of a packet that arrived before its keys (a Handshake packet ahead of the Initial that
+   * carries the ServerHello, or a client's 1-RTT packet before the server's handshake completes, which
+   * RFC 9001 §5.7 forbids processing) to process once they exist, instead of waiting for a retransmission.
+   * Bounded: beyond `MAX_EARLY_PACKETS`, they are dropped as before.
+   */
+  #bufferEarly(datagram: Uint8Array, header: PacketHeader): void {
+    if (this.#early.length < MAX_EARLY_PACKETS) this.#early.push(datagram.slice(header.start, header.end));
+  }
+
+  /** Processes the buffered packets after keys were installed or the handshake completed (each once more, at most). */
+  #replayEarlyPackets(now: number): void {
+    this.#replayEarly = false;
+    const packets = this.#early;
+    this.#early = [];
+    const header = new PacketHeader();
+    for (const packet of packets) {
+      if (this.#state !== "handshake" && this.#state !== "established") return;
+      try {
+        parsePacketHeader(packet, 0, this.#localCidLength, header);
+        this.#handlePacket(now, packet, header);
+      } catch (error) {
+        if (error instanceof PacketDecodeError) continue;
+        this.#onError(now, error);
+        return;
+      }
+    }
   }
 
   #handlePacket(now: number, datagram: Uint8Array, header: PacketHeader): void {
@@ -626,7 +659,10 @@ export class Connection {
       case "1rtt":
         spaceIndex = PacketNumberSpace.ApplicationData;
         // RFC 9001 §5.7: a server must not process 1-RTT packets before the handshake completes.
-        if (!this.#handshakeComplete) return;
+        if (!this.#handshakeComplete) {
+          this.#bufferEarly(datagram, header);
+          return;
+        }
         break;
       case "retry":
         this.#onRetry(now, datagram, header);
@@ -640,7 +676,11 @@ export class Connection {
     if (header.long && header.version !== this.#version) return;
     const space = this.#spaces[spaceIndex];
     const keys = space.readKeys;
-    if (keys === undefined || space.discarded) return;
+    if (space.discarded) return;
+    if (keys === undefined) {
+      if (spaceIndex === PacketNumberSpace.Handshake) this.#bufferEarly(datagram, header);
+      return;
+    }
     const opened = this.#opened;
     const writeKeysBefore = space.writeKeys;
     const ok =
@@ -831,8 +871,10 @@ export class Connection {
         if (spaceIndex === undefined) return; // 0-RTT keys: early data is not supported yet
         const space = this.#spaces[spaceIndex];
         const keys = createPacketKeys(this.#provider, this.#version, event.suite.aead as "aes-128-gcm", event.secret);
-        if (event.direction === "read") space.readKeys = keys;
-        else space.writeKeys = keys;
+        if (event.direction === "read") {
+          space.readKeys = keys;
+          if (this.#early.length > 0) this.#replayEarly = true;
+        } else space.writeKeys = keys;
         if (spaceIndex === PacketNumberSpace.ApplicationData && event.direction === "write")
           this.#aeadUsage = new AeadUsage(keys.suite, {
             confidentialityLimit: this.#transport.aeadConfidentialityLimit,
@@ -869,6 +911,7 @@ export class Connection {
   #onHandshakeComplete(now: number, info: HandshakeInfo): void {
     this.#handshakeComplete = true;
     this.#state = "established";
+    if (this.#early.length > 0) this.#replayEarly = true;
     this.#events.push({ type: "connected", info });
     if (this.side === "server") {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
@@ -1263,6 +1306,9 @@ export class Connection {
 
 /** A pacing delay this short (1 µs) is floating-point noise, not a reason to wait: send now. */
 const PACING_TOLERANCE = 0.001;
+/** Packets kept while their keys are missing (RFC 9001 §5.7 lets an endpoint buffer a limited number). */
+const MAX_EARLY_PACKETS = 8;
+
 /** How far past a deadline a stuck timer is looked at again (1 µs): see `handleTimeout`. */
 const TIMER_EPSILON = 0.001;
 
