@@ -58,6 +58,8 @@ if (chromium !== undefined) {
 
 export default defineConfig({
   test: {
+    // Pool workers run the compiled dist/node/pool-worker.js: build dist/ first.
+    globalSetup: ["./test/global-setup.ts"],
     projects,
     testTimeout: 20_000,
   },

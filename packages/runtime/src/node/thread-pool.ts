@@ -53,7 +53,6 @@ import {
   STATUS_OK,
 } from "./protocol.js";
 import { SampleWindow } from "./sample-window.js";
-import { WORKER_SOURCE } from "./worker-source.js";
 
 /** What to do with a task submitted while the queue holds `maxQueue` tasks. */
 export type QueueFullPolicy = "reject" | "wait";
@@ -209,6 +208,17 @@ class WorkerSlot {
 }
 
 const kCancelJob = Symbol("cancelJob");
+
+/**
+ * The worker entry point, compiled by tsc beside this module (see
+ * `docs/worker-entry-points.md`). When this module itself runs from its
+ * TypeScript source (this package's own test suite), there is no `.js`
+ * sibling: the compiled twin in `dist/` is used, which the suite's global
+ * setup builds first.
+ */
+const POOL_WORKER_URL = import.meta.url.endsWith(".ts")
+  ? new URL("../../dist/node/pool-worker.js", import.meta.url)
+  : new URL("./pool-worker.js", import.meta.url);
 const SEQ_LIMIT = 0x7fffffff;
 
 /**
@@ -550,8 +560,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     const ring = new SharedArrayBuffer(RING_BYTES);
     const init = new Int32Array(ctrl);
     init[CTRL_NEED_WAKE] = 1;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    const worker = new Worker(POOL_WORKER_URL, {
       workerData: { ctrl, ring },
       name: `${this.#name}-${this.#slots.length}`,
       ...(this.#resourceLimits !== undefined && { resourceLimits: this.#resourceLimits }),
