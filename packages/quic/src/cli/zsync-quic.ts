@@ -26,7 +26,7 @@ import { BulkPattern } from "./pattern.js";
 
 const USAGE = `usage:
   zsync-quic server [--host 127.0.0.1] [--port 4433] [--cert cert.pem --key key.pem] [--alpn zq-echo,zq-bulk]
-                    [--version v1|v2] [--datagram-size N] [--keylog FILE] [--json] [--once]
+                    [--version v1|v2] [--datagram-size N] [--retry] [--keylog FILE] [--json] [--once]
   zsync-quic client [--host 127.0.0.1] [--port 4433] [--ca ca.pem | --insecure] [--server-name NAME]
                     [--mode echo|bulk] [--message TEXT] [--bytes N] [--direction down|up] [--repeat K]
                     [--version v1|v2] [--datagram-size N] [--keylog FILE] [--json]
@@ -123,6 +123,7 @@ async function server(values: Values): Promise<void> {
     alpn,
     versions: version === QuicVersion.V2 ? [QuicVersion.V2, QuicVersion.V1] : [QuicVersion.V1],
     ...datagramSize(values),
+    ...(values.retry === true ? { retry: true } : {}),
     ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
   });
   output(
@@ -148,11 +149,12 @@ async function server(values: Values): Promise<void> {
       json,
       {
         event: "connection",
-        remote: conn.remoteAddress,
+        remote: `${conn.remoteAddress.address}:${conn.remoteAddress.port}`,
         seconds: round(seconds),
         cpuSeconds: round(cpuSeconds() - cpu),
         ...bytes,
         ...statsRecord(conn),
+        retriesSent: server.stats.retries,
       },
       `connection from ${conn.remoteAddress.address}:${conn.remoteAddress.port}: ${bytes.received} B in, ${bytes.sent} B out, ${round(seconds)} s; ${JSON.stringify(statsRecord(conn))}`,
     );
@@ -318,6 +320,7 @@ async function main(argv: string[]): Promise<number> {
       "datagram-size": { type: "string" },
       json: { type: "boolean" },
       once: { type: "boolean" },
+      retry: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

@@ -29,7 +29,7 @@
  */
 import { isIPv6 } from "node:net";
 import { spawn } from "@zsync/runtime";
-import { type Connection, Endpoint, resolveEndpointConfig, resolveServerConfig } from "../proto/index.js";
+import { type Connection, Endpoint, type RetryPolicy, resolveEndpointConfig, resolveServerConfig } from "../proto/index.js";
 import { QuicConnection } from "./connection.js";
 import { EndpointDriver } from "./driver.js";
 import { QuicEndpointClosedError } from "./errors.js";
@@ -50,6 +50,13 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
   readonly versions?: readonly number[];
   /** Concurrent connections accepted at most (default 10,000). */
   readonly maxConnections?: number;
+  /**
+   * Address validation with a Retry round trip (RFC 9000 §8.1.2): `true`
+   * for every client without a valid token, a function to decide per
+   * Initial (e.g. only under load), `false` (default) for none. Clients
+   * that come back with a NEW_TOKEN token skip it.
+   */
+  readonly retry?: boolean | RetryPolicy;
   /** Established connections waiting for `accept()` at most; beyond, new ones are closed (default 1024). */
   readonly acceptBacklog?: number;
   readonly signal?: AbortSignal;
@@ -63,6 +70,8 @@ export interface QuicServerStats {
   readonly handshakeFailures: number;
   /** Established connections closed because the accept backlog was full. */
   readonly backlogRefused: number;
+  /** Retry packets sent (address validation, RFC 9000 §8.1.2). */
+  readonly retries: number;
   /** Datagrams dropped by the endpoint (malformed, unroutable, short Initials, over `maxConnections`). */
   readonly dropped: number;
   readonly datagramsReceived: number;
@@ -100,6 +109,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       random: osRandom,
       ...(options.versions === undefined ? {} : { versions: options.versions }),
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      ...(options.retry === undefined ? {} : { addressValidation: { retry: options.retry } }),
     });
     const endpoint = new Endpoint(endpointConfig, serverConfig);
     const host = options.host ?? "127.0.0.1";
@@ -135,6 +145,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       accepted: this.#accepted,
       handshakeFailures: this.#handshakeFailures,
       backlogRefused: this.#backlogRefused,
+      retries: e.retries,
       dropped: e.malformed + e.unroutable + e.shortInitials + e.refused,
       datagramsReceived: this.#driver.stats.datagramsReceived,
       datagramsSent: this.#driver.stats.datagramsSent,

@@ -2,7 +2,7 @@
  * The `zsync-quic` CLI as a user runs it: the server and the client in two
  * child processes over loopback UDP, bulk mode both ways (every byte of the
  * pattern checked by the receiving process) and echo mode. The children
- * run the compiled CLI, so dist/ is rebuilt first.
+ * run the compiled CLI, built first into a private directory.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -11,17 +11,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const cli = fileURLToPath(new URL("../../dist/cli/zsync-quic.js", import.meta.url));
+/**
+ * A private build of the package for this file's child processes (under
+ * the git-ignored .cache/), so a concurrent `pnpm build` rewriting dist/
+ * cannot hand them half-written modules. Inside the package, so that
+ * `@zsync/*` imports still resolve through its node_modules.
+ */
+const outDir = join(root, ".cache", `cli-test-${process.pid}`);
+const cli = join(outDir, "cli", "zsync-quic.js");
 
 beforeAll(() => {
-  execFileSync(fileURLToPath(new URL("../../../../node_modules/.bin/tsc", import.meta.url)), ["-p", "tsconfig.build.json"], {
-    cwd: root,
-    stdio: "inherit",
-  });
+  execFileSync(
+    fileURLToPath(new URL("../../../../node_modules/.bin/tsc", import.meta.url)),
+    ["-p", "tsconfig.build.json", "--outDir", outDir, "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
+    { cwd: root, stdio: "inherit" },
+  );
 }, 180_000);
+
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+});
 
 /** Starts `zsync-quic server --json` on an ephemeral port; killed when the test ends. */
 async function startServer(...args: string[]): Promise<{ port: number; child: ChildProcess; lines: Record<string, unknown>[] }> {
@@ -63,8 +75,8 @@ async function runClient(port: number, ...args: string[]): Promise<{ code: numbe
 }
 
 describe("zsync-quic CLI, client and server in two processes", () => {
-  it("bulk mode: 4 MiB down and 4 MiB up, every byte verified by the receiver", async () => {
-    const server = await startServer();
+  it("bulk mode: 4 MiB down and 4 MiB up, every byte verified by the receiver (server with --retry)", async () => {
+    const server = await startServer("--retry");
     const down = await runClient(server.port, "--mode", "bulk", "--bytes", "4M", "--direction", "down");
     expect(down.code).toBe(0);
     expect(down.records[0]).toMatchObject({ event: "bulk", direction: "down", bytes: 4 * 1024 * 1024, verified: true, alpn: "zq-bulk" });
@@ -75,6 +87,7 @@ describe("zsync-quic CLI, client and server in two processes", () => {
     await expect.poll(() => server.lines.filter((l) => l.event === "connection").length, { timeout: 20_000 }).toBe(2);
     const uploads = server.lines.filter((l) => l.event === "connection" && l.received === 4 * 1024 * 1024);
     expect(uploads).toMatchObject([{ verified: true }]);
+    expect(uploads[0]?.retriesSent).toBeGreaterThanOrEqual(2); // Retry before each of the two connections
     server.child.kill("SIGTERM");
     const [code] = (await once(server.child, "exit")) as [number | null];
     expect(code).toBe(0);

@@ -57,6 +57,16 @@ describe("handshake over loopback UDP", () => {
     expect((failure as QuicIdleTimeoutError).reason).toEqual({ kind: "idle-timeout" });
   });
 
+  it("with retry: true the server validates the address with a Retry round trip first (RFC 9000 §8.1.2)", async () => {
+    const server = await startServer({ retry: true });
+    const accepting = server.accept();
+    const client = await connectTo(server);
+    const conn = await accepting;
+    expect(client.isActive && conn.isActive).toBe(true);
+    // At least one Retry (one per datagram of the client's first flight: a large ClientHello spans two).
+    expect(server.stats.retries).toBeGreaterThanOrEqual(1);
+  });
+
   it("with insecure: true accepts a certificate it cannot verify", async () => {
     const server = await startServer();
     const client = await connect("127.0.0.1", server.port, { alpn: ALPN, insecure: true });
