@@ -196,6 +196,8 @@ describe("authenticated hostile Initials into a server connection", () => {
               const reason = conn.closeReason;
               if (reason !== undefined)
                 expect(reason.kind === "transport" || reason.kind === "application" || reason.kind === "idle-timeout").toBe(true);
+              // INTERNAL_ERROR means an exception of ours was caught: a bug, whatever the input.
+              if (reason?.kind === "transport") expect(reason.errorCode, reason.reason).not.toBe(0x01);
             }
             settle(endpoint, now);
             expect(endpoint.connectionCount).toBe(0);
@@ -206,6 +208,16 @@ describe("authenticated hostile Initials into a server connection", () => {
     },
     FUZZ_TIMEOUT,
   );
+
+  it("a CRYPTO offset beyond 2^53 is CRYPTO_BUFFER_EXCEEDED, not an internal error (regression, found by this fuzzer)", () => {
+    const endpoint = serverEndpoint(7);
+    const dcid = new Uint8Array(8);
+    // A CRYPTO frame (0x06) whose 8-byte varint offset is 2^56 + 4: it parses (< 2^62) but is no exact JavaScript number.
+    const junk = Uint8Array.from([0x06, 0xc1, 0, 0, 0, 0, 0, 0, 4, 1, 0xaa]);
+    endpoint.handleDatagram(0, hostileInitial(dcid, 0, [], undefined, junk), FROM);
+    const conn = endpoint.pollEvent()!.connection;
+    expect(conn.closeReason).toMatchObject({ kind: "transport", remote: false, errorCode: 0x0d });
+  });
 
   it("CRYPTO data far beyond the buffer is CRYPTO_BUFFER_EXCEEDED (RFC 9000 §7.5)", () => {
     const endpoint = serverEndpoint(4);

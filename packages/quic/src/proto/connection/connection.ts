@@ -848,6 +848,10 @@ export class Connection {
 
   #onCrypto(now: number, spaceIndex: PacketNumberSpace, offset: number, data: Uint8Array): void {
     const space = this.#spaces[spaceIndex];
+    // Offsets up to 2^62 parse, but no handshake comes near 2^53: far-ahead data is CRYPTO_BUFFER_EXCEEDED (§7.5)
+    // before it reaches the buffer, which only takes exact (safe) integers.
+    if (offset > Number.MAX_SAFE_INTEGER - data.length)
+      throw new TransportError(TransportErrorCode.CRYPTO_BUFFER_EXCEEDED, `CRYPTO data at offset ${offset}`, FrameType.CRYPTO);
     space.cryptoReceive.insert(offset, data);
     if (space.cryptoReceive.readable === 0) return;
     this.#tls.handle(SPACE_LEVEL[spaceIndex]!, space.cryptoReceive.read());
@@ -961,7 +965,10 @@ export class Connection {
       frameType = FrameType.CRYPTO;
       reason = error.alertName;
     } else {
-      throw error;
+      // A bug of ours, not the peer's: never let it escape into the driver's loop. Close with INTERNAL_ERROR (§20.1)
+      // and keep the message (tests treat INTERNAL_ERROR as a failure).
+      errorCode = TransportErrorCode.INTERNAL_ERROR;
+      reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
     }
     this.#closeReason = { kind: "transport", remote: false, errorCode, frameType, reason };
     this.#enterClosing(now, { application: false, errorCode, frameType, reason: new TextEncoder().encode(reason.slice(0, 100)) });
