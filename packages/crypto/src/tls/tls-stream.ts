@@ -207,8 +207,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       // Send the alert we owe, then drop the connection; the caller sees the typed error.
       const out = this.#conn.takeOutgoing();
       if (out.length > 0)
-        void this.#tcp
-          .write(Buffer.concat(out))
+        // Behind any batch still on the record worker: the alert is numbered after its records.
+        void (this.#ordered === undefined ? this.#tcp.write(Buffer.concat(out)) : this.#enqueue(out, () => {}))
           .then(() => this.#tcp.end())
           .catch(() => {})
           .finally(() => void this.#tcp.close());
