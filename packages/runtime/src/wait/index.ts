@@ -18,4 +18,4 @@
  * @module
  */
 export type { TimedWaitOptions, WaitOptions } from "./options.js";
-export { type ParkOptions, Waiter, WaitQueue } from "./wait-queue.js";
+export { type ParkOptions, type Waiter, WaitQueue } from "./wait-queue.js";
