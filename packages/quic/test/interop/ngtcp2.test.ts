@@ -17,6 +17,9 @@
  *   follows into the next key phase, and its log shows our packets in that
  *   phase; our client updates its keys and ngtcp2's server decrypts and
  *   answers in the new phase;
+ * - Retry (RFC 9000 §8.1.2, RFC 9001 §5.8) both ways: ngtcp2's client
+ *   through our server's Retry (integrity tag, token, and the CIDs of §7.3
+ *   checked by ngtcp2), our client through gtlsserver's (`--validate-addr`);
  * - our client completes the handshake with ngtcp2's server, reads the
  *   server's HTTP/3 control stream, and closes with H3_NO_ERROR (0x100),
  *   which the server's log reports;
@@ -138,7 +141,7 @@ interface OurH3Server {
 }
 
 /** Our server, accepting ALPN h3 and reading the first bytes of every stream the client opens (it never answers). */
-async function startOurServer(): Promise<OurH3Server> {
+async function startOurServer(options: { retry?: boolean } = {}): Promise<OurH3Server> {
   const { leaf } = interopPki();
   const server = await QuicServer.bind({
     host: "127.0.0.1",
@@ -147,6 +150,7 @@ async function startOurServer(): Promise<OurH3Server> {
     key: leaf.privateKeyPem,
     alpn: "h3",
     versions: [QuicVersion.V1],
+    ...options,
   });
   cleanups.push(() => server.close());
   const closes: Promise<CloseReason>[] = [];
@@ -225,6 +229,27 @@ describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
     await expect.poll(() => [...(ours.prefixes.get(0) ?? [])], { timeout: 10_000 }).toEqual([0x01, expect.any(Number)]);
     // Our packets in the new phase, decrypted by the client (RFC 9001 §6.2: the responder updates too).
     await peer.waitFor(/pkt rx pkn=\d+ dcid=\S+ type=1RTT k=1/, 10_000);
+    peer.child.kill("SIGINT");
+    expect(await within(10_000, ours.closes[0]!, "our server seeing gtlsclient's close")).toMatchObject({
+      kind: "transport",
+      errorCode: 0,
+    });
+    expect(ours.errors).toEqual([]);
+  }, 30_000);
+
+  it("completes the handshake through our Retry (RFC 9000 §8.1.2): token echoed, Retry integrity tag and CIDs accepted", async () => {
+    const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
+    const ours = await startOurServer({ retry: true });
+    const peer = startPeer(gtlsclient, gtlsclientArgs(ours.server.port));
+    await peer.waitFor(/pkt rx pkn=\d+ dcid=\S+ scid=\S+ version=0x00000001 type=Retry/, 10_000);
+    // ngtcp2 checks the Retry integrity tag (RFC 9001 §5.8) and, once the handshake completes, that our
+    // original_destination_connection_id and retry_source_connection_id match (RFC 9000 §7.3).
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    await peer.waitFor(/remote transport_parameters retry_source_connection_id=/, 10_000);
+    // At least one: with a 1 ms initial RTT the client may retransmit its first Initial before our Retry arrives,
+    // and each token-less Initial gets its own Retry (the client acts on the first only, §17.2.5.2).
+    expect(ours.server.stats.retries).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => [...(ours.prefixes.get(2) ?? [])], { timeout: 10_000 }).toEqual([0x00, 0x04]);
     peer.child.kill("SIGINT");
     expect(await within(10_000, ours.closes[0]!, "our server seeing gtlsclient's close")).toMatchObject({
       kind: "transport",
@@ -334,6 +359,23 @@ describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
     // The server's control stream (server uni 3): stream type 0x00, then a SETTINGS frame (0x04), RFC 9114 §6.2.1.
     const control = await within(10_000, conn.acceptStream(), "gtlsserver's control stream");
     expect(control.id).toBe(3);
+    expect([...(await readPrefix(control, 2))]).toEqual([0x00, 0x04]);
+    await conn.close(H3_NO_ERROR, "done");
+    await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\) error_code=[^ ]*\(0x100\)/, 10_000);
+  }, 30_000);
+
+  it("completes the handshake through gtlsserver's Retry (--validate-addr, RFC 9000 §8.1.2)", async () => {
+    const { peer, port } = await startGtlsServer("--validate-addr");
+    const conn = await within(
+      10_000,
+      ourConnect(port),
+      () => `our handshake with gtlsserver through its Retry; log tail:\n${peer.log().slice(-2000)}`,
+    );
+    // The server sent a Retry and validated the token our next Initial echoed (§17.2.5.2).
+    expect(peer.log()).toContain("Sending Retry packet");
+    expect(peer.log()).toContain("Token was successfully validated");
+    await peer.waitFor("QUIC handshake has completed", 10_000);
+    const control = await within(10_000, conn.acceptStream(), "gtlsserver's control stream");
     expect([...(await readPrefix(control, 2))]).toEqual([0x00, 0x04]);
     await conn.close(H3_NO_ERROR, "done");
     await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\) error_code=[^ ]*\(0x100\)/, 10_000);
