@@ -10,10 +10,11 @@ import { getProvider } from "@zsync/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createPacketKeys, type PacketKeys } from "../../src/proto/crypto/packet-keys.js";
-import { sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
-import { type Frame, writeFrame } from "../../src/proto/wire/frame.js";
+import { OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
+import { type Frame, readFrame, writeFrame } from "../../src/proto/wire/frame.js";
 import { writeShortHeader } from "../../src/proto/wire/packet-header.js";
 import { RangeSet } from "../../src/proto/wire/range-set.js";
+import { Reader } from "../../src/proto/wire/reader.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
 import { Writer } from "../../src/proto/wire/writer.js";
 import { CLIENT_ADDRESS, pair } from "./support.js";
@@ -45,21 +46,24 @@ const oneRttFrame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ kind: fc.constant("datagram" as const), data: bytes }),
 );
 
-/** An established pair and the client's 1-RTT packet keys (from the key log), to forge authenticated packets. */
+/** An established pair and both 1-RTT packet keys (from the key log), to forge and read authenticated packets. */
 function established(seed: number) {
   let secret: Uint8Array | undefined;
+  let serverSecret: Uint8Array | undefined;
   const setup = pair({
     seed,
     clientTls: {
       cipherSuites: ["TLS_AES_128_GCM_SHA256"],
       keyLog: (label, _random, s) => {
         if (label === "CLIENT_TRAFFIC_SECRET_0") secret = s.slice();
+        if (label === "SERVER_TRAFFIC_SECRET_0") serverSecret = s.slice();
       },
     },
   });
   setup.net.run(() => setup.conn.isHandshakeConfirmed && setup.server.connections[0]?.isHandshakeConfirmed === true);
   const keys = createPacketKeys(provider, QuicVersion.V1, "aes-128-gcm", secret!);
-  return { ...setup, accepted: setup.server.connections[0]!, keys };
+  const serverKeys = createPacketKeys(provider, QuicVersion.V1, "aes-128-gcm", serverSecret!);
+  return { ...setup, accepted: setup.server.connections[0]!, keys, serverKeys };
 }
 
 function forge(keys: PacketKeys, dcid: Uint8Array, pn: number, frames: readonly Frame[], ack: number | undefined): Uint8Array {
@@ -160,5 +164,29 @@ describe("authenticated hostile 1-RTT frames into an established server connecti
       CLIENT_ADDRESS,
     );
     expect(accepted.closeReason).toMatchObject({ kind: "transport", errorCode: 0x03 });
+  });
+});
+
+describe("path validation (RFC 9000 §8.2)", () => {
+  it("answers a PATH_CHALLENGE with a PATH_RESPONSE carrying the same data", () => {
+    const { net, server, conn, accepted, keys, serverKeys } = established(8);
+    const challenge = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    server.handleDatagram(
+      net.now,
+      forge(keys, accepted.localCid, 1_000_000, [{ kind: "path-challenge", data: challenge }], undefined),
+      CLIENT_ADDRESS,
+    );
+    const buffer = new Uint8Array(1500);
+    const t = server.pollTransmit(net.now, buffer)!;
+    expect(t).toBeDefined();
+    const datagram = buffer.slice(0, t.length);
+    const opened = new OpenedPacket();
+    expect(openPacket(serverKeys, datagram, 0, 1 + conn.localCid.length, datagram.length, 10, opened)).toBe(true);
+    const reader = new Reader("frame", datagram, opened.payloadStart, opened.payloadEnd);
+    const kinds: Frame[] = [];
+    while (reader.remaining > 0) kinds.push(readFrame(reader, "1rtt"));
+    const response = kinds.find((f) => f.kind === "path-response");
+    expect(response).toBeDefined();
+    expect([...(response as { data: Uint8Array }).data]).toEqual([...challenge]);
   });
 });

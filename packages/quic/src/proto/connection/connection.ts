@@ -222,6 +222,8 @@ export class Connection {
   #datagramInFlight = false;
   /** Packets sealed and forged under the 1-RTT keys (RFC 9001 §6.6); created with the 1-RTT write keys. */
   #aeadUsage: AeadUsage | undefined;
+  /** PATH_CHALLENGE data to echo (§8.2.2). */
+  readonly #pathResponses: Uint8Array[] = [];
   /** Packets that arrived before their keys (see `#bufferEarly`). */
   #early: Uint8Array[] = [];
   #replayEarly = false;
@@ -806,9 +808,13 @@ export class Connection {
         case "retire-connection-id":
           break; // connection ID rotation is not implemented yet (we keep one CID each way)
         case "path-challenge":
+          // §8.2.2: echo it in a PATH_RESPONSE, promptly (a few pending at most; they are never retransmitted, §13.3).
+          if (this.#pathResponses.length >= MAX_PATH_RESPONSES) this.#pathResponses.shift();
+          this.#pathResponses.push(frame.data.slice());
+          break;
         case "path-response":
         case "datagram":
-          break;
+          break; // we send no PATH_CHALLENGE yet (no migration), and DATAGRAM is not negotiated
         default:
           this.#onStreamFrame(frame);
       }
@@ -1077,7 +1083,7 @@ export class Connection {
     if (space.cryptoSend.hasPending && (cwndOk || i !== PacketNumberSpace.ApplicationData)) return true;
     if (!cwndOk) return false;
     if (i === PacketNumberSpace.ApplicationData)
-      return this.#handshakeDonePending || this.#newTokenPending !== undefined || this.#appWants();
+      return this.#handshakeDonePending || this.#newTokenPending !== undefined || this.#pathResponses.length > 0 || this.#appWants();
     return false;
   }
 
@@ -1280,6 +1286,10 @@ export class Connection {
         this.#handshakeDonePending = false;
         ackEliciting = true;
       }
+      while (i === PacketNumberSpace.ApplicationData && this.#pathResponses.length > 0 && w.remaining >= 9) {
+        w.u8(FrameType.PATH_RESPONSE).bytes(this.#pathResponses.shift()!);
+        ackEliciting = true;
+      }
       const newToken = this.#newTokenPending;
       if (i === PacketNumberSpace.ApplicationData && newToken !== undefined && w.remaining >= 3 + newToken.length) {
         w.u8(FrameType.NEW_TOKEN).varint(newToken.length).bytes(newToken); // §19.7
@@ -1313,6 +1323,9 @@ export class Connection {
 
 /** A pacing delay this short (1 µs) is floating-point noise, not a reason to wait: send now. */
 const PACING_TOLERANCE = 0.001;
+/** PATH_RESPONSEs queued at most: a peer challenging faster than we answer loses the oldest. */
+const MAX_PATH_RESPONSES = 4;
+
 /** Packets kept while their keys are missing (RFC 9001 §5.7 lets an endpoint buffer a limited number). */
 const MAX_EARLY_PACKETS = 8;
 
