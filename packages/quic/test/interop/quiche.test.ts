@@ -9,7 +9,11 @@
  * - 4 MiB on one bidirectional stream each way (the peer echoes it back);
  * - 100 concurrent bidirectional streams, each with its own payload;
  * - CONNECTION_CLOSE with an application error code (RFC 9000 §10.2.3,
- *   frame 0x1d), whose code the other side reports.
+ *   frame 0x1d), whose code the other side reports;
+ * - Retry (RFC 9000 §8.1.2) both ways: quiche's client through our server's
+ *   Retry (a case of its own), and our client through quiche's, which this
+ *   wrapper's server sends to every client without a token (so every case
+ *   against quiche's server starts with one).
  *
  * Only bidirectional streams are used: this quiche wrapper crashes when a
  * peer opens unidirectional streams early. quiche is slow here (a few MB/s,
@@ -148,7 +152,9 @@ async function quicheConnect(port: number): Promise<QUICClient> {
 // ------------------------------------------------------------------- our side
 
 /** Our server: echoes every stream a peer opens; `connections` get every accepted connection's close reason. */
-async function startOurServer(): Promise<{ server: QuicServer; closes: Promise<CloseReason>[]; errors: unknown[] }> {
+async function startOurServer(
+  options: { retry?: boolean } = {},
+): Promise<{ server: QuicServer; closes: Promise<CloseReason>[]; errors: unknown[] }> {
   const { leaf } = interopPki();
   const server = await QuicServer.bind({
     host: "127.0.0.1",
@@ -157,6 +163,7 @@ async function startOurServer(): Promise<{ server: QuicServer; closes: Promise<C
     key: leaf.privateKeyPem,
     alpn: ALPN,
     initialMaxStreamsBidi: STREAMS,
+    ...options,
   });
   cleanups.push(() => server.close());
   const closes: Promise<CloseReason>[] = [];
@@ -220,6 +227,15 @@ describe("quiche client -> our server (ALPN zq-interop)", () => {
     expect(echoes.map((e, i) => byteDifference(e, sent[i]!)).filter((d) => d !== "")).toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it("completes the handshake through our Retry (RFC 9000 §8.1.2) and echoes a stream", async () => {
+    const { server, errors } = await startOurServer({ retry: true });
+    const client = await within(10_000, quicheConnect(server.port), "quiche client handshake through our Retry");
+    expect(server.stats.retries).toBeGreaterThanOrEqual(1);
+    const data = pattern(100_000, 13);
+    expect(byteDifference(await within(20_000, quicheRoundTrip(client, data), "echo after Retry"), data)).toBe("");
+    expect(errors).toEqual([]);
+  }, 30_000);
 
   it("closes with an application error code that our server reports (RFC 9000 §10.2.3)", async () => {
     const { server, closes } = await startOurServer();
