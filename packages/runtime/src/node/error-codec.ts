@@ -30,7 +30,8 @@ export function decodeThrown(encoded: unknown): unknown {
   if (value.name === "AggregateError") {
     error = new AggregateError((value.errors ?? []).map(decodeThrown), value.message, cause === undefined ? undefined : { cause });
   } else {
-    const Ctor = BUILTINS[value.name] ?? Error;
+    // Own keys only: a name such as "toString" or "constructor" must not pick an Object.prototype member.
+    const Ctor = Object.hasOwn(BUILTINS, value.name) ? (BUILTINS[value.name] as (typeof BUILTINS)[string]) : Error;
     error = new Ctor(value.message, cause === undefined ? undefined : { cause });
   }
   if (error.name !== value.name) Object.defineProperty(error, "name", { value: value.name, configurable: true, writable: true });

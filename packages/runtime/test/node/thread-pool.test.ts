@@ -98,6 +98,17 @@ describe("faults", () => {
     expect(p.stats().failed).toBe(2);
   });
 
+  test("an error named like an Object.prototype member (toString, constructor) comes back as a plain Error with that name", async () => {
+    const p = pool();
+    for (const name of ["toString", "constructor", "hasOwnProperty", "__proto__"]) {
+      const error = (await rejection(p.async(workerTask<[string], never>(tasks, "throwNamed"), name))) as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(name);
+      expect(error.message).toBe(`named ${name}`);
+    }
+    expect(await p.async(add, 1, 2)).toBe(3);
+  });
+
   test("a worker that exits fails only its task with WorkerCrashedError; queued tasks continue on a new worker", async () => {
     const p = pool();
     const before = await p.async(threadId);
