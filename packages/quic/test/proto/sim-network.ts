@@ -150,6 +150,8 @@ export class SimNetwork {
   now: number;
   readonly prng: Prng;
   readonly #hosts = new Map<string, SimHost>();
+  readonly #aliases = new Map<string, SimHost>();
+  readonly #rebound = new Map<SimHost, SimAddress>();
   readonly #links = new Map<string, Link>();
   readonly #defaultLink: LinkConfig;
   #queue: InFlight[] = [];
@@ -173,6 +175,16 @@ export class SimNetwork {
     if (this.#hosts.has(key)) throw new Error(`duplicate host address ${key}`);
     this.#hosts.set(key, host);
     return host;
+  }
+
+  /**
+   * NAT rebinding: from now on `host`'s datagrams leave from `address`, and
+   * datagrams sent to `address` reach `host` (its own address keeps working
+   * for datagrams still in flight).
+   */
+  rebind(host: SimHost, address: SimAddress): void {
+    this.#rebound.set(host, address);
+    this.#aliases.set(addressKey(address), host);
   }
 
   /** Sets the impairments of the direction `from` -> `to` (overrides the network default; counters and drop-list indices restart at 0). */
@@ -254,7 +266,7 @@ export class SimNetwork {
         if (n >= MAX_TRANSMITS_PER_POLL) throw new SimLivelockError(`host ${addressKey(host.address)} never stops transmitting`);
         const out = host.pollTransmit(this.now, this.#buffer);
         if (out === undefined) break;
-        this.#send(host.address, out.to, this.#buffer.slice(0, out.length));
+        this.#send(this.#rebound.get(host) ?? host.address, out.to, this.#buffer.slice(0, out.length));
       }
     }
   }
@@ -267,7 +279,7 @@ export class SimNetwork {
     const record = (fate: DatagramRecord["fate"]): void => {
       if (this.trace.length < this.traceLimit) this.trace.push({ at: this.now, from, to: toAddress, length: data.length, index, fate });
     };
-    const to = this.#hosts.get(addressKey(toAddress));
+    const to = this.#hosts.get(addressKey(toAddress)) ?? this.#aliases.get(addressKey(toAddress));
     // Draw every random number in a fixed order whatever the outcome, so one impairment's setting does not reshuffle the others.
     const lossDraw = this.prng.next();
     const dupDraw = this.prng.next();

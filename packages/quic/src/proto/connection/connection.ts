@@ -63,6 +63,7 @@ import {
   type FramePacketType,
   FrameType,
   isAckEliciting,
+  isProbingFrame,
   readFrame,
   writeConnectionCloseFrame,
   writeCryptoFrame,
@@ -74,6 +75,7 @@ import { encodeTransportParameters } from "../wire/transport-parameters.js";
 import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
 import { KeyUpdateState } from "./key-update.js";
+import { PathMigration } from "./path.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
 import { StreamManager, StreamStateError } from "./streams.js";
@@ -222,6 +224,18 @@ export class Connection {
   #datagramInFlight = false;
   /** Packets sealed and forged under the 1-RTT keys (RFC 9001 §6.6); created with the 1-RTT write keys. */
   #aeadUsage: AeadUsage | undefined;
+  /** Entropy for PATH_CHALLENGE data (from the connect/accept options). */
+  #random: ((out: Uint8Array) => void) | undefined;
+  /** Server: following the client to a new address (§9). */
+  readonly #path = new PathMigration();
+  /** The datagram being processed came from `#remote`; else from `#datagramRemote`. */
+  #datagramFromCurrent = true;
+  #datagramRemote: SocketAddress | undefined;
+  #datagramLength = 0;
+  /** The packet being processed carried a non-probing frame (§9.1). */
+  #packetNonProbing = false;
+  /** The packet being filled carries a PATH_CHALLENGE: pad its datagram. */
+  #padForChallenge = false;
   /** PATH_CHALLENGE data to echo (§8.2.2). */
   readonly #pathResponses: Uint8Array[] = [];
   /** Packets that arrived before their keys (see `#bufferEarly`). */
@@ -324,6 +338,7 @@ export class Connection {
       options,
     );
     conn.#newToken = options.newToken;
+    conn.#random = options.random;
     if (options.addressValidated === true) {
       conn.#addressValidated = true; // §8.1: a valid token validates the address
       conn.#loss.setAmplificationLimited(false, now);
@@ -418,6 +433,8 @@ export class Connection {
     if (loss !== undefined && (t === undefined || loss < t)) t = loss;
     const pacing = this.#pacingDeadline;
     if (pacing !== undefined && (t === undefined || pacing < t)) t = pacing;
+    const path = this.#path.deadline;
+    if (path !== undefined && (t === undefined || path < t)) t = path;
     // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
     if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
       for (const space of this.#spaces) {
@@ -443,6 +460,8 @@ export class Connection {
       return;
     }
     if (this.#pacingDeadline !== undefined && now >= this.#pacingDeadline) this.#pacingDeadline = undefined; // pollTransmit sends
+    const back = this.#path.onTimeout(now);
+    if (back !== undefined) this.#remote = back; // §9.3.2: the new path did not validate
     const deadline = this.#loss.deadline;
     if (deadline !== undefined && now >= deadline) {
       this.#onLossTimeout(now);
@@ -591,10 +610,13 @@ export class Connection {
       this.#closeSendPending = true;
       return;
     }
-    if (remote.address !== this.#remote.address || remote.port !== this.#remote.port) {
-      // Migration is not supported yet: packets from another address are dropped (§9 lets a server do so with disable_active_migration).
-      return;
-    }
+    this.#datagramFromCurrent = remote.address === this.#remote.address && remote.port === this.#remote.port;
+    if (!this.#datagramFromCurrent) {
+      // Only a server with a confirmed handshake follows a client to a new address (§9); anything else from elsewhere is dropped.
+      if (this.side !== "server" || !this.#handshakeConfirmed || this.#random === undefined) return;
+      this.#datagramRemote = remote;
+      this.#datagramLength = datagram.length;
+    } else this.#path.onReceived(datagram.length);
     let offset = 0;
     let firstDcid: Uint8Array | undefined;
     while (offset < datagram.length) {
@@ -618,6 +640,15 @@ export class Connection {
     }
     while (this.#replayEarly && (this.#state === "handshake" || this.#state === "established")) this.#replayEarlyPackets(now);
     if (this.side === "server") this.#updateAmplification(now);
+  }
+
+  /** Moves to the client's new address and starts validating it (§9.3). */
+  #migrateTo(now: number, remote: SocketAddress): void {
+    const challenge = new Uint8Array(8);
+    this.#random!(challenge);
+    this.#path.start(now, this.#remote, this.#datagramLength, challenge, 3 * this.#loss.ptoPeriod());
+    this.#remote = remote;
+    this.#datagramFromCurrent = true; // the rest of this datagram is from the (new) current address
   }
 
   /**
@@ -725,7 +756,11 @@ export class Connection {
     this.#onPacketReceivedIdle(now);
     const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
+    const largestBefore = space.acks.largestReceived;
     if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
+    // §9.3: only the highest-numbered non-probing packet from a new address moves the connection there.
+    if (!this.#datagramFromCurrent && spaceIndex === PacketNumberSpace.ApplicationData && this.#packetNonProbing && pn > largestBefore)
+      this.#migrateTo(now, this.#datagramRemote!);
   }
 
   /**
@@ -776,11 +811,13 @@ export class Connection {
   #processFrames(now: number, spaceIndex: PacketNumberSpace, buffer: Uint8Array, start: number, end: number): boolean {
     const reader = this.#reader.reset(buffer, start, end);
     const packetType = SPACE_PACKET_TYPE[spaceIndex]!;
+    this.#packetNonProbing = false;
     let ackEliciting = false;
     if (start === end) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "packet without frames"); // §12.4
     while (reader.remaining > 0) {
       const frame = readFrame(reader, packetType, this.#ackRanges);
       if (isAckEliciting(frame.kind)) ackEliciting = true;
+      if (!isProbingFrame(frame.kind)) this.#packetNonProbing = true;
       switch (frame.kind) {
         case "padding":
         case "ping":
@@ -813,8 +850,10 @@ export class Connection {
           this.#pathResponses.push(frame.data.slice());
           break;
         case "path-response":
+          this.#path.onResponse(frame.data); // validates a new path (§8.2.3); anything else is ignored
+          break;
         case "datagram":
-          break; // we send no PATH_CHALLENGE yet (no migration), and DATAGRAM is not negotiated
+          break; // DATAGRAM is not negotiated
         default:
           this.#onStreamFrame(frame);
       }
@@ -1036,6 +1075,7 @@ export class Connection {
         const space = this.#spaces[outcome.space];
         if (space.discarded || space.writeKeys === undefined) return;
         space.probes = Math.max(space.probes, outcome.kind === "probe" ? outcome.probeCount : 1);
+        if (outcome.space === PacketNumberSpace.ApplicationData) this.#path.retryChallenge();
         // RFC 9002 §6.2.4: probes carry unacknowledged CRYPTO data when there is some.
         space.cryptoSend.requeueUnacked();
         return;
@@ -1057,12 +1097,17 @@ export class Connection {
     if (this.#state === "drained" || this.#state === "draining") return undefined;
     let limit = Math.min(buffer.length, this.#maxDatagramSize());
     if (!this.#addressValidated) limit = Math.min(limit, 3 * this.#bytesReceived - this.#bytesSent);
-    if (limit < MIN_INITIAL_DATAGRAM && !this.#addressValidated) return undefined;
     if (limit < MIN_INITIAL_DATAGRAM) return undefined;
+    const pathLimit = this.#path.sendLimit(); // a new path: 3x what it brought until validated (§9.3)
+    if (pathLimit !== undefined) {
+      limit = Math.min(limit, pathLimit);
+      if (limit < MIN_PACKET_ROOM) return undefined;
+    }
     const length = this.#state === "closing" ? this.#buildClose(now, buffer, limit) : this.#buildDatagram(now, buffer, limit);
     if (length === 0) return undefined;
     this.#bytesSent += length;
     this.#counters.bytesSent += length;
+    this.#path.onSent(length);
     if (!this.#addressValidated) this.#updateAmplification(now);
     return length;
   }
@@ -1083,7 +1128,13 @@ export class Connection {
     if (space.cryptoSend.hasPending && (cwndOk || i !== PacketNumberSpace.ApplicationData)) return true;
     if (!cwndOk) return false;
     if (i === PacketNumberSpace.ApplicationData)
-      return this.#handshakeDonePending || this.#newTokenPending !== undefined || this.#pathResponses.length > 0 || this.#appWants();
+      return (
+        this.#handshakeDonePending ||
+        this.#newTokenPending !== undefined ||
+        this.#pathResponses.length > 0 ||
+        this.#path.challengeDue ||
+        this.#appWants()
+      );
     return false;
   }
 
@@ -1172,6 +1223,10 @@ export class Connection {
       pending = open;
       // §14.1: a client pads every datagram carrying an Initial; a server those with an ack-eliciting Initial.
       if (i === PacketNumberSpace.Initial && (this.side === "client" || ackEliciting)) padTo = MIN_INITIAL_DATAGRAM;
+      if (this.#padForChallenge) {
+        this.#padForChallenge = false;
+        padTo = MIN_INITIAL_DATAGRAM; // within the path's amplification limit (`limit`)
+      }
     }
     if (pending !== undefined) offset = this.#seal(now, buffer, pending, Math.min(padTo, limit));
     return offset;
@@ -1284,6 +1339,12 @@ export class Connection {
         w.u8(FrameType.HANDSHAKE_DONE);
         frames.handshakeDone = true;
         this.#handshakeDonePending = false;
+        ackEliciting = true;
+      }
+      const challenge = i === PacketNumberSpace.ApplicationData && w.remaining >= 9 ? this.#path.takeChallenge() : undefined;
+      if (challenge !== undefined) {
+        w.u8(FrameType.PATH_CHALLENGE).bytes(challenge);
+        this.#padForChallenge = true; // §8.2.1: datagrams with PATH_CHALLENGE are expanded to 1200 bytes
         ackEliciting = true;
       }
       while (i === PacketNumberSpace.ApplicationData && this.#pathResponses.length > 0 && w.remaining >= 9) {
