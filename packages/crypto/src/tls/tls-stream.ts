@@ -137,6 +137,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #spareOpenInput: SharedArrayBuffer[] = [];
   /** The read path already yielded one turn for more chunks to arrive before opening a short run here. */
   #waitedTurn = false;
+  /** The last `#readMoreOnWorker` call, which the next one waits for. */
+  #workerReads: Promise<unknown> = Promise.resolve();
 
   private constructor(tcp: TcpStream, conn: TlsConnection, options: TlsStreamOptions) {
     this.#tcp = tcp;
@@ -267,7 +269,12 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   /** Receives one TCP chunk into the connection; false at end of stream. */
   async #readMore(options?: WaitOptions): Promise<boolean> {
-    if (this.#useWorker && this.#conn.handshakeComplete) return this.#readMoreOnWorker(options);
+    if (this.#useWorker && this.#conn.handshakeComplete) {
+      // One at a time (read() and waitForSession() may both call this): batches must be applied in order.
+      const run = this.#workerReads.then(() => this.#readMoreOnWorker(options));
+      this.#workerReads = run.catch(() => {});
+      return run;
+    }
     const chunk = await this.#tcp.read(options);
     if (chunk === null) {
       this.#eof = true;

@@ -188,6 +188,24 @@ describe("TlsStream with recordWorker", () => {
     }
   }, 60_000);
 
+  test("read() racing waitForSession() still delivers batches in order", async () => {
+    const { listener, server, client } = await pair();
+    try {
+      const data = randomBytes(8 << 20);
+      await server.write(data);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // records pile up at the client
+      client.takeSessions(); // the ticket came with the handshake flight: make waitForSession read on
+      const [, received] = await Promise.all([
+        Promise.race([client.waitForSession(), new Promise((resolve) => setTimeout(resolve, 2000))]),
+        readAll(client, data.length),
+      ]);
+      expect(Buffer.from(received).equals(data)).toBe(true);
+    } finally {
+      await Promise.all([client.close(), server.close()]);
+      await listener.close();
+    }
+  }, 30_000);
+
   test("a tampered record in the middle of a batch: everything before it is delivered, nothing after, then bad_record_mac", async () => {
     const open = vi.spyOn(RecordWorker.prototype, "open");
     const { listener, proxy, server, client } = await pair({ viaProxy: true });
