@@ -87,6 +87,9 @@ describe("any network", () => {
             // Found by this property: the client's Finished lost twice while its window was full of 1-RTT packets the
             // server had dropped before completing its handshake: a deadlock until CRYPTO data bypassed the window.
             [8, { delay: 1, jitter: 1, loss: 0.07325654383748771, reorder: 5e-324, duplicate: 0, bandwidth: 200 }, [10459]],
+            // Found by this property: a late ACK after loss detection had compacted away every acknowledged packet (and
+            // with them its record of the largest number sent) was taken for an ACK of a packet never sent.
+            [1774085681, { delay: 47, jitter: 17, loss: 0, reorder: 5e-324, duplicate: 0, bandwidth: 627 }, [11061, 40994, 24937, 44646]],
           ],
         },
       );

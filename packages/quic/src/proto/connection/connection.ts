@@ -54,7 +54,7 @@ import { matchesResetToken } from "../crypto/stateless-reset.js";
 import { isAcceptableRetry } from "../endpoint/retry.js";
 import { PacketDecodeError, TransportError, TransportErrorCode } from "../errors.js";
 import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
-import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
+import { type AckOutcome, LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
 import { Pacer } from "../recovery/pacer.js";
 import type { ReadResult } from "../streams/recv-stream.js";
 import { AckRangeList, ackRangesThatFit, writeAckFrame } from "../wire/ack-frame.js";
@@ -871,8 +871,25 @@ export class Connection {
   #onAck(now: number, spaceIndex: PacketNumberSpace, ranges: AckRangeList, rawDelay: number): void {
     const exponent = this.#peerParams?.ackDelayExponent ?? 3;
     const ackDelay = (rawDelay * 2 ** exponent) / MICROS_PER_MS;
-    const outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
     const space = this.#spaces[spaceIndex];
+    // RFC 9000 §13.1: acknowledging a packet we never sent is a PROTOCOL_VIOLATION. Checked here against our own
+    // packet numbers, because loss detection's record of the largest one sent is lost when its queue compacts away
+    // every acknowledged packet: a late, reordered ACK would then be mistaken for a violation (reported to recovery).
+    if (ranges.largest >= space.nextPacketNumber)
+      throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${ranges.largest}, never sent`, FrameType.ACK);
+    let outcome: AckOutcome<SentFrames>;
+    try {
+      outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
+    } catch (error) {
+      // Only the compaction case above can get here for a packet we did send: everything it covers was acknowledged.
+      if (
+        error instanceof TransportError &&
+        error.errorCode === TransportErrorCode.PROTOCOL_VIOLATION &&
+        this.#loss.outstanding(spaceIndex) === 0
+      )
+        return;
+      throw error;
+    }
     for (const packet of outcome.acked) this.#onFramesAcked(space, packet.frames);
     this.#counters.packetsLost += outcome.lost.length;
     for (const packet of outcome.lost) this.#onFramesLost(space, packet.frames);
@@ -947,8 +964,12 @@ export class Connection {
       case "handshake-complete":
         this.#onHandshakeComplete(now, event.info);
         return;
+      case "session":
+        // Client: a NewSessionTicket (RFC 9001 §4.5); the application keeps it and passes it as `tls.session` later.
+        this.#events.push({ type: "session", session: event.session });
+        return;
       default:
-        return; // change-cipher-spec (QUIC ignores it), session tickets and early-data: not used yet
+        return; // change-cipher-spec (QUIC ignores it), early-data: not used yet
     }
   }
 
