@@ -20,7 +20,7 @@
  * @module
  */
 import { type CryptoProvider, getProvider } from "@zsync/crypto";
-import type { TlsClientOptions, TlsServerOptions } from "@zsync/crypto/tls";
+import { SessionTicketer, type TlsClientOptions, type TlsServerOptions } from "@zsync/crypto/tls";
 import type { AddressValidationOptions } from "./endpoint/address-validation.js";
 import { QuicError } from "./errors.js";
 import { QuicVersion } from "./wire/version.js";
@@ -168,8 +168,13 @@ export function resolveEndpointConfig(input: Partial<EndpointConfig> & Pick<Endp
 
 /** TLS options of a client connection; `transportParameters` and `quic` belong to the connection. */
 export type ClientTlsOptions = Omit<TlsClientOptions, "transportParameters" | "quic" | "middleboxCompatibility" | "provider">;
-/** TLS options of a server connection; `transportParameters` and `quic` belong to the connection. */
-export type ServerTlsOptions = Omit<TlsServerOptions, "transportParameters" | "quic" | "provider">;
+/**
+ * TLS options of a server connection; `transportParameters` and `quic` belong to the connection.
+ * `maxEarlyData` is left out on purpose: the connection does not take 0-RTT packets yet, so a TLS
+ * engine accepting early data would make the client believe data arrived that never did
+ * (RFC 9001 §4.6.1: the server accepts 0-RTT only if it can process it).
+ */
+export type ServerTlsOptions = Omit<TlsServerOptions, "transportParameters" | "quic" | "provider" | "maxEarlyData">;
 
 /** A client connection's settings. */
 export interface ClientConfig {
@@ -217,11 +222,29 @@ export function resolveClientConfig(input: ClientConfigInput): ClientConfig {
   });
 }
 
-/** Validates a server config; ALPN is required as for the client. */
+/**
+ * Validates a server config; ALPN is required as for the client.
+ *
+ * The config holds the one {@link SessionTicketer} (ticket key) all connections
+ * of the server share: each connection builds its TLS engine from a fresh
+ * options object, and the engine's default ticketer is per options object, so
+ * without this every ticket could be opened only by the connection that issued
+ * it and no later connection ever resumed (RFC 8446 §4.6.1, RFC 9001 §4.5).
+ * `tls.sessionTickets: false` still disables tickets; a caller's own ticketer
+ * (e.g. shared by several servers) is kept.
+ */
 export function resolveServerConfig(input: ServerConfigInput): ServerConfig {
   if (input.tls.alpnProtocols === undefined || input.tls.alpnProtocols.length === 0)
     throw new QuicConfigError("tls.alpnProtocols", "QUIC requires at least one ALPN protocol (RFC 9001 §8.1)");
-  return Object.freeze({ tls: input.tls, transport: resolveTransportConfig(input.transport), provider: input.provider ?? getProvider() });
+  const provider = input.provider ?? getProvider();
+  // A plain-JS caller may still pass maxEarlyData; drop it (see ServerTlsOptions) rather than accept data we would discard.
+  const { maxEarlyData: _ignored, ...tls } = input.tls as ServerTlsOptions & { maxEarlyData?: number };
+  const sessionTickets = tls.sessionTickets ?? new SessionTicketer(provider);
+  return Object.freeze({
+    tls: Object.freeze({ ...tls, sessionTickets }),
+    transport: resolveTransportConfig(input.transport),
+    provider,
+  });
 }
 
 function stripUndefined<T extends object>(input: T): Partial<T> {

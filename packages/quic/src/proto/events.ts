@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import type { HandshakeInfo } from "@zsync/crypto/tls";
+import type { HandshakeInfo, TlsSession } from "@zsync/crypto/tls";
 
 /** Stream direction: bidirectional or unidirectional (RFC 9000 §2.1). */
 export type StreamDirection = "bidi" | "uni";
@@ -70,6 +70,13 @@ export type ConnectionEvent =
    * Retry round trip and the anti-amplification limit.
    */
   | { readonly type: "new-token"; readonly token: Uint8Array }
+  /**
+   * Client: the server sent a session ticket (RFC 9001 §4.5). Keep it (it is
+   * secret) and pass it as `tls.session` to a later connection to the same
+   * server: that handshake resumes (no certificate exchange,
+   * `HandshakeInfo.resumed`). Servers may send several; any one works once.
+   */
+  | { readonly type: "session"; readonly session: TlsSession }
   /** The connection is closing or draining (no more application data); `reason` says why. */
   | { readonly type: "closed"; readonly reason: CloseReason }
   /** The closing/draining period is over: the driver may forget this connection (§10.2). */
