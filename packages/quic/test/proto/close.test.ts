@@ -90,3 +90,21 @@ describe("application close (RFC 9000 §10.2)", () => {
     expect(server.connections[0]!.closeReason).toMatchObject({ kind: "transport", remote: true, errorCode: 0x0c, reason: "" });
   });
 });
+
+describe("keep-alive (RFC 9000 §10.1.2)", () => {
+  it("ping() before the idle timeout keeps an otherwise idle connection open", () => {
+    const { net, conn, accepted } = established(26, {
+      seed: 26,
+      clientTransport: { maxIdleTimeout: 1000 },
+      serverTransport: { maxIdleTimeout: 1000 },
+    });
+    for (let i = 0; i < 10; i++) {
+      conn.ping();
+      net.runFor(500);
+    }
+    expect(conn.state).toBe("established");
+    expect(accepted.state).toBe("established");
+    net.runFor(3000); // no more pings: both ends time out
+    expect(conn.closeReason).toEqual({ kind: "idle-timeout" });
+  });
+});

@@ -74,6 +74,7 @@ import { Reader } from "../wire/reader.js";
 import { encodeTransportParameters } from "../wire/transport-parameters.js";
 import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
+import { LocalConnectionIds, RemoteConnectionIds, type RoutingChange } from "./cid-state.js";
 import { KeyUpdateState } from "./key-update.js";
 import { PathMigration } from "./path.js";
 import { SentFrames } from "./sent-frames.js";
@@ -121,6 +122,8 @@ export interface ConnectOptions {
   readonly cidLength?: number;
   /** A token from a NEW_TOKEN frame of an earlier connection to this server, echoed in our Initials (RFC 9000 §8.1.3). */
   readonly token?: Uint8Array | undefined;
+  /** Stateless reset token of each connection ID we issue (§10.3; the endpoint's key). Default: random tokens. */
+  readonly resetToken?: ((cid: Uint8Array) => Uint8Array) | undefined;
 }
 
 /** What the endpoint learned from a client's first Initial, for {@link Connection.accept}. */
@@ -142,6 +145,8 @@ export interface AcceptOptions {
   readonly statelessResetToken?: Uint8Array | undefined;
   /** A NEW_TOKEN token to send once the handshake is confirmed (§8.1.3). */
   readonly newToken?: Uint8Array | undefined;
+  /** Stateless reset token of each further connection ID we issue (§10.3, §19.15; the endpoint's key). Default: random. */
+  readonly resetToken?: ((cid: Uint8Array) => Uint8Array) | undefined;
 }
 
 const LEVEL_SPACE: Readonly<Record<TlsLevel, PacketNumberSpace | undefined>> = {
@@ -236,6 +241,8 @@ export class Connection {
   #packetNonProbing = false;
   /** The packet being filled carries a PATH_CHALLENGE: pad its datagram. */
   #padForChallenge = false;
+  /** `ping()` was called: the next 1-RTT packet is ack-eliciting. */
+  #pingPending = false;
   /** PATH_CHALLENGE data to echo (§8.2.2). */
   readonly #pathResponses: Uint8Array[] = [];
   /** Packets that arrived before their keys (see `#bufferEarly`). */
@@ -250,6 +257,12 @@ export class Connection {
   /** Server: the NEW_TOKEN token to send after confirmation, and while it is pending (again after a loss). */
   #newToken: Uint8Array | undefined;
   #newTokenPending: Uint8Array | undefined;
+  /** Connection IDs we issue with NEW_CONNECTION_ID (§5.1; cid-state.ts), set by `connect`/`accept`. */
+  #localCids!: LocalConnectionIds;
+  /** The peer's connection IDs, created on first use after the handshake (the ID of the handshake is settled then). */
+  #peerCids: RemoteConnectionIds | undefined;
+  /** Destination Connection ID of the packet being processed (RETIRE_CONNECTION_ID must not retire it, §19.16). */
+  #packetDcid: Uint8Array = EMPTY;
 
   private constructor(
     side: "client" | "server",
@@ -317,6 +330,7 @@ export class Connection {
       (transportParameters) => new TlsClientEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
     );
     conn.#initialToken = options.token ?? EMPTY;
+    conn.#localCids = new LocalConnectionIds(localCid, options.random, options.resetToken ?? randomResetToken(options.random));
     (conn.#tls as TlsClientEngine).start();
     conn.#drainTls(now);
     return conn;
@@ -339,6 +353,11 @@ export class Connection {
     );
     conn.#newToken = options.newToken;
     conn.#random = options.random;
+    conn.#localCids = new LocalConnectionIds(
+      options.localCid,
+      options.random,
+      options.resetToken ?? randomResetToken(options.random),
+    );
     if (options.addressValidated === true) {
       conn.#addressValidated = true; // §8.1: a valid token validates the address
       conn.#loss.setAmplificationLimited(false, now);
@@ -494,14 +513,40 @@ export class Connection {
    * endpoint also calls this for unroutable datagrams from our peer's address.
    */
   handleStatelessReset(now: number, datagram: Uint8Array): boolean {
-    const token = this.#peerParams?.statelessResetToken;
-    if (token === undefined || this.#state === "draining" || this.#state === "drained") return false;
-    if (!matchesResetToken(datagram, token)) return false;
+    if (this.#state === "draining" || this.#state === "drained") return false;
+    if (!this.#matchesPeerResetToken(datagram)) return false;
     this.#closeReason = { kind: "stateless-reset" };
     this.#events.push({ type: "closed", reason: this.#closeReason });
     this.#state = "draining";
     this.#closeDeadline = now + 3 * this.#loss.ptoPeriod();
     return true;
+  }
+
+  /** The datagram ends in a stateless reset token of the peer: its handshake one, or one from NEW_CONNECTION_ID (§10.3.1). */
+  #matchesPeerResetToken(datagram: Uint8Array): boolean {
+    const token = this.#peerParams?.statelessResetToken;
+    if (token !== undefined && matchesResetToken(datagram, token)) return true;
+    if (this.#peerCids === undefined) return false;
+    for (const t of this.#peerCids.resetTokens()) if (matchesResetToken(datagram, t)) return true;
+    return false;
+  }
+
+  /**
+   * Routing changes for the endpoint (RFC 9000 §5.1): IDs we issued with
+   * NEW_CONNECTION_ID to route to this connection, IDs the peer retired to
+   * forget. The endpoint applies them after each call into the connection.
+   */
+  takeRoutingChanges(): RoutingChange[] | undefined {
+    return this.#localCids.takeRoutingChanges();
+  }
+
+  /** The peer's connection IDs (created once the handshake settled the first one). */
+  #remoteIds(): RemoteConnectionIds {
+    if (this.#peerCids === undefined) {
+      this.#peerCids = new RemoteConnectionIds(this.#remoteCid, this.#transport.activeConnectionIdLimit);
+      this.#peerCids.setInitialResetToken(this.#peerParams?.statelessResetToken);
+    }
+    return this.#peerCids;
   }
 
   /**
@@ -534,6 +579,14 @@ export class Connection {
     const usage = this.#aeadUsage;
     if (usage === undefined || usage.canSeal) return false;
     return !this.initiateKeyUpdate();
+  }
+
+  /**
+   * Sends an ack-eliciting packet soon (a PING if nothing else is due): a driver keeps an idle connection (and
+   * the NAT bindings on its path) alive by calling this before `maxIdleTimeout` runs out (RFC 9000 §10.1.2).
+   */
+  ping(): void {
+    if (this.#state === "established") this.#pingPending = true;
   }
 
   /** 1-RTT key updates completed (either side initiating). */
@@ -648,6 +701,9 @@ export class Connection {
     this.#random!(challenge);
     this.#path.start(now, this.#remote, this.#datagramLength, challenge, 3 * this.#loss.ptoPeriod());
     this.#remote = remote;
+    // §9.5: a new path gets a fresh peer ID when the peer gave us a spare, so the two paths cannot be linked by it.
+    const ids = this.#remoteIds();
+    if (ids.rotate()) this.#remoteCid = ids.current;
     this.#datagramFromCurrent = true; // the rest of this datagram is from the (new) current address
   }
 
@@ -754,6 +810,7 @@ export class Connection {
       this.#discardSpace(PacketNumberSpace.Initial, now); // RFC 9001 §4.9.1
     }
     this.#onPacketReceivedIdle(now);
+    this.#packetDcid = header.dcid;
     const ackEliciting = this.#processFrames(now, spaceIndex, datagram, opened.payloadStart, opened.payloadEnd);
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
     const largestBefore = space.acks.largestReceived;
@@ -841,9 +898,15 @@ export class Connection {
             throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "NEW_TOKEN from a client", FrameType.NEW_TOKEN);
           this.#events.push({ type: "new-token", token: frame.token.slice() });
           break;
-        case "new-connection-id":
+        case "new-connection-id": {
+          const ids = this.#remoteIds();
+          ids.onNewConnectionId(frame.sequenceNumber, frame.retirePriorTo, frame.connectionId, frame.statelessResetToken);
+          this.#remoteCid = ids.current; // Retire Prior To may have retired the one in use (§5.1.2)
+          break;
+        }
         case "retire-connection-id":
-          break; // connection ID rotation is not implemented yet (we keep one CID each way)
+          this.#localCids.onRetire(frame.sequenceNumber, this.#packetDcid);
+          break;
         case "path-challenge":
           // §8.2.2: echo it in a PATH_RESPONSE, promptly (a few pending at most; they are never retransmitted, §13.3).
           if (this.#pathResponses.length >= MAX_PATH_RESPONSES) this.#pathResponses.shift();
@@ -905,6 +968,8 @@ export class Connection {
     if (frames.cryptoOffset >= 0 && !space.discarded) space.cryptoSend.onLost(frames.cryptoOffset, frames.cryptoLength);
     if (frames.handshakeDone && !this.#handshakeDonePending) this.#handshakeDonePending = true;
     if (frames.newToken !== undefined && this.#state === "established") this.#newTokenPending ??= frames.newToken; // §13.3
+    if (frames.newConnectionIds !== undefined) this.#localCids.onLost(frames.newConnectionIds);
+    if (frames.retireConnectionIds !== undefined) this.#peerCids?.onLost(frames.retireConnectionIds);
     if (space === this.#spaces[PacketNumberSpace.ApplicationData]) this.#streams?.onLost(frames);
   }
 
@@ -983,6 +1048,7 @@ export class Connection {
     this.#state = "established";
     if (this.#early.length > 0) this.#replayEarly = true;
     this.#events.push({ type: "connected", info });
+    this.#localCids.start(this.#peerParams?.activeConnectionIdLimit ?? 2); // §5.1.1: up to the peer's limit
     if (this.side === "server") {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
       this.#handshakeDonePending = true;
@@ -1152,7 +1218,10 @@ export class Connection {
       return (
         this.#handshakeDonePending ||
         this.#newTokenPending !== undefined ||
+        this.#localCids.wantsToSend ||
+        this.#peerCids?.wantsToSend === true ||
         this.#pathResponses.length > 0 ||
+        this.#pingPending ||
         this.#path.challengeDue ||
         this.#appWants()
       );
@@ -1379,6 +1448,13 @@ export class Connection {
         this.#newTokenPending = undefined;
         ackEliciting = true;
       }
+      if (i === PacketNumberSpace.ApplicationData) {
+        const issued = this.#localCids.fill(w);
+        const retired = this.#peerCids?.fill(w);
+        if (issued !== undefined) frames.newConnectionIds = issued;
+        if (retired !== undefined) frames.retireConnectionIds = retired;
+        if (issued !== undefined || retired !== undefined) ackEliciting = true;
+      }
       const room = w.remaining - CRYPTO_OVERHEAD;
       const chunk = room > 0 ? space.cryptoSend.next(room) : undefined;
       if (chunk !== undefined) {
@@ -1388,10 +1464,12 @@ export class Connection {
         ackEliciting = true;
       }
       if (i === PacketNumberSpace.ApplicationData) ackEliciting = this.#fillApp(now, w, frames) || ackEliciting;
-      if (probing && !ackEliciting && w.remaining >= 1) {
+      const ping = probing || (i === PacketNumberSpace.ApplicationData && this.#pingPending);
+      if (ping && !ackEliciting && w.remaining >= 1) {
         w.u8(FrameType.PING);
         ackEliciting = true;
       }
+      if (i === PacketNumberSpace.ApplicationData && ackEliciting) this.#pingPending = false;
       if (probing && ackEliciting) space.probes--;
     }
     return ackEliciting;
@@ -1428,6 +1506,15 @@ interface PendingPacket {
   payloadEnd: number;
   frames: SentFrames | undefined;
   ackEliciting: boolean;
+}
+
+/** Stateless reset tokens when the caller gave no key: unpredictable, so still safe, though no endpoint can send them. */
+function randomResetToken(random: (out: Uint8Array) => void): (cid: Uint8Array) => Uint8Array {
+  return () => {
+    const token = new Uint8Array(16);
+    random(token);
+    return token;
+  };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
