@@ -128,7 +128,7 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     throwIfAborted(options);
     const signal = options.signal;
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
+      const onAbort = (): void => reject(CancelledError.from(signal.reason));
       signal.addEventListener("abort", onAbort, { once: true });
       this.#established.then(
         () => {
