@@ -32,6 +32,7 @@
  */
 import { getProvider } from "@zsync/crypto";
 import type { ClientConfig, EndpointConfig, ServerConfig } from "./config.js";
+import type { RoutingChange } from "./connection/cid-state.js";
 import { Connection, type SocketAddress } from "./connection/connection.js";
 import { AddressValidator } from "./endpoint/address-validation.js";
 import { writeInvalidTokenClose, writeRetryPacket } from "./endpoint/retry.js";
@@ -136,7 +137,13 @@ export class Endpoint {
    * anti-amplification limit (RFC 9000 §8.1.3); use each token once.
    */
   connect(now: number, config: ClientConfig, remote: SocketAddress, token?: Uint8Array): Connection {
-    const conn = Connection.connect(now, config, { remote, random: this.config.random, cidLength: this.config.cidLength, token });
+    const conn = Connection.connect(now, config, {
+      remote,
+      random: this.config.random,
+      cidLength: this.config.cidLength,
+      token,
+      resetToken: (cid) => this.#validation.resetKey.token(cid),
+    });
     this.#add(conn, [conn.localCid]);
     return conn;
   }
@@ -204,6 +211,7 @@ export class Endpoint {
       retry: decision.retry,
       addressValidated: decision.addressValidated,
       statelessResetToken: this.#validation.resetKey.token(localCid),
+      resetToken: (cid) => this.#validation.resetKey.token(cid),
       newToken: this.#validation.sendNewTokens ? this.#validation.tokens.issueNewToken(now, remote) : undefined,
     });
     accepted.handleDatagram(now, datagram, remote);
@@ -337,12 +345,32 @@ export class Endpoint {
 
   #reap(conn: Connection): void {
     if (conn.hasEvents) this.#dirty.add(conn);
+    const changes = conn.takeRoutingChanges();
+    if (changes !== undefined) this.#reroute(conn, changes);
     if (!conn.isDrained) return;
     for (const k of this.#keys.get(conn) ?? []) if (this.#routes.get(k) === conn) this.#routes.delete(k);
     this.#keys.delete(conn);
     this.#connections.delete(conn);
     this.#resetDetector.delete(conn);
     this.#order = this.#order.filter((c) => c !== conn);
+  }
+
+  /** Routes the connection IDs `conn` issued with NEW_CONNECTION_ID and forgets those the peer retired (RFC 9000 §5.1). */
+  #reroute(conn: Connection, changes: readonly RoutingChange[]): void {
+    const keys = this.#keys.get(conn);
+    if (keys === undefined) return;
+    for (const change of changes) {
+      const k = key(change.cid);
+      if (change.kind === "add") {
+        if (this.#routes.has(k)) continue; // a random collision with another connection's ID: never steal its route
+        this.#routes.set(k, conn);
+        keys.push(k);
+      } else {
+        if (this.#routes.get(k) === conn) this.#routes.delete(k);
+        const at = keys.indexOf(k);
+        if (at >= 0) keys.splice(at, 1);
+      }
+    }
   }
 
   #versionNegotiation(datagram: Uint8Array, header: PacketHeader, remote: SocketAddress): void {

@@ -53,8 +53,8 @@ describe("key update", () => {
     expect(conn.initiateKeyUpdate()).toBe(false);
     net.run(() => conn.isHandshakeConfirmed && server.connections[0]?.isHandshakeConfirmed === true);
     net.runFor(100);
-    // Only ACK-only 1-RTT packets so far: none of them is acknowledged, so the current generation is not confirmed yet.
-    expect(conn.initiateKeyUpdate()).toBe(false);
+    // (No "still refused" check here: the client's NEW_CONNECTION_ID after the handshake, RFC 9000 §5.1.1, is
+    // ack-eliciting, and its acknowledgment already confirms the current generation. Line "nothing sent" below covers it.)
     const id = conn.openStream("uni")!;
     conn.streamWrite(id, new Uint8Array(10));
     net.runFor(100);
@@ -152,6 +152,9 @@ describe("AEAD limits (RFC 9001 §6.6)", () => {
     const { net, conn, server } = pair({ seed: 44, clientTransport: { aeadConfidentialityLimit: 16, maxIdleTimeout: 5000 } });
     net.run(() => conn.isHandshakeConfirmed && server.connections[0]?.isHandshakeConfirmed === true);
     net.runFor(50);
+    // The generation of the handshake is acknowledged (the client's NEW_CONNECTION_ID, RFC 9000 §5.1.1): move to a fresh one
+    // that nothing acknowledges, so the scenario starts from a used-up-able key with no update possible.
+    expect(conn.initiateKeyUpdate()).toBe(true);
     // Nothing reaches the client any more: no ACK allows a key update (§6.1), so the client must stop at 16 packets.
     net.setLink(SERVER_ADDRESS, CLIENT_ADDRESS, { delay: 10, loss: 1 });
     const sentBefore = conn.stats.packetsSent;

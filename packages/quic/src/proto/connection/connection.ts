@@ -353,11 +353,7 @@ export class Connection {
     );
     conn.#newToken = options.newToken;
     conn.#random = options.random;
-    conn.#localCids = new LocalConnectionIds(
-      options.localCid,
-      options.random,
-      options.resetToken ?? randomResetToken(options.random),
-    );
+    conn.#localCids = new LocalConnectionIds(options.localCid, options.random, options.resetToken ?? randomResetToken(options.random));
     if (options.addressValidated === true) {
       conn.#addressValidated = true; // §8.1: a valid token validates the address
       conn.#loss.setAmplificationLimited(false, now);

@@ -27,6 +27,10 @@ export class SentFrames {
   handshakeDone = false;
   /** The NEW_TOKEN token this packet carried (resent when lost, §13.3). */
   newToken: Uint8Array | undefined = undefined;
+  /** Sequence numbers of our NEW_CONNECTION_ID frames in this packet (resent while still active, §13.3). */
+  newConnectionIds: number[] | undefined;
+  /** Sequence numbers of our RETIRE_CONNECTION_ID frames in this packet (always resent, §13.3). */
+  retireConnectionIds: number[] | undefined;
   maxData = false;
   maxStreamsBidi = false;
   maxStreamsUni = false;
