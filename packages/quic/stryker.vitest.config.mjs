@@ -7,6 +7,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/wire/**/*.test.ts", "test/recovery/**/*.test.ts", "test/streams/**/*.test.ts", "test/vectors/**/*.test.ts", "test/range-set.test.ts"],
+    include: [
+      "test/wire/**/*.test.ts",
+      "test/recovery/**/*.test.ts",
+      "test/streams/**/*.test.ts",
+      "test/vectors/**/*.test.ts",
+      "test/range-set.test.ts",
+    ],
   },
 });
