@@ -220,6 +220,8 @@ type CpuLog = Record<Stack, { client: number[]; server: number[] }>;
 const newCpuLog = (): CpuLog => ({ ours: { client: [], server: [] }, node: { client: [], server: [] } });
 
 const GiB = BULK_BYTES / (1024 * MiB);
+/** A bulk sample normally takes seconds; after this long without finishing, it reports its stage. */
+const WATCHDOG_MS = 60_000;
 
 /** Reads `bytes` of application data from our client. */
 async function oursDrain(stream: TlsStream, bytes: number): Promise<void> {
@@ -253,42 +255,66 @@ function nodeDrain(socket: tls.TLSSocket, bytes: number): Promise<void> {
 async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
   const { cert, chunk } = getFixture();
   const p = getPeer();
-  const { port } = (await p.request({
-    cmd: "listen",
-    stack,
-    certificatePem: cert.certificatePem,
-    privateKeyPem: cert.privateKeyPem,
-  })) as { port: number };
-  const serverDone = p.request({ cmd: "transfer", mode, bytes: BULK_BYTES }) as Promise<{ cpuMs: number }>;
-  let clientCpu: number;
-  let elapsed: number;
-  if (stack === "ours") {
-    const client = await oursConnect(port);
-    const cpu0 = cpuMs();
-    const start = performance.now();
-    if (mode === "sink") for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) await client.write(chunk);
-    else await oursDrain(client, BULK_BYTES);
-    clientCpu = cpuMs() - cpu0;
-    const { cpuMs: serverCpu } = await serverDone;
-    elapsed = performance.now() - start;
-    log.ours.client.push(clientCpu / GiB);
-    log.ours.server.push(serverCpu / GiB);
-    await client.close();
-  } else {
-    const client = await nodeConnect(port);
-    const cpu0 = cpuMs();
-    const start = performance.now();
-    if (mode === "sink") {
-      for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) if (!client.write(chunk)) await once(client, "drain");
-    } else await nodeDrain(client, BULK_BYTES);
-    clientCpu = cpuMs() - cpu0;
-    const { cpuMs: serverCpu } = await serverDone;
-    elapsed = performance.now() - start;
-    log.node.client.push(clientCpu / GiB);
-    log.node.server.push(serverCpu / GiB);
-    await nodeClosePolitely(client);
+  // A sample that stops making progress says where, instead of hanging the run.
+  let stage = "listen";
+  let moved = 0;
+  const watchdog = setInterval(() => {
+    console.error(`  bulk ${stack} ${mode}: still at "${stage}" after ${WATCHDOG_MS / 1000} s (${moved} bytes moved by the client)`);
+  }, WATCHDOG_MS);
+  try {
+    const { port } = (await p.request({
+      cmd: "listen",
+      stack,
+      certificatePem: cert.certificatePem,
+      privateKeyPem: cert.privateKeyPem,
+    })) as { port: number };
+    stage = "connect";
+    const serverDone = p.request({ cmd: "transfer", mode, bytes: BULK_BYTES }) as Promise<{ cpuMs: number }>;
+    let clientCpu: number;
+    let elapsed: number;
+    if (stack === "ours") {
+      const client = await oursConnect(port);
+      stage = "transfer";
+      const cpu0 = cpuMs();
+      const start = performance.now();
+      if (mode === "sink")
+        for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
+          await client.write(chunk);
+          moved = sent + WRITE_SIZE;
+        }
+      else await oursDrain(client, BULK_BYTES);
+      clientCpu = cpuMs() - cpu0;
+      stage = "wait for the server's report";
+      const { cpuMs: serverCpu } = await serverDone;
+      elapsed = performance.now() - start;
+      log.ours.client.push(clientCpu / GiB);
+      log.ours.server.push(serverCpu / GiB);
+      stage = "close";
+      await client.close();
+    } else {
+      const client = await nodeConnect(port);
+      stage = "transfer";
+      const cpu0 = cpuMs();
+      const start = performance.now();
+      if (mode === "sink") {
+        for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
+          if (!client.write(chunk)) await once(client, "drain");
+          moved = sent + WRITE_SIZE;
+        }
+      } else await nodeDrain(client, BULK_BYTES);
+      clientCpu = cpuMs() - cpu0;
+      stage = "wait for the server's report";
+      const { cpuMs: serverCpu } = await serverDone;
+      elapsed = performance.now() - start;
+      log.node.client.push(clientCpu / GiB);
+      log.node.server.push(serverCpu / GiB);
+      stage = "close";
+      await nodeClosePolitely(client);
+    }
+    return BULK_BYTES / MiB / (elapsed / 1000);
+  } finally {
+    clearInterval(watchdog);
   }
-  return BULK_BYTES / MiB / (elapsed / 1000);
 }
 
 function printCpu(label: string, log: CpuLog): void {
