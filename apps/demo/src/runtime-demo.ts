@@ -42,27 +42,53 @@ export async function runtimeDemo(rt: Runtime): Promise<void> {
   );
 
   console.log("\n== runtime: select with a timeout ==");
+  // Two rounds of select against one reply: one round receives it, the other
+  // times out. Afterwards a late message is sent and the channel drained, so
+  // the printed counts show what happened to every message sent: a receive
+  // branch that lost to the timeout must not have consumed anything.
   const replies = bounded<string>(1);
-  spawn(async () => {
+  let sent = 0;
+  const peer = spawn(async () => {
     await sleep(5);
     await replies.send("reply from a fast peer");
+    sent++;
   });
+  let delivered = 0;
+  let timeouts = 0;
   for (let round = 1; round <= 2; round++) {
+    const roundStart = performance.now();
     const outcome = await select([
-      onRecv(replies, (msg) => `got "${msg}"`),
-      onTimeout(25, () => "timed out after 25 ms (no message consumed)"),
+      onRecv(replies, (msg) => {
+        delivered++;
+        return `got "${msg}"`;
+      }),
+      onTimeout(25, () => {
+        timeouts++;
+        return "timed out";
+      }),
     ]);
-    console.log(`round ${round}: ${outcome}`);
+    console.log(`round ${round}: ${outcome} after ${(performance.now() - roundStart).toFixed(1)} ms`);
   }
+  await peer;
+  await replies.send("late message");
+  sent++;
+  replies.close();
+  let drained = 0;
+  for await (const _ of replies) drained++;
+  console.log(
+    `select: ${sent} messages sent, ${delivered} delivered by select, ${drained} drained from the channel afterwards, ` +
+      `${sent - delivered - drained} lost; ${timeouts} round(s) timed out`,
+  );
 
   console.log("\n== runtime: structured executor (fail-fast) ==");
   const executor = new Executor<string>();
+  let siblingStop = "still running";
   executor.spawn(async () => {
     try {
       await sleep(10_000);
       return "never";
     } catch (error) {
-      console.log(`  slow sibling stopped: ${(error as Error).name}`);
+      siblingStop = (error as Error).name;
       throw error;
     }
   });
@@ -70,7 +96,12 @@ export async function runtimeDemo(rt: Runtime): Promise<void> {
     await sleep(5);
     throw new Error("a child failed");
   });
-  await executor.joinAll().catch((error: Error) => console.log(`  joinAll rejected with "${error.message}" after cancelling the sibling`));
+  const joinStart = performance.now();
+  const joined = await executor.joinAll().then(
+    () => "joinAll resolved",
+    (error: Error) => `joinAll rejected with "${error.message}"`,
+  );
+  console.log(`  ${joined} after ${(performance.now() - joinStart).toFixed(1)} ms; the 10 s sibling: ${siblingStop}`);
   await executor[Symbol.asyncDispose]();
 
   console.log("\n== runtime: stats ==");

@@ -23,11 +23,34 @@ describe("demo", () => {
 
   it("runs the runtime showcase: priorities, channel, select with timeout, executor, stats", () => {
     expect(output).toContain("start order: urgent (QUIC handshake) -> normal-0");
-    expect(output).toMatch(/received 30000 messages \(checksum 449985000\)/);
-    expect(output).toContain('round 1: got "reply from a fast peer"');
-    expect(output).toContain("round 2: timed out after 25 ms (no message consumed)");
+    // 3 producers send p * 10_000 + i for i < 10_000: every message arrives exactly once.
+    let checksum = 0;
+    for (let p = 0; p < 3; p++) for (let i = 0; i < 10_000; i++) checksum += p * 10_000 + i;
+    expect(output).toContain(`received 30000 messages (checksum ${checksum})`);
     expect(output).toContain('joinAll rejected with "a child failed"');
+    expect(output).toMatch(/the 10 s sibling: CancelledError/);
     expect(output).toMatch(/tasks +spawned \d+ +completed \d+/);
+  });
+
+  it("accounts for every message select saw: one round receives the reply, the other times out, none is lost", () => {
+    const rounds = [...output.matchAll(/^round (\d): (got "reply from a fast peer"|timed out) after [\d.]+ ms$/gm)];
+    expect(
+      rounds.map((r) => r[1]),
+      output,
+    ).toEqual(["1", "2"]);
+    const summary = output.match(
+      /select: (\d+) messages sent, (\d+) delivered by select, (\d+) drained from the channel afterwards, (-?\d+) lost; (\d+) round\(s\) timed out/,
+    );
+    expect(summary, output).not.toBeNull();
+    const [sent = -1, delivered = -1, drained = -1, lost = -1, timedOut = -1] = summary!.slice(1).map(Number);
+    // The program sends the reply and one late message; its counters must
+    // agree with the rounds it printed and with each other.
+    expect(sent).toBe(2);
+    expect(delivered + drained).toBe(sent);
+    expect(lost).toBe(0);
+    expect(delivered).toBe(rounds.filter((r) => r[2]!.startsWith("got")).length);
+    expect(timedOut).toBe(rounds.filter((r) => r[2] === "timed out").length);
+    expect(delivered + timedOut).toBe(2);
   });
 
   it("runs CPU work on the thread pool with correct results", () => {
