@@ -44,7 +44,7 @@ export interface DatabaseStats {
 }
 
 /** How long a stopped statement may keep running before its worker is ended instead. */
-const STOP_GRACE_MS = 100;
+const STOP_GRACE_MS = 1000;
 
 const OPEN = 0;
 const CLOSING = 1;

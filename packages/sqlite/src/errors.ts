@@ -62,9 +62,11 @@ export class DatabaseClosedError extends ZsyncError {
 
 /**
  * The worker thread holding the connection exited (crashed, ran out of
- * memory, or was terminated) while the call was in flight. The pool has
- * replaced the connection; an open transaction on it was rolled back by
- * SQLite, so nothing of it was committed.
+ * memory, or was terminated because a stopped statement did not stop) while
+ * the call was in flight. The pool has replaced the connection; an open
+ * transaction on it was rolled back by SQLite, so nothing of it was
+ * committed. A plain write in flight when a writer crashed may have
+ * committed before the crash: its outcome is unknown.
  */
 export class ConnectionLostError extends ZsyncError {
   /** Which connection was lost. */

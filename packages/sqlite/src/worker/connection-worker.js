@@ -92,9 +92,15 @@ for (const pragma of config.pragmas) db.pragma(pragma);
  * written this request's sequence number into the STOP cell.
  */
 const cells = new Int32Array(config.interrupt);
-/** @type {{ interruptWhenEqual(sab: SharedArrayBuffer, byteOffset: number, everyOps: number): unknown }} */ (
+const patched = /** @type {{ interruptWhenEqual?: (sab: SharedArrayBuffer, byteOffset: number, everyOps: number) => unknown }} */ (
   /** @type {unknown} */ (db)
-).interruptWhenEqual(config.interrupt, 0, INTERRUPT_EVERY_OPS);
+);
+if (typeof patched.interruptWhenEqual !== "function") {
+  throw new Error(
+    "better-sqlite3 was installed without this repository's patch (patches/better-sqlite3@12.9.0.patch, applied by pnpm install)",
+  );
+}
+patched.interruptWhenEqual(config.interrupt, 0, INTERRUPT_EVERY_OPS);
 /** Sequence number of the request being executed (counted in arrival order, like the main thread does). */
 let seq = 0;
 /**
