@@ -9,7 +9,8 @@
  * - 4 MiB on one bidirectional stream each way (the peer echoes it back);
  * - 100 concurrent bidirectional streams, each with its own payload;
  * - CONNECTION_CLOSE with an application error code (RFC 9000 §10.2.3,
- *   frame 0x1d), whose code the other side reports;
+ *   frame 0x1d) sent by the client and by the server, whose code the other
+ *   side reports;
  * - Retry (RFC 9000 §8.1.2) both ways: quiche's client through our server's
  *   Retry (a case of its own), and our client through quiche's, which this
  *   wrapper's server sends to every client without a token (so every case
@@ -38,9 +39,9 @@ import { byteDifference, concat, deferred, interopPki, pattern, within } from ".
 const ALPN = "zq-interop";
 const MIB = 1024 * 1024;
 const STREAMS = 100;
-/** Error codes chosen so that neither side could report them by accident (not 0, not a transport code). */
-const CLIENT_CLOSE_CODE = 0x2a17;
-const SERVER_CLOSE_CODE = 0x1b3;
+/** Close codes (ours, quiche's) that neither side could report by accident: not 0, and different from each other. */
+const QUICHE_CLOSE_CODE = 0x2a17;
+const OUR_CLOSE_CODE = 0x1b3;
 
 type Logger = import("@matrixai/quic").QUICConnection extends { logger: infer L } ? L : never;
 interface LoggerModule {
@@ -154,7 +155,7 @@ async function quicheConnect(port: number): Promise<QUICClient> {
 /** Our server: echoes every stream a peer opens; `connections` get every accepted connection's close reason. */
 async function startOurServer(
   options: { retry?: boolean } = {},
-): Promise<{ server: QuicServer; closes: Promise<CloseReason>[]; errors: unknown[] }> {
+): Promise<{ server: QuicServer; connections: QuicConnection[]; closes: Promise<CloseReason>[]; errors: unknown[] }> {
   const { leaf } = interopPki();
   const server = await QuicServer.bind({
     host: "127.0.0.1",
@@ -166,17 +167,19 @@ async function startOurServer(
     ...options,
   });
   cleanups.push(() => server.close());
+  const connections: QuicConnection[] = [];
   const closes: Promise<CloseReason>[] = [];
   const errors: unknown[] = [];
   void (async () => {
     for await (const conn of server) {
+      connections.push(conn);
       closes.push(conn.closed);
       void (async () => {
         for await (const stream of conn) ourEcho(stream).catch((error: unknown) => errors.push(error));
       })().catch((error: unknown) => errors.push(error));
     }
   })().catch((error: unknown) => errors.push(error));
-  return { server, closes, errors };
+  return { server, connections, closes, errors };
 }
 
 async function ourEcho(stream: QuicStream): Promise<void> {
@@ -228,6 +231,20 @@ describe("quiche client -> our server (ALPN zq-interop)", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it("sees the application error code our server closes with", async () => {
+    const { server, connections } = await startOurServer();
+    const client = await within(10_000, quicheConnect(server.port), "quiche client handshake with our server");
+    const report = quicheCloseReport(client.connection);
+    expect(byteDifference(await quicheRoundTrip(client, pattern(1000, 17)), pattern(1000, 17))).toBe("");
+    expect(connections).toHaveLength(1);
+    await connections[0]!.close(OUR_CLOSE_CODE, "zsync server done");
+    expect(await within(10_000, report, "quiche's client seeing our server's CONNECTION_CLOSE")).toEqual({
+      isApp: true,
+      errorCode: OUR_CLOSE_CODE,
+      peer: true,
+    });
+  }, 30_000);
+
   it("completes the handshake through our Retry (RFC 9000 §8.1.2) and echoes a stream", async () => {
     const { server, errors } = await startOurServer({ retry: true });
     const client = await within(10_000, quicheConnect(server.port), "quiche client handshake through our Retry");
@@ -241,10 +258,10 @@ describe("quiche client -> our server (ALPN zq-interop)", () => {
     const { server, closes } = await startOurServer();
     const client = await within(10_000, quicheConnect(server.port), "quiche client handshake with our server");
     expect(byteDifference(await quicheRoundTrip(client, pattern(1000, 3)), pattern(1000, 3))).toBe("");
-    await client.destroy({ isApp: true, errorCode: CLIENT_CLOSE_CODE, reason: new TextEncoder().encode("quiche done") });
+    await client.destroy({ isApp: true, errorCode: QUICHE_CLOSE_CODE, reason: new TextEncoder().encode("quiche done") });
     expect(closes).toHaveLength(1);
     const reason = await within(10_000, closes[0]!, "our server seeing quiche's CONNECTION_CLOSE");
-    expect(reason).toMatchObject({ kind: "application", errorCode: CLIENT_CLOSE_CODE, remote: true, reason: "quiche done" });
+    expect(reason).toMatchObject({ kind: "application", errorCode: QUICHE_CLOSE_CODE, remote: true, reason: "quiche done" });
   }, 30_000);
 });
 
@@ -272,15 +289,32 @@ describe("our client -> quiche server (ALPN zq-interop)", () => {
     expect(echoes.map((e, i) => byteDifference(e, sent[i]!)).filter((d) => d !== "")).toEqual([]);
   }, 60_000);
 
+  it("sees the application error code quiche's server closes with", async () => {
+    const quiche = await startQuicheServer();
+    const conn = await within(10_000, ourConnect(quiche.port), "our handshake with quiche");
+    expect(byteDifference(await ourRoundTrip(conn, pattern(1000, 19)), pattern(1000, 19))).toBe("");
+    await (await quiche.connection).stop({
+      isApp: true,
+      errorCode: QUICHE_CLOSE_CODE,
+      reason: new TextEncoder().encode("quiche server done"),
+    });
+    expect(await within(10_000, conn.closed, "our client seeing quiche's CONNECTION_CLOSE")).toMatchObject({
+      kind: "application",
+      errorCode: QUICHE_CLOSE_CODE,
+      remote: true,
+      reason: "quiche server done",
+    });
+  }, 30_000);
+
   it("closes with an application error code that quiche reports (RFC 9000 §10.2.3)", async () => {
     const quiche = await startQuicheServer();
     const conn = await within(10_000, ourConnect(quiche.port), "our handshake with quiche");
     expect(byteDifference(await ourRoundTrip(conn, pattern(1000, 5)), pattern(1000, 5))).toBe("");
     const report = quicheCloseReport(await quiche.connection);
-    await conn.close(SERVER_CLOSE_CODE, "zsync done");
+    await conn.close(OUR_CLOSE_CODE, "zsync done");
     expect(await within(10_000, report, "quiche seeing our CONNECTION_CLOSE")).toEqual({
       isApp: true,
-      errorCode: SERVER_CLOSE_CODE,
+      errorCode: OUR_CLOSE_CODE,
       peer: true,
     });
   }, 30_000);
