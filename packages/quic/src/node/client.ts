@@ -34,7 +34,50 @@ export interface QuicConnectOptions extends CommonOptions {
   readonly localHost?: string;
   /** Aborts the handshake (the connection is closed and `connect` rejects with `CancelledError`). */
   readonly signal?: AbortSignal;
+  /** Where NEW_TOKEN tokens are kept between connections (default: one in-memory store per process). */
+  readonly tokens?: QuicTokenStore;
 }
+
+/**
+ * Address-validation tokens a server gave us with NEW_TOKEN (RFC 9000
+ * §8.1.3), by server. Presenting one on the next connection spares the
+ * Retry round trip and the 3x amplification limit of an unvalidated
+ * client. Each token is used once (`take` removes it): reusing one would
+ * let observers link our connections (§8.1.3).
+ */
+export interface QuicTokenStore {
+  take(server: string): Uint8Array | undefined;
+  put(server: string, token: Uint8Array): void;
+}
+
+/** The default {@link QuicTokenStore}: the latest token per server, in memory, at most `capacity` servers. */
+export class MemoryTokenStore implements QuicTokenStore {
+  readonly #tokens = new Map<string, Uint8Array>();
+  readonly #capacity: number;
+
+  constructor(capacity = 256) {
+    this.#capacity = capacity;
+  }
+
+  /** Servers with a token waiting. */
+  get size(): number {
+    return this.#tokens.size;
+  }
+
+  take(server: string): Uint8Array | undefined {
+    const token = this.#tokens.get(server);
+    this.#tokens.delete(server);
+    return token;
+  }
+
+  put(server: string, token: Uint8Array): void {
+    this.#tokens.delete(server);
+    this.#tokens.set(server, token.slice());
+    if (this.#tokens.size > this.#capacity) this.#tokens.delete(this.#tokens.keys().next().value as string);
+  }
+}
+
+const processTokens = new MemoryTokenStore();
 
 /**
  * Connects to `host:port` and resolves once the handshake completed.
@@ -67,8 +110,14 @@ export async function connect(host: string, port: number, options: QuicConnectOp
     maxDatagramSize: Math.max(config.transport.maxDatagramSize, 1500),
     signal: options.signal,
   });
-  const core = endpoint.connect(driver.now(), config, { address, port });
-  const conn = new QuicConnection(core, driver, { cancelCode: options.cancelCode ?? 0 });
+  // Tokens are per server name (the server validates our address with it, whatever address it has now), and port.
+  const tokens = options.tokens ?? processTokens;
+  const tokenKey = `${serverName ?? address}:${port}`;
+  const core = endpoint.connect(driver.now(), config, { address, port }, tokens.take(tokenKey));
+  const conn = new QuicConnection(core, driver, {
+    cancelCode: options.cancelCode ?? 0,
+    onToken: (token) => tokens.put(tokenKey, token),
+  });
   driver.register(core, conn);
   driver.closeWhenIdle = true;
   driver.wake();

@@ -56,6 +56,8 @@ export interface QuicConnectionStats {
 export interface ConnectionSettings {
   /** Error code of RESET_STREAM / STOP_SENDING when a stream wait is cancelled (default 0). */
   readonly cancelCode: number;
+  /** Receives NEW_TOKEN tokens (client side), for the next connection to the same server. */
+  readonly onToken?: ((token: Uint8Array) => void) | undefined;
 }
 
 /** A QUIC connection; see the module comment. */
@@ -80,12 +82,14 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   readonly #drainedWaiters: (() => void)[] = [];
   #info: HandshakeInfo | undefined;
   #closeError: QuicConnectionClosedError | undefined;
+  readonly #onToken: ((token: Uint8Array) => void) | undefined;
 
   /** @internal created by `connect` and `QuicServer` */
   constructor(core: Connection, driver: EndpointDriver, settings: ConnectionSettings) {
     this.core = core;
     this.driver = driver;
     this.cancelCode = settings.cancelCode;
+    this.#onToken = settings.onToken;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -279,6 +283,9 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
         this.#resolveEstablished();
         return;
       case "handshake-confirmed":
+        return;
+      case "new-token":
+        this.#onToken?.(event.token);
         return;
       case "stream-opened":
         for (let id = this.core.acceptStream(event.direction); id !== undefined; id = this.core.acceptStream(event.direction)) {

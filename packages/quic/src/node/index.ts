@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { connect, type QuicConnectOptions } from "./client.js";
+export { connect, MemoryTokenStore, type QuicConnectOptions, type QuicTokenStore } from "./client.js";
 export { QuicConnection, type QuicConnectionStats } from "./connection.js";
 export { type DriverStats, EndpointDriver } from "./driver.js";
 export {

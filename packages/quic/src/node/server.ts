@@ -57,6 +57,14 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
    * that come back with a NEW_TOKEN token skip it.
    */
   readonly retry?: boolean | RetryPolicy;
+  /**
+   * 32 secret bytes protecting address-validation tokens, and 32 from which
+   * stateless reset tokens derive (RFC 9000 §8.1, §10.3). Default: random
+   * per server, so tokens and resets do not survive a restart; pass
+   * persisted keys (shared by the servers behind one address) for that.
+   */
+  readonly tokenKey?: Uint8Array;
+  readonly statelessResetKey?: Uint8Array;
   /** Established connections waiting for `accept()` at most; beyond, new ones are closed (default 1024). */
   readonly acceptBacklog?: number;
   readonly signal?: AbortSignal;
@@ -109,7 +117,11 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       random: osRandom,
       ...(options.versions === undefined ? {} : { versions: options.versions }),
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-      ...(options.retry === undefined ? {} : { addressValidation: { retry: options.retry } }),
+      addressValidation: {
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        ...(options.tokenKey === undefined ? {} : { tokenKey: options.tokenKey }),
+        ...(options.statelessResetKey === undefined ? {} : { statelessResetKey: options.statelessResetKey }),
+      },
     });
     const endpoint = new Endpoint(endpointConfig, serverConfig);
     const host = options.host ?? "127.0.0.1";

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import {
   connect,
+  MemoryTokenStore,
   QuicApplicationClosedError,
   QuicEndpointClosedError,
   QuicIdleTimeoutError,
@@ -31,6 +32,7 @@ describe("handshake over loopback UDP", () => {
     expect(client.stats.bytesSent).toBeGreaterThanOrEqual(1200); // the client's first datagram is padded (RFC 9000 §14.1)
     expect(client.stats.smoothedRtt).toBeGreaterThan(0);
     expect(server.stats.accepted).toBe(1);
+    expect(server.stats.retries).toBe(0); // no Retry unless asked for
   });
 
   it("fails with a CRYPTO_ERROR when the server's certificate is not trusted (RFC 9001 §4.8)", async () => {
@@ -65,6 +67,20 @@ describe("handshake over loopback UDP", () => {
     expect(client.isActive && conn.isActive).toBe(true);
     // At least one Retry (one per datagram of the client's first flight: a large ClientHello spans two).
     expect(server.stats.retries).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a NEW_TOKEN token from one connection spares the next one the Retry (RFC 9000 §8.1.3)", async () => {
+    const server = await startServer({ retry: true });
+    const tokens = new MemoryTokenStore();
+    const first = await connectTo(server, { tokens });
+    await expect.poll(() => tokens.size, { timeout: 10_000 }).toBe(1); // NEW_TOKEN follows the handshake
+    await first.close();
+    const retries = server.stats.retries;
+    expect(retries).toBeGreaterThanOrEqual(1);
+    const second = await connectTo(server, { tokens });
+    expect(second.isActive).toBe(true);
+    expect(server.stats.retries).toBe(retries); // validated by the token: no Retry this time
+    expect(tokens.size).toBeLessThanOrEqual(1); // the first token was taken (used once); a new one may have arrived
   });
 
   it("with insecure: true accepts a certificate it cannot verify", async () => {
