@@ -1,0 +1,12 @@
+// The tests Stryker runs against mutants of sqlite's critical modules: their
+// own suites. Statements run in a worker (src/worker/, plain JavaScript, not
+// mutated); transaction(), the writer lane and request cancellation run on
+// the main thread, where the mutants are.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/transactions.test.ts", "test/write-cancellation.test.ts", "test/cancellation.test.ts", "test/errors.test.ts"],
+    testTimeout: 20_000,
+  },
+});
