@@ -73,6 +73,11 @@ export interface TransportConfig {
    */
   readonly aeadConfidentialityLimit: number | undefined;
   readonly aeadIntegrityLimit: number | undefined;
+  /**
+   * max_datagram_frame_size (RFC 9221 §3): the largest DATAGRAM frame we take, type and length included.
+   * 0 (the default) takes none and does not advertise the parameter; 65535 or any size above a packet means "any".
+   */
+  readonly maxDatagramFrameSize: number;
 }
 
 /** Defaults: windows large enough for one bulk stream on a LAN, limits as common stacks use. */
@@ -94,6 +99,7 @@ export const DEFAULT_TRANSPORT_CONFIG: TransportConfig = Object.freeze({
   maxCryptoBuffer: 64 * 1024,
   aeadConfidentialityLimit: undefined,
   aeadIntegrityLimit: undefined,
+  maxDatagramFrameSize: 0,
 });
 
 const VARINT_MAX = 2 ** 62 - 1;
@@ -127,6 +133,7 @@ export function resolveTransportConfig(input: Partial<TransportConfig> = {}): Tr
   integer("maxCryptoBuffer", c.maxCryptoBuffer, 4096, 16 * 1024 * 1024);
   if (c.aeadConfidentialityLimit !== undefined) integer("aeadConfidentialityLimit", c.aeadConfidentialityLimit, 16, 2 ** 53);
   if (c.aeadIntegrityLimit !== undefined) integer("aeadIntegrityLimit", c.aeadIntegrityLimit, 1, 2 ** 53);
+  integer("maxDatagramFrameSize", c.maxDatagramFrameSize, 0, 65_535);
   if (typeof c.disableActiveMigration !== "boolean") throw new QuicConfigError("disableActiveMigration", "must be a boolean");
   return Object.freeze(c);
 }

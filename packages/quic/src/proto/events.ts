@@ -77,6 +77,8 @@ export type ConnectionEvent =
    * `HandshakeInfo.resumed`). Servers may send several; any one works once.
    */
   | { readonly type: "session"; readonly session: TlsSession }
+  /** An unreliable datagram from the peer (RFC 9221; only when `maxDatagramFrameSize` allows them). `data` is ours to keep. */
+  | { readonly type: "datagram"; readonly data: Uint8Array }
   /** The connection is closing or draining (no more application data); `reason` says why. */
   | { readonly type: "closed"; readonly reason: CloseReason }
   /** The closing/draining period is over: the driver may forget this connection (§10.2). */

@@ -35,6 +35,7 @@ export {
   type CubicOptions,
 } from "./congestion/cubic.js";
 export { NewReno, type NewRenoOptions } from "./congestion/new-reno.js";
+export { MAX_ISSUED_CONNECTION_IDS } from "./connection/cid-state.js";
 export {
   type AcceptOptions,
   Connection,
@@ -44,6 +45,7 @@ export {
   type ConnectOptions,
   type SocketAddress,
 } from "./connection/connection.js";
+export { DatagramError, MAX_QUEUED_DATAGRAMS } from "./connection/datagrams.js";
 export { StreamStateError } from "./connection/streams.js";
 export * from "./crypto/address-token.js";
 export * from "./crypto/aead-limits.js";

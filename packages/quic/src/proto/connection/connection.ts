@@ -46,6 +46,8 @@
  */
 import { type HandshakeInfo, TlsClientEngine, TlsError, type TlsEvent, type TlsLevel, TlsServerEngine } from "@zsync/crypto/tls";
 import type { ClientConfig, ServerConfig, TransportConfig } from "../config.js";
+import type { CongestionController } from "../congestion/controller.js";
+import { Cubic } from "../congestion/cubic.js";
 import { NewReno } from "../congestion/new-reno.js";
 import { AeadUsage } from "../crypto/aead-limits.js";
 import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
@@ -75,6 +77,7 @@ import { encodeTransportParameters } from "../wire/transport-parameters.js";
 import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
 import { LocalConnectionIds, RemoteConnectionIds, type RoutingChange } from "./cid-state.js";
+import { DatagramError, Datagrams } from "./datagrams.js";
 import { KeyUpdateState } from "./key-update.js";
 import { PathMigration } from "./path.js";
 import { SentFrames } from "./sent-frames.js";
@@ -263,6 +266,8 @@ export class Connection {
   #peerCids: RemoteConnectionIds | undefined;
   /** Destination Connection ID of the packet being processed (RETIRE_CONNECTION_ID must not retire it, §19.16). */
   #packetDcid: Uint8Array = EMPTY;
+  /** DATAGRAM frames (RFC 9221; datagrams.ts). */
+  readonly #datagrams: Datagrams;
 
   private constructor(
     side: "client" | "server",
@@ -288,9 +293,10 @@ export class Connection {
     this.#originalDcid = originalDcid;
     this.#addressValidated = side === "client";
     this.#keyUpdate = new KeyUpdateState(provider);
+    this.#datagrams = new Datagrams(transport.maxDatagramFrameSize);
     const spaces = ([0, 1, 2] as const).map((i) => new PacketSpace(i, transport.maxCryptoBuffer, transport.maxAckDelay));
     this.#spaces = spaces as unknown as [PacketSpace, PacketSpace, PacketSpace];
-    const cc = new NewReno({ maxDatagramSize: transport.maxDatagramSize });
+    const cc = createCongestionController(transport);
     this.#loss = new LossDetection<SentFrames>(cc, { isServer: side === "server", initialRtt: transport.initialRtt });
     if (side === "server") this.#loss.setAmplificationLimited(true, now);
     // Initial keys from the client's first DCID (RFC 9001 §5.2).
@@ -585,6 +591,27 @@ export class Connection {
     if (this.#state === "established") this.#pingPending = true;
   }
 
+  /**
+   * Queues an unreliable datagram (RFC 9221): sent once in a 1-RTT packet,
+   * never retransmitted. Returns false when the send queue is full (drop it
+   * or try later); throws DatagramError when the peer takes no DATAGRAM
+   * frames or `data` exceeds {@link maxDatagramPayload}.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    if (this.#state !== "established" && this.#state !== "handshake") throw new DatagramError(`connection is ${this.#state}`);
+    return this.#datagrams.send(data, this.#packetPayloadRoom());
+  }
+
+  /** Largest datagram `sendDatagram` takes now (0 until the peer's transport parameters allow DATAGRAM frames). */
+  get maxDatagramPayload(): number {
+    return this.#datagrams.maxPayload(this.#packetPayloadRoom());
+  }
+
+  /** Frame bytes of a 1-RTT packet of the largest datagram we send (short header with a 4-byte packet number, tag). */
+  #packetPayloadRoom(): number {
+    return this.#maxDatagramSize() - (1 + this.#remoteCid.length + 4) - TAG_LENGTH;
+  }
+
   /** 1-RTT key updates completed (either side initiating). */
   get keyUpdates(): number {
     return this.#keyUpdate.updates;
@@ -854,7 +881,7 @@ export class Connection {
     const initial = this.#spaces[PacketNumberSpace.Initial];
     initial.writeKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.client);
     initial.readKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.server);
-    const cc = new NewReno({ maxDatagramSize: this.#transport.maxDatagramSize });
+    const cc = createCongestionController(this.#transport);
     this.#loss = new LossDetection<SentFrames>(cc, { isServer: false, initialRtt: this.#transport.initialRtt });
     initial.cryptoSend.requeueUnacked();
     this.#refreshIdle(now);
@@ -868,6 +895,7 @@ export class Connection {
     let ackEliciting = false;
     if (start === end) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "packet without frames"); // §12.4
     while (reader.remaining > 0) {
+      const frameStart = reader.position;
       const frame = readFrame(reader, packetType, this.#ackRanges);
       if (isAckEliciting(frame.kind)) ackEliciting = true;
       if (!isProbingFrame(frame.kind)) this.#packetNonProbing = true;
@@ -912,7 +940,10 @@ export class Connection {
           this.#path.onResponse(frame.data); // validates a new path (§8.2.3); anything else is ignored
           break;
         case "datagram":
-          break; // DATAGRAM is not negotiated
+          // RFC 9221 §3: only when we advertised max_datagram_frame_size, and no larger than it.
+          this.#datagrams.onReceived(reader.position - frameStart, buffer[frameStart] as number);
+          this.#events.push({ type: "datagram", data: frame.data.slice() });
+          break;
         default:
           this.#onStreamFrame(frame);
       }
@@ -1019,6 +1050,7 @@ export class Connection {
           peerSourceConnectionId: this.side === "client" ? this.#remoteCidForValidation() : this.#remoteCid,
         });
         this.#loss.setPeerMaxAckDelay(this.#peerParams.maxAckDelay, now);
+        this.#datagrams.setPeerMax(this.#peerParams.maxDatagramFrameSize);
         this.#streams = new StreamManager(this.side, this.#transport, this.#peerParams, this.#events);
         this.#onPeerIdleTimeout(now);
         return;
@@ -1215,6 +1247,7 @@ export class Connection {
         this.#handshakeDonePending ||
         this.#newTokenPending !== undefined ||
         this.#localCids.wantsToSend ||
+        this.#datagrams.wantsToSend ||
         this.#peerCids?.wantsToSend === true ||
         this.#pathResponses.length > 0 ||
         this.#pingPending ||
@@ -1450,6 +1483,8 @@ export class Connection {
         if (issued !== undefined) frames.newConnectionIds = issued;
         if (retired !== undefined) frames.retireConnectionIds = retired;
         if (issued !== undefined || retired !== undefined) ackEliciting = true;
+        // RFC 9221 §5.2: ack-eliciting and congestion controlled, but not in `frames`: a lost DATAGRAM is not resent.
+        if (this.#datagrams.fill(w)) ackEliciting = true;
       }
       const room = w.remaining - CRYPTO_OVERHEAD;
       const chunk = room > 0 ? space.cryptoSend.next(room) : undefined;
@@ -1511,6 +1546,12 @@ function randomResetToken(random: (out: Uint8Array) => void): (cid: Uint8Array) 
     random(token);
     return token;
   };
+}
+
+/** The configured congestion controller, fresh (a Retry starts one over too, RFC 9002 §6.3). */
+function createCongestionController(transport: TransportConfig): CongestionController {
+  const options = { maxDatagramSize: transport.maxDatagramSize };
+  return transport.congestionControl === "cubic" ? new Cubic(options) : new NewReno(options);
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

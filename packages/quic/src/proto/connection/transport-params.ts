@@ -52,6 +52,8 @@ export function buildTransportParameters(
     ...(ids.originalDestinationConnectionId === undefined ? {} : { originalDestinationConnectionId: ids.originalDestinationConnectionId }),
     ...(ids.retrySourceConnectionId === undefined ? {} : { retrySourceConnectionId: ids.retrySourceConnectionId }),
     ...(ids.statelessResetToken === undefined ? {} : { statelessResetToken: ids.statelessResetToken }),
+    // RFC 9221 §3: absent means "no DATAGRAM frames", the same as 0.
+    ...(config.maxDatagramFrameSize === 0 ? {} : { maxDatagramFrameSize: config.maxDatagramFrameSize }),
   };
 }
 
