@@ -459,8 +459,9 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
   /**
    * Arms what can cancel a request: the caller's signal, its timeout, and the
    * task the call was made from (one listener on the task, no AbortSignal).
-   * Any of them makes the request cancellable: reads then step row by row and
-   * writes run alone in their own transaction, so that stopping them is safe.
+   * Any of them makes the request cancellable (FLAG_INTERRUPTIBLE: the worker
+   * checks its cancellation bit before starting it), and a cancellable write
+   * outside a transaction runs alone, in a transaction of its own.
    */
   #arm(request: Request, options: CallOptions | undefined): void {
     const signal = options?.signal;

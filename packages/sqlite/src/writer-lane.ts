@@ -12,7 +12,7 @@
  * rollback, or ending the worker) can touch another caller's write. Waiting is
  * bounded by the acquire timeout.
  *
- * If the writer's worker exits (crash, or terminated to stop a statement),
+ * If the writer's worker exits (crash, or terminated because a stopped statement did not stop),
  * SQLite has rolled back whatever transaction it had open; the lease on it is
  * broken, and a new writer is opened once the old thread is fully gone, so
  * that it never waits on the old connection's lock.

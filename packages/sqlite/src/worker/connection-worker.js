@@ -572,11 +572,13 @@ function insertMany(entry, values, width) {
 }
 
 /**
- * A write that may be stopped runs inside its own transaction: if the main
- * thread terminates this worker while SQLite is stepping, the thread ends as
- * soon as control returns to JavaScript, before COMMIT, and closing the
- * connection rolls the write back. (In autocommit mode the step itself would
- * commit before termination could take effect.) `exec` scripts and statements
+ * A write that may be stopped runs inside its own transaction: stopped
+ * through the interrupt cells, it is rolled back here (the COMMIT itself can be
+ * interrupted, and the rollback runs with the cells disarmed); stopped by the
+ * fallback of terminating this worker, the thread ends as soon as control
+ * returns to JavaScript, before COMMIT, and closing the connection rolls the
+ * write back (in autocommit mode the step itself would commit before
+ * termination could take effect). `exec` scripts and statements
  * that cannot run inside a transaction (BEGIN, VACUUM, ATTACH, pragmas) run
  * as they are: stopping one keeps whatever it completed.
  * @param {unknown[]} batch

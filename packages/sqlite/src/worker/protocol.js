@@ -60,7 +60,7 @@ export const OP_CLOSE = 12;
 
 /** Request flag: return every integer as a bigint. */
 export const FLAG_BIGINT = 1;
-/** Request flag: the caller may cancel, so step row by row (termination lands between rows). */
+/** Request flag: the caller may cancel: the worker checks the request's cancellation bit before starting it. */
 export const FLAG_INTERRUPTIBLE = 2;
 /** Request flag: a transaction-control statement (BEGIN); never wrapped in a transaction of its own. */
 export const FLAG_TX_CONTROL = 4;
