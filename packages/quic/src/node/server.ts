@@ -200,11 +200,14 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       for (;;) {
         const conn = await this.accept(options);
         spawn(async () => {
+          let failed = true;
           try {
             await handler(conn);
             await conn.flush(); // what the handler ended is delivered before the close
+            failed = false;
           } finally {
-            await conn.close(SERVER_CLOSING);
+            // A failure stays in the task's handle; the peer learns only that the server gave up.
+            await conn.close(SERVER_CLOSING, failed ? "handler failed" : "");
           }
         });
       }

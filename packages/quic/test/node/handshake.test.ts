@@ -128,4 +128,13 @@ describe("server shutdown", () => {
     await running;
     expect(iterated).toEqual([]);
   });
+
+  it("run(): a handler that throws closes its connection, telling the peer the handler failed", async () => {
+    const server = await startServer();
+    void server.run(() => {
+      throw new Error("boom");
+    });
+    const client = await connectTo(server);
+    expect(await client.closed).toEqual({ kind: "application", remote: true, errorCode: 0, reason: "handler failed" });
+  });
 });
