@@ -132,7 +132,9 @@ async function nodeSide(certificatePem: string, privateKeyPem: string): Promise<
           });
         });
       } else {
-        for (let sent = 0; sent < bytes; sent += chunk.length) if (!socket.write(chunk)) await once(socket, "drain");
+        // `close` too: a socket closed with a write still queued emits no `drain`.
+        for (let sent = 0; sent < bytes; sent += chunk.length)
+          if (!socket.write(chunk)) await Promise.race([once(socket, "drain"), once(socket, "close")]);
       }
       const used = cpuMs() - cpu0;
       socket.resume();

@@ -209,6 +209,15 @@ function stopPeer(): void {
   peer = undefined;
 }
 
+/**
+ * Waits for `drain`, or for the socket to close: once the peer has every
+ * byte it ends the connection, and a socket closed with the last write
+ * still queued emits no `drain` (seen on Node 24: a sample hung here).
+ */
+function drained(socket: tls.TLSSocket): Promise<unknown> {
+  return Promise.race([once(socket, "drain"), once(socket, "close")]);
+}
+
 /** Process CPU time (user + system) in ms. */
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -298,7 +307,7 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
       const start = performance.now();
       if (mode === "sink") {
         for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
-          if (!client.write(chunk)) await once(client, "drain");
+          if (!client.write(chunk)) await drained(client);
           moved = sent + WRITE_SIZE;
         }
       } else await nodeDrain(client, BULK_BYTES);
