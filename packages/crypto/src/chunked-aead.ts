@@ -107,6 +107,10 @@ export function sealChunkRange(
 
 /** Thrown inside {@link openChunkRange}: which chunk failed, and whether it authenticated as non-final. */
 export class ChunkFailure extends AuthenticationError {
+  static {
+    ChunkFailure.brand("@zsync/crypto:ChunkFailure");
+  }
+
   readonly index: number;
   readonly truncated: boolean;
 

@@ -23,7 +23,11 @@ import { ZsyncError } from "@zsync/runtime";
  * authenticate: the data was tampered with, truncated, reordered, or the key
  * or AAD is wrong. No plaintext from the failing unit is ever released.
  */
-export class AuthenticationError extends ZsyncError {
+export class AuthenticationError extends ZsyncError<"ZSYNC_CRYPTO_AUTH"> {
+  static {
+    AuthenticationError.brand("@zsync/crypto:AuthenticationError");
+  }
+
   constructor(message = "authentication failed: ciphertext, tag, key or associated data do not match", options?: { cause?: unknown }) {
     super("ZSYNC_CRYPTO_AUTH", message, options);
   }
@@ -33,7 +37,11 @@ export class AuthenticationError extends ZsyncError {
  * A chunked (streaming) ciphertext ended before its final chunk: every chunk
  * seen authenticated, but the chunk marked "last" never arrived.
  */
-export class TruncatedCiphertextError extends ZsyncError {
+export class TruncatedCiphertextError extends ZsyncError<"ZSYNC_CRYPTO_TRUNCATED"> {
+  static {
+    TruncatedCiphertextError.brand("@zsync/crypto:TruncatedCiphertextError");
+  }
+
   constructor(message = "ciphertext truncated: the final chunk is missing") {
     super("ZSYNC_CRYPTO_TRUNCATED", message);
   }
@@ -43,14 +51,22 @@ export class TruncatedCiphertextError extends ZsyncError {
  * An envelope or stream header is malformed: wrong magic, unknown version,
  * algorithm or mode, impossible sizes. Raised before any decryption work.
  */
-export class EnvelopeFormatError extends ZsyncError {
+export class EnvelopeFormatError extends ZsyncError<"ZSYNC_CRYPTO_FORMAT"> {
+  static {
+    EnvelopeFormatError.brand("@zsync/crypto:EnvelopeFormatError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super("ZSYNC_CRYPTO_FORMAT", message, options);
   }
 }
 
 /** The chosen provider cannot supply the requested algorithm. */
-export class UnsupportedAlgorithmError extends ZsyncError {
+export class UnsupportedAlgorithmError extends ZsyncError<"ZSYNC_CRYPTO_UNSUPPORTED"> {
+  static {
+    UnsupportedAlgorithmError.brand("@zsync/crypto:UnsupportedAlgorithmError");
+  }
+
   readonly algorithm: string;
 
   constructor(algorithm: string, message = `unsupported algorithm: ${algorithm}`) {
@@ -64,28 +80,44 @@ export class UnsupportedAlgorithmError extends ZsyncError {
  * valid point, or (X25519) the shared secret is all zeros, which RFC 7748 §6.1
  * and TLS 1.3 require callers to reject.
  */
-export class KeyAgreementError extends ZsyncError {
+export class KeyAgreementError extends ZsyncError<"ZSYNC_CRYPTO_KEY_AGREEMENT"> {
+  static {
+    KeyAgreementError.brand("@zsync/crypto:KeyAgreementError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super("ZSYNC_CRYPTO_KEY_AGREEMENT", message, options);
   }
 }
 
 /** A key passed to a signature or key-agreement scheme is not a valid key for it. */
-export class InvalidKeyError extends ZsyncError {
+export class InvalidKeyError extends ZsyncError<"ZSYNC_CRYPTO_INVALID_KEY"> {
+  static {
+    InvalidKeyError.brand("@zsync/crypto:InvalidKeyError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super("ZSYNC_CRYPTO_INVALID_KEY", message, options);
   }
 }
 
 /** An object was used in a state that forbids the call, e.g. `update()` after `digest()`. */
-export class InvalidStateError extends ZsyncError {
+export class InvalidStateError extends ZsyncError<"ZSYNC_CRYPTO_STATE"> {
+  static {
+    InvalidStateError.brand("@zsync/crypto:InvalidStateError");
+  }
+
   constructor(message: string) {
     super("ZSYNC_CRYPTO_STATE", message);
   }
 }
 
 /** The requested provider cannot run here (e.g. `node` outside Node.js). */
-export class ProviderUnavailableError extends ZsyncError {
+export class ProviderUnavailableError extends ZsyncError<"ZSYNC_CRYPTO_PROVIDER_UNAVAILABLE"> {
+  static {
+    ProviderUnavailableError.brand("@zsync/crypto:ProviderUnavailableError");
+  }
+
   readonly provider: string;
 
   constructor(provider: string, message = `crypto provider "${provider}" is not available in this environment`) {

@@ -17,12 +17,27 @@
 import { ZsyncError } from "@zsync/runtime";
 import { AlertDescription, alertName } from "./wire/constants.js";
 
+/** The `code` of a {@link TlsError}: the code of one of its subclasses. */
+export type TlsErrorCode =
+  | "ZSYNC_TLS_PROTOCOL"
+  | "ZSYNC_TLS_NEGOTIATION"
+  | "ZSYNC_TLS_BAD_RECORD_MAC"
+  | "ZSYNC_TLS_CERTIFICATE"
+  | "ZSYNC_TLS_PEER_ALERT"
+  | "ZSYNC_TLS_TRUNCATED"
+  | "ZSYNC_TLS_CLOSED"
+  | "ZSYNC_TLS_LIMIT";
+
 /** Base of every TLS failure; `alert` is the TLS alert description involved. */
-export class TlsError extends ZsyncError {
+export class TlsError<C extends TlsErrorCode = TlsErrorCode> extends ZsyncError<C> {
+  static {
+    TlsError.brand("@zsync/crypto:TlsError");
+  }
+
   readonly alert: number;
   readonly alertName: string;
 
-  constructor(code: string, alert: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, alert: number, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.alert = alert;
     this.alertName = alertName(alert);
@@ -33,21 +48,33 @@ export class TlsError extends ZsyncError {
  * The peer broke the protocol (malformed or unexpected message, illegal
  * parameter, bad Finished or signature). We sent `alert` and closed.
  */
-export class TlsProtocolError extends TlsError {
+export class TlsProtocolError extends TlsError<"ZSYNC_TLS_PROTOCOL"> {
+  static {
+    TlsProtocolError.brand("@zsync/crypto:TlsProtocolError");
+  }
+
   constructor(alert: number, message: string, options?: { cause?: unknown }) {
     super("ZSYNC_TLS_PROTOCOL", alert, `${alertName(alert)}: ${message}`, options);
   }
 }
 
 /** No common protocol version, cipher suite, group, signature scheme or ALPN protocol. */
-export class TlsNegotiationError extends TlsError {
+export class TlsNegotiationError extends TlsError<"ZSYNC_TLS_NEGOTIATION"> {
+  static {
+    TlsNegotiationError.brand("@zsync/crypto:TlsNegotiationError");
+  }
+
   constructor(alert: number, message: string) {
     super("ZSYNC_TLS_NEGOTIATION", alert, `${alertName(alert)}: ${message}`);
   }
 }
 
 /** A record failed authentication (tampered, truncated or wrong key); we sent bad_record_mac. */
-export class TlsBadRecordMacError extends TlsError {
+export class TlsBadRecordMacError extends TlsError<"ZSYNC_TLS_BAD_RECORD_MAC"> {
+  static {
+    TlsBadRecordMacError.brand("@zsync/crypto:TlsBadRecordMacError");
+  }
+
   constructor(message = "record failed authentication", options?: { cause?: unknown }) {
     super("ZSYNC_TLS_BAD_RECORD_MAC", AlertDescription.bad_record_mac, message, options);
   }
@@ -91,7 +118,11 @@ const CERTIFICATE_ALERTS: Record<CertificateFailureReason, number> = {
 };
 
 /** The peer's certificate chain was refused; `reason` says why, `alert` is what we sent. */
-export class TlsCertificateError extends TlsError {
+export class TlsCertificateError extends TlsError<"ZSYNC_TLS_CERTIFICATE"> {
+  static {
+    TlsCertificateError.brand("@zsync/crypto:TlsCertificateError");
+  }
+
   readonly reason: CertificateFailureReason;
 
   constructor(reason: CertificateFailureReason, message: string, options?: { cause?: unknown }) {
@@ -101,21 +132,33 @@ export class TlsCertificateError extends TlsError {
 }
 
 /** The peer sent a fatal alert (anything but close_notify/user_canceled). */
-export class TlsPeerAlertError extends TlsError {
+export class TlsPeerAlertError extends TlsError<"ZSYNC_TLS_PEER_ALERT"> {
+  static {
+    TlsPeerAlertError.brand("@zsync/crypto:TlsPeerAlertError");
+  }
+
   constructor(alert: number) {
     super("ZSYNC_TLS_PEER_ALERT", alert, `peer sent fatal alert ${alertName(alert)} (${alert})`);
   }
 }
 
 /** The transport ended without close_notify: the data may have been truncated by an attacker. */
-export class TlsTruncatedError extends TlsError {
+export class TlsTruncatedError extends TlsError<"ZSYNC_TLS_TRUNCATED"> {
+  static {
+    TlsTruncatedError.brand("@zsync/crypto:TlsTruncatedError");
+  }
+
   constructor(message = "connection closed without close_notify; data may be truncated") {
     super("ZSYNC_TLS_TRUNCATED", AlertDescription.close_notify, message);
   }
 }
 
 /** The connection is closed (locally or by the peer's close_notify) for the attempted operation. */
-export class TlsClosedError extends TlsError {
+export class TlsClosedError extends TlsError<"ZSYNC_TLS_CLOSED"> {
+  static {
+    TlsClosedError.brand("@zsync/crypto:TlsClosedError");
+  }
+
   constructor(message = "TLS connection is closed") {
     super("ZSYNC_TLS_CLOSED", AlertDescription.close_notify, message);
   }
@@ -137,7 +180,11 @@ export type TlsLimit =
  * and closed. Separate from `TlsProtocolError` so an operator can tell a
  * peer probing our limits from one that is merely broken.
  */
-export class TlsLimitError extends TlsError {
+export class TlsLimitError extends TlsError<"ZSYNC_TLS_LIMIT"> {
+  static {
+    TlsLimitError.brand("@zsync/crypto:TlsLimitError");
+  }
+
   readonly limit: TlsLimit;
 
   constructor(limit: TlsLimit, alert: number, message: string) {

@@ -38,6 +38,7 @@ export {
   TlsCertificateError,
   TlsClosedError,
   TlsError,
+  type TlsErrorCode,
   type TlsLimit,
   TlsLimitError,
   TlsNegotiationError,
