@@ -192,6 +192,11 @@ export class RemoteConnectionIds {
     return this.#current.cid;
   }
 
+  /** Sequence number of {@link current}. */
+  get currentSequence(): number {
+    return this.#current.sequence;
+  }
+
   /** The handshake changed sequence 0 (the server's SCID, a Retry's): before any NEW_CONNECTION_ID. */
   resetInitial(cid: Uint8Array): void {
     this.#current = { sequence: 0, cid, resetToken: this.#ids.get(0)?.resetToken };
@@ -252,8 +257,12 @@ export class RemoteConnectionIds {
           this.#queueRetire(id.sequence);
         }
       if (this.#current.sequence < retirePriorTo) {
-        // §5.1.2: switch to an ID that is still active (the frame guarantees one: its own sequence >= retirePriorTo).
-        this.#current = this.#lowestUnused() as RemoteId;
+        // §5.1.2: switch to an ID that is still active. An honest frame guarantees one (its own sequence is at least
+        // Retire Prior To); none is left only when the frame names a sequence we already retired.
+        const next = this.#lowestUnused();
+        if (next === undefined)
+          throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "Retire Prior To leaves no connection ID", type);
+        this.#current = next;
       }
     }
     if (this.#ids.size > this.#limit)
