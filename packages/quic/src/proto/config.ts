@@ -73,6 +73,8 @@ export interface TransportConfig {
    */
   readonly aeadConfidentialityLimit: number | undefined;
   readonly aeadIntegrityLimit: number | undefined;
+  /** Congestion controller: NewReno (RFC 9002 §7, the default) or CUBIC (RFC 9438). */
+  readonly congestionControl: "new-reno" | "cubic";
   /**
    * max_datagram_frame_size (RFC 9221 §3): the largest DATAGRAM frame we take, type and length included.
    * 0 (the default) takes none and does not advertise the parameter; 65535 or any size above a packet means "any".
@@ -99,6 +101,7 @@ export const DEFAULT_TRANSPORT_CONFIG: TransportConfig = Object.freeze({
   maxCryptoBuffer: 64 * 1024,
   aeadConfidentialityLimit: undefined,
   aeadIntegrityLimit: undefined,
+  congestionControl: "new-reno",
   maxDatagramFrameSize: 0,
 });
 
@@ -133,6 +136,8 @@ export function resolveTransportConfig(input: Partial<TransportConfig> = {}): Tr
   integer("maxCryptoBuffer", c.maxCryptoBuffer, 4096, 16 * 1024 * 1024);
   if (c.aeadConfidentialityLimit !== undefined) integer("aeadConfidentialityLimit", c.aeadConfidentialityLimit, 16, 2 ** 53);
   if (c.aeadIntegrityLimit !== undefined) integer("aeadIntegrityLimit", c.aeadIntegrityLimit, 1, 2 ** 53);
+  if (c.congestionControl !== "new-reno" && c.congestionControl !== "cubic")
+    throw new QuicConfigError("congestionControl", `must be "new-reno" or "cubic", got ${String(c.congestionControl)}`);
   integer("maxDatagramFrameSize", c.maxDatagramFrameSize, 0, 65_535);
   if (typeof c.disableActiveMigration !== "boolean") throw new QuicConfigError("disableActiveMigration", "must be a boolean");
   return Object.freeze(c);

@@ -43,6 +43,7 @@ describe("resolveTransportConfig", () => {
     ["initialRtt", 0],
     ["aeadConfidentialityLimit", 15], // fewer packets per key than a key update's round trip needs
     ["aeadIntegrityLimit", 0],
+    ["congestionControl", "bbr"],
   ] as const)("refuses %s = %d", (setting, value) => {
     expect(settingOf(() => resolveTransportConfig({ [setting]: value }))).toBe(setting);
   });

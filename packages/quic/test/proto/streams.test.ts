@@ -77,3 +77,22 @@ describe("flow-control stalls", () => {
     SLOW_TEST_TIMEOUT,
   );
 });
+
+describe("congestion control choice", () => {
+  it(
+    "CUBIC (RFC 9438) carries 1 MiB each way through 2% loss as NewReno does",
+    () => {
+      const cubic = { congestionControl: "cubic" as const };
+      const setup = pair({ seed: 15, link: { delay: 10, loss: 0.02 }, clientTransport: cubic, serverTransport: cubic });
+      const { toServer, toClient, clientData, serverData } = exchange(setup, MiB);
+      expect(Buffer.compare(toServer, clientData)).toBe(0);
+      expect(Buffer.compare(toClient, serverData)).toBe(0);
+      expect(setup.conn.stats.packetsLost).toBeGreaterThan(0);
+      // The same run under NewReno ends with another window: the option does select the controller.
+      const reno = pair({ seed: 15, link: { delay: 10, loss: 0.02 } });
+      exchange(reno, MiB);
+      expect(setup.conn.stats.congestionWindow).not.toBe(reno.conn.stats.congestionWindow);
+    },
+    SLOW_TEST_TIMEOUT,
+  );
+});
