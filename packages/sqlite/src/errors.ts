@@ -21,22 +21,33 @@
  */
 import { ZsyncError } from "@zsync/runtime";
 
+/** The `code` of a {@link SqliteError}: `ZSYNC_SQLITE` or the code of one of its subclasses. */
+export type SqliteErrorCode = "ZSYNC_SQLITE" | "ZSYNC_SQLITE_CONSTRAINT" | "ZSYNC_SQLITE_BIND";
+
 /** SQLite rejected a statement: bad SQL, a failed step, I/O trouble. */
-export class SqliteError extends ZsyncError {
+export class SqliteError<C extends SqliteErrorCode = SqliteErrorCode> extends ZsyncError<C> {
+  static {
+    SqliteError.brand("@zsync/sqlite:SqliteError");
+  }
+
   /** SQLite's extended result code name, e.g. `SQLITE_ERROR`, `SQLITE_CONSTRAINT_UNIQUE`. */
   readonly sqliteCode: string;
   /** The statement that failed. */
   readonly sql: string;
 
-  constructor(sqliteCode: string, message: string, sql: string, options?: { cause?: unknown; code?: string }) {
-    super(options?.code ?? "ZSYNC_SQLITE", `${message} (${sqliteCode}) in: ${abbreviate(sql)}`, options);
+  constructor(sqliteCode: string, message: string, sql: string, options?: { cause?: unknown; code?: C }) {
+    super(options?.code ?? ("ZSYNC_SQLITE" as C), `${message} (${sqliteCode}) in: ${abbreviate(sql)}`, options);
     this.sqliteCode = sqliteCode;
     this.sql = sql;
   }
 }
 
 /** A constraint (UNIQUE, PRIMARY KEY, NOT NULL, CHECK, FOREIGN KEY) was violated; nothing was written. */
-export class SqliteConstraintError extends SqliteError {
+export class SqliteConstraintError extends SqliteError<"ZSYNC_SQLITE_CONSTRAINT"> {
+  static {
+    SqliteConstraintError.brand("@zsync/sqlite:SqliteConstraintError");
+  }
+
   constructor(sqliteCode: string, message: string, sql: string, options?: { cause?: unknown }) {
     super(sqliteCode, message, sql, { ...options, code: "ZSYNC_SQLITE_CONSTRAINT" });
   }
@@ -47,14 +58,22 @@ export class SqliteConstraintError extends SqliteError {
  * values, a missing named parameter, or a value SQLite cannot store.
  * `sqliteCode` is `SQLITE_RANGE` (count or name) or `SQLITE_MISMATCH` (type).
  */
-export class SqliteBindError extends SqliteError {
+export class SqliteBindError extends SqliteError<"ZSYNC_SQLITE_BIND"> {
+  static {
+    SqliteBindError.brand("@zsync/sqlite:SqliteBindError");
+  }
+
   constructor(sqliteCode: string, message: string, sql: string, options?: { cause?: unknown }) {
     super(sqliteCode, message, sql, { ...options, code: "ZSYNC_SQLITE_BIND" });
   }
 }
 
 /** The database was closed (or is closing) before the call could run. */
-export class DatabaseClosedError extends ZsyncError {
+export class DatabaseClosedError extends ZsyncError<"ZSYNC_SQLITE_CLOSED"> {
+  static {
+    DatabaseClosedError.brand("@zsync/sqlite:DatabaseClosedError");
+  }
+
   constructor(message = "database is closed") {
     super("ZSYNC_SQLITE_CLOSED", message);
   }
@@ -68,7 +87,11 @@ export class DatabaseClosedError extends ZsyncError {
  * committed. A plain write in flight when a writer crashed may have
  * committed before the crash: its outcome is unknown.
  */
-export class ConnectionLostError extends ZsyncError {
+export class ConnectionLostError extends ZsyncError<"ZSYNC_SQLITE_CONNECTION_LOST"> {
+  static {
+    ConnectionLostError.brand("@zsync/sqlite:ConnectionLostError");
+  }
+
   /** Which connection was lost. */
   readonly role: "writer" | "reader";
 
@@ -79,7 +102,11 @@ export class ConnectionLostError extends ZsyncError {
 }
 
 /** A transaction was used after `commit()`/`rollback()`, or after it failed and was rolled back. */
-export class TransactionStateError extends ZsyncError {
+export class TransactionStateError extends ZsyncError<"ZSYNC_SQLITE_TRANSACTION_STATE"> {
+  static {
+    TransactionStateError.brand("@zsync/sqlite:TransactionStateError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super("ZSYNC_SQLITE_TRANSACTION_STATE", message, options);
   }

@@ -21,6 +21,7 @@ export {
   SqliteBindError,
   SqliteConstraintError,
   SqliteError,
+  type SqliteErrorCode,
   TransactionStateError,
 } from "./errors.js";
 export { quoteIdentifier } from "./identifiers.js";
