@@ -347,7 +347,10 @@ export class Endpoint {
     if (conn.hasEvents) this.#dirty.add(conn);
     const changes = conn.takeRoutingChanges();
     if (changes !== undefined) this.#reroute(conn, changes);
-    if (!conn.isDrained) return;
+    if (!conn.isDrained) {
+      this.#resetDetector.update(conn); // a server may have followed its client to a new address (§9)
+      return;
+    }
     for (const k of this.#keys.get(conn) ?? []) if (this.#routes.get(k) === conn) this.#routes.delete(k);
     this.#keys.delete(conn);
     this.#connections.delete(conn);

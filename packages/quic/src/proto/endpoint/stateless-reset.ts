@@ -120,10 +120,19 @@ export interface ResettableConnection {
 /** Connections by remote address, for §10.3.1's check of unroutable datagrams; see the module comment. */
 export class StatelessResetDetector<C extends ResettableConnection> {
   readonly #byAddress = new Map<string, Set<C>>();
+  /** The address object each connection is filed under, so a move (NAT rebinding, RFC 9000 §9) can be noticed and undone. */
+  readonly #filedAt = new Map<C, { readonly address: string; readonly port: number }>();
 
-  /** Starts tracking `conn` (its remote address does not change: migration is not supported). */
+  /** Connections tracked. */
+  get size(): number {
+    return this.#filedAt.size;
+  }
+
+  /** Starts tracking `conn` under its current remote address. */
   add(conn: C): void {
-    const k = addressKey(conn.remoteAddress);
+    const at = conn.remoteAddress;
+    this.#filedAt.set(conn, at);
+    const k = addressKey(at);
     let set = this.#byAddress.get(k);
     if (set === undefined) {
       set = new Set();
@@ -132,9 +141,23 @@ export class StatelessResetDetector<C extends ResettableConnection> {
     set.add(conn);
   }
 
-  /** Stops tracking `conn`. */
+  /**
+   * Files `conn` again if its remote address changed since (a server following a rebound client): its resets
+   * now come from there. Cheap when nothing moved (an identity check), so the endpoint calls it after every datagram.
+   */
+  update(conn: C): void {
+    const at = this.#filedAt.get(conn);
+    if (at === undefined || at === conn.remoteAddress) return;
+    this.delete(conn);
+    this.add(conn);
+  }
+
+  /** Stops tracking `conn` (under the address it was filed at, which may not be its current one). */
   delete(conn: C): void {
-    const k = addressKey(conn.remoteAddress);
+    const at = this.#filedAt.get(conn);
+    if (at === undefined) return;
+    this.#filedAt.delete(conn);
+    const k = addressKey(at);
     const set = this.#byAddress.get(k);
     if (set === undefined) return;
     set.delete(conn);
