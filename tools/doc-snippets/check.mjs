@@ -107,6 +107,11 @@ export function checkPackage(pkgDir) {
       declaration: false,
       declarationMap: false,
       sourceMap: false,
+      // An @example importing its own module ("./connection.js") compiles that
+      // module, and src/ may import plain JavaScript (sqlite's worker/protocol.js):
+      // let tsc infer its types, as the package's own tsconfig does (not checkJs:
+      // the package's typecheck covers the JavaScript itself).
+      allowJs: true,
       types: hasNodeTypes ? ["node"] : [],
     },
   };
