@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import type { AsyncDatabase } from "@zsync/sqlite";
+ * declare const db: AsyncDatabase;
  * const inserted = await db.batchInsert("users", [{ id: 1, name: "Ada" }, { id: 2, name: "Lin" }]);
  * ```
  * @module

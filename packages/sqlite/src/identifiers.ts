@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { quoteIdentifier } from "@zsync/sqlite";
  * quoteIdentifier("user events", "table"); // "\"user events\""
  * quoteIdentifier('x"; DROP TABLE t; --', "column"); // "\"x\"\"; DROP TABLE t; --\""
  * quoteIdentifier("", "table"); // throws TypeError

@@ -8,6 +8,8 @@
  *
  * @example
  * ```ts
+ * import type { AsyncDatabase } from "@zsync/sqlite";
+ * declare const db: AsyncDatabase;
  * const report = await db.runMaintenance({ vacuum: false });
  * for (const step of report.steps) console.log(step.name, step.ms.toFixed(1), "ms");
  * ```

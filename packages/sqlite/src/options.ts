@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { AsyncDatabase } from "@zsync/sqlite";
  * const db = await AsyncDatabase.open("app.db", { maxReaders: 4, synchronous: "full", pragmas: ["cache_size = -64000"] });
  * const row = await db.get("SELECT * FROM t WHERE id = ?", [1], { timeoutMs: 50 });
  * ```

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import type { AsyncDatabase } from "@zsync/sqlite";
+ * declare const db: AsyncDatabase;
  * const { rows, changes } = await db.query("UPDATE t SET n = n + 1 WHERE id = ? RETURNING n", [1]);
  * const row = await db.get("SELECT * FROM t WHERE id = :id", { id: 1 });
  * ```

@@ -8,7 +8,18 @@
  *
  * @example
  * ```ts
- * const pool = new ReaderPool(1, 4, (onLost) => new Connection(...));
+ * import { Connection, type WorkerConfig } from "./connection.js";
+ * import { ReaderPool } from "./reader-pool.js";
+ * import type { Request } from "./request.js";
+ * declare const config: WorkerConfig;
+ * declare const request: Request;
+ * let nextId = 1;
+ * const pool = new ReaderPool(
+ *   1,
+ *   4,
+ *   (onLost) => new Connection(nextId++, "reader", config, onLost, (write) => console.log("reroute", write.sql)),
+ *   (connection, cause, requests) => console.log(`reader ${connection.id} lost (${String(cause)}), ${requests.length} requests to retry`),
+ * );
  * await pool.start();
  * pool.dispatch(request);
  * ```

@@ -6,6 +6,11 @@
  *
  * @example
  * ```ts
+ * import type { Connection } from "./connection.js";
+ * import { DECODE_GET, Request, type RequestOwner } from "./request.js";
+ * declare const connection: Connection;
+ * declare const owner: RequestOwner;
+ * declare const OP_GET: number; // from ./worker/protocol.js
  * const request = new Request(OP_GET, "SELECT 1 AS one", undefined, 0, DECODE_GET, owner);
  * connection.send(request);
  * await request.promise; // { one: 1 }

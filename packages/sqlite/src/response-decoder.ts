@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { decodeError } from "./response-decoder.js";
  * decodeError({ kind: "sqlite", name: "SqliteError", message: "no such table: t", code: "SQLITE_ERROR" }, "SELECT * FROM t");
  * // SqliteError: no such table: t (SQLITE_ERROR) in: SELECT * FROM t
  * ```

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { decodeRows, rowFactory } from "./row-decoder.js";
  * const decode = rowFactory(["id", "name"]);
  * decode([1, "a", 2, "b"], 2); // { id: 2, name: "b" }
  * decodeRows(["id", "name"], [0, 1, "a", 2, "b"], 1, 2); // [{ id: 1, name: "a" }, { id: 2, name: "b" }]

@@ -7,6 +7,8 @@
  *
  * @example
  * ```ts
+ * import type { AsyncDatabase } from "@zsync/sqlite";
+ * declare const db: AsyncDatabase;
  * for await (const row of db.iterate("SELECT * FROM events ORDER BY id", [], { batchSize: 500 })) {
  *   if (row.kind === "stop") break; // closes the statement, frees the connection
  * }

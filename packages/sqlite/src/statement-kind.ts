@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { StatementKinds } from "./statement-kind.js";
  * const kinds = new StatementKinds();
  * kinds.isRead("SELECT * FROM t"); // true
  * kinds.isRead("  -- note\n INSERT INTO t VALUES (1)"); // false

@@ -11,6 +11,8 @@
  *
  * @example
  * ```ts
+ * import type { AsyncDatabase } from "@zsync/sqlite";
+ * declare const db: AsyncDatabase;
  * await using tx = await db.beginTransaction();
  * await tx.run("UPDATE accounts SET balance = balance - 10 WHERE id = ?", [1]);
  * await tx.run("UPDATE accounts SET balance = balance + 10 WHERE id = ?", [2]);

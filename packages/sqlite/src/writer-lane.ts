@@ -19,10 +19,19 @@
  *
  * @example
  * ```ts
- * const lane = new WriterLane(openWriter, 30_000, onLost);
+ * import type { Connection, LostHandler } from "./connection.js";
+ * import type { Request } from "./request.js";
+ * import { WriterLane } from "./writer-lane.js";
+ * declare function openWriter(onLost: LostHandler): Connection;
+ * declare const request: Request;
+ * declare const beginRequest: Request;
+ * const lane = new WriterLane(openWriter, 30_000, (connection, cause, requests, lease) =>
+ *   console.log(`writer ${connection.id} lost (${String(cause)}): ${requests.length} requests, lease held: ${lease !== null}`),
+ * );
+ * await lane.start();
  * lane.submit(request);                 // plain write
  * const lease = await lane.acquire();   // exclusive
- * lease.send(beginRequest);
+ * lease.connection.send(beginRequest);
  * lane.release(lease);
  * ```
  * @module
