@@ -9,4 +9,4 @@
  * @module
  */
 export * from "./node/index.js";
-export { type CloseReason, QuicError, QuicVersion, TransportErrorCode } from "./proto/index.js";
+export { type CloseReason, QuicError, type QuicErrorCode, QuicVersion, TransportErrorCode } from "./proto/index.js";

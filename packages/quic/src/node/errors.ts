@@ -25,13 +25,25 @@
  */
 import { type CloseReason, QuicError, transportErrorName } from "../proto/index.js";
 
+/** The `code` of a {@link QuicConnectionClosedError}: one per way a connection ends. */
+export type QuicConnectionClosedCode =
+  | "ZSYNC_QUIC_APPLICATION_CLOSED"
+  | "ZSYNC_QUIC_TRANSPORT_CLOSED"
+  | "ZSYNC_QUIC_IDLE_TIMEOUT"
+  | "ZSYNC_QUIC_VERSION_MISMATCH"
+  | "ZSYNC_QUIC_STATELESS_RESET";
+
 /**
  * The connection ended; every wait on it rejects with a subclass of this.
  * `reason` is the core's close reason, unchanged.
  */
-export class QuicConnectionClosedError extends QuicError {
+export class QuicConnectionClosedError<C extends QuicConnectionClosedCode = QuicConnectionClosedCode> extends QuicError<C> {
+  static {
+    QuicConnectionClosedError.brand("@zsync/quic:QuicConnectionClosedError");
+  }
+
   readonly reason: CloseReason;
-  constructor(code: string, reason: CloseReason, message: string) {
+  constructor(code: C, reason: CloseReason, message: string) {
     super(code, message);
     this.reason = reason;
   }
@@ -58,7 +70,11 @@ export class QuicConnectionClosedError extends QuicError {
 }
 
 /** Closed with an application error code (CONNECTION_CLOSE 0x1d, RFC 9000 §19.19): by us or, if `remote`, the peer. */
-export class QuicApplicationClosedError extends QuicConnectionClosedError {
+export class QuicApplicationClosedError extends QuicConnectionClosedError<"ZSYNC_QUIC_APPLICATION_CLOSED"> {
+  static {
+    QuicApplicationClosedError.brand("@zsync/quic:QuicApplicationClosedError");
+  }
+
   /** The application's error code. */
   readonly errorCode: number;
   /** True when the peer closed. */
@@ -75,7 +91,11 @@ export class QuicApplicationClosedError extends QuicConnectionClosedError {
 }
 
 /** Closed by a transport error (RFC 9000 §20.1): `errorCode` and the offending `frameType`. */
-export class QuicTransportClosedError extends QuicConnectionClosedError {
+export class QuicTransportClosedError extends QuicConnectionClosedError<"ZSYNC_QUIC_TRANSPORT_CLOSED"> {
+  static {
+    QuicTransportClosedError.brand("@zsync/quic:QuicTransportClosedError");
+  }
+
   readonly errorCode: number;
   readonly frameType: number | undefined;
   readonly remote: boolean;
@@ -92,14 +112,22 @@ export class QuicTransportClosedError extends QuicConnectionClosedError {
 }
 
 /** No packet arrived for the idle timeout (RFC 9000 §10.1); the connection was closed silently. */
-export class QuicIdleTimeoutError extends QuicConnectionClosedError {
+export class QuicIdleTimeoutError extends QuicConnectionClosedError<"ZSYNC_QUIC_IDLE_TIMEOUT"> {
+  static {
+    QuicIdleTimeoutError.brand("@zsync/quic:QuicIdleTimeoutError");
+  }
+
   constructor(reason: Extract<CloseReason, { kind: "idle-timeout" }>) {
     super("ZSYNC_QUIC_IDLE_TIMEOUT", reason, "the connection timed out (no packet for the idle timeout)");
   }
 }
 
 /** The peer abandoned its side of the stream with RESET_STREAM (RFC 9000 §19.4); raised by reads. */
-export class QuicStreamResetError extends QuicError {
+export class QuicStreamResetError extends QuicError<"ZSYNC_QUIC_STREAM_RESET"> {
+  static {
+    QuicStreamResetError.brand("@zsync/quic:QuicStreamResetError");
+  }
+
   readonly streamId: number;
   /** The peer's application error code. */
   readonly errorCode: number;
@@ -111,7 +139,11 @@ export class QuicStreamResetError extends QuicError {
 }
 
 /** The peer asked us to stop sending with STOP_SENDING (RFC 9000 §19.5); raised by writes. */
-export class QuicStreamStoppedError extends QuicError {
+export class QuicStreamStoppedError extends QuicError<"ZSYNC_QUIC_STREAM_STOPPED"> {
+  static {
+    QuicStreamStoppedError.brand("@zsync/quic:QuicStreamStoppedError");
+  }
+
   readonly streamId: number;
   readonly errorCode: number;
   constructor(streamId: number, errorCode: number) {
@@ -122,7 +154,11 @@ export class QuicStreamStoppedError extends QuicError {
 }
 
 /** We ended this side of the stream ourselves (`reset`, `stopSending`, `end`) and then used it. */
-export class QuicStreamClosedError extends QuicError {
+export class QuicStreamClosedError extends QuicError<"ZSYNC_QUIC_STREAM_CLOSED"> {
+  static {
+    QuicStreamClosedError.brand("@zsync/quic:QuicStreamClosedError");
+  }
+
   readonly streamId: number;
   constructor(streamId: number, message: string) {
     super("ZSYNC_QUIC_STREAM_CLOSED", `stream ${streamId}: ${message}`);
@@ -131,7 +167,11 @@ export class QuicStreamClosedError extends QuicError {
 }
 
 /** The server or client endpoint was closed: no more connections are accepted or opened. */
-export class QuicEndpointClosedError extends QuicError {
+export class QuicEndpointClosedError extends QuicError<"ZSYNC_QUIC_ENDPOINT_CLOSED"> {
+  static {
+    QuicEndpointClosedError.brand("@zsync/quic:QuicEndpointClosedError");
+  }
+
   constructor(message = "QUIC endpoint closed") {
     super("ZSYNC_QUIC_ENDPOINT_CLOSED", message);
   }

@@ -10,6 +10,7 @@ export { QuicConnection, type QuicConnectionStats } from "./connection.js";
 export { type DriverStats, EndpointDriver } from "./driver.js";
 export {
   QuicApplicationClosedError,
+  type QuicConnectionClosedCode,
   QuicConnectionClosedError,
   QuicEndpointClosedError,
   QuicIdleTimeoutError,

@@ -26,7 +26,11 @@ import { QuicError } from "./errors.js";
 import { QuicVersion } from "./wire/version.js";
 
 /** A setting is out of range or inconsistent. */
-export class QuicConfigError extends QuicError {
+export class QuicConfigError extends QuicError<"ZSYNC_QUIC_CONFIG"> {
+  static {
+    QuicConfigError.brand("@zsync/quic:QuicConfigError");
+  }
+
   /** The offending setting's name, e.g. `ackDelayExponent`. */
   readonly setting: string;
   constructor(setting: string, message: string) {

@@ -14,7 +14,9 @@
  *
  * Note: the sans-I/O core may not import `@zsync/runtime` (lint rule), so
  * {@link QuicError} mirrors `ZsyncError`'s shape (`code`, `name`, `cause`)
- * instead of extending it.
+ * instead of extending it, and brands its classes the way `ZsyncError` does
+ * (see {@link QuicError}) so that `instanceof` holds across installed copies
+ * of `@zsync/quic`.
  *
  * @example
  * ```ts
@@ -68,15 +70,88 @@ export function transportErrorName(code: number): string {
   return `0x${code.toString(16)}`;
 }
 
-/** Base class of every error the QUIC core throws; shaped like `ZsyncError` (a stable `code`). */
-export class QuicError extends Error {
-  /** Stable machine-readable identifier, e.g. `ZSYNC_QUIC_TRANSPORT`. */
-  readonly code: string;
+/**
+ * The `code` of a {@link QuicError}: every code `@zsync/quic` throws, core
+ * (`proto/`) and Node API (`node/`) alike, so that a `switch` over
+ * `error.code` of any `QuicError` is checked for exhaustiveness.
+ */
+export type QuicErrorCode =
+  // the core
+  | "ZSYNC_QUIC_TRANSPORT"
+  | "ZSYNC_QUIC_PACKET"
+  | "ZSYNC_QUIC_CONFIG"
+  | "ZSYNC_QUIC_STREAM_STATE"
+  | "ZSYNC_QUIC_DATAGRAM"
+  // the Node API (node/errors.ts)
+  | "ZSYNC_QUIC_APPLICATION_CLOSED"
+  | "ZSYNC_QUIC_TRANSPORT_CLOSED"
+  | "ZSYNC_QUIC_IDLE_TIMEOUT"
+  | "ZSYNC_QUIC_VERSION_MISMATCH"
+  | "ZSYNC_QUIC_STATELESS_RESET"
+  | "ZSYNC_QUIC_STREAM_RESET"
+  | "ZSYNC_QUIC_STREAM_STOPPED"
+  | "ZSYNC_QUIC_STREAM_CLOSED"
+  | "ZSYNC_QUIC_ENDPOINT_CLOSED";
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/** Per-copy key under which a class keeps its brand symbol (never shared, never on instances). */
+const kBrand: unique symbol = Symbol("zsync.quic.errorBrand");
+
+/**
+ * Base class of every error the QUIC core and Node API throw; shaped like
+ * `ZsyncError` (a stable `code`, a literal type in every subclass).
+ *
+ * **Branding, without the runtime.** Two installed copies of `@zsync/quic`
+ * (a dependency resolved its own) would otherwise each have their own
+ * `QuicError` classes, and an error from one copy would fail `instanceof`
+ * against the other's. `ZsyncError` solves this with brands, but the core
+ * may not import `@zsync/runtime`, so this class repeats the same small
+ * scheme locally rather than staying plain: each class calls
+ * `X.brand("@zsync/quic:X")` once from its `static {}` block, which puts the
+ * registered symbol `Symbol.for(key)` on its prototype, and
+ * `static [Symbol.hasInstance]` (inherited by every subclass) answers
+ * `instanceof` by that brand. The keys are the same form as the runtime's,
+ * but a `QuicError` is not a `ZsyncError`: `instanceof ZsyncError` is false,
+ * `code` (all `ZSYNC_QUIC_*`) is what to match across packages.
+ */
+export class QuicError<C extends QuicErrorCode = QuicErrorCode> extends Error {
+  static {
+    QuicError.brand("@zsync/quic:QuicError");
+  }
+
+  /** Stable machine-readable identifier, e.g. `ZSYNC_QUIC_TRANSPORT`. */
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /**
+   * Declares this class's brand: `key` (`"@zsync/quic:ClassName"`) names it
+   * across every installed copy of the package. Call it once, from the
+   * class's `static {}` block.
+   */
+  protected static brand(key: string): void {
+    // `this` is the subclass being branded, not QuicError.
+    // biome-ignore lint/complexity/noThisInStatic: the brand belongs to the calling subclass
+    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
+    const cls: object & { prototype: object } = this;
+    if (Object.hasOwn(cls, kBrand)) throw new TypeError(`${(cls as { name?: string }).name} is already branded`);
+    const symbol = Symbol.for(key);
+    Object.defineProperty(cls, kBrand, { value: symbol });
+    Object.defineProperty(cls.prototype, symbol, { value: true });
+  }
+
+  /** `instanceof` by brand (see the class comment); by prototype for unbranded subclasses. */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    // `this` is the class on the right of `instanceof`, which may be any subclass.
+    // biome-ignore lint/complexity/noThisInStatic: the check is for the class on the right of instanceof
+    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
+    const cls: object = this;
+    const symbol = Object.hasOwn(cls, kBrand) ? (cls as { [kBrand]: symbol })[kBrand] : undefined;
+    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(cls, instance);
+    return typeof instance === "object" && instance !== null && (instance as Record<symbol, unknown>)[symbol] === true;
   }
 }
 
@@ -85,7 +160,11 @@ export class QuicError extends Error {
  * forbids. The connection must close with CONNECTION_CLOSE carrying
  * `errorCode`, and `frameType` when a frame triggered it (§19.19).
  */
-export class TransportError extends QuicError {
+export class TransportError extends QuicError<"ZSYNC_QUIC_TRANSPORT"> {
+  static {
+    TransportError.brand("@zsync/quic:TransportError");
+  }
+
   /** The RFC 9000 §20.1 transport error code to send in CONNECTION_CLOSE. */
   readonly errorCode: number;
   /** The type of the frame that triggered the error, when known (0 = unknown, as §19.19 allows). */
@@ -111,7 +190,11 @@ export class TransportError extends QuicError {
  * connection ID longer than 20 bytes, fixed bit clear, Length beyond the
  * datagram. Raised before any cryptographic work.
  */
-export class PacketDecodeError extends QuicError {
+export class PacketDecodeError extends QuicError<"ZSYNC_QUIC_PACKET"> {
+  static {
+    PacketDecodeError.brand("@zsync/quic:PacketDecodeError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super("ZSYNC_QUIC_PACKET", message, options);
   }

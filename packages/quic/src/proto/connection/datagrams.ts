@@ -23,7 +23,11 @@ import type { Writer } from "../wire/writer.js";
 export const MAX_QUEUED_DATAGRAMS = 64;
 
 /** The application's datagram cannot be sent: DATAGRAM not negotiated, or larger than the peer or a packet allows. */
-export class DatagramError extends QuicError {
+export class DatagramError extends QuicError<"ZSYNC_QUIC_DATAGRAM"> {
+  static {
+    DatagramError.brand("@zsync/quic:DatagramError");
+  }
+
   constructor(message: string) {
     super("ZSYNC_QUIC_DATAGRAM", message);
   }

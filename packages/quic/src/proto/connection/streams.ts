@@ -29,7 +29,11 @@ import type { Writer } from "../wire/writer.js";
 import type { SentFrames } from "./sent-frames.js";
 
 /** The application used a stream in a way its state does not allow (unknown ID, wrong direction, write after finish). */
-export class StreamStateError extends QuicError {
+export class StreamStateError extends QuicError<"ZSYNC_QUIC_STREAM_STATE"> {
+  static {
+    StreamStateError.brand("@zsync/quic:StreamStateError");
+  }
+
   readonly streamId: number;
   constructor(streamId: number, message: string) {
     super("ZSYNC_QUIC_STREAM_STATE", `stream ${streamId}: ${message}`);
