@@ -5,7 +5,29 @@
  *
  * @example
  * ```ts
- * class MyKey extends CheckedAeadKey { ... } // implement sealTo/openTo
+ * import { CheckedAeadKey } from "./aead-key.js";
+ * // Your AEAD implementation; seal/open have already checked every argument.
+ * declare function sealAesGcm(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+ * declare function openAesGcm(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+ * class MyKey extends CheckedAeadKey {
+ *   readonly #key: Uint8Array;
+ *   constructor(key: Uint8Array) {
+ *     super("aes-256-gcm", key);
+ *     this.#key = key;
+ *   }
+ *   protected sealTo(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output: Uint8Array | undefined): Uint8Array {
+ *     const sealed = sealAesGcm(this.#key, nonce, plaintext, aad);
+ *     if (output === undefined) return sealed;
+ *     output.set(sealed);
+ *     return output;
+ *   }
+ *   protected openTo(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, output: Uint8Array | undefined): Uint8Array {
+ *     const plaintext = openAesGcm(this.#key, nonce, sealed, aad); // throws AuthenticationError
+ *     if (output === undefined) return plaintext;
+ *     output.set(plaintext);
+ *     return output;
+ *   }
+ * }
  * ```
  * @internal
  * @module

@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import { assertBytes } from "./assert-input.js";
+ * const key: unknown = new Uint8Array(16);
  * assertBytes(key, "key", 32); // RangeError: key must be 32 bytes, got 16
  * ```
  * @internal

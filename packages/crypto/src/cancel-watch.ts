@@ -8,6 +8,11 @@
  *
  * @example
  * ```ts
+ * import { yieldNow } from "@zsync/runtime";
+ * import { CancelWatch } from "./cancel-watch.js";
+ * declare const options: { readonly signal?: AbortSignal };
+ * declare const pieces: readonly Uint8Array[];
+ * declare function work(piece: Uint8Array): void;
  * using watch = CancelWatch.start(options.signal); // throws CancelledError if already cancelled
  * for (const piece of pieces) {
  *   work(piece);

@@ -16,6 +16,16 @@
  *
  * @example
  * ```ts
+ * import { workerTask } from "@zsync/runtime";
+ * import { CancelWatch } from "./cancel-watch.js";
+ * import { type LanePool, runChunkLanes } from "./chunk-lanes.js";
+ * import { type ChunkKeys, sealedLength } from "./chunked-aead.js";
+ * import type { ChunkLane } from "./lane-protocol.js";
+ * import { StagingArea } from "./staging-area.js";
+ * declare const pool: LanePool;
+ * declare const keys: ChunkKeys;
+ * declare const plaintext: Uint8Array;
+ * declare const signal: AbortSignal | undefined;
  * const task = workerTask<[ChunkLane], number>(new URL("./chunk-tasks.js", import.meta.url), "runChunkLane");
  * const output = new Uint8Array(new SharedArrayBuffer(sealedLength(plaintext.length, 65536)));
  * using watch = CancelWatch.start(signal);

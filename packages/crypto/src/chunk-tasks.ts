@@ -9,6 +9,11 @@
  *
  * @example
  * ```ts
+ * import { workerTask } from "@zsync/runtime";
+ * import type { LanePool } from "./chunk-lanes.js";
+ * import type { ChunkLane } from "./lane-protocol.js";
+ * declare const pool: LanePool;
+ * declare const lane: ChunkLane;
  * const task = workerTask<[ChunkLane], number>(new URL("./chunk-tasks.js", import.meta.url), "runChunkLane");
  * await pool.run(task, [lane]); // resolves with the number of jobs this lane finished
  * ```

@@ -17,6 +17,13 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { deriveChunkKeys, sealChunkRange } from "./chunked-aead.js";
+ * declare const key: Uint8Array;
+ * declare const header: Uint8Array;
+ * declare const aad: Uint8Array;
+ * declare const plaintext: Uint8Array;
+ * const provider = getProvider();
  * const keys = deriveChunkKeys(provider, "xchacha20-poly1305", key, header, aad);
  * const sealed = sealChunkRange(keys.aead, keys.prefix, plaintext, 65536, 0, true);
  * ```

@@ -11,8 +11,10 @@
  *
  * @example
  * ```ts
+ * import { type AsyncCipher, encryptStream } from "@zsync/crypto";
  * import { createReadStream, createWriteStream } from "node:fs";
  * import { pipeline } from "node:stream/promises";
+ * declare const cipher: AsyncCipher;
  * await pipeline(encryptStream(cipher, createReadStream("in.bin")), createWriteStream("in.bin.zc"));
  * ```
  * @module

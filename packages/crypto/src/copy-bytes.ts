@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import { copyBytes } from "./copy-bytes.js";
+ * declare const callerKey: Uint8Array;
  * const mine = copyBytes(callerKey); // safe to keep, zero, or transfer
  * ```
  * @internal

@@ -16,6 +16,8 @@
  *
  * @example
  * ```ts
+ * import { parseEnvelopeHeader } from "@zsync/crypto";
+ * declare const envelope: Uint8Array;
  * const header = parseEnvelopeHeader(envelope); // throws EnvelopeFormatError on garbage
  * header.algorithm; // "xchacha20-poly1305"
  * ```

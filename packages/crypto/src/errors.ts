@@ -7,6 +7,8 @@
  * @example
  * ```ts
  * import { AsyncCipher, AuthenticationError } from "@zsync/crypto";
+ * declare const key: Uint8Array;
+ * declare const envelope: Uint8Array;
  * const cipher = new AsyncCipher(key);
  * try {
  *   await cipher.decrypt(envelope);

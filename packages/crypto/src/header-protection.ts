@@ -7,9 +7,12 @@
  * @example
  * ```ts
  * import { createHeaderProtection, getProvider } from "@zsync/crypto";
+ * declare const hpKey: Uint8Array;
+ * declare const packet: Uint8Array;
+ * declare const sampleOffset: number;
  * const hp = createHeaderProtection(getProvider(), "aes-128-gcm", hpKey);
  * const mask = hp.mask(packet.subarray(sampleOffset, sampleOffset + 16));
- * packet[0] ^= mask[0] & 0x0f; // long header
+ * packet[0] = (packet[0] ?? 0) ^ ((mask[0] ?? 0) & 0x0f); // long header: the low 4 bits
  * ```
  * @module
  */

@@ -31,6 +31,8 @@
  *
  * @example
  * ```ts
+ * import { JOB_STATE, STAGED } from "./lane-protocol.js";
+ * declare const jobs: number;
  * const ctrl = new Int32Array(new SharedArrayBuffer((JOB_STATE + jobs) * 4));
  * Atomics.store(ctrl, STAGED, jobs); // input already shared: nothing to stage
  * ```

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { hashOutputLength } from "./provider-checks.js";
  * const length = hashOutputLength("blake2b", { outputLength: 32 }); // 32
  * ```
  * @internal

@@ -6,6 +6,12 @@
  *
  * @example
  * ```ts
+ * import { type AeadKey, recordNonce } from "@zsync/crypto";
+ * declare const iv: Uint8Array;
+ * declare const packetNumber: number;
+ * declare const key: AeadKey;
+ * declare const payload: Uint8Array;
+ * declare const header: Uint8Array;
  * const nonce = new Uint8Array(12);
  * recordNonce(iv, packetNumber, nonce);
  * key.seal(nonce, payload, header);

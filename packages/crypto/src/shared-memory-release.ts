@@ -24,6 +24,9 @@
  *
  * @example
  * ```ts
+ * import type { ChunkLane } from "./lane-protocol.js";
+ * import { SharedMemoryRelease } from "./shared-memory-release.js";
+ * declare const lane: ChunkLane;
  * const release = new SharedMemoryRelease(64 << 20);
  * release.runOwed(); // at the start of a lane
  * release.note(lane.output.buffer.byteLength); // when the lane ends

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { StagingArea } from "./staging-area.js";
  * const area = new StagingArea();
  * const slots = area.acquire(8 << 20);
  * // ... copy inputs into `slots`, let workers read them ...

@@ -7,6 +7,7 @@
  * @example
  * ```ts
  * import { getProvider, hkdfExpandLabel } from "@zsync/crypto";
+ * declare const secret: Uint8Array;
  * const key = hkdfExpandLabel(getProvider(), "sha256", secret, "key", new Uint8Array(0), 16);
  * ```
  * @module

@@ -12,6 +12,8 @@
  * @example
  * ```ts
  * import { getProvider } from "@zsync/crypto";
+ * declare const key: Uint8Array;
+ * declare const data: Uint8Array;
  * const node = getProvider("node");
  * const tag = node.hmac("sha256", key, data);
  * ```

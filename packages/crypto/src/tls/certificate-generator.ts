@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { generateSelfSignedCertificate, TlsListener } from "@zsync/crypto/tls";
  * const { certificatePem, privateKeyPem } = generateSelfSignedCertificate();
  * const listener = await TlsListener.bind({ port: 0, credentials: { certificate: certificatePem, privateKey: privateKeyPem } });
  * ```

@@ -21,6 +21,9 @@
  *
  * @example
  * ```ts
+ * import { createCertificateVerifier } from "@zsync/crypto/tls";
+ * declare const caPem: string;
+ * declare const chainDer: Uint8Array[];
  * const verifier = createCertificateVerifier({ ca: caPem });
  * const key = verifier.verify(chainDer, { serverName: "localhost", now: new Date() });
  * ```
@@ -228,6 +231,8 @@ let systemRootsVerifier: CertificateVerifier | undefined;
  *
  * @example
  * ```ts
+ * import { sharedCertificateVerifier } from "@zsync/crypto/tls";
+ * declare const caPem: string;
  * const verifier = sharedCertificateVerifier(caPem); // same object for the same PEM
  * ```
  */

@@ -7,6 +7,8 @@
  *
  * @example
  * ```ts
+ * import { TlsClientEngine } from "@zsync/crypto/tls";
+ * declare const caPem: string;
  * const client = new TlsClientEngine({ serverName: "localhost", ca: caPem });
  * client.start();
  * const [hello] = client.takeEvents(); // { type: "send", level: "initial", data: ClientHello }

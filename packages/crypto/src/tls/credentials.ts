@@ -4,6 +4,9 @@
  *
  * @example
  * ```ts
+ * import { loadCredentials } from "@zsync/crypto/tls";
+ * declare const certPem: string;
+ * declare const keyPem: string;
  * const credentials = loadCredentials({ certificate: certPem, privateKey: keyPem });
  * ```
  * @module

@@ -8,6 +8,12 @@
  *
  * @example
  * ```ts
+ * import { TlsClientEngine, type TlsLevel } from "@zsync/crypto/tls";
+ * declare const transport: {
+ *   send(level: TlsLevel, data: Uint8Array): void;
+ *   install(direction: "read" | "write", level: TlsLevel, suite: unknown, secret: Uint8Array): void;
+ * };
+ * const client = new TlsClientEngine({ serverName: "localhost" });
  * client.start();
  * for (const event of client.takeEvents()) {
  *   if (event.type === "send") transport.send(event.level, event.data);

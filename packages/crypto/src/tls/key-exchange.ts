@@ -6,6 +6,9 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { acceptKeyShare, createKeyShare } from "./key-exchange.js";
+ * const provider = getProvider();
  * const offer = createKeyShare(provider, "x25519");
  * const { serverShare, sharedSecret } = acceptKeyShare(provider, "x25519", offer.publicKey);
  * offer.complete(serverShare); // === sharedSecret

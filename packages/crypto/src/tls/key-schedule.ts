@@ -6,6 +6,13 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { cipherSuiteByName } from "@zsync/crypto/tls";
+ * import { KeySchedule } from "./key-schedule.js";
+ * declare const ecdhe: Uint8Array;
+ * declare const transcriptHash: Uint8Array;
+ * const provider = getProvider();
+ * const suite = cipherSuiteByName("TLS_AES_128_GCM_SHA256");
  * const ks = new KeySchedule(provider, suite);
  * ks.inputPsk(undefined);
  * ks.inputSharedSecret(ecdhe);

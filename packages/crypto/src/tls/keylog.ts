@@ -6,6 +6,9 @@
  *
  * @example
  * ```ts
+ * import { keyLogFromEnvironment, TlsStream } from "@zsync/crypto/tls";
+ * const host = "localhost";
+ * const port = 8443;
  * await TlsStream.connect({ host, port, keyLog: keyLogFromEnvironment() });
  * ```
  * @module

@@ -3,6 +3,8 @@
  *
  * @example
  * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { pemCertificates } from "@zsync/crypto/tls";
  * const chain = pemCertificates(readFileSync("chain.pem", "utf8")); // Uint8Array[] leaf first
  * ```
  * @module

@@ -7,6 +7,14 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { cipherSuiteByName } from "@zsync/crypto/tls";
+ * import { RecordLayer } from "./record-layer.js";
+ * import { ContentType } from "./wire/constants.js";
+ * declare const secret: Uint8Array;
+ * declare const data: Uint8Array;
+ * const provider = getProvider();
+ * const suite = cipherSuiteByName("TLS_AES_128_GCM_SHA256");
  * const records = new RecordLayer(provider);
  * records.setWriteKey(suite, secret);
  * const wire = records.seal(ContentType.ApplicationData, data);

@@ -17,6 +17,10 @@
  *
  * @example
  * ```ts
+ * import { RecordWorker } from "./record-worker.js";
+ * declare const key: Uint8Array;
+ * declare const iv: Uint8Array;
+ * declare const plaintext: Uint8Array;
  * const worker = RecordWorker.shared();
  * const keys = { cipher: "aes-128-gcm", key, iv, sequence: 0 } as const;
  * const { records } = await worker.seal(keys, 23, plaintext); // plaintext owns its ArrayBuffer (transferred)

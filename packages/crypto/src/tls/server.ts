@@ -7,6 +7,11 @@
  *
  * @example
  * ```ts
+ * import { loadCredentials, type TlsEvent, TlsServerEngine } from "@zsync/crypto/tls";
+ * declare const certificate: string;
+ * declare const privateKey: string;
+ * declare const clientHelloBytes: Uint8Array;
+ * declare const driver: { apply(event: TlsEvent): void };
  * const server = new TlsServerEngine({ credentials: loadCredentials({ certificate, privateKey }) });
  * server.handle("initial", clientHelloBytes);
  * for (const event of server.takeEvents()) driver.apply(event);

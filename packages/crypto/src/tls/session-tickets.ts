@@ -6,6 +6,10 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { SessionTicketer, type TlsCredentials, TlsServerEngine } from "@zsync/crypto/tls";
+ * declare const credentials: TlsCredentials;
+ * const provider = getProvider();
  * const tickets = new SessionTicketer(provider); // share one across connections
  * const server = new TlsServerEngine({ credentials, sessionTickets: tickets });
  * ```

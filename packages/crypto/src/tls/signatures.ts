@@ -11,8 +11,14 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { certificateVerifyInput, loadSigner } from "./signatures.js";
+ * declare const privateKeyPem: string;
+ * declare const transcriptHash: Uint8Array;
+ * const provider = getProvider();
  * const signer = loadSigner(privateKeyPem, provider);
- * const sig = signer.sign(signer.schemes[0], certificateVerifyInput(true, transcriptHash));
+ * const [scheme] = signer.schemes; // in order of preference
+ * if (scheme !== undefined) signer.sign(scheme, certificateVerifyInput(true, transcriptHash));
  * ```
  * @module
  */

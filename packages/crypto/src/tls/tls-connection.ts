@@ -8,6 +8,9 @@
  *
  * @example
  * ```ts
+ * import { TlsClientEngine, type TlsCredentials, TlsConnection, TlsServerEngine } from "@zsync/crypto/tls";
+ * declare const ca: string;
+ * declare const credentials: TlsCredentials;
  * const client = new TlsConnection(new TlsClientEngine({ serverName: "localhost", ca }));
  * const server = new TlsConnection(new TlsServerEngine({ credentials }));
  * client.start();

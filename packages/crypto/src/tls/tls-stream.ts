@@ -13,6 +13,7 @@
  * @example
  * ```ts
  * import { TlsStream } from "@zsync/crypto/tls";
+ * declare const caPem: string;
  * await using tls = await TlsStream.connect({ host: "localhost", port: 8443, ca: caPem, alpnProtocols: ["http/1.1"] });
  * await tls.write(new TextEncoder().encode("GET / HTTP/1.1\r\nhost: localhost\r\n\r\n"));
  * for await (const chunk of tls) process.stdout.write(chunk);

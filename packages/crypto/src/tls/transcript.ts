@@ -5,6 +5,11 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { Transcript } from "./transcript.js";
+ * declare const clientHello: Uint8Array;
+ * declare const serverHello: Uint8Array;
+ * const provider = getProvider();
  * const t = new Transcript();
  * t.add(clientHello);
  * t.selectHash(provider, "sha256");

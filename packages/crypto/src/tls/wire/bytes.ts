@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { ByteReader, ByteWriter } from "./bytes.js";
  * const w = new ByteWriter();
  * w.vector16(() => w.u16(0x0304));
  * const r = new ByteReader(w.finish());

@@ -5,6 +5,10 @@
  *
  * @example
  * ```ts
+ * import { ByteReader } from "./bytes.js";
+ * import { ExtensionType } from "./constants.js";
+ * import { decodeExtensions } from "./extensions.js";
+ * declare const bytes: Uint8Array;
  * const block = decodeExtensions(new ByteReader(bytes).vector16());
  * const alpn = block.map.get(ExtensionType.Alpn);
  * ```

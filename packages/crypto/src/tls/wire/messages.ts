@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { HandshakeFramer } from "./messages.js";
+ * declare const bytes: Uint8Array;
  * const framer = new HandshakeFramer();
  * framer.push(bytes);
  * for (let m = framer.next(); m !== undefined; m = framer.next()) console.log(m.type);

@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { certificateFields } from "./certificate-fields.js";
+ * declare const der: Uint8Array;
  * const fields = certificateFields(der);
  * if (fields.basicConstraints?.ca !== true) console.log("not a CA");
  * ```

@@ -8,6 +8,8 @@
  *
  * @example
  * ```ts
+ * import { DerReader } from "./der.js";
+ * declare const der: Uint8Array;
  * const certificate = new DerReader(der).element(0x30); // the Certificate SEQUENCE
  * const tbs = new DerReader(der, certificate.contentStart, certificate.end).element(0x30);
  * ```

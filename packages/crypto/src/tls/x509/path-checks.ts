@@ -10,6 +10,10 @@
  *
  * @example
  * ```ts
+ * import { checkPath, type PathCertificate } from "./path-checks.js";
+ * declare const leaf: PathCertificate;
+ * declare const intermediate: PathCertificate;
+ * declare const anchor: PathCertificate;
  * checkPath([leaf, intermediate, anchor], "server", new Date()); // throws TlsCertificateError
  * ```
  * @module
