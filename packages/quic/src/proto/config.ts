@@ -14,6 +14,8 @@
  *
  * @example
  * ```ts
+ * import { resolveClientConfig, resolveTransportConfig } from "@zsync/quic/proto";
+ * declare const caPem: string;
  * const transport = resolveTransportConfig({ maxIdleTimeout: 10_000, initialMaxData: 4 << 20 });
  * const client = resolveClientConfig({ tls: { serverName: "localhost", ca: caPem, alpnProtocols: ["zq"] }, transport });
  * ```

@@ -24,6 +24,15 @@
  *
  * @example
  * ```ts
+ * import type { Socket } from "node:dgram";
+ * import { Endpoint, resolveEndpointConfig, type ServerConfig, type SocketAddress } from "@zsync/quic/proto";
+ * declare const serverConfig: ServerConfig;
+ * declare const socket: Socket;
+ * declare const datagram: Uint8Array;
+ * declare const rinfo: SocketAddress;
+ * declare function random(out: Uint8Array): Uint8Array;
+ * const now = performance.now();
+ * const buf = new Uint8Array(1500);
  * const endpoint = new Endpoint(resolveEndpointConfig({ random }), serverConfig);
  * endpoint.handleDatagram(now, datagram, rinfo);
  * for (let t = endpoint.pollTransmit(now, buf); t; t = endpoint.pollTransmit(now, buf)) socket.send(buf.subarray(0, t.length), t.to.port, t.to.address);

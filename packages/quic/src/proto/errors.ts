@@ -20,9 +20,12 @@
  *
  * @example
  * ```ts
- * import { TransportError, TransportErrorCode } from "@zsync/quic/proto";
+ * import { readFrame, Reader, TransportError } from "@zsync/quic/proto";
+ * declare const payload: Uint8Array; // a decrypted packet payload
+ * declare function closeConnection(errorCode: number, frameType: number | undefined, reason: string): void;
+ * const reader = new Reader("frame", payload);
  * try {
- *   parseFrame(reader, frame);
+ *   while (reader.remaining > 0) readFrame(reader, "1rtt");
  * } catch (error) {
  *   if (error instanceof TransportError) closeConnection(error.errorCode, error.frameType, error.reason);
  * }

@@ -12,6 +12,10 @@
  *
  * @example
  * ```ts
+ * import { type CloseReason, type Connection } from "@zsync/quic/proto";
+ * declare const conn: Connection;
+ * declare function readAll(streamId: number): void;
+ * declare function report(reason: CloseReason): void;
  * for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) {
  *   if (e.type === "stream-readable") readAll(e.id);
  *   else if (e.type === "closed") report(e.reason);

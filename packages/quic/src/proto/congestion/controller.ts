@@ -14,6 +14,9 @@
  *
  * @example
  * ```ts
+ * import { type CongestionController, NewReno } from "@zsync/quic/proto";
+ * declare const size: number;
+ * declare function sendPacket(): void;
  * const cc: CongestionController = new NewReno({ maxDatagramSize: 1200 });
  * if (cc.bytesInFlight + size <= cc.window) sendPacket();
  * ```

@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import { Cubic, LossDetection } from "@zsync/quic/proto";
  * const cc = new Cubic({ maxDatagramSize: 1200 });
  * const ld = new LossDetection(cc, { isServer: false });
  * ```

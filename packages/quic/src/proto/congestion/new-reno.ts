@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * import { NewReno } from "@zsync/quic/proto";
  * const cc = new NewReno({ maxDatagramSize: 1200 });
  * cc.window; // 12000: min(10 * 1200, max(14720, 2400))
  * ```

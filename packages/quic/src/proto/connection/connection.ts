@@ -38,6 +38,11 @@
  *
  * @example
  * ```ts
+ * import { Connection, resolveClientConfig } from "@zsync/quic/proto";
+ * declare const socket: { send(bytes: Uint8Array): void };
+ * declare function random(out: Uint8Array): Uint8Array;
+ * const now = performance.now();
+ * const buf = new Uint8Array(1500);
  * const conn = Connection.connect(now, resolveClientConfig({ tls: { serverName: "example", alpnProtocols: ["zq"] } }),
  *   { remote: { address: "192.0.2.1", port: 4433 }, random });
  * for (let n = conn.pollTransmit(now, buf); n !== undefined; n = conn.pollTransmit(now, buf)) socket.send(buf.subarray(0, n));

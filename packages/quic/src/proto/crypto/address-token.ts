@@ -49,6 +49,15 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { AddressTokenKey, type TokenAddress } from "@zsync/quic/proto";
+ * declare const key32: Uint8Array;
+ * declare function random(out: Uint8Array): Uint8Array;
+ * declare const now: number;
+ * declare const remote: TokenAddress;
+ * declare const originalDcid: Uint8Array;
+ * declare const retryScid: Uint8Array;
+ * const provider = getProvider();
  * const tokens = new AddressTokenKey(provider, key32, random);
  * const token = tokens.issueRetry(now, remote, originalDcid, retryScid);
  * const result = tokens.validate(token, now, remote); // { valid: true, kind: "retry", ... }

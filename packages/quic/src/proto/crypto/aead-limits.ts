@@ -29,6 +29,9 @@
  *
  * @example
  * ```ts
+ * import { AeadUsage } from "@zsync/quic/proto";
+ * declare const keyUpdate: { initiate(): void };
+ * declare const opened: boolean;
  * const usage = new AeadUsage("aes-128-gcm");
  * if (usage.onSealed() === "update-keys") keyUpdate.initiate();
  * if (!opened) usage.onAuthenticationFailed(); // may throw AEAD_LIMIT_REACHED

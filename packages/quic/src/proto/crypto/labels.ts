@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { QuicVersion, versionConstants } from "@zsync/quic/proto";
  * versionConstants(QuicVersion.V2).labels.key; // "quicv2 key"
  * ```
  * @module

@@ -11,6 +11,10 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { createPacketKeys, initialSecrets, QuicVersion } from "@zsync/quic/proto";
+ * declare const dcid: Uint8Array;
+ * const provider = getProvider();
  * const { client, server } = initialSecrets(provider, QuicVersion.V1, dcid);
  * const clientKeys = createPacketKeys(provider, QuicVersion.V1, "aes-128-gcm", client);
  * ```

@@ -19,6 +19,13 @@
  *
  * @example
  * ```ts
+ * import { type PacketKeys, sealPacket, writeShortHeader } from "@zsync/quic/proto";
+ * declare const keys: PacketKeys;
+ * declare const dcid: Uint8Array;
+ * declare const packetNumber: number;
+ * declare function writeFrames(buf: Uint8Array, offset: number): number;
+ * declare function send(datagram: Uint8Array): void;
+ * const buf = new Uint8Array(1500);
  * const payloadStart = writeShortHeader(buf, 0, { dcid, packetNumber, packetNumberLength: 2, keyPhase: false });
  * const payloadEnd = writeFrames(buf, payloadStart);
  * const end = sealPacket(keys, buf, 0, payloadStart - 2, 2, packetNumber, payloadEnd);

@@ -8,6 +8,13 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { QuicVersion, verifyRetryIntegrity, writeRetryHeader, writeRetryIntegrityTag } from "@zsync/quic/proto";
+ * declare const clientScid: Uint8Array, newScid: Uint8Array, token: Uint8Array, originalDcid: Uint8Array;
+ * declare const datagram: Uint8Array;
+ * const provider = getProvider();
+ * const version = QuicVersion.V1;
+ * const buf = new Uint8Array(1200);
  * const tagOffset = writeRetryHeader(buf, 0, version, clientScid, newScid, token);
  * writeRetryIntegrityTag(provider, version, originalDcid, buf, 0, tagOffset);
  * // client side:

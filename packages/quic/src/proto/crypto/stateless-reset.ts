@@ -18,6 +18,14 @@
  *
  * @example
  * ```ts
+ * import { getProvider } from "@zsync/crypto";
+ * import { matchesResetToken, StatelessResetKey } from "@zsync/quic/proto";
+ * declare const staticKey32: Uint8Array;
+ * declare const localCid: Uint8Array;
+ * declare const datagram: Uint8Array;
+ * declare const peerToken: Uint8Array;
+ * declare function enterDraining(): void;
+ * const provider = getProvider();
  * const resets = new StatelessResetKey(provider, staticKey32);
  * const token = resets.token(localCid); // goes in stateless_reset_token / NEW_CONNECTION_ID
  * if (matchesResetToken(datagram, peerToken)) enterDraining();

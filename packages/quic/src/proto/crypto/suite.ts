@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { SUITES } from "@zsync/quic/proto";
  * SUITES["chacha20-poly1305"].hash; // "sha256"
  * SUITES["aes-128-gcm"].confidentialityLimit; // 2 ** 23
  * ```

@@ -26,6 +26,12 @@
  *
  * @example
  * ```ts
+ * import { AckManager, PacketNumberSpace, writeAckFrame, Writer } from "@zsync/quic/proto";
+ * declare const pn: number;
+ * declare const now: number;
+ * declare function processFrames(): void;
+ * declare function recordAckInPacket(sent: unknown): void;
+ * const w = new Writer(new Uint8Array(1200));
  * const acks = new AckManager(PacketNumberSpace.ApplicationData, { maxAckDelay: 25 });
  * if (!acks.isDuplicate(pn)) { processFrames(); acks.onPacketReceived(pn, true, now); }
  * if (acks.wantsAck(now)) {

@@ -20,6 +20,12 @@
  *
  * @example
  * ```ts
+ * import { type Frame, LossDetection, NewReno, PacketNumberSpace } from "@zsync/quic/proto";
+ * declare const now: number, later: number;
+ * declare const frames: Frame[];
+ * declare const ackRanges: Parameters<LossDetection<Frame[]>["onAckReceived"]>[1];
+ * declare function requeue(frames: Frame[]): void;
+ * declare function armTimer(at: number): void;
  * const cc = new NewReno();
  * const ld = new LossDetection<Frame[]>(cc, { isServer: false });
  * ld.onPacketSent(PacketNumberSpace.Initial, { packetNumber: 0, timeSent: now, sentBytes: 1200,

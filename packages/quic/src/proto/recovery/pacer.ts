@@ -14,6 +14,12 @@
  *
  * @example
  * ```ts
+ * import { type CongestionController, Pacer, type RttEstimator } from "@zsync/quic/proto";
+ * declare const now: number;
+ * declare const cc: CongestionController;
+ * declare const rtt: RttEstimator;
+ * declare function send(): void;
+ * declare function armTimer(at: number): void;
  * const pacer = new Pacer();
  * const at = pacer.delay(now, 1200, cc.window, rtt.smoothedRtt, 1200);
  * if (at === undefined) { send(); pacer.onSent(1200); } else armTimer(at);

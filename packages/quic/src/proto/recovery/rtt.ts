@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { RttEstimator } from "@zsync/quic/proto";
  * const rtt = new RttEstimator(); // kInitialRtt = 333 ms
  * rtt.update(40, 5, { handshakeConfirmed: true, maxAckDelay: 25 });
  * rtt.smoothedRtt; // 40 (the first sample resets the estimator)

@@ -17,6 +17,8 @@
  *
  * @example
  * ```ts
+ * import { Assembler, TransportErrorCode } from "@zsync/quic/proto";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
  * const a = new Assembler({ window: 65536, errorCode: TransportErrorCode.FLOW_CONTROL_ERROR });
  * a.insert(5, bytes("world"));
  * a.insert(0, bytes("hello"));

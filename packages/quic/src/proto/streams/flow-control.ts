@@ -12,7 +12,11 @@
  *
  * @example
  * ```ts
- * const rx = new ReceiveCredit({ initialWindow: 65536, maxWindow: 16 << 20, errorCode: TransportErrorCode.FLOW_CONTROL_ERROR });
+ * import { ReceiveCredit } from "@zsync/quic/proto";
+ * declare const end: number, n: number, now: number, srtt: number;
+ * declare function send(frame: unknown): void;
+ * declare function MAX_STREAM_DATA(limit: number): unknown;
+ * const rx = new ReceiveCredit({ initialWindow: 65536, maxWindow: 16 << 20 });
  * rx.onReceived(end);               // throws FLOW_CONTROL_ERROR past the limit
  * rx.onConsumed(n);                 // the application read n bytes
  * if (rx.shouldUpdate()) send(MAX_STREAM_DATA(rx.takeUpdate(now, srtt)));

@@ -12,6 +12,10 @@
  *
  * @example
  * ```ts
+ * import { RecvStream, type ReceiveCredit } from "@zsync/quic/proto";
+ * declare const connectionCredit: ReceiveCredit;
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const buf = new Uint8Array(16);
  * const rx = new RecvStream({ window: 65536 });
  * const delta = rx.onStreamFrame(0, bytes("hi"), true);
  * connectionCredit.onReceivedDelta(delta);

@@ -15,6 +15,9 @@
  *
  * @example
  * ```ts
+ * import { type SendCredit, SendStream } from "@zsync/quic/proto";
+ * declare const connCredit: SendCredit;
+ * const bytes = (text: string) => new TextEncoder().encode(text);
  * const tx = new SendStream({ peerMaxStreamData: 65536 });
  * tx.write(bytes("hello"));
  * tx.finish();

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { makeStreamId, streamDirection, streamIndex, streamInitiator } from "@zsync/quic/proto";
  * makeStreamId(1, "server", "uni"); // 7
  * streamInitiator(7); // "server"
  * streamDirection(7); // "uni"

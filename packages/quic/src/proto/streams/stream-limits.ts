@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { StreamLimits } from "@zsync/quic/proto";
  * const limits = new StreamLimits("client", { localBidi: 100, localUni: 3, peerBidi: 0, peerUni: 0 });
  * limits.openLocal("bidi"); // undefined: the peer allows none yet
  * limits.streamsBlocked("bidi"); // 0: send STREAMS_BLOCKED(0)

@@ -16,6 +16,9 @@
  *
  * @example
  * ```ts
+ * import { RangeSet, writeAckFrame, Writer } from "@zsync/quic/proto";
+ * declare const ackDelayRaw: number;
+ * const writer = new Writer(new Uint8Array(64));
  * const received = new RangeSet();
  * received.insert(0, 5); received.insert(7, 10);  // packets 0-4 and 7-9
  * writeAckFrame(writer, received, ackDelayRaw);    // largest 9, first range 2, gap 1, length 4

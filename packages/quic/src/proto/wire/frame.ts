@@ -18,6 +18,9 @@
  *
  * @example
  * ```ts
+ * import { readFrame, Reader } from "@zsync/quic/proto";
+ * declare const payload: Uint8Array;
+ * declare const streams: { receive(id: number, offset: number, data: Uint8Array, fin: boolean): void };
  * const reader = new Reader("frame", payload);
  * while (reader.remaining > 0) {
  *   const frame = readFrame(reader, "1rtt");

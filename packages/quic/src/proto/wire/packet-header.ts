@@ -18,6 +18,10 @@
  *
  * @example
  * ```ts
+ * import { PacketHeader, parsePacketHeader } from "@zsync/quic/proto";
+ * declare const datagram: Uint8Array;
+ * declare const localCidLength: number;
+ * declare function handle(header: PacketHeader): void;
  * const header = new PacketHeader();
  * let offset = 0;
  * while (offset < datagram.length) {

@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * import { decodePacketNumber, packetNumberLength } from "@zsync/quic/proto";
  * packetNumberLength(0xac5c02, 0xabe8b3); // 2
  * decodePacketNumber(0xa82f30ea, 0x9b32, 2); // 0xa82f9b32
  * ```

@@ -18,6 +18,7 @@
  *
  * @example
  * ```ts
+ * import { RangeSet } from "@zsync/quic/proto";
  * const received = new RangeSet({ maxRanges: 32 });
  * received.insertOne(0);
  * received.insertOne(1);

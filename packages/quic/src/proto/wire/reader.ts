@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * import { Reader } from "@zsync/quic/proto";
+ * declare const payload: Uint8Array;
  * const reader = new Reader("frame");
  * reader.reset(payload, 0, payload.length);
  * const type = reader.varint();

@@ -18,6 +18,8 @@
  *
  * @example
  * ```ts
+ * import { decodeTransportParameters, encodeTransportParameters } from "@zsync/quic/proto";
+ * declare const scid: Uint8Array;
  * const bytes = encodeTransportParameters({ initialMaxData: 1 << 20, initialSourceConnectionId: scid });
  * const params = decodeTransportParameters(bytes, "client"); // as the server receives them
  * params.maxAckDelay; // 25 (default)

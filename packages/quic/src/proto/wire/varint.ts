@@ -19,10 +19,11 @@
  *
  * @example
  * ```ts
+ * import { decodeVarint, varintLengthOfFirstByte, writeVarint } from "@zsync/quic/proto";
  * const buf = new Uint8Array(8);
  * const end = writeVarint(buf, 0, 494878333); // 4 bytes: 9d 7f 3e 7d
  * decodeVarint(buf, 0, end); // 494878333
- * varintLengthOfFirstByte(buf[0]); // 4
+ * varintLengthOfFirstByte(buf[0] ?? 0); // 4
  * ```
  * @module
  */

@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { isGreaseVersion, isSupportedVersion, QuicVersion } from "@zsync/quic/proto";
  * isSupportedVersion(QuicVersion.V2); // true
  * isGreaseVersion(0x1a2a3a4a); // true
  * ```

@@ -7,6 +7,10 @@
  *
  * @example
  * ```ts
+ * import { Writer } from "@zsync/quic/proto";
+ * declare const offset: number;
+ * declare const data: Uint8Array;
+ * declare const socket: { send(bytes: Uint8Array): void };
  * const writer = new Writer(new Uint8Array(1200));
  * writer.varint(0x06).varint(offset).varint(data.length).bytes(data);
  * socket.send(writer.written());
