@@ -44,23 +44,13 @@ import {
   OP_QUERY,
   STATUS_ERROR,
   STATUS_OK,
+  type WorkerData,
 } from "./worker/protocol.js";
 
-/** What a connection worker is started with (see worker/connection-worker.js). */
-export interface WorkerConfig {
-  readonly path: string;
-  readonly readonly: boolean;
-  readonly wal: boolean;
-  readonly busyTimeoutMs: number;
-  readonly synchronous: "normal" | "full";
-  readonly pragmas: readonly string[];
+/** How a connection is opened: what its worker is started with, less the interrupt cells the connection allocates. */
+export interface WorkerConfig extends Omit<WorkerData, "interrupt"> {
   /** Statement slots; the main-thread side of the connection assigns and evicts them. */
   readonly statementCacheSize: number;
-}
-
-/** What the worker gets: the config plus this connection's interrupt cells. */
-interface WorkerData extends WorkerConfig {
-  readonly interrupt: SharedArrayBuffer;
 }
 
 export type Role = "writer" | "reader";
@@ -77,7 +67,15 @@ export type RerouteHandler = (request: Request) => void;
 /** Requests per message; see {@link Connection.send}. */
 const MAX_BATCH = 32;
 
-const WORKER_URL = new URL("./worker/connection-worker.js", import.meta.url);
+/**
+ * The compiled worker entry point beside this module; from the TypeScript
+ * sources (under vitest) its twin in dist/, which the suite's global setup
+ * builds (a worker thread runs JavaScript, see the runtime's
+ * docs/worker-entry-points.md).
+ */
+const WORKER_URL = import.meta.url.endsWith(".ts")
+  ? new URL("../dist/worker/connection-worker.js", import.meta.url)
+  : new URL("./worker/connection-worker.js", import.meta.url);
 
 export class Connection {
   readonly id: number;
@@ -105,7 +103,7 @@ export class Connection {
   #scheduled = false;
   #onLost: LostHandler;
   #onReroute: RerouteHandler;
-  /** Interrupt cells shared with the worker (layout in worker/protocol.js). */
+  /** Interrupt cells shared with the worker (layout in worker/protocol.ts). */
   readonly #cells: Int32Array;
   /** Sequence number of the last request posted. */
   #seq = 0;

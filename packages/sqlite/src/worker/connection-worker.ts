@@ -1,23 +1,33 @@
-// @ts-check
 /**
  * Entry point of a connection worker: owns exactly one better-sqlite3
  * connection for its whole life (SQLite connections are stateful: open
  * transactions, prepared statements and per-connection pragmas live in them),
  * and executes request batches from the main thread in arrival order.
  *
- * Plain JavaScript on purpose: `new Worker(new URL("./worker/connection-worker.js", import.meta.url))`
- * must work from `src/` under vitest and from `dist/` after `tsc` (which
- * copies it because the package compiles with `allowJs`).
+ * Compiled by the package build and started by URL from `Connection`
+ * (`new URL("./worker/connection-worker.js", import.meta.url)`; the suite
+ * runs the compiled twin in dist/). Importing it on the main thread throws.
  *
  * @example
- * ```js
- * // Started by ConnectionWorker, never imported directly:
- * new Worker(new URL("./connection-worker.js", import.meta.url), { workerData: { path: "app.db", readonly: true } });
+ * ```ts
+ * import { Worker } from "node:worker_threads";
+ * import type { WorkerData } from "./protocol.js";
+ * // Started by Connection, never imported directly:
+ * const workerData: WorkerData = {
+ *   path: "app.db",
+ *   readonly: true,
+ *   wal: true,
+ *   busyTimeoutMs: 5000,
+ *   synchronous: "normal",
+ *   pragmas: [],
+ *   interrupt: new SharedArrayBuffer(8320),
+ * };
+ * new Worker(new URL("./connection-worker.js", import.meta.url), { workerData });
  * ```
  * @module
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
+import Database, { type RunResult, type Statement } from "better-sqlite3";
 import {
   BITMAP_MASK,
   CELL_BITS,
@@ -46,37 +56,37 @@ import {
   OP_ITER_OPEN,
   OP_QUERY,
   OP_RUN,
+  type Op,
   REQUEST_HEADER,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_REROUTE,
+  type WireError,
+  type WorkerData,
 } from "./protocol.js";
 
-/**
- * @typedef {object} WorkerConfig
- * @property {string} path
- * @property {boolean} readonly
- * @property {boolean} wal
- * @property {number} busyTimeoutMs
- * @property {"normal" | "full"} synchronous
- * @property {readonly string[]} pragmas
- * @property {SharedArrayBuffer} interrupt the interrupt cells (see protocol.js)
- */
+/** A prepared statement of one slot. */
+interface Prepared {
+  /** Integers as bigints (exact). */
+  readonly stmt: Statement;
+  /** Integers as numbers; only for read-only statements, see {@link needsExact}. */
+  readonly fast: Statement | null;
+  /** Multi-row INSERT (OP_INSERT_MANY). */
+  multi: Statement | null;
+  /** Rows per execution of `multi`. */
+  multiRows: number;
+  readonly reader: boolean;
+  readonly readonly: boolean;
+  /** A write that can run inside a transaction of our own (see {@link executeAtomically}). */
+  readonly wrappable: boolean;
+  columns: string[];
+}
 
-/**
- * @typedef {object} Prepared
- * @property {import("better-sqlite3").Statement} stmt integers as bigints (exact)
- * @property {import("better-sqlite3").Statement | null} fast integers as numbers; only for read-only statements, see `fastRows`
- * @property {import("better-sqlite3").Statement | null} multi multi-row INSERT (OP_INSERT_MANY)
- * @property {number} multiRows rows per execution of `multi`
- * @property {boolean} reader
- * @property {boolean} readonly
- * @property {boolean} wrappable a write that can run inside a transaction of our own (see `executeAtomically`)
- * @property {string[]} columns
- */
+type Args = unknown[] | Record<string, unknown> | undefined;
 
-const config = /** @type {WorkerConfig} */ (workerData);
-const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
+if (parentPort === null) throw new Error("connection-worker.js is a worker thread entry point; Connection starts it");
+const port = parentPort;
+const config = workerData as WorkerData;
 
 const db = new Database(config.path, { readonly: config.readonly, timeout: config.busyTimeoutMs });
 if (!config.readonly) {
@@ -92,9 +102,9 @@ for (const pragma of config.pragmas) db.pragma(pragma);
  * written this request's sequence number into the STOP cell.
  */
 const cells = new Int32Array(config.interrupt);
-const patched = /** @type {{ interruptWhenEqual?: (sab: SharedArrayBuffer, byteOffset: number, everyOps: number) => unknown }} */ (
-  /** @type {unknown} */ (db)
-);
+const patched = db as unknown as {
+  interruptWhenEqual?: (sab: SharedArrayBuffer, byteOffset: number, everyOps: number) => unknown;
+};
 if (typeof patched.interruptWhenEqual !== "function") {
   throw new Error(
     "better-sqlite3 was installed without this repository's patch (patches/better-sqlite3@12.9.0.patch, applied by pnpm install)",
@@ -109,27 +119,21 @@ let seq = 0;
  * run in autocommit mode. Cleared by the transaction's ROLLBACK/COMMIT or a BEGIN.
  */
 let txAborted = false;
-const INTERRUPTED_ERROR = { kind: ERROR_INTERRUPTED, name: "SqliteError", message: "interrupted", code: "SQLITE_INTERRUPT" };
-const TX_ABORTED_ERROR = {
+const INTERRUPTED_ERROR: WireError = { kind: ERROR_INTERRUPTED, name: "SqliteError", message: "interrupted", code: "SQLITE_INTERRUPT" };
+const TX_ABORTED_ERROR: WireError = {
   kind: ERROR_TX_ABORTED,
   name: "TransactionStateError",
   message: "the transaction was rolled back because one of its statements was stopped",
   code: undefined,
 };
 
-/**
- * Whether the main thread cancelled request `n` before it started.
- * @param {number} n
- */
-function cancelledBeforeStart(n) {
+/** Whether the main thread cancelled request `n` before it started. */
+function cancelledBeforeStart(n: number): boolean {
   return (Atomics.load(cells, CELL_BITS + ((n & BITMAP_MASK) >>> 5)) & (1 << (n & 31))) !== 0;
 }
 
-/**
- * Clears request `n`'s cancellation bit once it is finished.
- * @param {number} n
- */
-function clearCancelled(n) {
+/** Clears request `n`'s cancellation bit once it is finished. */
+function clearCancelled(n: number): void {
   Atomics.and(cells, CELL_BITS + ((n & BITMAP_MASK) >>> 5), ~(1 << (n & 31)));
 }
 
@@ -137,12 +141,11 @@ function clearCancelled(n) {
  * Makes what runs next immune to the STOP cell (a rollback after a stop must
  * not itself be interrupted).
  */
-function uninterruptible() {
+function uninterruptible(): void {
   Atomics.store(cells, CELL_CURRENT, 0);
 }
 
-/** @param {unknown} error */
-function isInterrupt(error) {
+function isInterrupt(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === "SQLITE_INTERRUPT";
 }
 
@@ -151,31 +154,22 @@ function isInterrupt(error) {
  * in which slot (and evicts), so the hot path here is an array index, not a
  * hash of the SQL text. `texts[slot]` keeps the SQL so that a statement whose
  * preparation failed is retried, and fails the same way, on its next use.
- * @type {(Prepared | undefined)[]}
  */
-const prepared = [];
-/** @type {(string | undefined)[]} */
-const texts = [];
+const prepared: (Prepared | undefined)[] = [];
+const texts: (string | undefined)[] = [];
 const changesStmt = db.prepare("SELECT changes(), last_insert_rowid()").raw(true).safeIntegers(true);
-/** @type {string[]} */
-const NO_COLUMNS = [];
+const NO_COLUMNS: string[] = [];
 
-/** @type {{ iterator: IterableIterator<unknown[]>, entry: Prepared, columns: string[], bigint: boolean } | null} */
-let openIterator = null;
+let openIterator: { iterator: IterableIterator<unknown[]>; entry: Prepared; columns: string[]; bigint: boolean } | null = null;
 
 /**
  * Reusable argument arrays, one per parameter count: better-sqlite3 binds an
  * array argument element by element and keeps no reference to it.
- * @type {unknown[][]}
  */
-const argArrays = [];
+const argArrays: unknown[][] = [];
 
-/**
- * @param {number} slot
- * @param {string | null} sql
- * @returns {Prepared}
- */
-function statement(slot, sql) {
+/** The prepared statement of `slot`, defining the slot as `sql` first when the request carries its text. */
+function statement(slot: number, sql: string | null): Prepared {
   if (sql !== null) {
     texts[slot] = sql;
     prepared[slot] = undefined;
@@ -189,13 +183,12 @@ function statement(slot, sql) {
   const reader = stmt.reader;
   if (reader) stmt.raw(true);
   stmt.safeIntegers(true);
-  let fast = null;
+  let fast: Statement | null = null;
   if (reader && stmt.readonly) {
     fast = db.prepare(text);
     fast.raw(true);
   }
-  /** @type {Prepared} */
-  const entry = {
+  const entry: Prepared = {
     stmt,
     fast,
     multi: null,
@@ -227,9 +220,8 @@ const MIN_UNSAFE = 9007199254740992; // 2^53: from here on a double may not be t
  * magnitude, in which case the caller re-runs the statement exactly. A REAL
  * of that size also triggers the re-run, which is then merely redundant.
  * Re-running is safe because the statement is read-only.
- * @param {unknown[]} row
  */
-function needsExact(row) {
+function needsExact(row: unknown[]): boolean {
   for (let i = 0; i < row.length; i++) {
     const value = row[i];
     if (typeof value === "number" && (value >= MIN_UNSAFE || value <= -MIN_UNSAFE) && Number.isInteger(value)) return true;
@@ -244,11 +236,8 @@ function needsExact(row) {
  * prepared; the row width is the cheap tell, and the names are then re-read
  * from the statement that produced the row. The response layout depends on
  * the names matching the width, so that is guaranteed here whatever happens.
- * @param {Prepared} entry
- * @param {number} width
- * @param {import("better-sqlite3").Statement} stmt
  */
-function columnsFor(entry, width, stmt) {
+function columnsFor(entry: Prepared, width: number, stmt: Statement): string[] {
   if (entry.columns.length === width) return entry.columns;
   const names = stmt.columns().map((c) => c.name);
   while (names.length < width) names.push(`column${names.length + 1}`);
@@ -260,9 +249,8 @@ function columnsFor(entry, width, stmt) {
 /**
  * JavaScript numbers that are integers bind as SQLite INTEGER (better-sqlite3
  * would bind them as REAL, so `typeof(?)` of 5 would be 'real').
- * @param {unknown} value
  */
-function bindValue(value) {
+function bindValue(value: unknown): unknown {
   if (typeof value === "number") return Number.isSafeInteger(value) && !Object.is(value, -0) ? BigInt(value) : value;
   if (typeof value === "object" && value !== null && value instanceof Uint8Array && !Buffer.isBuffer(value)) {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -274,15 +262,11 @@ function bindValue(value) {
  * The parameters of the record at `start`: `n` inline positional values, or
  * (n = -1) a named-parameter object, converted for binding in place (the batch
  * was cloned for this thread, so it is ours to reuse).
- * @param {unknown[]} batch
- * @param {number} start
- * @param {number} n
- * @returns {unknown[] | Record<string, unknown> | undefined}
  */
-function argsOf(batch, start, n) {
+function argsOf(batch: unknown[], start: number, n: number): Args {
   if (n === 0) return undefined;
   if (n < 0) {
-    const named = /** @type {Record<string, unknown>} */ (batch[start]);
+    const named = batch[start] as Record<string, unknown>;
     for (const key in named) named[key] = bindValue(named[key]);
     return named;
   }
@@ -299,10 +283,8 @@ function argsOf(batch, start, n) {
  * One result value: safe-range bigints become numbers unless the caller asked
  * for bigints, and blobs get their own buffer so the clone does not copy a
  * whole shared allocation.
- * @param {unknown} value
- * @param {boolean} bigint
  */
-function outValue(value, bigint) {
+function outValue(value: unknown, bigint: boolean): unknown {
   if (typeof value === "bigint") {
     if (!bigint && value <= 9007199254740991n && value >= -9007199254740991n) return Number(value);
     return value;
@@ -311,24 +293,16 @@ function outValue(value, bigint) {
   return value;
 }
 
-/**
- * Appends a row's values to the response.
- * @param {unknown[]} row
- * @param {unknown[]} out
- * @param {boolean} bigint
- */
-function pushRow(row, out, bigint) {
+/** Appends a row's values to the response. */
+function pushRow(row: unknown[], out: unknown[], bigint: boolean): void {
   for (let i = 0; i < row.length; i++) {
     const value = row[i];
     out.push(typeof value === "bigint" || (typeof value === "object" && value !== null) ? outValue(value, bigint) : value);
   }
 }
 
-/**
- * @param {unknown} error
- * @returns {{ kind: string, name: string, message: string, code: string | undefined }}
- */
-function serialiseError(error) {
+/** An error in the form that crosses the thread boundary. */
+function serialiseError(error: unknown): WireError {
   if (error instanceof Database.SqliteError) {
     return { kind: ERROR_SQLITE, name: error.name, message: error.message, code: error.code };
   }
@@ -337,31 +311,25 @@ function serialiseError(error) {
     const bind = /parameter|bind/i.test(error.message);
     return { kind: bind ? ERROR_BIND : ERROR_OTHER, name: error.name, message: error.message, code: undefined };
   }
-  const e = /** @type {{ name?: unknown, message?: unknown }} */ (error ?? {});
+  const e = (error ?? {}) as { name?: unknown; message?: unknown };
   return { kind: ERROR_OTHER, name: String(e.name ?? "Error"), message: String(e.message ?? error), code: undefined };
 }
 
-/**
- * Appends `[names, rowCount, ...values]` for every row of a reader statement.
- * @param {Prepared} entry
- * @param {unknown[] | Record<string, unknown> | undefined} args
- * @param {boolean} bigint
- * @param {unknown[]} out
- */
-function pushAllRows(entry, args, bigint, out) {
+/** Appends `[names, rowCount, ...values]` for every row of a reader statement. */
+function pushAllRows(entry: Prepared, args: Args, bigint: boolean, out: unknown[]): void {
   const header = out.length;
   out.push(entry.columns, 0);
   let count = 0;
   let width = entry.columns.length;
   let stmt = entry.stmt;
   if (!bigint && entry.fast !== null) stmt = entry.fast;
-  let rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
+  let rows = (args === undefined ? stmt.all() : stmt.all(args)) as unknown[][];
   if (stmt !== entry.stmt && rows.some(needsExact)) {
     stmt = entry.stmt;
-    rows = /** @type {unknown[][]} */ (args === undefined ? stmt.all() : stmt.all(args));
+    rows = (args === undefined ? stmt.all() : stmt.all(args)) as unknown[][];
   }
   for (let r = 0; r < rows.length; r++) {
-    const row = /** @type {unknown[]} */ (rows[r]);
+    const row = rows[r] as unknown[];
     pushRow(row, out, bigint);
     width = row.length;
   }
@@ -370,21 +338,14 @@ function pushAllRows(entry, args, bigint, out) {
   out[header + 1] = count;
 }
 
-/**
- * @param {unknown[]} out
- * @param {boolean} bigint
- */
-function pushLastChanges(out, bigint) {
-  const row = /** @type {unknown[]} */ (changesStmt.get());
+/** Appends `changes, lastInsertRowid` of the last write on this connection. */
+function pushLastChanges(out: unknown[], bigint: boolean): void {
+  const row = changesStmt.get() as unknown[];
   out.push(outValue(row[0], bigint), outValue(row[1], bigint));
 }
 
-/**
- * Appends `[names, rowCount, ...values, done]` for the next `batchSize` rows of the open iterator.
- * @param {number} batchSize
- * @param {unknown[]} out
- */
-function pushIteratorBatch(batchSize, out) {
+/** Appends `[names, rowCount, ...values, done]` for the next `batchSize` rows of the open iterator. */
+function pushIteratorBatch(batchSize: number, out: unknown[]): void {
   const open = openIterator;
   if (open === null) return void out.push(NO_COLUMNS, 0, true);
   const header = out.length;
@@ -408,24 +369,19 @@ function pushIteratorBatch(batchSize, out) {
   out.push(done);
 }
 
-function closeIterator() {
+function closeIterator(): void {
   const open = openIterator;
   openIterator = null;
   open?.iterator.return?.();
 }
 
-/**
- * Executes the request record at `at` and appends its response record.
- * @param {unknown[]} batch
- * @param {number} at
- * @param {unknown[]} out
- */
-function execute(batch, at, out) {
-  const op = /** @type {number} */ (batch[at]);
-  const flags = /** @type {number} */ (batch[at + 1]);
-  const slot = /** @type {number} */ (batch[at + 2]);
-  const sql = /** @type {string | null} */ (batch[at + 3]);
-  const n = /** @type {number} */ (batch[at + 5]);
+/** Executes the request record at `at` and appends its response record. */
+function execute(batch: unknown[], at: number, out: unknown[]): void {
+  const op = batch[at] as Op;
+  const flags = batch[at + 1] as number;
+  const slot = batch[at + 2] as number;
+  const sql = batch[at + 3] as string | null;
+  const n = batch[at + 5] as number;
   const start = at + REQUEST_HEADER;
   const bigint = (flags & FLAG_BIGINT) !== 0;
   switch (op) {
@@ -435,14 +391,15 @@ function execute(batch, at, out) {
       if (!entry.reader) throw new TypeError("get() needs a statement that returns rows; use run() for this statement");
       const args = argsOf(batch, start, n);
       let stmt = bigint || entry.fast === null ? entry.stmt : entry.fast;
-      let row = /** @type {unknown[] | undefined} */ (args === undefined ? stmt.get() : stmt.get(args));
+      let row = (args === undefined ? stmt.get() : stmt.get(args)) as unknown[] | undefined;
       if (row !== undefined && stmt !== entry.stmt && needsExact(row)) {
         stmt = entry.stmt;
-        row = /** @type {unknown[] | undefined} */ (args === undefined ? stmt.get() : stmt.get(args));
+        row = (args === undefined ? stmt.get() : stmt.get(args)) as unknown[] | undefined;
       }
       if (row === undefined) return void out.push(STATUS_OK, entry.columns, 0);
       out.push(STATUS_OK, columnsFor(entry, row.length, stmt), 1);
-      return pushRow(row, out, bigint);
+      pushRow(row, out, bigint);
+      return;
     }
     case OP_ALL:
     case OP_QUERY: {
@@ -451,7 +408,7 @@ function execute(batch, at, out) {
       const args = argsOf(batch, start, n);
       if (!entry.reader) {
         if (op === OP_ALL) throw new TypeError("all() needs a statement that returns rows; use run() for this statement");
-        const info = /** @type {import("better-sqlite3").RunResult} */ (args === undefined ? entry.stmt.run() : entry.stmt.run(args));
+        const info: RunResult = args === undefined ? entry.stmt.run() : entry.stmt.run(args);
         return void out.push(STATUS_OK, NO_COLUMNS, 0, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint));
       }
       out.push(STATUS_OK);
@@ -472,13 +429,14 @@ function execute(batch, at, out) {
         else entry.stmt.all(args);
         if (entry.readonly) return void out.push(STATUS_OK, 0, 0);
         out.push(STATUS_OK);
-        return pushLastChanges(out, bigint);
+        pushLastChanges(out, bigint);
+        return;
       }
-      const info = /** @type {import("better-sqlite3").RunResult} */ (args === undefined ? entry.stmt.run() : entry.stmt.run(args));
+      const info: RunResult = args === undefined ? entry.stmt.run() : entry.stmt.run(args);
       return void out.push(STATUS_OK, outValue(info.changes, bigint), outValue(info.lastInsertRowid, bigint));
     }
     case OP_EXEC: {
-      db.exec(/** @type {string} */ (sql));
+      db.exec(sql as string);
       return void out.push(STATUS_OK);
     }
     case OP_ITER_OPEN: {
@@ -487,24 +445,23 @@ function execute(batch, at, out) {
       if (!entry.readonly && config.readonly) return void out.push(STATUS_REROUTE);
       if (!entry.reader) throw new TypeError("iterate() needs a statement that returns rows");
       const args = argsOf(batch, start, n);
-      const iterator = /** @type {IterableIterator<unknown[]>} */ (args === undefined ? entry.stmt.iterate() : entry.stmt.iterate(args));
+      const iterator = (args === undefined ? entry.stmt.iterate() : entry.stmt.iterate(args)) as IterableIterator<unknown[]>;
       openIterator = { iterator, entry, columns: entry.columns, bigint };
       out.push(STATUS_OK);
-      return pushIteratorBatch(/** @type {number} */ (batch[at + 4]), out);
+      pushIteratorBatch(batch[at + 4] as number, out);
+      return;
     }
     case OP_ITER_NEXT: {
       out.push(STATUS_OK);
-      return pushIteratorBatch(/** @type {number} */ (batch[at + 4]), out);
+      pushIteratorBatch(batch[at + 4] as number, out);
+      return;
     }
     case OP_ITER_CLOSE: {
       closeIterator();
       return void out.push(STATUS_OK);
     }
     case OP_INSERT_MANY:
-      return void out.push(
-        STATUS_OK,
-        insertMany(statement(slot, sql), /** @type {unknown[]} */ (batch[start]), /** @type {number} */ (batch[at + 4])),
-      );
+      return void out.push(STATUS_OK, insertMany(statement(slot, sql), batch[start] as unknown[], batch[at + 4] as number));
     case OP_EXIT: {
       process.exit(70);
       return;
@@ -536,11 +493,8 @@ const MAX_INSERT_ROWS = 64;
  * most of what a single-row insert costs. Each row inserts exactly one row
  * (plain `INSERT ... VALUES`) or the call throws, and the caller's
  * transaction makes the whole batch all-or-nothing.
- * @param {Prepared} entry
- * @param {unknown[]} values
- * @param {number} width
  */
-function insertMany(entry, values, width) {
+function insertMany(entry: Prepared, values: unknown[], width: number): number {
   const total = values.length / width;
   if (entry.multi === null && total > 1) {
     const rows = Math.max(1, Math.min(MAX_INSERT_ROWS, Math.floor(MAX_INSERT_PARAMS / width)));
@@ -581,15 +535,12 @@ function insertMany(entry, values, width) {
  * termination could take effect). `exec` scripts and statements
  * that cannot run inside a transaction (BEGIN, VACUUM, ATTACH, pragmas) run
  * as they are: stopping one keeps whatever it completed.
- * @param {unknown[]} batch
- * @param {number} at
- * @param {unknown[]} out
  */
-function executeAtomically(batch, at, out) {
-  const op = /** @type {number} */ (batch[at]);
+function executeAtomically(batch: unknown[], at: number, out: unknown[]): void {
+  const op = batch[at] as Op;
   let wrap = false;
   if (op !== OP_EXEC) {
-    wrap = statement(/** @type {number} */ (batch[at + 2]), /** @type {string | null} */ (batch[at + 3])).wrappable;
+    wrap = statement(batch[at + 2] as number, batch[at + 3] as string | null).wrappable;
     batch[at + 3] = null; // defined and prepared now; `execute` must not prepare it again
   }
   if (wrap) {
@@ -610,9 +561,8 @@ function executeAtomically(batch, at, out) {
 /**
  * Backups are asynchronous in better-sqlite3 (they step between turns), so
  * they answer in a message of their own.
- * @param {string} destination
  */
-async function backup(destination) {
+async function backup(destination: string): Promise<void> {
   try {
     const result = await db.backup(destination);
     port.postMessage([STATUS_OK, result.totalPages]);
@@ -621,27 +571,23 @@ async function backup(destination) {
   }
 }
 
-/**
- * Runs one request batch and posts its answers.
- * @param {unknown[]} batch
- */
-function handle(batch) {
-  /** @type {unknown[]} */
-  const out = [];
+/** Runs one request batch and posts its answers. */
+function handle(batch: unknown[]): void {
+  const out: unknown[] = [];
   let at = 0;
   while (at < batch.length) {
-    const op = /** @type {number} */ (batch[at]);
-    const n = /** @type {number} */ (batch[at + 5]);
+    const op = batch[at] as Op;
+    const n = batch[at + 5] as number;
     const next = at + REQUEST_HEADER + (n < 0 ? 1 : n);
     seq = nextSeq(seq);
     if (op === OP_BACKUP) {
       // Runs between turns; stopping one ends the worker (a backup step is not a VM program).
-      void backup(/** @type {string} */ (batch[at + 3]));
+      void backup(batch[at + 3] as string);
       at = next;
       continue;
     }
     Atomics.store(cells, CELL_CURRENT, seq);
-    const flags = /** @type {number} */ (batch[at + 1]);
+    const flags = batch[at + 1] as number;
     const interruptible = (flags & FLAG_INTERRUPTIBLE) !== 0;
     const inTransaction = db.inTransaction && (flags & FLAG_TX_CONTROL) === 0;
     if ((flags & (FLAG_TX_END | FLAG_TX_CONTROL)) !== 0) txAborted = false;
@@ -692,23 +638,18 @@ function handle(batch) {
 /**
  * Records the statement text a skipped request carries: the main thread counts
  * its slot as defined and will not send the text again.
- * @param {unknown[]} batch
- * @param {number} at
  */
-function defineOnly(batch, at) {
-  const slot = /** @type {number} */ (batch[at + 2]);
-  const sql = /** @type {string | null} */ (batch[at + 3]);
+function defineOnly(batch: unknown[], at: number): void {
+  const slot = batch[at + 2] as number;
+  const sql = batch[at + 3] as string | null;
   if (slot >= 0 && sql !== null) {
     texts[slot] = sql;
     prepared[slot] = undefined;
   }
 }
 
-/**
- * Marks the current request finished (the main thread's stop watchdog reads this).
- * @param {boolean} interruptible
- */
-function finish(interruptible) {
+/** Marks the current request finished (the main thread's stop watchdog reads this). */
+function finish(interruptible: boolean): void {
   if (interruptible) clearCancelled(seq);
   Atomics.store(cells, CELL_DONE, seq);
 }
@@ -717,18 +658,18 @@ function finish(interruptible) {
  * A statement of the open transaction was stopped: roll the transaction back
  * now (SQLite may have done so already) and refuse the rest of it.
  */
-function abortTransaction() {
+function abortTransaction(): void {
   uninterruptible();
   closeIterator();
   txAborted = true;
   if (db.inTransaction) db.exec("ROLLBACK");
 }
 
-port.on("message", (/** @type {unknown[] | string} */ batch) => {
-  handle(/** @type {unknown[]} */ (batch));
+port.on("message", (batch: unknown[]) => {
+  handle(batch);
   // Batches that queued up meanwhile are taken synchronously: no event, no return to the loop.
   for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
-    handle(/** @type {unknown[]} */ (next.message));
+    handle(next.message as unknown[]);
   }
 });
 
