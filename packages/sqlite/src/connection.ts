@@ -17,10 +17,10 @@
  * ```ts
  * import { Connection, type LostHandler, type WorkerConfig } from "./connection.js";
  * import { DECODE_GET, Request, type RequestOwner } from "./request.js";
+ * import { OP_GET } from "./worker/protocol.js";
  * declare const config: WorkerConfig;
  * declare const onLost: LostHandler;
  * declare const owner: RequestOwner;
- * declare const OP_GET: number; // from ./worker/protocol.js
  * const conn = new Connection(1, "reader", config, onLost, (write) => console.log("a reader cannot run", write.sql));
  * await conn.ready;
  * conn.send(new Request(OP_GET, "SELECT 1 AS x", undefined, 0, DECODE_GET, owner));
