@@ -26,7 +26,7 @@ import { type MaintenanceOptions, type MaintenanceReport, maintain } from "./mai
 import { type CallOptions, type IterateOptions, type OpenOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Queryable } from "./queryable.js";
 import { ReaderPool } from "./reader-pool.js";
-import { DECODE_SCALAR, QUEUED, Request, type RequestOwner, SENT } from "./request.js";
+import { DECODE_SCALAR, QUEUED, Request, type RequestCarrier, type RequestOwner, SENT } from "./request.js";
 import { streamRows } from "./row-stream.js";
 import { StatementKinds } from "./statement-kind.js";
 import { Transaction, type TransactionBehavior, type TransactionHost } from "./transaction.js";
@@ -64,7 +64,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
   readonly #readers: ReaderPool | null;
   readonly #kinds = new StatementKinds();
   /** Connections we terminated on purpose (to stop a statement): their other requests are retried. */
-  readonly #stopped = new WeakSet<Connection>();
+  readonly #stopped = new WeakSet<RequestCarrier>();
   #state = OPEN;
   /** Set when connections are being closed: losses then are expected, not crashes. */
   #closingConnections = false;
@@ -547,7 +547,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
    * runs alone on the writer inside a transaction of its own, so ending the
    * worker rolls back just that write).
    */
-  #watch(connection: Connection, request: Request, error: Error): void {
+  #watch(connection: RequestCarrier, request: Request, error: Error): void {
     const seq = request.seq;
     const check = (): void => {
       if (!connection.alive || connection.finished(seq)) return;

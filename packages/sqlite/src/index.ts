@@ -28,6 +28,6 @@ export { quoteIdentifier } from "./identifiers.js";
 export type { MaintenanceOptions, MaintenanceReport } from "./maintenance.js";
 export type { CallOptions, IterateOptions, OpenOptions } from "./options.js";
 export type { Queryable } from "./queryable.js";
-export type { QueryResult, RowBatch, RunResult } from "./response-decoder.js";
+export type { QueryResult, RowBatch, RunResult } from "./results.js";
 export { Transaction, type TransactionBehavior } from "./transaction.js";
 export type { IntegerMode, Params, Row, Value } from "./values.js";

@@ -15,10 +15,10 @@
  */
 import type { CallOptions } from "./options.js";
 import { checkCallOptions } from "./options.js";
-import { DECODE_ALL, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, Request, type RequestOwner } from "./request.js";
-import type { QueryResult, RunResult } from "./response-decoder.js";
+import { DECODE_ALL, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, type Decode, Request, type RequestOwner } from "./request.js";
+import type { QueryResult, RunResult } from "./results.js";
 import { checkParams, checkSql, type IntegerMode, type Params, type Row } from "./values.js";
-import { FLAG_BIGINT, FLAG_INTERRUPTIBLE, OP_ALL, OP_EXEC, OP_GET, OP_QUERY, OP_RUN } from "./worker/protocol.js";
+import { FLAG_BIGINT, FLAG_INTERRUPTIBLE, OP_ALL, OP_EXEC, OP_GET, OP_QUERY, OP_RUN, type Op } from "./worker/protocol.js";
 
 export abstract class Queryable {
   /** Routes a checked request; implemented by the database and by transactions. */
@@ -75,7 +75,7 @@ export abstract class Queryable {
     return flags;
   }
 
-  #call(op: number, decode: number, sql: string, params: Params | undefined, options: CallOptions | undefined): Promise<unknown> {
+  #call(op: Op, decode: Decode, sql: string, params: Params | undefined, options: CallOptions | undefined): Promise<unknown> {
     try {
       checkSql(sql);
       checkParams(params);

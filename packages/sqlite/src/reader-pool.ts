@@ -25,19 +25,12 @@
  * ```
  * @module
  */
-import { CancelledError, onTaskCancel } from "@zsync/runtime";
+import { WaitQueue } from "@zsync/runtime/wait";
 import type { Connection, LostHandler } from "./connection.js";
 import type { Request } from "./request.js";
 
 /** Outstanding requests per reader before another reader is opened. */
 const GROW_AT = 48;
-
-interface PinWaiter {
-  /** Checked again when a reader is handed over: an abort whose listener has not run yet must not get it. */
-  readonly signal: AbortSignal | undefined;
-  readonly resolve: (connection: Connection) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 export class ReaderPool {
   readonly #min: number;
@@ -45,7 +38,12 @@ export class ReaderPool {
   readonly #open: (onLost: LostHandler) => Connection;
   readonly #onLost: (connection: Connection, cause: unknown, requests: Request[]) => void;
   #readers: Connection[] = [];
-  #pinWaiters: PinWaiter[] = [];
+  /**
+   * Callers of {@link pin} waiting for a reader. The runtime's queue never
+   * hands a reader to a waiter whose signal or task is already cancelled (its
+   * abort listener may not have run yet), so no reader is pinned for nobody.
+   */
+  readonly #pinWaiters = new WaitQueue<Connection>();
   #closed = false;
 
   constructor(
@@ -114,46 +112,16 @@ export class ReaderPool {
       free.pinned = true;
       return Promise.resolve(free);
     }
-    if (signal?.aborted) return Promise.reject(CancelledError.from(signal.reason));
-    return new Promise((resolve, reject) => {
-      let offTask: (() => void) | undefined;
-      const cleanup = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        offTask?.();
-      };
-      const waiter: PinWaiter = {
-        signal,
-        resolve: (connection) => {
-          cleanup();
-          resolve(connection);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const giveUp = (reason: unknown): void => {
-        const index = this.#pinWaiters.indexOf(waiter);
-        if (index < 0) return;
-        this.#pinWaiters.splice(index, 1);
-        waiter.reject(CancelledError.from(reason));
-      };
-      const onAbort = (): void => giveUp(signal?.reason);
-      this.#pinWaiters.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      offTask = onTaskCancel(giveUp);
-    });
+    return this.#pinWaiters.wait({ signal });
   }
 
   /** Returns a pinned reader to shared use. */
   unpin(connection: Connection): void {
     connection.pinned = false;
     if (!connection.alive) return;
-    const waiter = this.#nextLiveWaiter();
-    if (waiter !== undefined) {
-      connection.pinned = true;
-      waiter.resolve(connection);
-    }
+    // Pinned before the hand-over: wakeOne resolves a live waiter synchronously, or returns false.
+    connection.pinned = true;
+    if (!this.#pinWaiters.wakeOne(connection)) connection.pinned = false;
   }
 
   /** Every reader; used by close and diagnostics. */
@@ -162,18 +130,9 @@ export class ReaderPool {
   }
 
   /** Stops replacing lost readers and fails pin waiters. */
-  shutdown(error: unknown): void {
+  shutdown(error: Error): void {
     this.#closed = true;
-    for (const waiter of this.#pinWaiters.splice(0)) waiter.reject(error);
-  }
-
-  /** The first pin waiter whose signal has not fired; those whose has are rejected on the way. */
-  #nextLiveWaiter(): PinWaiter | undefined {
-    for (let waiter = this.#pinWaiters.shift(); waiter !== undefined; waiter = this.#pinWaiters.shift()) {
-      if (waiter.signal?.aborted !== true) return waiter;
-      waiter.reject(CancelledError.from(waiter.signal.reason));
-    }
-    return undefined;
+    this.#pinWaiters.rejectAll(error);
   }
 
   #spawn(): Connection {
@@ -186,12 +145,12 @@ export class ReaderPool {
     const index = this.#readers.indexOf(connection);
     if (index >= 0) this.#readers.splice(index, 1);
     if (!this.#closed && this.#readers.length < this.#min) this.#spawn();
-    if (!this.#closed && this.#pinWaiters.length > 0 && this.#readers.length < this.#max) {
-      const waiter = this.#nextLiveWaiter();
-      if (waiter !== undefined) {
+    if (!this.#closed && this.#readers.length < this.#max) {
+      const waiter = this.#pinWaiters.nextLive();
+      if (waiter !== null) {
         const replacement = this.#spawn();
         replacement.pinned = true;
-        waiter.resolve(replacement);
+        this.#pinWaiters.grant(waiter, replacement);
       }
     }
     this.#onLost(connection, cause, requests);

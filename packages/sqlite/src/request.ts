@@ -8,9 +8,9 @@
  * ```ts
  * import type { Connection } from "./connection.js";
  * import { DECODE_GET, Request, type RequestOwner } from "./request.js";
+ * import { OP_GET } from "./worker/protocol.js";
  * declare const connection: Connection;
  * declare const owner: RequestOwner;
- * declare const OP_GET: number; // from ./worker/protocol.js
  * const request = new Request(OP_GET, "SELECT 1 AS one", undefined, 0, DECODE_GET, owner);
  * connection.send(request);
  * await request.promise; // { one: 1 }
@@ -18,26 +18,61 @@
  * @module
  */
 
-import type { Connection } from "./connection.js";
+import type { Op } from "./worker/protocol.js";
 
 /** Decode the response as one row or `undefined`. */
-export const DECODE_GET = 0;
+export const DECODE_GET = 0 as const;
 /** Decode as an array of rows. */
-export const DECODE_ALL = 1;
+export const DECODE_ALL = 1 as const;
 /** Decode as `{ rows, changes, lastInsertRowid }`. */
-export const DECODE_QUERY = 2;
+export const DECODE_QUERY = 2 as const;
 /** Decode as `{ changes, lastInsertRowid }`. */
-export const DECODE_RUN = 3;
+export const DECODE_RUN = 3 as const;
 /** Resolve with `undefined`. */
-export const DECODE_NONE = 4;
+export const DECODE_NONE = 4 as const;
 /** Resolve with a batch `{ rows, done }`. */
-export const DECODE_BATCH = 5;
+export const DECODE_BATCH = 5 as const;
 /** Resolve with the first response slot as is (a count). */
-export const DECODE_SCALAR = 6;
+export const DECODE_SCALAR = 6 as const;
 
-export const QUEUED = 0;
-export const SENT = 1;
-export const DONE = 2;
+/** How a request's response record becomes the caller's value. */
+export type Decode =
+  | typeof DECODE_GET
+  | typeof DECODE_ALL
+  | typeof DECODE_QUERY
+  | typeof DECODE_RUN
+  | typeof DECODE_NONE
+  | typeof DECODE_BATCH
+  | typeof DECODE_SCALAR;
+
+/** Waiting for a connection. */
+export const QUEUED = 0 as const;
+/** Posted to a connection's worker, not answered yet. */
+export const SENT = 1 as const;
+/** Settled. */
+export const DONE = 2 as const;
+
+export type RequestState = typeof QUEUED | typeof SENT | typeof DONE;
+
+/**
+ * What a request keeps of the connection it was sent to: the controls the
+ * database uses to stop it there. A narrow view, so that this module does not
+ * depend on `Connection` (which depends on it).
+ */
+export interface RequestCarrier {
+  /** False once the worker is exiting or gone. */
+  readonly alive: boolean;
+  /** Takes back a request not yet posted to the worker; false if it was. */
+  unsend(request: Request): boolean;
+  /** Stops a posted request through the interrupt cells (skipped, or interrupted mid-statement). */
+  cancel(request: Request): void;
+  /** Whether the worker has finished request number `seq`. */
+  finished(seq: number): boolean;
+  /** Whether the worker is executing request number `seq` right now. */
+  running(seq: number): boolean;
+  /** Ends the worker (the fallback when a statement cannot be interrupted). */
+  terminate(reason: unknown): void;
+}
 
 /** Whoever counts outstanding requests (the database's back-pressure bound). */
 export interface RequestOwner {
@@ -45,17 +80,17 @@ export interface RequestOwner {
 }
 
 export class Request {
-  readonly op: number;
+  readonly op: Op;
   readonly sql: string;
   readonly params: unknown;
   /** Worker flags; FLAG_INTERRUPTIBLE is added when the call turns out to be cancellable. */
   flags: number;
   /** Operation argument for the worker: iterator batch size, INSERT row width. */
   arg = 0;
-  readonly decode: number;
+  readonly decode: Decode;
   readonly owner: RequestOwner;
   readonly promise: Promise<unknown>;
-  state = QUEUED;
+  state: RequestState = QUEUED;
   /** Whether the owner counted it as outstanding (and must hear when it settles). */
   counted = false;
   /** True when the caller can cancel (signal, timeout or ambient task): such writes run alone. */
@@ -80,13 +115,13 @@ export class Request {
   /** Called once, when the request is handed to a connection (starts a `runTimeoutMs` timer). */
   onSend: (() => void) | undefined = undefined;
   /** The connection it was sent to (while `SENT`). */
-  connection: Connection | null = null;
+  connection: RequestCarrier | null = null;
   /** Releases signal and task listeners and timers; set only for cancellable requests. */
   dispose: (() => void) | undefined = undefined;
   #resolve!: (value: unknown) => void;
   #reject!: (reason: unknown) => void;
 
-  constructor(op: number, sql: string, params: unknown, flags: number, decode: number, owner: RequestOwner) {
+  constructor(op: Op, sql: string, params: unknown, flags: number, decode: Decode, owner: RequestOwner) {
     this.op = op;
     this.sql = sql;
     this.params = params;

@@ -12,6 +12,7 @@
  */
 import { SqliteBindError, SqliteConstraintError, SqliteError, TransactionStateError } from "./errors.js";
 import { DECODE_ALL, DECODE_BATCH, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, type Request } from "./request.js";
+import type { QueryResult, RowBatch, RunResult } from "./results.js";
 import { decodeRows, rowFactory } from "./row-decoder.js";
 import type { Row, Value } from "./values.js";
 import {
@@ -26,33 +27,8 @@ import {
   OP_ITER_OPEN,
   OP_QUERY,
   OP_RUN,
+  type WireError,
 } from "./worker/protocol.js";
-
-/** What `run()` resolves with. */
-export interface RunResult {
-  /** Rows inserted, updated or deleted by the statement. */
-  readonly changes: number | bigint;
-  /** Rowid of the last inserted row on this connection. */
-  readonly lastInsertRowid: number | bigint;
-}
-
-/** What `query()` resolves with. */
-export interface QueryResult<R = Row> extends RunResult {
-  readonly rows: R[];
-}
-
-/** One batch of a streamed result. */
-export interface RowBatch {
-  readonly rows: Row[];
-  readonly done: boolean;
-}
-
-interface WireError {
-  readonly kind: string;
-  readonly name: string;
-  readonly message: string;
-  readonly code: string | undefined;
-}
 
 /**
  * Index just past the success record at `at` of a response batch, whose shape

@@ -17,10 +17,10 @@
  */
 import type { Connection } from "./connection.js";
 import type { CallOptions } from "./options.js";
-import { DECODE_BATCH, DECODE_NONE, Request, type RequestOwner } from "./request.js";
-import type { RowBatch } from "./response-decoder.js";
+import { DECODE_BATCH, DECODE_NONE, type Decode, Request, type RequestOwner } from "./request.js";
+import type { RowBatch } from "./results.js";
 import type { Params } from "./values.js";
-import { OP_ITER_CLOSE, OP_ITER_NEXT, OP_ITER_OPEN } from "./worker/protocol.js";
+import { OP_ITER_CLOSE, OP_ITER_NEXT, OP_ITER_OPEN, type Op } from "./worker/protocol.js";
 
 /** What a stream needs from its database. @internal */
 export interface StreamHost extends RequestOwner {
@@ -50,7 +50,7 @@ async function* rows<R extends object>(
   flags: number,
   options: CallOptions | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const send = (connection: Connection, op: number, args: Params | undefined, decode = DECODE_BATCH): Promise<unknown> => {
+  const send = (connection: Connection, op: Op, args: Params | undefined, decode: Decode = DECODE_BATCH): Promise<unknown> => {
     const request = new Request(op, sql, args, flags, decode, host);
     request.arg = batchSize;
     host.submitOnConnection(request, options, connection);

@@ -38,7 +38,7 @@
  */
 import { CancelledError, onTaskCancel, TimeoutError } from "@zsync/runtime";
 import type { Connection, LostHandler } from "./connection.js";
-import type { Request } from "./request.js";
+import type { Request, RequestCarrier } from "./request.js";
 
 /** Exclusive use of the writer connection. */
 export class WriterLease {
@@ -117,7 +117,7 @@ export class WriterLane {
   }
 
   /** The lease currently held on `connection`, if any. */
-  leaseOn(connection: Connection): WriterLease | null {
+  leaseOn(connection: RequestCarrier): WriterLease | null {
     const lease = this.#lease;
     return lease !== null && lease.connection === connection ? lease : null;
   }
