@@ -21,6 +21,7 @@ import { Endpoint, resolveClientConfig, resolveEndpointConfig, TransportErrorCod
 import { QuicConnection } from "./connection.js";
 import { EndpointDriver } from "./driver.js";
 import { alpnList, type CommonOptions, DEFAULT_VERSION, osRandom, transportOptions } from "./options.js";
+import type { QuicSession } from "./session.js";
 
 /** Options of {@link connect}. */
 export interface QuicConnectOptions extends CommonOptions {
@@ -36,6 +37,16 @@ export interface QuicConnectOptions extends CommonOptions {
   readonly signal?: AbortSignal;
   /** Where NEW_TOKEN tokens are kept between connections (default: one in-memory store per process). */
   readonly tokens?: QuicTokenStore;
+  /**
+   * A session from an earlier connection to this server (`conn.session`,
+   * `conn.sessionReady()`, or `QuicSession.decode` of a saved one): the
+   * handshake resumes with its ticket (RFC 9001 §4.5; no certificate
+   * exchange, `handshake.resumed`). An expired or refused ticket falls back
+   * to a full handshake. Use each session once.
+   */
+  readonly session?: QuicSession;
+  /** Called with every resumable session the server sends on this connection (the latest is also `conn.session`). */
+  readonly onSession?: (session: QuicSession) => void;
 }
 
 /**
@@ -97,6 +108,7 @@ export async function connect(host: string, port: number, options: QuicConnectOp
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       ...(options.insecure === true ? { verifier: dangerouslyAcceptAnyCertificateForTestsOnly() } : {}),
       ...(options.keyLog === undefined ? {} : { keyLog: options.keyLog }),
+      ...(options.session === undefined ? {} : { session: options.session.tls }),
     },
     transport: transportOptions(options),
     version: options.version ?? DEFAULT_VERSION,
@@ -117,6 +129,7 @@ export async function connect(host: string, port: number, options: QuicConnectOp
   const conn = new QuicConnection(core, driver, {
     cancelCode: options.cancelCode ?? 0,
     onToken: (token) => tokens.put(tokenKey, token),
+    onSession: options.onSession,
   });
   driver.register(core, conn);
   driver.closeWhenIdle = true;

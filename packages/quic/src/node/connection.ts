@@ -25,6 +25,7 @@ import { CancelledError } from "@zsync/runtime";
 import type { CloseReason, Connection, ConnectionEvent, StreamDirection } from "../proto/index.js";
 import type { ConnectionSink, EndpointDriver } from "./driver.js";
 import { QuicConnectionClosedError } from "./errors.js";
+import { QuicSession } from "./session.js";
 import { QuicStream, type StreamHost } from "./stream.js";
 import { type QuicWaitOptions, throwIfAborted, Waiter } from "./wait.js";
 
@@ -44,6 +45,10 @@ export interface QuicConnectionStats {
   readonly packetsReceived: number;
   /** Packets declared lost by loss detection (RFC 9002 §6.1). */
   readonly packetsLost: number;
+  /** 1-RTT key updates completed, either side initiating (RFC 9001 §6). */
+  readonly keyUpdates: number;
+  /** Datagrams from the peer dropped because the application did not read them (at most {@link MAX_QUEUED_DATAGRAMS} wait). */
+  readonly datagramsDropped: number;
   /** The QUIC version in use, e.g. 0x00000001 (v1) or 0x6b3343cf (v2). */
   readonly version: number;
   /** The negotiated ALPN protocol (RFC 9001 §8.1 requires one). */
@@ -52,12 +57,20 @@ export interface QuicConnectionStats {
   readonly cipherSuite: string | undefined;
 }
 
+/**
+ * Received datagrams waiting for `receiveDatagram`. Datagrams are unreliable (RFC 9221 §5): an application
+ * that stops reading loses the newest ones instead of growing memory without bound.
+ */
+export const MAX_QUEUED_DATAGRAMS = 256;
+
 /** Internal settings shared by a server's or client's connections. */
 export interface ConnectionSettings {
   /** Error code of RESET_STREAM / STOP_SENDING when a stream wait is cancelled (default 0). */
   readonly cancelCode: number;
   /** Receives NEW_TOKEN tokens (client side), for the next connection to the same server. */
   readonly onToken?: ((token: Uint8Array) => void) | undefined;
+  /** Receives each resumable session the server sends (client side). */
+  readonly onSession?: ((session: QuicSession) => void) | undefined;
 }
 
 /** A QUIC connection; see the module comment. */
@@ -83,6 +96,12 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   #info: HandshakeInfo | undefined;
   #closeError: QuicConnectionClosedError | undefined;
   readonly #onToken: ((token: Uint8Array) => void) | undefined;
+  readonly #onSession: ((session: QuicSession) => void) | undefined;
+  #session: QuicSession | undefined;
+  readonly #sessionWaiter = new Waiter();
+  readonly #datagrams: Uint8Array[] = [];
+  readonly #datagramWaiter = new Waiter();
+  #datagramsDropped = 0;
 
   /** @internal created by `connect` and `QuicServer` */
   constructor(core: Connection, driver: EndpointDriver, settings: ConnectionSettings) {
@@ -90,6 +109,7 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     this.driver = driver;
     this.cancelCode = settings.cancelCode;
     this.#onToken = settings.onToken;
+    this.#onSession = settings.onSession;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -160,10 +180,102 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       packetsSent: core.packetsSent,
       packetsReceived: core.packetsReceived,
       packetsLost: core.packetsLost,
+      keyUpdates: this.core.keyUpdates,
+      datagramsDropped: this.#datagramsDropped,
       version: this.core.version,
       alpn: this.#info?.alpnProtocol,
       cipherSuite: this.#info?.cipherSuite.name,
     };
+  }
+
+  // ------------------------------------------------------------ resumption
+
+  /**
+   * Client: the latest resumable session the server sent (NewSessionTicket,
+   * RFC 9001 §4.5), or undefined before the first one. Pass it as
+   * `connect({ session })` to resume; save it with `session.encode()`.
+   */
+  get session(): QuicSession | undefined {
+    return this.#session;
+  }
+
+  /**
+   * Client: resolves with a resumable session once the server sent one
+   * (at once if it already did). Servers send tickets right after the
+   * handshake, so this is what to await before closing a connection whose
+   * session you want to keep. Rejects with the close error if the
+   * connection ends first (a server with tickets disabled never sends one).
+   */
+  async sessionReady(options?: QuicWaitOptions): Promise<QuicSession> {
+    throwIfAborted(options);
+    for (;;) {
+      if (this.#session !== undefined) return this.#session;
+      if (this.#closeError !== undefined) throw this.#closeError;
+      await this.#sessionWaiter.wait(options);
+    }
+  }
+
+  // ------------------------------------------------------------- key update
+
+  /**
+   * Starts a 1-RTT key update (RFC 9001 §6): our next packets use the next
+   * generation of keys and the peer follows. Returns false when §6.1 does
+   * not allow one now (handshake not confirmed yet, or the previous update
+   * not acknowledged yet); try again later. Updates also happen by
+   * themselves near the AEAD limits (§6.6); `stats.keyUpdates` counts them.
+   */
+  updateKeys(): boolean {
+    if (this.#closeError !== undefined) return false;
+    if (!this.core.initiateKeyUpdate()) return false;
+    this.driver.wake();
+    return true;
+  }
+
+  // ------------------------------------------------------------- datagrams
+
+  /**
+   * Largest payload {@link sendDatagram} takes now: 0 until the peer's
+   * transport parameters allow DATAGRAM frames (RFC 9221 §3; both sides
+   * set `maxDatagramFrameSize`), then what fits one packet.
+   */
+  get maxDatagramPayload(): number {
+    return this.core.maxDatagramPayload;
+  }
+
+  /**
+   * Sends an unreliable datagram (RFC 9221): once, congestion controlled,
+   * never retransmitted. Returns false when the send queue is full (the
+   * datagram is not sent). Throws `DatagramError` when the peer takes no
+   * datagrams or `data` is larger than {@link maxDatagramPayload}.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    if (this.#closeError !== undefined) throw this.#closeError;
+    const queued = this.core.sendDatagram(data);
+    if (queued) this.driver.wake();
+    return queued;
+  }
+
+  /** The next datagram from the peer. Rejects with the close error once the connection ended and none is left. */
+  async receiveDatagram(options?: QuicWaitOptions): Promise<Uint8Array> {
+    throwIfAborted(options);
+    for (;;) {
+      const datagram = this.#datagrams.shift();
+      if (datagram !== undefined) return datagram;
+      if (this.#closeError !== undefined) throw this.#closeError;
+      await this.#datagramWaiter.wait(options);
+    }
+  }
+
+  /** Datagrams from the peer until the connection ends (then the loop simply stops). */
+  async *datagrams(options?: QuicWaitOptions): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.receiveDatagram(options);
+      } catch (error) {
+        if (error instanceof QuicConnectionClosedError) return;
+        throw error;
+      }
+    }
   }
 
   // --------------------------------------------------------------- streams
@@ -287,6 +399,16 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       case "new-token":
         this.#onToken?.(event.token);
         return;
+      case "session":
+        this.#session = new QuicSession(event.session);
+        this.#onSession?.(this.#session);
+        this.#sessionWaiter.wake();
+        return;
+      case "datagram":
+        if (this.#datagrams.length >= MAX_QUEUED_DATAGRAMS) this.#datagramsDropped++;
+        else this.#datagrams.push(event.data);
+        this.#datagramWaiter.wake();
+        return;
       case "stream-opened":
         for (let id = this.core.acceptStream(event.direction); id !== undefined; id = this.core.acceptStream(event.direction)) {
           const stream = new QuicStream(this, id, false);
@@ -333,6 +455,8 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     this.#acceptWaiter.fail(error);
     this.#openWaiters.bidi.fail(error);
     this.#openWaiters.uni.fail(error);
+    this.#sessionWaiter.fail(error);
+    this.#datagramWaiter.fail(error);
     for (const stream of this.#streams.values()) stream.onClosed(error);
   }
 }

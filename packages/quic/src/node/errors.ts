@@ -176,3 +176,14 @@ export class QuicEndpointClosedError extends QuicError<"ZSYNC_QUIC_ENDPOINT_CLOS
     super("ZSYNC_QUIC_ENDPOINT_CLOSED", message);
   }
 }
+
+/** Bytes given to `QuicSession.decode` are not a session `QuicSession.encode` wrote (truncated, corrupt, or another format version). */
+export class QuicSessionFormatError extends QuicError<"ZSYNC_QUIC_SESSION_FORMAT"> {
+  static {
+    QuicSessionFormatError.brand("@zsync/quic:QuicSessionFormatError");
+  }
+
+  constructor(message: string) {
+    super("ZSYNC_QUIC_SESSION_FORMAT", `not a saved QUIC session: ${message}`);
+  }
+}

@@ -6,7 +6,7 @@
  * @module
  */
 export { connect, MemoryTokenStore, type QuicConnectOptions, type QuicTokenStore } from "./client.js";
-export { QuicConnection, type QuicConnectionStats } from "./connection.js";
+export { MAX_QUEUED_DATAGRAMS, QuicConnection, type QuicConnectionStats } from "./connection.js";
 export { type DriverStats, EndpointDriver } from "./driver.js";
 export {
   QuicApplicationClosedError,
@@ -14,6 +14,7 @@ export {
   QuicConnectionClosedError,
   QuicEndpointClosedError,
   QuicIdleTimeoutError,
+  QuicSessionFormatError,
   QuicStreamClosedError,
   QuicStreamResetError,
   QuicStreamStoppedError,
@@ -21,5 +22,6 @@ export {
 } from "./errors.js";
 export type { CommonOptions, TransportOptions } from "./options.js";
 export { QuicServer, type QuicServerOptions, type QuicServerStats } from "./server.js";
+export { QuicSession } from "./session.js";
 export { QuicStream } from "./stream.js";
 export type { QuicWaitOptions } from "./wait.js";

@@ -32,27 +32,37 @@ export function alpnList(alpn: string | readonly string[]): string[] {
   return typeof alpn === "string" ? [alpn] : [...alpn];
 }
 
+/**
+ * Every key of the core's TransportConfig. A `Record` over `keyof TransportConfig`, so a setting added
+ * to the core and not listed here fails to typecheck instead of being silently dropped by
+ * {@link transportOptions} (as `maxDatagramFrameSize` and `congestionControl` once were).
+ */
+const TRANSPORT_KEYS: Record<keyof TransportConfig, true> = {
+  maxIdleTimeout: true,
+  initialMaxData: true,
+  initialMaxStreamDataBidiLocal: true,
+  initialMaxStreamDataBidiRemote: true,
+  initialMaxStreamDataUni: true,
+  initialMaxStreamsBidi: true,
+  initialMaxStreamsUni: true,
+  ackDelayExponent: true,
+  maxAckDelay: true,
+  activeConnectionIdLimit: true,
+  maxUdpPayloadSize: true,
+  maxDatagramSize: true,
+  initialRtt: true,
+  disableActiveMigration: true,
+  maxCryptoBuffer: true,
+  aeadConfidentialityLimit: true,
+  aeadIntegrityLimit: true,
+  congestionControl: true,
+  maxDatagramFrameSize: true,
+};
+
 /** The transport knobs of an options object (everything the core's TransportConfig names). */
 export function transportOptions(options: TransportOptions): TransportOptions {
-  const keys: readonly (keyof TransportConfig)[] = [
-    "maxIdleTimeout",
-    "initialMaxData",
-    "initialMaxStreamDataBidiLocal",
-    "initialMaxStreamDataBidiRemote",
-    "initialMaxStreamDataUni",
-    "initialMaxStreamsBidi",
-    "initialMaxStreamsUni",
-    "ackDelayExponent",
-    "maxAckDelay",
-    "activeConnectionIdLimit",
-    "maxUdpPayloadSize",
-    "maxDatagramSize",
-    "initialRtt",
-    "disableActiveMigration",
-    "maxCryptoBuffer",
-  ];
   const out: Record<string, unknown> = {};
-  for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
+  for (const key of Object.keys(TRANSPORT_KEYS) as (keyof TransportConfig)[]) if (options[key] !== undefined) out[key] = options[key];
   return out as TransportOptions;
 }
 

@@ -94,7 +94,8 @@ export type QuicErrorCode =
   | "ZSYNC_QUIC_STREAM_RESET"
   | "ZSYNC_QUIC_STREAM_STOPPED"
   | "ZSYNC_QUIC_STREAM_CLOSED"
-  | "ZSYNC_QUIC_ENDPOINT_CLOSED";
+  | "ZSYNC_QUIC_ENDPOINT_CLOSED"
+  | "ZSYNC_QUIC_SESSION_FORMAT";
 
 /** Per-copy key under which a class keeps its brand symbol (never shared, never on instances). */
 const kBrand: unique symbol = Symbol("zsync.quic.errorBrand");
