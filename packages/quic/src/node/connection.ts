@@ -25,7 +25,7 @@ import { CancelledError } from "@zsync/runtime";
 import type { CloseReason, Connection, ConnectionEvent, StreamDirection } from "../proto/index.js";
 import type { ConnectionSink, EndpointDriver } from "./driver.js";
 import { QuicConnectionClosedError } from "./errors.js";
-import { QuicSession } from "./session.js";
+import { QuicSession, rememberTransportParameters } from "./session.js";
 import { QuicStream, type StreamHost } from "./stream.js";
 import { type QuicWaitOptions, throwIfAborted, Waiter } from "./wait.js";
 
@@ -399,11 +399,14 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       case "new-token":
         this.#onToken?.(event.token);
         return;
-      case "session":
-        this.#session = new QuicSession(event.session);
+      case "session": {
+        const params = this.core.peerTransportParameters;
+        // Tickets come after the handshake, so the server's parameters are known: remember them with it (RFC 9000 §7.4.1).
+        this.#session = new QuicSession(event.session, params === undefined ? undefined : rememberTransportParameters(params));
         this.#onSession?.(this.#session);
         this.#sessionWaiter.wake();
         return;
+      }
       case "datagram":
         if (this.#datagrams.length >= MAX_QUEUED_DATAGRAMS) this.#datagramsDropped++;
         else this.#datagrams.push(event.data);

@@ -22,6 +22,6 @@ export {
 } from "./errors.js";
 export type { CommonOptions, TransportOptions } from "./options.js";
 export { QuicServer, type QuicServerOptions, type QuicServerStats } from "./server.js";
-export { QuicSession } from "./session.js";
+export { QuicSession, type RememberedTransportParameters } from "./session.js";
 export { QuicStream } from "./stream.js";
 export type { QuicWaitOptions } from "./wait.js";

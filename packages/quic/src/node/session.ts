@@ -4,12 +4,13 @@
  * hands back to `connect({ session })`.
  *
  * Why a class of our own and not crypto's `TlsSession`: the application
- * should not depend on what resumption needs. Today that is the TLS ticket
- * (PSK, ticket, age, lifetime, cipher suite, ALPN); 0-RTT will also need
- * the server's transport parameters remembered next to it (RFC 9000
- * §7.4.1), and the saved form ({@link QuicSession.encode}) starts with a
- * format version so that a later release can add them without breaking
- * files written now.
+ * should not depend on what resumption needs: the TLS ticket (PSK, ticket,
+ * age, lifetime, cipher suite, ALPN), and, for 0-RTT, the server's
+ * transport parameters of the connection that received the ticket, which
+ * a client sending early data must remember and obey (RFC 9000 §7.4.1;
+ * `TlsSession` has no room for them). The saved form
+ * ({@link QuicSession.encode}) starts with a format version so that a later
+ * release can change it and still tell old files apart.
  *
  * A session holds the resumption PSK: treat it (and its saved bytes) as a
  * secret, as you would a private key. Each ticket should be used once
@@ -31,7 +32,54 @@
  * @module
  */
 import type { TlsSession } from "@zsync/crypto/tls";
+import type { TransportParameters } from "../proto/index.js";
 import { QuicSessionFormatError } from "./errors.js";
+
+/**
+ * The server's transport parameters a client remembers with a ticket and
+ * applies to 0-RTT data (RFC 9000 §7.4.1 lists these; RFC 9221 §3 adds
+ * max_datagram_frame_size). A server accepting 0-RTT must not have lowered
+ * any of them.
+ */
+export interface RememberedTransportParameters {
+  readonly activeConnectionIdLimit: number;
+  readonly initialMaxData: number;
+  readonly initialMaxStreamDataBidiLocal: number;
+  readonly initialMaxStreamDataBidiRemote: number;
+  readonly initialMaxStreamDataUni: number;
+  readonly initialMaxStreamsBidi: number;
+  readonly initialMaxStreamsUni: number;
+  /** Absent: the server took no DATAGRAM frames. */
+  readonly maxDatagramFrameSize: number | undefined;
+}
+
+/** The fields of {@link RememberedTransportParameters} in their saved order (numbers; the datagram size is handled apart). */
+const REMEMBERED_NUMBERS = [
+  "activeConnectionIdLimit",
+  "initialMaxData",
+  "initialMaxStreamDataBidiLocal",
+  "initialMaxStreamDataBidiRemote",
+  "initialMaxStreamDataUni",
+  "initialMaxStreamsBidi",
+  "initialMaxStreamsUni",
+] as const satisfies readonly (keyof RememberedTransportParameters)[];
+
+/** What §7.4.1 asks a client to remember, out of the server's full parameters. */
+export function rememberTransportParameters(params: TransportParameters): RememberedTransportParameters {
+  return {
+    activeConnectionIdLimit: params.activeConnectionIdLimit,
+    initialMaxData: params.initialMaxData,
+    initialMaxStreamDataBidiLocal: params.initialMaxStreamDataBidiLocal,
+    initialMaxStreamDataBidiRemote: params.initialMaxStreamDataBidiRemote,
+    initialMaxStreamDataUni: params.initialMaxStreamDataUni,
+    initialMaxStreamsBidi: params.initialMaxStreamsBidi,
+    initialMaxStreamsUni: params.initialMaxStreamsUni,
+    maxDatagramFrameSize: params.maxDatagramFrameSize,
+  };
+}
+
+/** Transport parameter values are varints: at most 2^62 - 1, and the core reads them as safe integers. */
+const MAX_PARAMETER = Number.MAX_SAFE_INTEGER;
 
 /** "ZQS" + format version 1. */
 const MAGIC = [0x5a, 0x51, 0x53] as const;
@@ -41,10 +89,13 @@ const FORMAT_VERSION = 1;
 export class QuicSession {
   /** @internal the TLS ticket; read by `connect`. */
   readonly tls: TlsSession;
+  /** The server's parameters remembered for 0-RTT (RFC 9000 §7.4.1); undefined when they were not known. */
+  readonly transportParameters: RememberedTransportParameters | undefined;
 
   /** @internal made from a connection's `session` event, or by {@link decode}. */
-  constructor(tls: TlsSession) {
+  constructor(tls: TlsSession, transportParameters?: RememberedTransportParameters) {
     this.tls = tls;
+    this.transportParameters = transportParameters;
   }
 
   /** The server name the ticket was issued for (SNI of the connection that received it). */
@@ -75,7 +126,11 @@ export class QuicSession {
     const s = this.tls;
     const name = optionalText(s.serverName);
     const alpn = optionalText(s.alpnProtocol);
-    const out = new Uint8Array(4 + 2 + 1 + s.psk.length + 2 + s.ticket.length + 4 + 8 + 4 + 4 + 2 + name.length + 1 + alpn.length);
+    const tp = this.transportParameters;
+    const tpLength = tp === undefined ? 1 : 1 + 8 * (REMEMBERED_NUMBERS.length + 1);
+    const out = new Uint8Array(
+      4 + 2 + 1 + s.psk.length + 2 + s.ticket.length + 4 + 8 + 4 + 4 + 2 + name.length + 1 + alpn.length + tpLength,
+    );
     const view = new DataView(out.buffer);
     let at = 0;
     for (const b of MAGIC) out[at++] = b;
@@ -104,6 +159,17 @@ export class QuicSession {
     at += name.length;
     out[at++] = s.alpnProtocol === undefined ? 0xff : alpn.length;
     out.set(alpn, at);
+    at += alpn.length;
+    // Remembered transport parameters: a presence byte, then each as a float64 (exact for safe integers),
+    // the datagram size last with -1 for "absent".
+    out[at++] = tp === undefined ? 0 : 1;
+    if (tp !== undefined) {
+      for (const key of REMEMBERED_NUMBERS) {
+        view.setFloat64(at, tp[key]);
+        at += 8;
+      }
+      view.setFloat64(at, tp.maxDatagramFrameSize ?? -1);
+    }
     return out;
   }
 
@@ -127,8 +193,23 @@ export class QuicSession {
     const serverName = nameLength === 0xffff ? undefined : r.text(nameLength);
     const alpnLength = r.u8();
     const alpnProtocol = alpnLength === 0xff ? undefined : r.text(alpnLength);
+    const hasParameters = r.u8();
+    if (hasParameters > 1) throw new QuicSessionFormatError("bad transport-parameter flag");
+    let transportParameters: RememberedTransportParameters | undefined;
+    if (hasParameters === 1) {
+      const values: Record<string, number> = {};
+      for (const key of REMEMBERED_NUMBERS) values[key] = r.parameter();
+      const datagram = r.f64();
+      if (datagram !== -1 && !(Number.isSafeInteger(datagram) && datagram >= 0))
+        throw new QuicSessionFormatError("bad transport parameter");
+      transportParameters = {
+        ...(values as Omit<RememberedTransportParameters, "maxDatagramFrameSize">),
+        maxDatagramFrameSize: datagram === -1 ? undefined : datagram,
+      };
+    }
     if (!r.done) throw new QuicSessionFormatError("trailing bytes");
-    return new QuicSession({ serverName, cipherSuite, psk, ticket, ageAdd, receivedAt, lifetime, maxEarlyData, alpnProtocol });
+    const tls = { serverName, cipherSuite, psk, ticket, ageAdd, receivedAt, lifetime, maxEarlyData, alpnProtocol };
+    return new QuicSession(tls, transportParameters);
   }
 }
 
@@ -169,6 +250,12 @@ class Reader {
   }
   f64(): number {
     return this.#view.getFloat64(this.#take(8));
+  }
+  /** A transport-parameter value: a non-negative safe integer. */
+  parameter(): number {
+    const value = this.f64();
+    if (!Number.isSafeInteger(value) || value < 0 || value > MAX_PARAMETER) throw new QuicSessionFormatError("bad transport parameter");
+    return value;
   }
   bytes(n: number): Uint8Array {
     const at = this.#take(n);

@@ -7,12 +7,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QuicConnectionClosedError, QuicSession, QuicSessionFormatError } from "../../src/index.js";
+import { QuicConnectionClosedError, QuicSession, QuicSessionFormatError, type RememberedTransportParameters } from "../../src/index.js";
 import { connectTo, pattern, startServer } from "./support.js";
 
 describe("session resumption through connect({ session }) (RFC 9001 §4.5)", () => {
   it("a session from one connection, saved and loaded, resumes the next handshake", async () => {
-    const server = await startServer();
+    const server = await startServer({ initialMaxData: 123_456, initialMaxStreamsBidi: 7, maxDatagramFrameSize: 900 });
     const firstAccepted = server.accept();
     const first = await connectTo(server);
     expect((await firstAccepted).handshake?.resumed).toBe(false);
@@ -22,10 +22,13 @@ describe("session resumption through connect({ session }) (RFC 9001 §4.5)", () 
     expect(first.session).toBe(session);
     expect(session.serverName).toBe("localhost");
     expect(session.expiresAt).toBeGreaterThan(Date.now());
+    // The server's limits a 0-RTT sender must obey are remembered with the ticket (RFC 9000 §7.4.1, RFC 9221 §3).
+    expect(session.transportParameters).toMatchObject({ initialMaxData: 123_456, initialMaxStreamsBidi: 7, maxDatagramFrameSize: 900 });
     await first.close();
 
     const loaded = QuicSession.decode(session.encode());
     expect(loaded.encode()).toEqual(session.encode());
+    expect(loaded.transportParameters).toEqual(session.transportParameters);
     const accepting = server.accept();
     const second = await connectTo(server, { session: loaded });
     const serverSide = await accepting;
@@ -56,22 +59,39 @@ describe("session resumption through connect({ session }) (RFC 9001 §4.5)", () 
 });
 
 describe("QuicSession.decode takes untrusted bytes", () => {
-  const sample = new QuicSession({
-    serverName: "example.com",
-    cipherSuite: 0x1301,
-    psk: pattern(32),
-    ticket: pattern(100, 7),
-    ageAdd: 0xdeadbeef,
-    receivedAt: 1_700_000_000_000,
-    lifetime: 7200,
-    maxEarlyData: 0xffffffff,
-    alpnProtocol: "h3",
-  });
+  const sample = new QuicSession(
+    {
+      serverName: "example.com",
+      cipherSuite: 0x1301,
+      psk: pattern(32),
+      ticket: pattern(100, 7),
+      ageAdd: 0xdeadbeef,
+      receivedAt: 1_700_000_000_000,
+      lifetime: 7200,
+      maxEarlyData: 0xffffffff,
+      alpnProtocol: "h3",
+    },
+    {
+      activeConnectionIdLimit: 8,
+      initialMaxData: 2 ** 40,
+      initialMaxStreamDataBidiLocal: 1,
+      initialMaxStreamDataBidiRemote: 2,
+      initialMaxStreamDataUni: 3,
+      initialMaxStreamsBidi: 100,
+      initialMaxStreamsUni: 0,
+      maxDatagramFrameSize: undefined,
+    },
+  );
 
-  it("round-trips every field, absent names included", () => {
-    expect(QuicSession.decode(sample.encode()).tls).toEqual(sample.tls);
+  it("round-trips every field, absent names and parameters included", () => {
+    expect(QuicSession.decode(sample.encode())).toEqual(sample);
     const bare = new QuicSession({ ...sample.tls, serverName: undefined, alpnProtocol: undefined });
-    expect(QuicSession.decode(bare.encode()).tls).toEqual(bare.tls);
+    expect(QuicSession.decode(bare.encode())).toEqual(bare);
+    const withDatagrams = new QuicSession(sample.tls, {
+      ...(sample.transportParameters as RememberedTransportParameters),
+      maxDatagramFrameSize: 0,
+    });
+    expect(QuicSession.decode(withDatagrams.encode())).toEqual(withDatagrams);
     expect(sample.allowsEarlyData).toBe(true);
     expect(sample.alpn).toBe("h3");
   });
