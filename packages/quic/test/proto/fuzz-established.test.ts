@@ -47,11 +47,12 @@ const oneRttFrame: fc.Arbitrary<Frame> = fc.oneof(
 );
 
 /** An established pair and both 1-RTT packet keys (from the key log), to forge and read authenticated packets. */
-function established(seed: number) {
+function established(seed: number, serverTransport: Parameters<typeof pair>[0]["serverTransport"] = {}) {
   let secret: Uint8Array | undefined;
   let serverSecret: Uint8Array | undefined;
   const setup = pair({
     seed,
+    serverTransport,
     clientTls: {
       cipherSuites: ["TLS_AES_128_GCM_SHA256"],
       keyLog: (label, _random, s) => {
@@ -188,5 +189,27 @@ describe("path validation (RFC 9000 §8.2)", () => {
     const response = kinds.find((f) => f.kind === "path-response");
     expect(response).toBeDefined();
     expect([...(response as { data: Uint8Array }).data]).toEqual([...challenge]);
+  });
+});
+
+describe("STREAMS_BLOCKED (RFC 9000 §4.6, §19.14)", () => {
+  it("a client that hits the server's stream limit says so, once per limit", () => {
+    const { net, conn, client, keys } = established(9, { initialMaxStreamsBidi: 2 });
+    net.runFor(100);
+    expect(conn.openStream("bidi")).toBeDefined();
+    expect(conn.openStream("bidi")).toBeDefined();
+    expect(conn.openStream("bidi")).toBeUndefined();
+    expect(conn.openStream("bidi")).toBeUndefined(); // the same limit: no second frame
+    const found: Frame[] = [];
+    const buffer = new Uint8Array(1500);
+    for (let t = client.pollTransmit(net.now, buffer); t !== undefined; t = client.pollTransmit(net.now, buffer)) {
+      const datagram = buffer.slice(0, t.length);
+      const opened = new OpenedPacket();
+      if (!openPacket(keys, datagram, 0, 1 + 8, datagram.length, 10, opened)) continue;
+      const reader = new Reader("frame", datagram, opened.payloadStart, opened.payloadEnd);
+      while (reader.remaining > 0) found.push(readFrame(reader, "1rtt"));
+    }
+    const blocked = found.filter((f) => f.kind === "streams-blocked");
+    expect(blocked).toEqual([{ kind: "streams-blocked", bidirectional: true, limit: 2 }]);
   });
 });

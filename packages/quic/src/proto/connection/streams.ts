@@ -94,6 +94,8 @@ export class StreamManager {
    * would answer in kind: an ACK ping-pong).
    */
   readonly #stalled = new Set<number>();
+  /** A STREAMS_BLOCKED to send per direction (the peer's limit we hit), or undefined. */
+  readonly #streamsBlocked: Record<StreamDirection, number | undefined> = { bidi: undefined, uni: undefined };
   /** A DATA_BLOCKED is due (we are blocked at the peer's MAX_DATA, RFC 9000 §4.1). */
   #dataBlockedPending = false;
   readonly #maxStreamsPending: Record<StreamDirection, boolean> = { bidi: false, uni: false };
@@ -127,7 +129,12 @@ export class StreamManager {
   /** Opens a stream of ours; undefined when the peer's MAX_STREAMS is reached (wait for `streams-available`). */
   open(direction: StreamDirection): number | undefined {
     const id = this.limits.openLocal(direction);
-    if (id === undefined) return undefined;
+    if (id === undefined) {
+      // §4.6, §19.14: tell the peer we are blocked at its limit (once per limit value).
+      const limit = this.limits.streamsBlocked(direction);
+      if (limit !== undefined) this.#streamsBlocked[direction] = limit;
+      return undefined;
+    }
     this.#create(id);
     return id;
   }
@@ -300,6 +307,8 @@ export class StreamManager {
     if (
       this.#maxDataPending ||
       this.#dataBlockedPending ||
+      this.#streamsBlocked.bidi !== undefined ||
+      this.#streamsBlocked.uni !== undefined ||
       this.#connRecv.shouldUpdate() ||
       this.#maxStreamsPending.bidi ||
       this.#maxStreamsPending.uni
@@ -326,6 +335,13 @@ export class StreamManager {
       w.u8(FrameType.DATA_BLOCKED).varint(this.#connSend.limit);
       this.#connSend.onBlockedSent();
       this.#dataBlockedPending = false;
+    }
+    for (const direction of ["bidi", "uni"] as const) {
+      const limit = this.#streamsBlocked[direction];
+      if (limit !== undefined && w.remaining >= 9) {
+        w.u8(direction === "bidi" ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI).varint(limit);
+        this.#streamsBlocked[direction] = undefined; // informational: not retransmitted if lost
+      }
     }
     for (const direction of ["bidi", "uni"] as const) {
       if (this.#maxStreamsPending[direction] && w.remaining >= 9) {
