@@ -16,11 +16,11 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { generateSelfSignedCertificate, keyLogFile } from "@zsync/crypto/tls";
-import { connect, type QuicConnection, QuicServer, type QuicStream } from "../node/index.js";
+import { connect, type QuicConnection, QuicServer, QuicSession, type QuicStream } from "../node/index.js";
 import { QuicVersion } from "../proto/index.js";
 import { BulkPattern } from "./pattern.js";
 
@@ -29,10 +29,11 @@ const USAGE = `usage:
                     [--version v1|v2] [--datagram-size N] [--retry] [--keylog FILE] [--json] [--once]
   zsync-quic client [--host 127.0.0.1] [--port 4433] [--ca ca.pem | --insecure] [--server-name NAME]
                     [--mode echo|bulk] [--message TEXT] [--bytes N] [--direction down|up] [--repeat K]
-                    [--version v1|v2] [--datagram-size N] [--keylog FILE] [--json]
+                    [--version v1|v2] [--datagram-size N] [--session-file FILE] [--keylog FILE] [--json]
 
 Without --cert/--key the server makes a self-signed certificate for localhost (clients then need --insecure).
---bytes takes a suffix: 100M, 1G, 64K. --repeat K makes K connections and reports the median time to first byte.`;
+--bytes takes a suffix: 100M, 1G, 64K. --repeat K makes K connections and reports the median time to first byte.
+--session-file FILE resumes with the session saved there (if any) and saves the server's latest one (secret: mode 0600).`;
 
 const ECHO = "zq-echo";
 const BULK = "zq-bulk";
@@ -86,7 +87,24 @@ function statsRecord(conn: QuicConnection): Record<string, unknown> {
     version: `0x${s.version.toString(16).padStart(8, "0")}`,
     alpn: s.alpn,
     cipherSuite: s.cipherSuite,
+    resumed: conn.handshake?.resumed ?? false,
   };
+}
+
+/** `--session-file`: the saved session, if the file exists (a corrupt file is an error, not a silent full handshake). */
+function loadSession(file: string | undefined): QuicSession | undefined {
+  if (file === undefined || !existsSync(file)) return undefined;
+  return QuicSession.decode(readFileSync(file));
+}
+
+/**
+ * Saves the connection's latest session for the next run. Servers send tickets right after the handshake, so
+ * it is normally there by the end of the workload; otherwise wait a little for one (a server may send none).
+ */
+async function saveSession(conn: QuicConnection, file: string): Promise<QuicSession | undefined> {
+  const session = conn.session ?? (await conn.sessionReady({ signal: AbortSignal.timeout(1000) }).catch(() => undefined));
+  if (session !== undefined) writeFileSync(file, session.encode(), { mode: 0o600 });
+  return session;
 }
 
 function round(x: number): number {
@@ -223,12 +241,15 @@ async function client(values: Values): Promise<number> {
     version: parseVersion(values.version as string | undefined),
     ...datagramSize(values),
   };
+  const sessionFile = values["session-file"] as string | undefined;
+  let session = loadSession(sessionFile);
   const firstByte: number[] = [];
   let status = 0;
   for (let i = 0; i < repeat; i++) {
     const started = performance.now();
     const cpu = cpuSeconds();
-    const conn = await connect(host, port, options);
+    // Each connection resumes with the ticket of the previous one (a ticket is used once, RFC 9846 §C.4).
+    const conn = await connect(host, port, session === undefined ? options : { ...options, session });
     const handshakeMs = performance.now() - started;
     let record: Record<string, unknown>;
     let text: string;
@@ -275,6 +296,7 @@ async function client(values: Values): Promise<number> {
       record = { event: "bulk", direction, bytes: length, verified: ok, seconds: round(seconds), mbPerSecond: round(mbps) };
       text = `bulk ${direction}: ${length} bytes in ${round(seconds)} s = ${round(mbps)} MB/s, ${ok ? "verified" : "VERIFICATION FAILED"}`;
     }
+    if (sessionFile !== undefined) session = await saveSession(conn, sessionFile);
     await conn.close(0, "done");
     const stats = statsRecord(conn);
     output(
@@ -317,6 +339,7 @@ async function main(argv: string[]): Promise<number> {
       repeat: { type: "string" },
       version: { type: "string" },
       keylog: { type: "string" },
+      "session-file": { type: "string" },
       "datagram-size": { type: "string" },
       json: { type: "boolean" },
       once: { type: "boolean" },

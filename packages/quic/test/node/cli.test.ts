@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -115,5 +115,26 @@ describe("zsync-quic CLI, client and server in two processes", () => {
       "SERVER_HANDSHAKE_TRAFFIC_SECRET",
       "SERVER_TRAFFIC_SECRET_0",
     ]);
+  }, 60_000);
+
+  it("--session-file: the first run saves the server's session (mode 0600), the second resumes with it (RFC 9001 §4.5)", async () => {
+    const server = await startServer();
+    const dir = mkdtempSync(join(tmpdir(), "zsync-quic-session-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "session.bin");
+    const first = await runClient(server.port, "--mode", "echo", "--session-file", file);
+    expect(first.code).toBe(0);
+    expect(first.records[0]).toMatchObject({ event: "echo", ok: true, resumed: false });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = await runClient(server.port, "--mode", "echo", "--session-file", file, "--repeat", "2");
+    expect(second.code).toBe(0);
+    // Both resume: the first with the saved ticket, the next with a ticket from the connection before it.
+    expect(second.records.slice(0, 2)).toMatchObject([
+      { event: "echo", ok: true, resumed: true },
+      { event: "echo", ok: true, resumed: true },
+    ]);
+    writeFileSync(file, "not a session");
+    const corrupt = await runClient(server.port, "--mode", "echo", "--session-file", file);
+    expect(corrupt.code).toBe(1); // a corrupt file is reported, not silently replaced by a full handshake
   }, 60_000);
 });
