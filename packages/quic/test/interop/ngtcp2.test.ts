@@ -43,7 +43,7 @@ import { randomFillSync } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, type QuicStream } from "../../src/index.js";
+import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, QuicSession, type QuicStream } from "../../src/index.js";
 import { type CloseReason, negotiationVersions, PacketHeader, parsePacketHeader, QuicVersion } from "../../src/proto/index.js";
 import { deferred, interopPki, requireBinary, within } from "./support.js";
 
@@ -385,8 +385,9 @@ async function startGtlsServer(...extra: string[]): Promise<{ peer: Peer; port: 
   return { peer, port };
 }
 
-async function ourConnect(port: number, version: number = QuicVersion.V1): Promise<QuicConnection> {
-  const conn = await connect("127.0.0.1", port, { alpn: "h3", serverName: "localhost", ca: interopPki().ca.certificatePem, version });
+async function ourConnect(port: number, version: number = QuicVersion.V1, session?: QuicSession): Promise<QuicConnection> {
+  const options = { alpn: "h3", serverName: "localhost", ca: interopPki().ca.certificatePem, version };
+  const conn = await connect("127.0.0.1", port, session === undefined ? options : { ...options, session });
   cleanups.push(() => conn.close());
   return conn;
 }
@@ -433,15 +434,32 @@ describe("our client -> ngtcp2 gtlsserver (ALPN h3)", () => {
     // §6.1 requires before an update.
     const grease = await conn.openUnidirectionalStream();
     await grease.write(new Uint8Array([0x21]));
-    // The API does not expose key updates (they are automatic near the AEAD limits), so the test uses the core;
-    // it refuses until the handshake is confirmed and a packet of the current phase is acknowledged.
-    await expect.poll(() => conn.core.initiateKeyUpdate(), { timeout: 10_000 }).toBe(true);
+    // updateKeys refuses until the handshake is confirmed and a packet of the current phase is acknowledged (§6.1).
+    await expect.poll(() => conn.updateKeys(), { timeout: 10_000 }).toBe(true);
     await grease.write(new Uint8Array([0x7a, 0x71]));
     await peer.waitFor(/pkt rx pkn=\d+ dcid=\S+ type=1RTT k=1/, 10_000);
     await peer.waitFor(/pkt tx pkn=\d+ dcid=\S+ type=1RTT k=1/, 10_000);
-    await expect.poll(() => conn.core.keyUpdates, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => conn.stats.keyUpdates, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await conn.close(H3_NO_ERROR, "done");
     await peer.waitFor(/frm rx \d+ 1RTT CONNECTION_CLOSE\(0x1d\) error_code=[^ ]*\(0x100\)/, 10_000);
+  }, 30_000);
+
+  it("resumes with gtlsserver's session ticket through connect({ session }) (RFC 9001 §4.5)", async () => {
+    const { peer, port } = await startGtlsServer();
+    const first = await within(
+      10_000,
+      ourConnect(port),
+      () => `our first handshake with gtlsserver; log tail:\n${peer.log().slice(-2000)}`,
+    );
+    expect(first.handshake?.resumed).toBe(false);
+    const session = await within(10_000, first.sessionReady(), "gtlsserver's NewSessionTicket");
+    await first.close(H3_NO_ERROR, "done");
+    const second = await within(10_000, ourConnect(port, QuicVersion.V1, QuicSession.decode(session.encode())), "our resumed handshake");
+    expect(second.handshake?.resumed).toBe(true);
+    expect(second.handshake?.peerCertificates).toEqual([]);
+    const control = await within(10_000, second.acceptStream(), "gtlsserver's control stream on the resumed connection");
+    expect([...(await readPrefix(control, 2))]).toEqual([0x00, 0x04]);
+    await second.close(H3_NO_ERROR, "done");
   }, 30_000);
 
   it("offering a version gtlsserver does not support (v2) ends in version-mismatch with its list, then v1 from that list connects", async () => {
