@@ -14,7 +14,7 @@ import { SqliteBindError, SqliteConstraintError, SqliteError, TransactionStateEr
 import { DECODE_ALL, DECODE_BATCH, DECODE_GET, DECODE_NONE, DECODE_QUERY, DECODE_RUN, type Request } from "./request.js";
 import type { QueryResult, RowBatch, RunResult } from "./results.js";
 import { decodeRows, rowFactory } from "./row-decoder.js";
-import type { Row, Value } from "./values.js";
+import type { Value } from "./values.js";
 import {
   ERROR_INTERRUPTED,
   ERROR_TX_ABORTED,

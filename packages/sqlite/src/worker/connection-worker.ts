@@ -158,6 +158,22 @@ function isInterrupt(error: unknown): boolean {
 const prepared: (Prepared | undefined)[] = [];
 const texts: (string | undefined)[] = [];
 const changesStmt = db.prepare("SELECT changes(), last_insert_rowid()").raw(true).safeIntegers(true);
+
+/**
+ * Reads of one batch share one read transaction (readers only). Outside a
+ * transaction every statement opens and ends a read transaction of its own,
+ * which in WAL mode costs two `fcntl` locks on the WAL index and an `fstat`
+ * of the database file: measured at about 1.6 of the 2.5 µs of CPU a point
+ * select by primary key costs on a read-only connection, against 0.9 µs
+ * inside a transaction shared by 32 selects. The reads of a batch were all
+ * issued before the batch reached this thread, so the snapshot they share,
+ * taken when the first of them steps, already holds every write that was
+ * acknowledged before any of them was called. The transaction ends with the
+ * batch (and before any other operation), so it holds back no checkpoint for
+ * longer than the batch's own statements.
+ */
+const readBegin = config.readonly ? db.prepare("BEGIN") : null;
+const readCommit = config.readonly ? db.prepare("COMMIT") : null;
 const NO_COLUMNS: string[] = [];
 
 let openIterator: { iterator: IterableIterator<unknown[]>; entry: Prepared; columns: string[]; bigint: boolean } | null = null;
@@ -575,11 +591,21 @@ async function backup(destination: string): Promise<void> {
 function handle(batch: unknown[]): void {
   const out: unknown[] = [];
   let at = 0;
+  let shared = false;
   while (at < batch.length) {
     const op = batch[at] as Op;
     const n = batch[at + 5] as number;
     const next = at + REQUEST_HEADER + (n < 0 ? 1 : n);
     seq = nextSeq(seq);
+    if (readBegin !== null) {
+      if (op === OP_GET || op === OP_ALL || op === OP_QUERY) {
+        // Only when another request follows: for a lone read, BEGIN and COMMIT would cost more than they save.
+        if (!shared && next < batch.length && !db.inTransaction) shared = beginShared();
+      } else if (shared) {
+        endShared();
+        shared = false;
+      }
+    }
     if (op === OP_BACKUP) {
       // Runs between turns; stopping one ends the worker (a backup step is not a VM program).
       void backup(batch[at + 3] as string);
@@ -589,7 +615,8 @@ function handle(batch: unknown[]): void {
     Atomics.store(cells, CELL_CURRENT, seq);
     const flags = batch[at + 1] as number;
     const interruptible = (flags & FLAG_INTERRUPTIBLE) !== 0;
-    const inTransaction = db.inTransaction && (flags & FLAG_TX_CONTROL) === 0;
+    // A transaction of the caller's (readers have none: their shared read transaction is not one).
+    const inTransaction = !config.readonly && db.inTransaction && (flags & FLAG_TX_CONTROL) === 0;
     if ((flags & (FLAG_TX_END | FLAG_TX_CONTROL)) !== 0) txAborted = false;
     if (txAborted) {
       defineOnly(batch, at);
@@ -632,7 +659,29 @@ function handle(batch: unknown[]): void {
     at = next;
   }
   Atomics.store(cells, CELL_CURRENT, 0);
+  if (shared) endShared();
   if (out.length > 0) port.postMessage(out);
+}
+
+/** Opens the batch's shared read transaction (see {@link readBegin}); false if it could not be opened. */
+function beginShared(): boolean {
+  try {
+    readBegin?.run();
+    return true;
+  } catch {
+    return false; // each read then runs in a read transaction of its own, as without sharing
+  }
+}
+
+/** Ends the shared read transaction, with the interrupt cells disarmed (a read-only COMMIT cannot lose anything). */
+function endShared(): void {
+  uninterruptible();
+  try {
+    if (db.inTransaction) readCommit?.run();
+  } catch {
+    // A read-only transaction has nothing to commit; if COMMIT failed it is still open, so end it.
+    if (db.inTransaction) db.exec("ROLLBACK");
+  }
 }
 
 /**
