@@ -7,7 +7,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QuicConnectionClosedError, QuicSession, QuicSessionFormatError, type RememberedTransportParameters } from "../../src/index.js";
+import {
+  MAX_QUEUED_DATAGRAMS,
+  QuicConnectionClosedError,
+  QuicSession,
+  QuicSessionFormatError,
+  type RememberedTransportParameters,
+} from "../../src/index.js";
 import { connectTo, pattern, startServer } from "./support.js";
 
 describe("session resumption through connect({ session }) (RFC 9001 §4.5)", () => {
@@ -153,6 +159,16 @@ describe("datagrams (RFC 9221) and key updates (RFC 9001 §6) through QuicConnec
     }
     await client.close();
     await echo; // the server's loop ends when its connection does
+  });
+
+  it("received datagrams the application does not read are bounded: the newest beyond MAX_QUEUED_DATAGRAMS are dropped and counted", async () => {
+    const server = await startServer({ maxDatagramFrameSize: 1200 });
+    const client = await connectTo(server, { maxDatagramFrameSize: 1200 });
+    // The core's datagram events, fed directly (a burst over UDP could lose some on the way and prove nothing).
+    for (let i = 0; i < MAX_QUEUED_DATAGRAMS + 10; i++) client.handleEvent({ type: "datagram", data: new Uint8Array([i & 0xff, i >> 8]) });
+    expect(client.stats.datagramsDropped).toBe(10);
+    expect([...(await client.receiveDatagram())]).toEqual([0, 0]); // the oldest are kept, in order
+    expect([...(await client.receiveDatagram())]).toEqual([1, 0]);
   });
 
   it("a peer that does not allow datagrams makes maxDatagramPayload 0 and sendDatagram throw", async () => {
