@@ -1,5 +1,5 @@
 // Mutation testing of @zsync/crypto's critical modules (issue 14): `pnpm mutate`
-// runs every module below; `pnpm mutate --mutate src/tls/record-layer.ts`
+// runs every module below; `pnpm mutate --mutate src/tls/record/record-layer.ts`
 // runs one. Scores and equivalent survivors are in the README's
 // "Mutation testing" section.
 import { fileURLToPath } from "node:url";
@@ -15,12 +15,12 @@ export default {
   vitest: { configFile: "stryker.vitest.config.mjs", related: false },
   coverageAnalysis: "perTest",
   mutate: [
-    "src/tls/record-layer.ts",
-    "src/aead-key.ts",
-    "src/envelope.ts",
-    "src/chunked-aead.ts",
-    "src/tls/certificates.ts",
-    "src/tls/x509/path-checks.ts",
+    "src/tls/record/record-layer.ts",
+    "src/primitives/aead-key.ts",
+    "src/bulk/envelope.ts",
+    "src/bulk/chunked-aead.ts",
+    "src/tls/pki/certificates.ts",
+    "src/tls/pki/x509/path-checks.ts",
   ],
   // Incremental: results of unchanged mutants and tests are reused from this
   // committed file, so a run on an unchanged tree re-runs nothing.

@@ -17,10 +17,10 @@
  * @module
  */
 import { type BenchCase, timed } from "@zsync/bench-harness";
-import { generateSelfSignedCertificate } from "../src/tls/certificate-generator.js";
 import { TlsError } from "../src/tls/errors.js";
-import { TlsServerEngine } from "../src/tls/server.js";
-import { TlsConnection } from "../src/tls/tls-connection.js";
+import { TlsServerEngine } from "../src/tls/handshake/server.js";
+import { generateSelfSignedCertificate } from "../src/tls/pki/certificate-generator.js";
+import { TlsConnection } from "../src/tls/stream/tls-connection.js";
 import { MAX_HANDSHAKE_FRAGMENTS, MAX_HANDSHAKE_MESSAGE } from "../src/tls/wire/messages.js";
 
 /** `message` as plaintext handshake records of `size` bytes, concatenated. */

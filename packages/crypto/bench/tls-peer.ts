@@ -24,7 +24,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
-import { TlsListener } from "../src/tls/tls-stream.js";
+import { TlsListener } from "../src/tls/stream/tls-stream.js";
 
 export type Stack = "ours" | "node";
 export type Mode = "sink" | "source";

@@ -30,8 +30,8 @@ import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import * as tls from "node:tls";
 import { type BenchCase, batchThroughput, median } from "@zsync/bench-harness";
-import { type GeneratedCertificate, generateSelfSignedCertificate } from "../src/tls/certificate-generator.js";
-import { TlsListener, TlsStream } from "../src/tls/tls-stream.js";
+import { type GeneratedCertificate, generateSelfSignedCertificate } from "../src/tls/pki/certificate-generator.js";
+import { TlsListener, TlsStream } from "../src/tls/stream/tls-stream.js";
 import { fragmentCases } from "./handshake-fragments.js";
 import type { Mode, PeerCommand, PeerReply, Stack } from "./tls-peer.js";
 

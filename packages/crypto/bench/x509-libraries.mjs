@@ -1,6 +1,6 @@
 /**
  * The measurement behind the README's "Why not a library" (X.509 path validation): our verifier
- * (node:crypto + src/tls/x509) against @peculiar/x509 and pkijs, on time per cold chain and on
+ * (node:crypto + src/tls/pki/x509) against @peculiar/x509 and pkijs, on time per cold chain and on
  * which hostile chains each refuses. The two libraries are not dependencies of this repository;
  * install them in a scratch directory and point X509_LIBS at it:
  *
@@ -20,8 +20,8 @@ const load = (name) => import(pathToFileURL(resolve(name)).href);
 await load("reflect-metadata"); // @peculiar/x509 (tsyringe) refuses to load without this global polyfill
 const px = await load("@peculiar/x509");
 const pkijs = await load("pkijs");
-const { generateCertificate } = await import("../.bench-dist/src/tls/certificate-generator.js");
-const { createCertificateVerifier } = await import("../.bench-dist/src/tls/certificates.js");
+const { generateCertificate } = await import("../.bench-dist/src/tls/pki/certificate-generator.js");
+const { createCertificateVerifier } = await import("../.bench-dist/src/tls/pki/certificates.js");
 
 const webcrypto = globalThis.crypto;
 px.cryptoProvider.set(webcrypto);

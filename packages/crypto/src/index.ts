@@ -15,12 +15,11 @@
  * @module
  */
 
-export { AsyncCipher, type AsyncCipherOptions, type CipherCallOptions } from "./async-cipher.js";
-export { AsyncHasher, type AsyncHasherOptions, type HashCallOptions } from "./async-hasher.js";
-export { type ByteSource, decryptStream, encryptStream } from "./cipher-streams.js";
-export { type EnvelopeHeader, parseEnvelopeHeader } from "./envelope.js";
-export * from "./errors.js";
-export { createHeaderProtection, type HeaderProtection, type HeaderProtectionSuite } from "./header-protection.js";
+export { AsyncCipher, type AsyncCipherOptions, type CipherCallOptions } from "./bulk/async-cipher.js";
+export { AsyncHasher, type AsyncHasherOptions, type HashCallOptions } from "./bulk/async-hasher.js";
+export { type ByteSource, decryptStream, encryptStream } from "./bulk/cipher-streams.js";
+export { type EnvelopeHeader, parseEnvelopeHeader } from "./bulk/envelope.js";
+export * from "./primitives/errors.js";
 export type {
   AeadAlgorithm,
   AeadKey,
@@ -38,10 +37,11 @@ export type {
   ProviderName,
   SignatureFormat,
   SignatureScheme,
-} from "./provider.js";
-export { AEAD_ALGORITHMS, AEAD_PARAMS, HASH_ALGORITHMS, MAC_HASH_LENGTH, MAC_HASHES } from "./provider.js";
-export { nobleProvider } from "./providers/noble.js";
-export { createNodeProvider } from "./providers/node.js";
-export { availableProviders, getProvider } from "./providers/select.js";
-export { recordNonce } from "./record-nonce.js";
-export { deriveSecret, hkdfExpandLabel } from "./tls-key-schedule.js";
+} from "./primitives/provider.js";
+export { AEAD_ALGORITHMS, AEAD_PARAMS, HASH_ALGORITHMS, MAC_HASH_LENGTH, MAC_HASHES } from "./primitives/provider.js";
+export { nobleProvider } from "./primitives/providers/noble.js";
+export { createNodeProvider } from "./primitives/providers/node.js";
+export { availableProviders, getProvider } from "./primitives/providers/select.js";
+export { createHeaderProtection, type HeaderProtection, type HeaderProtectionSuite } from "./protocol/header-protection.js";
+export { deriveSecret, hkdfExpandLabel } from "./protocol/hkdf-label.js";
+export { recordNonce } from "./protocol/record-nonce.js";

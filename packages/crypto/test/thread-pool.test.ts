@@ -13,7 +13,7 @@ import { AsyncCipher, AuthenticationError, TruncatedCiphertextError } from "../s
 const pool = new ThreadPoolIo({ maxThreads: 2 });
 afterAll(() => pool.shutdown());
 
-const taskModule = new URL("../dist/chunk-tasks.js", import.meta.url);
+const taskModule = new URL("../dist/bulk/chunk-tasks.js", import.meta.url);
 const key = AsyncCipher.generateKey();
 const CHUNK = 16 * 1024;
 const SEALED_CHUNK = CHUNK + 16;

@@ -14,24 +14,7 @@
  * ```
  * @module
  */
-export {
-  type CertificateOptions,
-  type GeneratedCertificate,
-  generateCertificate,
-  generateSelfSignedCertificate,
-} from "./certificate-generator.js";
-export {
-  type CertificateVerifier,
-  type CertificateVerifierOptions,
-  createCertificateVerifier,
-  dangerouslyAcceptAnyCertificateForTestsOnly,
-  sharedCertificateVerifier,
-  type VerificationContext,
-} from "./certificates.js";
-export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";
-export { TlsClientEngine, type TlsClientOptions } from "./client.js";
-export { type CredentialsInput, loadCredentials, type TlsCredentials } from "./credentials.js";
-export type { HandshakeInfo, KeyLogCallback, TlsEvent, TlsLevel, TlsSession } from "./engine.js";
+
 export {
   type CertificateFailureReason,
   TlsBadRecordMacError,
@@ -46,13 +29,31 @@ export {
   TlsProtocolError,
   TlsTruncatedError,
 } from "./errors.js";
-export type { NamedGroupName } from "./key-exchange.js";
-export { keyLogFile, keyLogFromEnvironment, keyLogLine } from "./keylog.js";
-export { type CertificateInput, pemCertificates, toPem } from "./pem.js";
-export { TlsServerEngine, type TlsServerOptions } from "./server.js";
-export { SessionTicketer } from "./session-tickets.js";
-export type { PeerPublicKey, TlsSigner } from "./signatures.js";
-export { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
+export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./handshake/cipher-suites.js";
+export { TlsClientEngine, type TlsClientOptions } from "./handshake/client.js";
+export type { HandshakeInfo, KeyLogCallback, TlsEvent, TlsLevel, TlsSession } from "./handshake/engine.js";
+export type { NamedGroupName } from "./handshake/key-exchange.js";
+export { keyLogFile, keyLogFromEnvironment, keyLogLine } from "./handshake/keylog.js";
+export { TlsServerEngine, type TlsServerOptions } from "./handshake/server.js";
+export { SessionTicketer } from "./handshake/session-tickets.js";
+export {
+  type CertificateOptions,
+  type GeneratedCertificate,
+  generateCertificate,
+  generateSelfSignedCertificate,
+} from "./pki/certificate-generator.js";
+export {
+  type CertificateVerifier,
+  type CertificateVerifierOptions,
+  createCertificateVerifier,
+  dangerouslyAcceptAnyCertificateForTestsOnly,
+  sharedCertificateVerifier,
+  type VerificationContext,
+} from "./pki/certificates.js";
+export { type CredentialsInput, loadCredentials, type TlsCredentials } from "./pki/credentials.js";
+export { type CertificateInput, pemCertificates, toPem } from "./pki/pem.js";
+export type { PeerPublicKey, TlsSigner } from "./pki/signatures.js";
+export { TlsConnection, type TlsConnectionOptions } from "./stream/tls-connection.js";
 export {
   type TlsAcceptOptions,
   type TlsConnectOptions,
@@ -61,5 +62,5 @@ export {
   type TlsListenOptions,
   TlsStream,
   type TlsStreamOptions,
-} from "./tls-stream.js";
+} from "./stream/tls-stream.js";
 export { AlertDescription, alertName } from "./wire/constants.js";

@@ -8,8 +8,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { getProvider } from "../../src/index.js";
-import { toCredentials } from "../../src/tls/credentials.js";
 import { createCertificateVerifier, type PeerPublicKey, sharedCertificateVerifier, TlsCertificateError } from "../../src/tls/index.js";
+import { toCredentials } from "../../src/tls/pki/credentials.js";
 import { testPki } from "./support.js";
 
 const pki = testPki();

@@ -4,7 +4,7 @@
  * positive INTEGER without a redundant leading zero byte.
  */
 import { describe, expect, test } from "vitest";
-import { generateCertificate } from "../../src/tls/certificate-generator.js";
+import { generateCertificate } from "../../src/tls/pki/certificate-generator.js";
 
 /** Tag, content start and end of the DER element at `at`. */
 function element(der: Uint8Array, at: number): { tag: number; start: number; end: number } {

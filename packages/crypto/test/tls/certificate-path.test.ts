@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
-import { type CertificateOptions, type GeneratedCertificate, generateCertificate } from "../../src/tls/certificate-generator.js";
 import {
   type CertificateFailureReason,
   createCertificateVerifier,
@@ -22,9 +21,10 @@ import {
   TlsPeerAlertError,
   TlsServerEngine,
 } from "../../src/tls/index.js";
+import { type CertificateOptions, type GeneratedCertificate, generateCertificate } from "../../src/tls/pki/certificate-generator.js";
+import { certificateFields, KeyUsageBit } from "../../src/tls/pki/x509/certificate-fields.js";
+import { PROCESSED_EXTENSIONS } from "../../src/tls/pki/x509/path-checks.js";
 import { AlertDescription } from "../../src/tls/wire/constants.js";
-import { certificateFields, KeyUsageBit } from "../../src/tls/x509/certificate-fields.js";
-import { PROCESSED_EXTENSIONS } from "../../src/tls/x509/path-checks.js";
 import { OPENSSL, opensslAvailable, tempFiles } from "./openssl.js";
 import { pump } from "./support.js";
 

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "vitest";
 import { getProvider } from "../../src/index.js";
 import { cipherSuiteByName, TlsClientEngine, TlsConnection, TlsProtocolError, TlsServerEngine } from "../../src/tls/index.js";
-import { RecordLayer } from "../../src/tls/record-layer.js";
+import { RecordLayer } from "../../src/tls/record/record-layer.js";
 import { ContentType, HandshakeType } from "../../src/tls/wire/constants.js";
 import { testPki } from "./support.js";
 

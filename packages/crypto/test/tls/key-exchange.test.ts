@@ -6,8 +6,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { getProvider, nobleProvider } from "../../src/index.js";
+import { acceptKeyShare, createKeyShare, type NamedGroupName } from "../../src/tls/handshake/key-exchange.js";
 import { TlsProtocolError } from "../../src/tls/index.js";
-import { acceptKeyShare, createKeyShare, type NamedGroupName } from "../../src/tls/key-exchange.js";
 
 const node = getProvider("node");
 const GROUPS: NamedGroupName[] = ["x25519", "secp256r1", "x25519mlkem768"];

@@ -21,7 +21,7 @@ import {
   TlsStream,
   TlsTruncatedError,
 } from "../../src/tls/index.js";
-import { RecordLayer } from "../../src/tls/record-layer.js";
+import { RecordLayer } from "../../src/tls/record/record-layer.js";
 import { ContentType } from "../../src/tls/wire/constants.js";
 import { type MitmProxy, startMitmProxy, type Toward } from "./proxy.js";
 import { testPki } from "./support.js";

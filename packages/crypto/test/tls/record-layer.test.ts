@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { getProvider } from "../../src/index.js";
 import { cipherSuiteByName, TlsLimitError, TlsProtocolError } from "../../src/tls/index.js";
-import { MAX_EMPTY_RECORDS, RecordLayer } from "../../src/tls/record-layer.js";
+import { MAX_EMPTY_RECORDS, RecordLayer } from "../../src/tls/record/record-layer.js";
 import { ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "../../src/tls/wire/constants.js";
 
 const provider = getProvider("node");

@@ -10,9 +10,9 @@
 import { createCipheriv, createHmac } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { getProvider, nobleProvider } from "../../src/index.js";
-import { recordNonce } from "../../src/record-nonce.js";
+import { recordNonce } from "../../src/protocol/record-nonce.js";
 import { type CipherSuiteName, cipherSuiteByName } from "../../src/tls/index.js";
-import { RecordLayer } from "../../src/tls/record-layer.js";
+import { RecordLayer } from "../../src/tls/record/record-layer.js";
 import { ContentType } from "../../src/tls/wire/constants.js";
 
 const SUITES: { name: CipherSuiteName; cipher: "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305"; hash: string; keyLength: number }[] = [

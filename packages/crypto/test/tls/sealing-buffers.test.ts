@@ -5,10 +5,10 @@
  * bytes still waiting in the socket.
  */
 import { describe, expect, test } from "vitest";
-import { TlsClientEngine } from "../../src/tls/client.js";
-import { TlsServerEngine } from "../../src/tls/server.js";
-import { TlsConnection } from "../../src/tls/tls-connection.js";
-import { TlsListener, TlsStream } from "../../src/tls/tls-stream.js";
+import { TlsClientEngine } from "../../src/tls/handshake/client.js";
+import { TlsServerEngine } from "../../src/tls/handshake/server.js";
+import { TlsConnection } from "../../src/tls/stream/tls-connection.js";
+import { TlsListener, TlsStream } from "../../src/tls/stream/tls-stream.js";
 import { drain, pump, testPki } from "./support.js";
 
 const pki = testPki();

@@ -1,6 +1,6 @@
 /** Shared fixtures for the TLS tests: a CA, leaves issued by it, and in-memory pumping between two connections. */
-import { type GeneratedCertificate, generateCertificate } from "../../src/tls/certificate-generator.js";
-import type { TlsConnection } from "../../src/tls/tls-connection.js";
+import { type GeneratedCertificate, generateCertificate } from "../../src/tls/pki/certificate-generator.js";
+import type { TlsConnection } from "../../src/tls/stream/tls-connection.js";
 
 export interface Pki {
   readonly ca: GeneratedCertificate;

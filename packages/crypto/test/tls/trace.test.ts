@@ -7,12 +7,12 @@
  * server key share, emits the trace's ServerHello and handshake secrets.
  */
 import { describe, expect, test } from "vitest";
-import { cipherSuiteByName } from "../../src/tls/cipher-suites.js";
-import type { TlsEvent } from "../../src/tls/engine.js";
-import { finishedMac, KeySchedule, ticketPsk, trafficKeys } from "../../src/tls/key-schedule.js";
-import { RecordLayer } from "../../src/tls/record-layer.js";
-import { TlsServerEngine } from "../../src/tls/server.js";
-import { Transcript } from "../../src/tls/transcript.js";
+import { cipherSuiteByName } from "../../src/tls/handshake/cipher-suites.js";
+import type { TlsEvent } from "../../src/tls/handshake/engine.js";
+import { finishedMac, KeySchedule, ticketPsk, trafficKeys } from "../../src/tls/handshake/key-schedule.js";
+import { TlsServerEngine } from "../../src/tls/handshake/server.js";
+import { Transcript } from "../../src/tls/handshake/transcript.js";
+import { RecordLayer } from "../../src/tls/record/record-layer.js";
 import { decodeCertificate, decodeNewSessionTicket } from "../../src/tls/wire/messages.js";
 import { PROVIDERS, toHex } from "../support.js";
 import { field, traceSection } from "./trace.js";
