@@ -26,3 +26,18 @@ describe("pacing", () => {
     SLOW_TEST_TIMEOUT,
   );
 });
+
+describe("application-limited senders (RFC 9002 §7.8)", () => {
+  it("a sender that trickles data does not grow its congestion window", () => {
+    const { net, conn, server } = pair({ seed: 52 });
+    net.run(() => conn.isHandshakeConfirmed && server.connections[0]?.isHandshakeConfirmed === true);
+    const initial = conn.stats.congestionWindow;
+    const id = conn.openStream("uni")!;
+    for (let i = 0; i < 100; i++) {
+      conn.streamWrite(id, new Uint8Array(1000));
+      net.runFor(50);
+    }
+    // 100 KB were acknowledged, but never with the window full: slow start would have grown it by all of that.
+    expect(conn.stats.congestionWindow).toBe(initial);
+  });
+});

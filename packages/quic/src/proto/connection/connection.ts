@@ -1293,6 +1293,9 @@ export class Connection {
       (i, w, frames) => this.#fill(now, i, w, frames, cwndOk),
     );
     if (this.#datagramInFlight) this.#pacer.onSent(length);
+    // RFC 9002 §7.8: the call that finds nothing to send decides. With room in the window (and not held by the
+    // pacer), the sender is application- or flow-control-limited and the window must not grow on what it did send.
+    if (length === 0 && this.#pacingDeadline === undefined) cc.appLimited = cc.bytesInFlight < cc.window;
     return length;
   }
 
