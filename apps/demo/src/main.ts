@@ -1,11 +1,12 @@
 /**
  * zsync-ts demo: one program using every package that has landed, like the
  * seeds' main(): the runtime's showcase, CPU work on a thread pool next to
- * green threads, crypto, TLS 1.3 echoes (ours and node:tls), and an async
- * database.
+ * green threads, crypto, TLS 1.3 echoes (ours and node:tls), a QUIC v1/v2
+ * echo between our client and our server, and an async database.
  */
 import { Config, run } from "@zsync/runtime";
 import { cryptoDemo } from "./crypto-demo.js";
+import { quicDemo } from "./quic-demo.js";
 import { runtimeDemo } from "./runtime-demo.js";
 import { sqliteDemo } from "./sqlite-demo.js";
 import { threadPoolDemo } from "./thread-pool-demo.js";
@@ -17,5 +18,6 @@ await run(async (rt) => {
   await threadPoolDemo();
   await cryptoDemo();
   await tlsDemo();
+  await quicDemo();
   await sqliteDemo();
 }, Config.optimal());
