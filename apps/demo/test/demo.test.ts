@@ -1,6 +1,7 @@
 // The demo is the seeds' main(): run the built program as a user would and
 // check that every part did real work (turbo builds dist/ before this test).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -70,8 +71,64 @@ describe("demo", () => {
     expect(output.match(/byte-identical/g)?.length).toBe(3);
   });
 
+  it("echoes over QUIC v1 and v2 between our client and our server: the requested version, verified bytes, real RTT and throughput", () => {
+    const requested = [...output.matchAll(/^ {2}QUIC (v1|v2) requested$/gm)].map((m) => m[1]);
+    expect(requested, output).toEqual(["v1", "v2"]);
+    const blocks = output.split(/^ {2}QUIC (?:v1|v2) requested$/m).slice(1, 3);
+    const wire = { v1: "0x00000001", v2: "0x6b3343cf" } as const;
+    blocks.forEach((block, i) => {
+      const version = requested[i] as "v1" | "v2";
+      // The version on the wire is the one requested (the server accepts only that one).
+      expect(block).toMatch(
+        new RegExp(`negotiated version ${wire[version]} \\(${version}\\), TLS_[A-Z0-9_]+, ALPN zsync-echo; handshake [\\d.]+ ms`),
+      );
+      expect(block).toContain('messages echoed: "hello over QUIC", "a second message", "and a third"');
+      const bulk = block.match(
+        /bulk: sent (\d+) bytes, echoed (\d+) bytes in ([\d.]+) ms = ([\d.]+) MB\/s each way; echo sha256 ([0-9a-f]{64}); byte for byte (\w+)/,
+      );
+      expect(bulk, block).not.toBeNull();
+      const [sent, echoed, ms, rate] = bulk!.slice(1, 5).map(Number) as [number, number, number, number];
+      expect(sent).toBe(8 * 1024 * 1024);
+      expect(echoed).toBe(sent);
+      // The digest of what came back must be the digest of what the demo sends (seed 1 for v1, 2 for v2).
+      expect(bulk![5]).toBe(sha256OfPayload(sent, i + 1));
+      expect(bulk![6]).toBe("identical");
+      expect(ms).toBeGreaterThan(0);
+      // Throughput is computed from the bytes and the time printed (to the printed precision).
+      expect(Math.abs(rate - echoed / 1e6 / (ms / 1000))).toBeLessThan(0.06 + rate * 0.001);
+      const stats = block.match(
+        /smoothed RTT ([\d.]+) ms, min RTT ([\d.]+) ms, cwnd (\d+) bytes; UDP bytes sent (\d+), received (\d+); packets sent (\d+), received (\d+), lost (\d+)/,
+      );
+      expect(stats, block).not.toBeNull();
+      const [srtt, minRtt, cwnd, udpSent, udpReceived, packetsSent, packetsReceived, lost] = stats!.slice(1).map(Number) as number[];
+      expect(Number.isFinite(srtt) && srtt! > 0).toBe(true);
+      expect(Number.isFinite(minRtt) && minRtt! >= 0 && minRtt! <= srtt!).toBe(true);
+      expect(cwnd).toBeGreaterThan(0);
+      // Every payload byte crossed the wire each way, plus headers and AEAD tags.
+      expect(udpSent).toBeGreaterThan(sent);
+      expect(udpReceived).toBeGreaterThan(sent);
+      expect(packetsSent).toBeGreaterThan(sent / 1500);
+      expect(packetsReceived).toBeGreaterThan(sent / 1500);
+      expect(lost).toBeGreaterThanOrEqual(0);
+      expect(lost).toBeLessThan(packetsSent!);
+    });
+  });
+
   it("runs the database part: batch insert and concurrent point queries", () => {
     expect(output).toContain("sqlite: table holds 20000 users");
     expect(output).toMatch(/sqlite: 20000 point queries from 64 tasks/);
   });
 });
+
+/** SHA-256 of the demo's bulk payload, written independently of it: xorshift32 from `seed`, the low byte of each step. */
+function sha256OfPayload(length: number, seed: number): string {
+  const bytes = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    bytes[i] = x & 0xff;
+  }
+  return createHash("sha256").update(bytes).digest("hex");
+}
