@@ -155,6 +155,57 @@ describe("LossDetection: declaring loss (RFC 9002 §6.1, Appendix A.10)", () => 
     expect(ld.cc.window).toBe(windowBefore / 2); // a congestion event halved the window (§7.3.2)
   });
 
+  it("a loss timer fired at its deadline declares the loss, with fractional times (regression: livelock)", () => {
+    // 100.1 ms of RTT gives lossDelay = 112.6125, and (100.6 + 112.6125) - 112.6125 < 100.6 in binary floating point:
+    // comparing `timeSent <= now - lossDelay` at the deadline `timeSent + lossDelay` declared nothing and re-armed
+    // the timer at the same instant, forever.
+    const { ld, now } = established(100.1);
+    ld.onPacketSent(App, packet(1, 100.6), 100.6);
+    ld.onPacketSent(App, packet(2, 100.7, 1200, false), 100.7); // not ack-eliciting: its ACK takes no RTT sample
+    ld.onAckReceived(App, ack(0, 2), 0, 100.8);
+    expect(now).toBe(100.1);
+    expect(ld.outstanding(App)).toBe(1);
+    const deadline = ld.deadline as number;
+    expect(deadline).toBe(100.6 + 1.125 * 100.1);
+    const out = ld.onTimeout(deadline);
+    expect(out.kind).toBe("loss");
+    expect(out.lost.map((p) => p.packetNumber)).toEqual([1]);
+    expect(ld.outstanding(App)).toBe(0);
+  });
+
+  it("every loss timer fired at its deadline makes progress, for any fractional RTT and send times (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.5, max: 600, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { minLength: 1, maxLength: 8 }),
+        (rtt, gaps) => {
+          const { ld } = established(rtt);
+          let t = rtt;
+          let pn = 1;
+          for (const gap of gaps) {
+            t += gap;
+            ld.onPacketSent(App, packet(pn++, t), t);
+          }
+          // A non-ack-eliciting packet, acknowledged at once: the others stay within the packet threshold only if
+          // fewer than three lie below it, and those beyond it are lost right away, which is fine too.
+          ld.onPacketSent(App, packet(pn, t, 1200, false), t);
+          ld.onAckReceived(App, ack(0, pn), 0, t);
+          let steps = 0;
+          while (ld.outstanding(App) > 0) {
+            const deadline = ld.deadline as number;
+            expect(deadline).toBeDefined();
+            const before = ld.outstanding(App);
+            const out = ld.onTimeout(deadline);
+            expect(out.kind).toBe("loss");
+            expect(ld.outstanding(App)).toBeLessThan(before);
+            expect(++steps).toBeLessThanOrEqual(gaps.length);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("never declares lost a packet above the largest acknowledged", () => {
     const ld = server();
     for (let pn = 0; pn < 8; pn++) ld.onPacketSent(App, packet(pn, 0), 0);

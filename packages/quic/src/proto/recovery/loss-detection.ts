@@ -273,6 +273,8 @@ export class LossDetection<T = unknown> {
     const count = ranges.rangeCount;
     if (count === 0 || s.discarded) return out;
     const largest = ranges.endAt(count - 1) - 1;
+    // Against the largest number ever sent in the space, which the queue keeps apart from its slots: compaction
+    // (`trim`) drops acknowledged packets, and a late, reordered ACK of one of them is not a violation.
     if (largest > s.sent.largestPushed) {
       throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${largest}, never sent`, 0x02);
     }
@@ -397,7 +399,6 @@ export class LossDetection<T = unknown> {
     if (s.largestAcked < 0) return false;
     const rtt = this.rtt;
     const lossDelay = Math.max(K_TIME_THRESHOLD * Math.max(rtt.latestRtt, rtt.smoothedRtt), K_GRANULARITY);
-    const lostSendTime = now - lossDelay;
     const pcDuration = (rtt.ptoBase() + this.#peerMaxAckDelay) * K_PERSISTENT_CONGESTION_THRESHOLD;
     const firstSample = this.#firstRttSampleTime;
     let pcStart: number | undefined;
@@ -410,7 +411,12 @@ export class LossDetection<T = unknown> {
         continue;
       }
       if (slot === LOST || slot === SKIPPED) continue;
-      if (slot.timeSent <= lostSendTime || s.largestAcked >= slot.packetNumber + K_PACKET_THRESHOLD) {
+      // The loss time is computed once, as `timeSent + lossDelay`, and both decides the loss and arms the timer:
+      // `timeSent <= now - lossDelay` would be the same in exact arithmetic, but in floating point it can be false
+      // by one ulp at the very instant `timeSent + lossDelay`, and a timer fired at its deadline would then declare
+      // nothing and re-arm at the same instant forever.
+      const lossAt = slot.timeSent + lossDelay;
+      if (lossAt <= now || s.largestAcked >= slot.packetNumber + K_PACKET_THRESHOLD) {
         q.take(i, LOST);
         if (slot.ackEliciting && slot.inFlight) s.ackElicitingInFlight--;
         lost.push(slot);
@@ -419,8 +425,7 @@ export class LossDetection<T = unknown> {
           else if (slot.timeSent - pcStart > pcDuration) persistent = true;
         }
       } else {
-        const at = slot.timeSent + lossDelay;
-        if (s.lossTime === undefined || at < s.lossTime) s.lossTime = at;
+        if (s.lossTime === undefined || lossAt < s.lossTime) s.lossTime = lossAt;
         pcStart = undefined; // not lost (yet): it may still be acknowledged
       }
     }

@@ -51,6 +51,13 @@ export class SentPacketQueue<T> {
   #slots: Slot<T>[] = [];
   #head = 0;
   #live = 0;
+  /**
+   * Largest packet number ever pushed (sent or skipped), -1 when none. Kept
+   * apart from `#pns`, which `trim` and `drain` empty: what was sent must stay
+   * sent, or a late ACK of a compacted packet would look like an ACK of a
+   * packet never sent (RFC 9000 §13.1).
+   */
+  #largest = -1;
 
   /** Live (neither acknowledged nor lost) packets. */
   get size(): number {
@@ -69,8 +76,7 @@ export class SentPacketQueue<T> {
 
   /** Largest packet number ever pushed, -1 when none. */
   get largestPushed(): number {
-    const n = this.#pns.length;
-    return n === 0 ? -1 : (this.#pns[n - 1] as number);
+    return this.#largest;
   }
 
   /** Appends a packet; its number must exceed every number pushed before. */
@@ -80,6 +86,7 @@ export class SentPacketQueue<T> {
     }
     this.#pns.push(packet.packetNumber);
     this.#slots.push(packet);
+    this.#largest = packet.packetNumber;
     this.#live++;
   }
 
@@ -88,6 +95,7 @@ export class SentPacketQueue<T> {
     if (pn <= this.largestPushed) throw new RangeError(`packet number ${pn} is not above the last sent (${this.largestPushed})`);
     this.#pns.push(pn);
     this.#slots.push(SKIPPED);
+    this.#largest = pn;
   }
 
   /** Packet number of slot `i`. */
@@ -122,7 +130,11 @@ export class SentPacketQueue<T> {
     return slot;
   }
 
-  /** Advances the head past tombstones and compacts storage when most of it is dead. */
+  /**
+   * Advances the head past tombstones and compacts storage when most of it is
+   * dead. It may drop every slot, the largest packet's included;
+   * `largestPushed` is unaffected.
+   */
   trim(): void {
     const slots = this.#slots;
     let h = this.#head;
@@ -142,16 +154,10 @@ export class SentPacketQueue<T> {
       const slot = slots[i];
       if (slot !== undefined && typeof slot !== "number") each(slot);
     }
-    // Keep the last number so that numbering stays monotonic after a drain.
-    const last = this.largestPushed;
+    // `#largest` survives: numbering stays monotonic after a drain.
     this.#slots = [];
     this.#pns = [];
     this.#head = 0;
     this.#live = 0;
-    if (last >= 0) {
-      this.#pns.push(last);
-      this.#slots.push(LOST);
-      this.#head = 1;
-    }
   }
 }
