@@ -426,7 +426,7 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
     }
     // A write that may be stopped runs alone on the writer, so that stopping
     // it (by ending the worker) cannot take anyone else's write with it.
-    this.#lane.acquire(undefined, false, request).then(
+    this.#lane.acquire(undefined, request).then(
       (lease) => {
         if (request.done) {
           this.releaseLease(lease);

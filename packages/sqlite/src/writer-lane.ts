@@ -36,7 +36,8 @@
  * ```
  * @module
  */
-import { CancelledError, onTaskCancel, TimeoutError } from "@zsync/runtime";
+import { CancelledError, TimeoutError } from "@zsync/runtime";
+import { WaitQueue } from "@zsync/runtime/wait";
 import type { Connection, LostHandler } from "./connection.js";
 import type { Request, RequestCarrier } from "./request.js";
 
@@ -69,25 +70,32 @@ export class WriterLease {
   }
 }
 
-interface LeaseWaiter {
-  readonly kind: "lease";
-  /** The single write this lease is for, if any: removing that request removes the waiter. */
-  readonly request: Request | undefined;
-  /** Checked again when the lease is granted: an abort whose listener has not run yet must not get it. */
-  readonly signal: AbortSignal | undefined;
-  readonly resolve: (lease: WriterLease) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-type Waiting = Request | LeaseWaiter;
-
 export class WriterLane {
   readonly #open: (onLost: LostHandler) => Connection;
   readonly #acquireTimeoutMs: number;
   readonly #onLost: (connection: Connection, cause: unknown, requests: Request[], lease: WriterLease | null) => void;
   #connection: Connection | null = null;
   #lease: WriterLease | null = null;
-  #queue: Waiting[] = [];
+  /** Plain writes waiting for the writer, in arrival order, with their places in the common order in `#places`. */
+  #queue: Request[] = [];
+  #places: number[] = [];
+  /**
+   * Callers waiting for a lease, each tagged with its place in the common
+   * order, so that leases and plain writes are served first come, first
+   * served. The runtime's queue never grants a lease to a waiter whose signal
+   * or task is already cancelled (its abort listener may not have run yet).
+   * A waiter that gave up for a reason of the lane's own (acquire timeout,
+   * withdrawal) has already been answered; its place is in `#abandoned`, and
+   * it is handed `null` when it reaches the head. (Its signal cannot carry
+   * those reasons: a signal combined from the caller's and ours, as with
+   * `AbortSignal.any`, is aborted only after the caller's other abort
+   * listeners have run, which would defeat the queue's guard.)
+   */
+  readonly #leases = new WaitQueue<WriterLease | null>();
+  readonly #abandoned = new Set<number>();
+  /** How the lease waiter for one write gives up when that write is withdrawn (see {@link remove}). */
+  readonly #withdraw = new Map<Request, (error: Error) => void>();
+  #nextPlace = 0;
   #timers = new Map<Request, ReturnType<typeof setTimeout>>();
   #replacing = false;
   #closed = false;
@@ -113,7 +121,7 @@ export class WriterLane {
 
   /** Writes waiting for the writer (behind a lease or a reconnect). */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#leases.size - this.#abandoned.size;
   }
 
   /** The lease currently held on `connection`, if any. */
@@ -130,11 +138,12 @@ export class WriterLane {
   /** Sends a plain write now, or queues it behind the current lease. */
   submit(request: Request): void {
     const connection = this.#connection;
-    if (this.#lease === null && this.#queue.length === 0 && connection?.alive === true) {
+    if (this.#lease === null && this.#queue.length === 0 && this.#leases.size === 0 && connection?.alive === true) {
       connection.send(request);
       return;
     }
     this.#queue.push(request);
+    this.#places.push(this.#nextPlace++);
     if (this.#acquireTimeoutMs > 0 && !this.#closed) {
       const ms = this.#acquireTimeoutMs;
       this.#timers.set(
@@ -154,51 +163,57 @@ export class WriterLane {
 
   /**
    * Exclusive use of the writer, in FIFO order with queued writes. While it
-   * waits, aborting `signal` or cancelling the calling task (unless
-   * `watchTask` is false: the caller watches it itself) gives up the place.
-   * A lease taken for one `request` is withdrawn by {@link remove}.
+   * waits, aborting `signal`, cancelling the calling task or the acquire
+   * timeout passing (`TimeoutError`) gives up the place. A lease taken for
+   * one `request` is withdrawn by {@link remove}.
    */
-  acquire(signal?: AbortSignal, watchTask = true, request?: Request): Promise<WriterLease> {
+  acquire(signal?: AbortSignal, request?: Request): Promise<WriterLease> {
     if (signal?.aborted) return Promise.reject(CancelledError.from(signal.reason));
     const connection = this.#connection;
-    if (this.#lease === null && this.#queue.length === 0 && connection?.alive === true && connection.load === 0) {
+    if (
+      this.#lease === null &&
+      this.#queue.length === 0 &&
+      this.#leases.size === 0 &&
+      connection?.alive === true &&
+      connection.load === 0
+    ) {
       this.#lease = new WriterLease(connection);
       return Promise.resolve(this.#lease);
     }
+    const place = this.#nextPlace++;
+    const waiting = this.#leases.wait({ signal, tag: place, afterCancel: () => this.#drain() });
+    if (this.#connection === null && !this.#replacing) this.#replace();
+    const ms = this.#acquireTimeoutMs;
     return new Promise<WriterLease>((resolve, reject) => {
+      let answered = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let offTask: (() => void) | undefined;
-      const cleanup = (): void => {
+      const done = (): boolean => {
+        if (answered) return false;
+        answered = true;
         if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        offTask?.();
+        if (request !== undefined) this.#withdraw.delete(request);
+        return true;
       };
-      const waiter: LeaseWaiter = {
-        kind: "lease",
-        request,
-        signal,
-        resolve: (lease) => {
-          cleanup();
-          resolve(lease);
+      const abandon = (error: Error): void => {
+        if (!done()) return;
+        this.#abandoned.add(place);
+        reject(error);
+        this.#drain();
+      };
+      if (ms > 0) timer = setTimeout(() => abandon(new TimeoutError(ms, `waited ${ms} ms for the writer connection`)), ms);
+      if (request !== undefined) this.#withdraw.set(request, abandon);
+      waiting.then(
+        (lease) => {
+          this.#abandoned.delete(place);
+          if (lease === null) return; // abandoned before it reached the head: already answered
+          if (done()) resolve(lease);
+          else this.release(lease); // granted, then abandoned before the grant was delivered
         },
-        reject: (error) => {
-          cleanup();
-          reject(error);
+        (error: unknown) => {
+          this.#abandoned.delete(place);
+          if (done()) reject(error);
         },
-      };
-      const giveUp = (error: unknown): void => {
-        const index = this.#queue.indexOf(waiter);
-        if (index < 0) return;
-        this.#queue.splice(index, 1);
-        waiter.reject(error);
-      };
-      const onAbort = (): void => giveUp(CancelledError.from(signal?.reason));
-      const ms = this.#acquireTimeoutMs;
-      if (ms > 0) timer = setTimeout(() => giveUp(new TimeoutError(ms, `waited ${ms} ms for the writer connection`)), ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(waiter);
-      if (watchTask) offTask = onTaskCancel((reason) => giveUp(CancelledError.from(reason)));
-      if (this.#connection === null && !this.#replacing) this.#replace();
+      );
     });
   }
 
@@ -211,30 +226,44 @@ export class WriterLane {
   }
 
   /** Fails everything queued (closing). */
-  shutdown(error: unknown): void {
+  shutdown(error: Error): void {
     this.#closed = true;
-    for (const item of this.#queue.splice(0)) {
-      if (!isLeaseWaiter(item)) this.#clearTimer(item);
-      item.reject(error);
+    this.#failQueued(error);
+  }
+
+  /** Fails every queued write and lease waiter with `error`. */
+  #failQueued(error: unknown): void {
+    const requests = this.#queue.splice(0);
+    this.#places.length = 0;
+    for (const request of requests) {
+      this.#clearTimer(request);
+      request.reject(error);
     }
+    this.#leases.rejectAll(error instanceof Error ? error : new Error(String(error), { cause: error }));
   }
 
   #drain(): void {
     const connection = this.#connection;
     if (connection === null || !connection.alive) return;
-    while (this.#lease === null && this.#queue.length > 0) {
-      const head = this.#queue[0] as Waiting;
-      // A lease waits until the writes sent before it are answered (see the module comment).
-      if (isLeaseWaiter(head) && connection.load > 0 && !head.signal?.aborted) return;
-      const next = this.#queue.shift() as Waiting;
-      if (isLeaseWaiter(next)) {
-        if (next.signal?.aborted) {
-          next.reject(CancelledError.from(next.signal.reason));
+    while (this.#lease === null) {
+      // Skips (and rejects) lease waiters whose signal or task is already cancelled.
+      const waiter = this.#leases.nextLive();
+      const place = this.#places.length > 0 ? (this.#places[0] as number) : Number.POSITIVE_INFINITY;
+      if (waiter !== null && waiter.tag < place) {
+        if (this.#abandoned.delete(waiter.tag)) {
+          this.#leases.grant(waiter, null);
           continue;
         }
+        // A lease waits until the writes sent before it are answered (see the module comment).
+        if (connection.load > 0) return;
         this.#lease = new WriterLease(connection);
-        next.resolve(this.#lease);
-      } else if (!next.done) {
+        this.#leases.grant(waiter, this.#lease);
+        continue;
+      }
+      const next = this.#queue.shift();
+      if (next === undefined) return;
+      this.#places.shift();
+      if (!next.done) {
         this.#clearTimer(next);
         connection.send(next);
       }
@@ -242,12 +271,16 @@ export class WriterLane {
   }
 
   #remove(request: Request): boolean {
-    const index = this.#queue.findIndex((item) => item === request || (isLeaseWaiter(item) && item.request === request));
-    if (index < 0) return false;
-    const item = this.#queue[index] as Waiting;
-    this.#queue.splice(index, 1);
-    if (isLeaseWaiter(item)) item.reject(new CancelledError("the write was withdrawn"));
-    else this.#clearTimer(request);
+    const index = this.#queue.indexOf(request);
+    if (index >= 0) {
+      this.#queue.splice(index, 1);
+      this.#places.splice(index, 1);
+      this.#clearTimer(request);
+      return true;
+    }
+    const withdraw = this.#withdraw.get(request);
+    if (withdraw === undefined) return false;
+    withdraw(new CancelledError("the write was withdrawn"));
     return true;
   }
 
@@ -294,17 +327,10 @@ export class WriterLane {
     if (!wasReady) {
       // The replacement itself failed to open: fail what waits for it.
       this.#replacing = false;
-      for (const item of this.#queue.splice(0)) {
-        if (!isLeaseWaiter(item)) this.#clearTimer(item);
-        item.reject(cause);
-      }
+      this.#failQueued(cause);
       return;
     }
     // The old thread has exited (this runs from its exit event), so its lock is released.
     if (!this.#closed) this.#replace();
   }
-}
-
-function isLeaseWaiter(item: Waiting): item is LeaseWaiter {
-  return (item as LeaseWaiter).kind === "lease";
 }

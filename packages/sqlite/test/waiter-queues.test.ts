@@ -5,10 +5,11 @@
  * abort listener has not run yet (listeners of one abort run in registration
  * order, so code released by an earlier listener can grant first).
  */
-import { CancelledError } from "@zsync/runtime";
-import { describe, expect, it } from "vitest";
+import { CancelledError, TimeoutError } from "@zsync/runtime";
+import { describe, expect, it, vi } from "vitest";
 import type { Connection } from "../src/connection.js";
 import { ReaderPool } from "../src/reader-pool.js";
+import type { Request } from "../src/request.js";
 import { WriterLane } from "../src/writer-lane.js";
 
 function standInConnection(): Connection {
@@ -53,6 +54,76 @@ describe("WriterLane", () => {
     connection.onDrained?.();
     lane.release(await lease);
     expect(granted).toBe(true);
+  });
+  it("a lease waiter behind others times out at its own deadline, and its place passes on", async () => {
+    vi.useFakeTimers();
+    try {
+      const lane = new WriterLane(standInConnection, 100, () => {});
+      await lane.start();
+      const holder = await lane.acquire();
+      const first = lane.acquire(); // would time out too, but is served first
+      const second = lane.acquire().then(
+        () => "granted",
+        (error: unknown) => error,
+      );
+      vi.advanceTimersByTime(50);
+      const third = lane.acquire(); // deadline at 150
+      vi.advanceTimersByTime(60); // 110: first and second time out while the lease is still held
+      await expect(first).rejects.toBeInstanceOf(TimeoutError);
+      expect(await second).toBeInstanceOf(TimeoutError);
+      lane.release(holder);
+      const granted = await third; // the timed-out places are skipped
+      expect(lane.leased).toBe(true);
+      lane.release(granted);
+      expect(lane.leased).toBe(false);
+      expect(lane.queued).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a lease waiter that times out at the head lets the plain writes behind it go at once", async () => {
+    vi.useFakeTimers();
+    try {
+      const sent: unknown[] = [];
+      const connection = { ...standInConnection(), load: 3, send: (request: unknown) => sent.push(request) } as unknown as Connection;
+      const lane = new WriterLane(
+        () => connection,
+        100,
+        () => {},
+      );
+      await lane.start();
+      const waiting = lane.acquire(); // waits for the 3 writes in flight to be answered
+      const write = { done: false, reject: () => {} } as unknown as Request;
+      lane.submit(write); // queued behind the lease waiter
+      expect(sent).toEqual([]);
+      vi.advanceTimersByTime(110);
+      await expect(waiting).rejects.toBeInstanceOf(TimeoutError);
+      expect(sent).toEqual([write]); // without waiting for the writes in flight
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a withdrawn lease waiter rejects at once and the plain write queued behind it is sent", async () => {
+    const sent: unknown[] = [];
+    const connection = { ...standInConnection(), send: (request: unknown) => sent.push(request) } as unknown as Connection;
+    const lane = new WriterLane(
+      () => connection,
+      0,
+      () => {},
+    );
+    await lane.start();
+    const holder = await lane.acquire();
+    const write = { done: false, reject: () => {} } as unknown as Request;
+    const cancellable = { done: false } as unknown as Request;
+    const waiting = lane.acquire(undefined, cancellable);
+    lane.submit(write);
+    expect(lane.remove(cancellable)).toBe(true);
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+    lane.release(holder);
+    expect(sent).toEqual([write]);
+    expect(lane.queued).toBe(0);
   });
 });
 
