@@ -397,7 +397,14 @@ export class Endpoint {
   }
 }
 
-/** A Map key for a connection ID (binary string: cheaper than hex, exact). */
+/**
+ * A Map key for a connection ID (binary string: cheaper than hex, exact).
+ * Built per received datagram, so a loop rather than `fromCharCode(...cid)`:
+ * the spread goes through the iterator protocol and cost about 3x as much
+ * (2% of a bulk client's profile; README, Performance).
+ */
 function key(cid: Uint8Array): string {
-  return String.fromCharCode(...cid);
+  let s = "";
+  for (let i = 0; i < cid.length; i++) s += String.fromCharCode(cid[i] as number);
+  return s;
 }
