@@ -1,7 +1,8 @@
 // The tests Stryker runs against mutants of sqlite's critical modules: their
-// own suites. Statements run in a worker (src/worker/, plain JavaScript, not
-// mutated); transaction(), the writer lane and request cancellation run on
-// the main thread, where the mutants are.
+// own suites. Statements run in a worker (the compiled
+// dist/worker/connection-worker.js, copied into the sandbox: build before
+// `pnpm mutate`; not mutated); transaction(), the writer lane and request
+// cancellation run on the main thread, where the mutants are.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
