@@ -61,7 +61,7 @@ import { matchesResetToken } from "../crypto/stateless-reset.js";
 import { isAcceptableRetry } from "../endpoint/retry.js";
 import { PacketDecodeError, TransportError, TransportErrorCode } from "../errors.js";
 import type { CloseReason, ConnectionEvent, StreamDirection } from "../events.js";
-import { type AckOutcome, LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
+import { LossDetection, PacketNumberSpace } from "../recovery/loss-detection.js";
 import { Pacer } from "../recovery/pacer.js";
 import type { ReadResult } from "../streams/recv-stream.js";
 import { AckRangeList, ackRangesThatFit, writeAckFrame } from "../wire/ack-frame.js";
@@ -491,11 +491,6 @@ export class Connection {
     const deadline = this.#loss.deadline;
     if (deadline !== undefined && now >= deadline) {
       this.#onLossTimeout(now);
-      // A fired timer must make progress or the driver spins. In floating point, a timer armed at `t + delay` can find
-      // `now - delay < t` by one ulp at exactly that time and re-arm itself unchanged (seen with fractional RTTs): look
-      // again a microsecond later, which declares the same losses a microsecond early at worst.
-      const again = this.#loss.deadline;
-      if (again !== undefined && again <= now) this.#onLossTimeout(now + TIMER_EPSILON);
     }
     // ACK deadlines need no action here: pollTransmit sends what is due.
   }
@@ -967,24 +962,9 @@ export class Connection {
     const exponent = this.#peerParams?.ackDelayExponent ?? 3;
     const ackDelay = (rawDelay * 2 ** exponent) / MICROS_PER_MS;
     const space = this.#spaces[spaceIndex];
-    // RFC 9000 §13.1: acknowledging a packet we never sent is a PROTOCOL_VIOLATION. Checked here against our own
-    // packet numbers, because loss detection's record of the largest one sent is lost when its queue compacts away
-    // every acknowledged packet: a late, reordered ACK would then be mistaken for a violation (reported to recovery).
-    if (ranges.largest >= space.nextPacketNumber)
-      throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${ranges.largest}, never sent`, FrameType.ACK);
-    let outcome: AckOutcome<SentFrames>;
-    try {
-      outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
-    } catch (error) {
-      // Only the compaction case above can get here for a packet we did send: everything it covers was acknowledged.
-      if (
-        error instanceof TransportError &&
-        error.errorCode === TransportErrorCode.PROTOCOL_VIOLATION &&
-        this.#loss.outstanding(spaceIndex) === 0
-      )
-        return;
-      throw error;
-    }
+    // Loss detection throws PROTOCOL_VIOLATION for an ACK of a packet never sent (RFC 9000 §13.1): every packet we
+    // seal is recorded there, and it remembers the largest number sent apart from the packets it compacts away.
+    const outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
     for (const packet of outcome.acked) this.#onFramesAcked(space, packet.frames);
     this.#counters.packetsLost += outcome.lost.length;
     for (const packet of outcome.lost) this.#onFramesLost(space, packet.frames);
@@ -1527,9 +1507,6 @@ const MAX_PATH_RESPONSES = 4;
 
 /** Packets kept while their keys are missing (RFC 9001 §5.7 lets an endpoint buffer a limited number). */
 const MAX_EARLY_PACKETS = 8;
-
-/** How far past a deadline a stuck timer is looked at again (1 µs): see `handleTimeout`. */
-const TIMER_EPSILON = 0.001;
 
 /** Upper bound of a CRYPTO frame's header: type, an offset below 2^30 and a length below 2^14. */
 const CRYPTO_OVERHEAD = 1 + 4 + 2;
