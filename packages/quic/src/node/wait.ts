@@ -4,17 +4,32 @@
  * event dispatch wakes, and that an `AbortSignal` or the cancellation of the
  * running task ends early.
  *
- * Why not a runtime channel or `Notify`: a QUIC event is an edge ("stream 4
+ * Built on the runtime's `WaitQueue` (`@zsync/runtime/wait`), so it shares
+ * its cancellation rules: removal and settlement happen in one synchronous
+ * step, and a caller whose signal (or task) is already cancelled is never
+ * woken, even when an earlier listener of the same abort wakes the queue
+ * before the caller's own listener has run. Such a caller is rejected with
+ * `CancelledError` and its call retries nothing (no data consumed, no credit
+ * used).
+ *
+ * Why `wakeAll` and `WaitQueue<void>`: a QUIC event is an edge ("stream 4
  * became readable"), delivered synchronously from the driver; each waiter
  * then retries its non-blocking core call, and whoever finds nothing parks
- * again. So `wake()` resumes every parked caller. One promise per *wait*,
- * none per packet, and the cancellation hook (`onCancellation` from
- * `@zsync/runtime`, which watches the signal and the current task) lets the
- * caller undo protocol state (reset or stop the stream) before rejecting.
+ * again. One promise per *wait*, none per packet.
+ *
+ * What this adds to `WaitQueue`: a per-wait cancellation hook that lets the
+ * caller undo protocol state (reset or stop the stream) on *every* path that
+ * cancels the wait. `WaitQueue`'s `afterCancel` runs when the waiter's own
+ * abort (or task) listener removes it, but not when the guard above rejects
+ * it during a wake (the queue drops the listener then), so the hook also runs
+ * from the rejection handler when `afterCancel` did not. Failures (`fail`)
+ * travel through the queue wrapped in a private {@link Failure}, which is how
+ * the handler tells them from cancellations: a failed wait never runs the hook.
  *
  * @module
  */
-import { CancelledError, onCancellation } from "@zsync/runtime";
+import { CancelledError } from "@zsync/runtime";
+import { WaitQueue } from "@zsync/runtime/wait";
 
 /** Options every waiting call takes. */
 export interface QuicWaitOptions {
@@ -22,70 +37,59 @@ export interface QuicWaitOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-interface Parked {
-  resolve(): void;
-  reject(error: unknown): void;
+/** Carries an error given to {@link Waiter.fail} through the queue; unwrapped before the caller sees it. */
+class Failure extends Error {
+  readonly reason: unknown;
+
+  constructor(reason: unknown) {
+    super("quic wait failed");
+    this.reason = reason;
+  }
 }
 
 /** Parked callers: `wake()` resolves them all, `fail(error)` rejects them all. */
 export class Waiter {
-  #parked: Parked[] = [];
+  readonly #queue = new WaitQueue<void>();
 
   /** True while someone is parked. */
   get parked(): boolean {
-    return this.#parked.length > 0;
+    return this.#queue.size > 0;
   }
 
   /**
-   * Parks until `wake` or `fail`. `onCancel` runs before the rejection when
-   * the signal aborts or the current task is cancelled.
+   * Parks until `wake` or `fail`. Rejects with `CancelledError` when the
+   * signal aborts or the current task is cancelled (at once if either already
+   * is); `onCancel` runs exactly once in that case, before the caller sees the
+   * rejection, and never when the wait is woken or failed.
    */
-  wait(options: QuicWaitOptions | undefined, onCancel?: (error: CancelledError) => void): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let fired = false;
-      const entry: Parked = {
-        resolve: () => {
-          stop();
-          resolve();
-        },
-        reject: (error) => {
-          stop();
-          reject(error);
-        },
-      };
-      const stop = onCancellation(options?.signal, (error) => {
-        fired = true;
-        this.#remove(entry);
-        try {
-          onCancel?.(error);
-        } finally {
-          reject(error);
-        }
-      });
-      if (fired) return; // already cancelled: the listener ran synchronously and rejected
-      this.#parked.push(entry);
+  wait(options: QuicWaitOptions | undefined, onCancel?: () => void): Promise<void> {
+    let hookRan = false;
+    const runHook =
+      onCancel === undefined
+        ? undefined
+        : (): void => {
+            if (hookRan) return;
+            hookRan = true;
+            onCancel();
+          };
+    const signal = options?.signal;
+    const parked = this.#queue.wait(signal === undefined && runHook === undefined ? undefined : { signal, afterCancel: runHook });
+    return parked.then(undefined, (error: unknown) => {
+      if (error instanceof Failure) throw error.reason;
+      // A cancellation: by the waiter's own listener (the hook already ran) or by the guard during a wake.
+      runHook?.();
+      throw error;
     });
   }
 
-  /** Resumes every parked caller (each retries its call). */
+  /** Resumes every parked caller that is not already cancelled (each retries its call). */
   wake(): void {
-    if (this.#parked.length === 0) return;
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const p of parked) p.resolve();
+    if (this.#queue.size > 0) this.#queue.wakeAll();
   }
 
-  /** Rejects every parked caller. */
+  /** Rejects every parked caller with `error`. */
   fail(error: unknown): void {
-    if (this.#parked.length === 0) return;
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const p of parked) p.reject(error);
-  }
-
-  #remove(entry: Parked): void {
-    const i = this.#parked.indexOf(entry);
-    if (i >= 0) this.#parked.splice(i, 1);
+    if (this.#queue.size > 0) this.#queue.rejectAll(new Failure(error));
   }
 }
 
