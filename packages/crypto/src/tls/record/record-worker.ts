@@ -12,8 +12,10 @@
  * authentication failure is still fatal before any later plaintext is
  * released, and a KeyUpdate changes the key before the next record opens.
  *
- * The thread runs `recordWorkerMain`'s source (`eval`), so it needs no
- * separate file next to the compiled module, and uses node:crypto only.
+ * The thread is `record-worker-main.ts`, an ordinary module of this package
+ * compiled beside this one and started by URL (the repository's worker
+ * entry-point convention); the messages are typed once in
+ * `record-worker-protocol.ts`.
  *
  * @example
  * ```ts
@@ -29,9 +31,18 @@
  */
 import { Worker } from "node:worker_threads";
 import { MAX_PLAINTEXT } from "../wire/constants.js";
+import type { OpenReply, RecordCipher, RecordReply, RecordRequest, SealReply } from "./record-worker-protocol.js";
 
-/** OpenSSL cipher names of the TLS 1.3 AEADs. */
-export type RecordCipher = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
+export { MAX_SEALED_RECORD, type RecordCipher } from "./record-worker-protocol.js";
+
+/**
+ * The thread's module. From the TypeScript sources (under vitest) the
+ * compiled twin in dist/ is used: a worker thread cannot load `.ts`, and the
+ * test setup builds dist/ first.
+ */
+const RECORD_WORKER_URL = import.meta.url.endsWith(".ts")
+  ? new URL("../../../dist/tls/record/record-worker-main.js", import.meta.url)
+  : new URL("./record-worker-main.js", import.meta.url);
 
 /** What a batch is protected with: the traffic key and IV of one direction, and the first record's sequence number. */
 export interface RecordKeys {
@@ -43,8 +54,6 @@ export interface RecordKeys {
 
 /** Largest sealed batch, in plaintext bytes: 64 full records (the unit `TlsConnection` seals in). */
 export const SEAL_BATCH_BYTES = 64 * MAX_PLAINTEXT;
-/** Largest protected record on the wire (5-byte header, 2^14 data, content type, 16-byte tag). */
-export const MAX_SEALED_RECORD = 5 + MAX_PLAINTEXT + 1 + 16;
 
 /** The result of {@link RecordWorker.open}. */
 export interface OpenedBatch {
@@ -59,156 +68,8 @@ export interface OpenedBatch {
   readonly lengths: Uint32Array;
 }
 
-interface SealRequest {
-  readonly id: number;
-  readonly op: "seal";
-  readonly cipher: RecordCipher;
-  readonly key: Uint8Array;
-  readonly iv: Uint8Array;
-  readonly sequence: number;
-  readonly type: number;
-  readonly data: ArrayBuffer;
-  readonly length: number;
-  readonly out: ArrayBuffer | undefined;
-}
-
-interface OpenRequest {
-  readonly id: number;
-  readonly op: "open";
-  readonly cipher: RecordCipher;
-  readonly key: Uint8Array;
-  readonly iv: Uint8Array;
-  readonly sequence: number;
-  /** A view of a `SharedArrayBuffer`: see `RecordWorker.open`. */
-  readonly data: Uint8Array;
-  readonly offsets: Uint32Array;
-  readonly count: number;
-}
-
-type Reply =
-  | { readonly id: number; readonly out: ArrayBuffer; readonly length: number; readonly data: ArrayBuffer }
-  | { readonly id: number; readonly out: ArrayBuffer; readonly opened: number; readonly lengths: Uint32Array }
-  | { readonly id: number; readonly error: string };
-
-/**
- * The worker's body. Self-contained (it is stringified): no imports, no
- * references to this module, node:crypto through `require`.
- */
-function recordWorkerMain(): void {
-  // An eval'd worker runs as CommonJS: `require` is in scope there (not in this ES module).
-  const crypto: typeof import("node:crypto") = require("node:crypto");
-  const { parentPort }: typeof import("node:worker_threads") = require("node:worker_threads");
-  if (parentPort === null) throw new Error("recordWorkerMain runs only in a worker");
-  const MAX = 16384;
-  // One KeyObject per key (a raw key costs an import per record on Node 24); a connection uses few keys.
-  const keys = new Map<string, import("node:crypto").KeyObject>();
-  const keyObject = (key: Uint8Array): import("node:crypto").KeyObject => {
-    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("base64");
-    let k = keys.get(id);
-    if (k === undefined) {
-      if (keys.size >= 64) keys.clear();
-      k = crypto.createSecretKey(key);
-      keys.set(id, k);
-    }
-    return k;
-  };
-  const nonce = new Uint8Array(12);
-  const setNonce = (iv: Uint8Array, sequence: number): Uint8Array => {
-    nonce.set(iv);
-    const high = Math.floor(sequence / 4294967296);
-    const low = sequence >>> 0;
-    nonce[4] = (nonce[4] as number) ^ (high >>> 24);
-    nonce[5] = (nonce[5] as number) ^ ((high >>> 16) & 0xff);
-    nonce[6] = (nonce[6] as number) ^ ((high >>> 8) & 0xff);
-    nonce[7] = (nonce[7] as number) ^ (high & 0xff);
-    nonce[8] = (nonce[8] as number) ^ (low >>> 24);
-    nonce[9] = (nonce[9] as number) ^ ((low >>> 16) & 0xff);
-    nonce[10] = (nonce[10] as number) ^ ((low >>> 8) & 0xff);
-    nonce[11] = (nonce[11] as number) ^ (low & 0xff);
-    return nonce;
-  };
-
-  const seal = (m: SealRequest): void => {
-    const input = new Uint8Array(m.data, 0, m.length);
-    const records = Math.ceil(m.length / MAX);
-    const size = m.length + records * 22;
-    const outBuffer: ArrayBuffer = m.out !== undefined && m.out.byteLength >= size ? m.out : Buffer.allocUnsafeSlow(size).buffer;
-    const out = new Uint8Array(outBuffer);
-    const key = keyObject(m.key);
-    const inner = new Uint8Array(MAX + 1);
-    let at = 0;
-    for (let i = 0; i < records; i++) {
-      const from = i * MAX;
-      const n = Math.min(MAX, m.length - from);
-      const length = n + 17;
-      out[at] = 23;
-      out[at + 1] = 3;
-      out[at + 2] = 3;
-      out[at + 3] = length >>> 8;
-      out[at + 4] = length & 0xff;
-      inner.set(input.subarray(from, from + n));
-      inner[n] = m.type;
-      const cipher = crypto.createCipheriv(m.cipher as "aes-128-gcm", key, setNonce(m.iv, m.sequence + i), { authTagLength: 16 });
-      cipher.setAAD(out.subarray(at, at + 5));
-      out.set(cipher.update(inner.subarray(0, n + 1)), at + 5);
-      cipher.final();
-      out.set(cipher.getAuthTag(), at + 5 + n + 1);
-      at += 5 + length;
-    }
-    parentPort.postMessage({ id: m.id, out: outBuffer, length: at, data: m.data }, [outBuffer, m.data]);
-  };
-
-  const open = (m: OpenRequest): void => {
-    const data = m.data;
-    const key = keyObject(m.key);
-    const lengths = new Uint32Array(m.count);
-    // Plaintext goes to its own buffer (handed to the reader), so `data` stays intact ciphertext.
-    // Not zero-filled (every byte handed out is written first); its own ArrayBuffer, so it can be transferred.
-    const outBuffer: ArrayBuffer = Buffer.allocUnsafeSlow(data.length).buffer;
-    const out = new Uint8Array(outBuffer);
-    let opened = 0;
-    let written = 0;
-    for (; opened < m.count; opened++) {
-      const at = m.offsets[opened] as number;
-      const length = ((data[at + 3] as number) << 8) | (data[at + 4] as number);
-      const bodyLength = length - 16;
-      const decipher = crypto.createDecipheriv(m.cipher as "aes-128-gcm", key, setNonce(m.iv, m.sequence + opened), { authTagLength: 16 });
-      decipher.setAAD(data.subarray(at, at + 5));
-      decipher.setAuthTag(data.subarray(at + 5 + bodyLength, at + 5 + length));
-      const body: Uint8Array = decipher.update(data.subarray(at + 5, at + 5 + bodyLength));
-      try {
-        decipher.final();
-      } catch {
-        body.fill(0);
-        break; // not authentic: for the record layer to refuse
-      }
-      let end = body.length - 1;
-      while (end >= 0 && body[end] === 0) end--;
-      // Only non-empty application data is taken here; anything else goes back to the record layer.
-      if (end <= 0 || end > MAX || body[end] !== 23) {
-        body.fill(0);
-        break;
-      }
-      out.set(body.subarray(0, end), written);
-      body.fill(0);
-      written += end;
-      lengths[opened] = end;
-    }
-    parentPort.postMessage({ id: m.id, out: outBuffer, opened, lengths }, [outBuffer, lengths.buffer]);
-  };
-
-  parentPort.on("message", (m: SealRequest | OpenRequest) => {
-    try {
-      if (m.op === "seal") seal(m);
-      else open(m);
-    } catch (error) {
-      parentPort.postMessage({ id: m.id, error: String((error as Error)?.stack ?? error) });
-    }
-  });
-}
-
 interface Waiter {
-  readonly resolve: (reply: Reply) => void;
+  readonly resolve: (reply: SealReply | OpenReply) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -231,9 +92,9 @@ export class RecordWorker {
   }
 
   constructor() {
-    this.#worker = new Worker(`(${recordWorkerMain.toString()})()`, { eval: true, name: "zsync-tls-records" });
+    this.#worker = new Worker(RECORD_WORKER_URL, { name: "zsync-tls-records" });
     this.#worker.unref();
-    this.#worker.on("message", (reply: Reply) => {
+    this.#worker.on("message", (reply: RecordReply) => {
       const waiter = this.#waiting.get(reply.id);
       if (waiter === undefined) return;
       this.#waiting.delete(reply.id);
@@ -250,9 +111,9 @@ export class RecordWorker {
     this.#worker.on("exit", (code) => fail(new Error(`TLS record worker exited with code ${code}`)));
   }
 
-  #request(message: SealRequest | OpenRequest, transfer: ArrayBuffer[]): Promise<Reply> {
+  #request(message: RecordRequest, transfer: ArrayBuffer[]): Promise<SealReply | OpenReply> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise<SealReply | OpenReply>((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(message.id, { resolve, reject });
       this.#worker.postMessage(message, transfer);
@@ -287,7 +148,7 @@ export class RecordWorker {
       },
       transfer,
     );
-    const r = reply as { out: ArrayBuffer; length: number; data: ArrayBuffer };
+    const r = reply as SealReply;
     return { records: new Uint8Array(r.out, 0, r.length), input: r.data };
   }
 
@@ -315,7 +176,7 @@ export class RecordWorker {
       },
       [],
     );
-    const r = reply as { out: ArrayBuffer; opened: number; lengths: Uint32Array };
+    const r = reply as OpenReply;
     let plain = 0;
     for (let i = 0; i < r.opened; i++) plain += r.lengths[i] as number;
     return { records: data, offsets, plaintext: new Uint8Array(r.out, 0, plain), opened: r.opened, lengths: r.lengths };
