@@ -47,6 +47,14 @@ export interface QuicConnectOptions extends CommonOptions {
   readonly session?: QuicSession;
   /** Called with every resumable session the server sends on this connection (the latest is also `conn.session`). */
   readonly onSession?: (session: QuicSession) => void;
+  /**
+   * 0-RTT (RFC 9001 §4.6): with a `session` whose ticket allows early data and that remembers the server's
+   * limits, `connect` resolves at once, before the handshake, and streams opened then carry their data in 0-RTT
+   * packets. `conn.established()` waits for the handshake; `conn.handshake.earlyDataAccepted` says whether the
+   * server took the data early (if not, it was resent after the handshake). The server can replay early data
+   * (RFC 9001 §9.2): send only requests that are safe to process twice. Without such a session: a normal connect.
+   */
+  readonly earlyData?: boolean;
 }
 
 /**
@@ -109,6 +117,7 @@ export async function connect(host: string, port: number, options: QuicConnectOp
       ...(options.insecure === true ? { verifier: dangerouslyAcceptAnyCertificateForTestsOnly() } : {}),
       ...(options.keyLog === undefined ? {} : { keyLog: options.keyLog }),
       ...(options.session === undefined ? {} : { session: options.session.tls }),
+      ...(options.earlyData === true && options.session?.transportParameters !== undefined ? { earlyData: true } : {}),
     },
     transport: transportOptions(options),
     version: options.version ?? DEFAULT_VERSION,
@@ -125,7 +134,8 @@ export async function connect(host: string, port: number, options: QuicConnectOp
   // Tokens are per server name (the server validates our address with it, whatever address it has now), and port.
   const tokens = options.tokens ?? processTokens;
   const tokenKey = `${serverName ?? address}:${port}`;
-  const core = endpoint.connect(driver.now(), config, { address, port }, tokens.take(tokenKey));
+  const early = options.earlyData === true ? options.session?.transportParameters : undefined;
+  const core = endpoint.connect(driver.now(), config, { address, port }, tokens.take(tokenKey), early);
   const conn = new QuicConnection(core, driver, {
     cancelCode: options.cancelCode ?? 0,
     onToken: (token) => tokens.put(tokenKey, token),
@@ -134,6 +144,7 @@ export async function connect(host: string, port: number, options: QuicConnectOp
   driver.register(core, conn);
   driver.closeWhenIdle = true;
   driver.wake();
+  if (core.isEarlyDataAvailable) return conn; // 0-RTT: streams can be used now; `established()` is the handshake
   const signal = options.signal;
   const onAbort = (): void => {
     void conn.close(TransportErrorCode.NO_ERROR, "connect cancelled");

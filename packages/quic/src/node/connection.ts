@@ -292,7 +292,8 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
 
   async #open(direction: StreamDirection, options: QuicWaitOptions | undefined): Promise<QuicStream> {
     throwIfAborted(options);
-    await this.established(options);
+    // With 0-RTT keys a stream opens at once and its data goes as early data (see `connect`'s `earlyData`).
+    if (!this.core.isEarlyDataAvailable) await this.established(options);
     for (;;) {
       if (this.#closeError !== undefined) throw this.#closeError;
       const id = this.core.openStream(direction);

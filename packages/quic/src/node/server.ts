@@ -29,7 +29,15 @@
  */
 import { isIPv6 } from "node:net";
 import { spawn } from "@zsync/runtime";
-import { type Connection, Endpoint, type RetryPolicy, resolveEndpointConfig, resolveServerConfig } from "../proto/index.js";
+import {
+  type Connection,
+  type EarlyDataRequest,
+  Endpoint,
+  QUIC_MAX_EARLY_DATA,
+  type RetryPolicy,
+  resolveEndpointConfig,
+  resolveServerConfig,
+} from "../proto/index.js";
 import { QuicConnection } from "./connection.js";
 import { EndpointDriver } from "./driver.js";
 import { QuicEndpointClosedError } from "./errors.js";
@@ -67,6 +75,13 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
   readonly statelessResetKey?: Uint8Array;
   /** Established connections waiting for `accept()` at most; beyond, new ones are closed (default 1024). */
   readonly acceptBacklog?: number;
+  /**
+   * 0-RTT (RFC 9001 §4.6): `true` accepts early data from resuming clients, a function decides per client
+   * (false: its data is resent after the handshake instead); default off. Early data can be replayed by an
+   * attacker (RFC 9001 §9.2): only turn it on for requests that are safe to process twice. Streams a client
+   * opened in 0-RTT are accepted like others, with their data, once the handshake completes.
+   */
+  readonly earlyData?: boolean | ((request: EarlyDataRequest) => boolean);
   readonly signal?: AbortSignal;
 }
 
@@ -109,9 +124,11 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
         credentials: { certificate: options.certificate, privateKey: options.key },
         alpnProtocols: alpnList(options.alpn),
         ...(options.keyLog === undefined ? {} : { keyLog: options.keyLog }),
+        ...(options.earlyData === undefined || options.earlyData === false ? {} : { maxEarlyData: QUIC_MAX_EARLY_DATA }),
       },
       transport: transportOptions(options),
       ...(options.provider === undefined ? {} : { provider: options.provider }),
+      ...(typeof options.earlyData === "function" ? { acceptEarlyData: options.earlyData } : {}),
     });
     const endpointConfig = resolveEndpointConfig({
       random: osRandom,

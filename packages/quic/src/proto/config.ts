@@ -188,11 +188,19 @@ export function resolveEndpointConfig(input: Partial<EndpointConfig> & Pick<Endp
 export type ClientTlsOptions = Omit<TlsClientOptions, "transportParameters" | "quic" | "middleboxCompatibility" | "provider">;
 /**
  * TLS options of a server connection; `transportParameters` and `quic` belong to the connection.
- * `maxEarlyData` is left out on purpose: the connection does not take 0-RTT packets yet, so a TLS
- * engine accepting early data would make the client believe data arrived that never did
- * (RFC 9001 §4.6.1: the server accepts 0-RTT only if it can process it).
+ * `maxEarlyData` turns 0-RTT on: QUIC requires 0xffffffff in tickets (RFC 9001 §4.6.1; stream flow
+ * control is what bounds early data), so it is 0 (the default: off) or 0xffffffff.
  */
-export type ServerTlsOptions = Omit<TlsServerOptions, "transportParameters" | "quic" | "provider" | "maxEarlyData">;
+export type ServerTlsOptions = Omit<TlsServerOptions, "transportParameters" | "quic" | "provider">;
+
+/** What a server's 0-RTT policy is told about a client whose TLS handshake offers early data. */
+export interface EarlyDataRequest {
+  /** The client's address (not validated yet: 0-RTT arrives before any round trip). */
+  readonly remote: { readonly address: string; readonly port: number };
+}
+
+/** RFC 9001 §4.6.1: the `max_early_data_size` a QUIC server's tickets carry when it accepts 0-RTT. */
+export const QUIC_MAX_EARLY_DATA = 0xffff_ffff;
 
 /** A client connection's settings. */
 export interface ClientConfig {
@@ -209,6 +217,11 @@ export interface ServerConfig {
   readonly tls: ServerTlsOptions;
   readonly transport: TransportConfig;
   readonly provider: CryptoProvider;
+  /**
+   * With `tls.maxEarlyData`: called per connection before its TLS engine exists; false refuses this client's 0-RTT
+   * (the handshake goes on and the client resends its data in 1-RTT, RFC 9001 §4.6.2). Default: accept.
+   */
+  readonly acceptEarlyData?: ((request: EarlyDataRequest) => boolean) | undefined;
 }
 
 /** Input of {@link resolveClientConfig}. */
@@ -224,6 +237,8 @@ export interface ServerConfigInput {
   readonly tls: ServerTlsOptions;
   readonly transport?: Partial<TransportConfig>;
   readonly provider?: CryptoProvider;
+  /** See {@link ServerConfig.acceptEarlyData}. */
+  readonly acceptEarlyData?: ((request: EarlyDataRequest) => boolean) | undefined;
 }
 
 /** Validates a client config. QUIC requires ALPN (RFC 9001 §8.1), so an empty ALPN list is refused here. */
@@ -255,13 +270,24 @@ export function resolveServerConfig(input: ServerConfigInput): ServerConfig {
   if (input.tls.alpnProtocols === undefined || input.tls.alpnProtocols.length === 0)
     throw new QuicConfigError("tls.alpnProtocols", "QUIC requires at least one ALPN protocol (RFC 9001 §8.1)");
   const provider = input.provider ?? getProvider();
-  // A plain-JS caller may still pass maxEarlyData; drop it (see ServerTlsOptions) rather than accept data we would discard.
-  const { maxEarlyData: _ignored, ...tls } = input.tls as ServerTlsOptions & { maxEarlyData?: number };
+  const tls = input.tls;
+  const maxEarlyData = tls.maxEarlyData ?? 0;
+  if (maxEarlyData !== 0 && maxEarlyData !== QUIC_MAX_EARLY_DATA)
+    throw new QuicConfigError("tls.maxEarlyData", "0 (no 0-RTT) or 0xffffffff (RFC 9001 §4.6.1)");
+  // RFC 9000 §7.4.1: a server accepting 0-RTT must not lower the limits the client remembered with the ticket. Every
+  // connection of this config sends the same limits, so a ticket from our own ticketer is safe; a caller's ticketer may
+  // be shared with servers whose limits differ, which tickets do not record yet: 0-RTT is refused with it.
+  if (maxEarlyData !== 0 && tls.sessionTickets !== undefined && tls.sessionTickets !== false)
+    throw new QuicConfigError(
+      "tls.maxEarlyData",
+      "0-RTT needs the server's own session ticketer (RFC 9000 §7.4.1): leave tls.sessionTickets unset",
+    );
   const sessionTickets = tls.sessionTickets ?? new SessionTicketer(provider);
   return Object.freeze({
     tls: Object.freeze({ ...tls, sessionTickets }),
     transport: resolveTransportConfig(input.transport),
     provider,
+    acceptEarlyData: input.acceptEarlyData,
   });
 }
 

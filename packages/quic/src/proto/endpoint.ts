@@ -43,6 +43,7 @@ import { getProvider } from "@zsync/crypto";
 import type { ClientConfig, EndpointConfig, ServerConfig } from "./config.js";
 import type { RoutingChange } from "./connection/cid-state.js";
 import { Connection, type SocketAddress } from "./connection/connection.js";
+import type { EarlyTransportParameters } from "./connection/early-data.js";
 import { AddressValidator } from "./endpoint/address-validation.js";
 import { writeInvalidTokenClose, writeRetryPacket } from "./endpoint/retry.js";
 import { StatelessResetDetector, StatelessResetResponder } from "./endpoint/stateless-reset.js";
@@ -144,13 +145,22 @@ export class Endpoint {
    * NEW_TOKEN frame of an earlier connection to this server (the `new-token`
    * event), sent in every Initial so the server can skip its Retry and the
    * anti-amplification limit (RFC 9000 §8.1.3); use each token once.
+   * `earlyTransportParameters`: the server's parameters remembered with
+   * `config.tls.session`, for 0-RTT (see `ConnectOptions`).
    */
-  connect(now: number, config: ClientConfig, remote: SocketAddress, token?: Uint8Array): Connection {
+  connect(
+    now: number,
+    config: ClientConfig,
+    remote: SocketAddress,
+    token?: Uint8Array,
+    earlyTransportParameters?: EarlyTransportParameters,
+  ): Connection {
     const conn = Connection.connect(now, config, {
       remote,
       random: this.config.random,
       cidLength: this.config.cidLength,
       token,
+      earlyTransportParameters,
       resetToken: (cid) => this.#validation.resetKey.token(cid),
     });
     this.#add(conn, [conn.localCid]);

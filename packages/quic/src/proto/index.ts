@@ -15,7 +15,9 @@ export {
   type ClientConfigInput,
   type ClientTlsOptions,
   DEFAULT_TRANSPORT_CONFIG,
+  type EarlyDataRequest,
   type EndpointConfig,
+  QUIC_MAX_EARLY_DATA,
   QuicConfigError,
   resolveClientConfig,
   resolveEndpointConfig,
@@ -46,6 +48,7 @@ export {
   type SocketAddress,
 } from "./connection/connection.js";
 export { DatagramError, MAX_QUEUED_DATAGRAMS } from "./connection/datagrams.js";
+export type { EarlyTransportParameters } from "./connection/early-data.js";
 export { StreamStateError } from "./connection/streams.js";
 export * from "./crypto/address-token.js";
 export * from "./crypto/aead-limits.js";

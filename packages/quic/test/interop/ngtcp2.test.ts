@@ -142,11 +142,13 @@ interface OurH3Server {
   readonly prefixes: Map<number, Uint8Array>;
   /** The same for every accepted connection, in order. */
   readonly prefixesByConnection: Map<number, Uint8Array>[];
+  /** Whether each accepted connection took the client's 0-RTT data, in order. */
+  readonly earlyDataAccepted: boolean[];
   readonly errors: unknown[];
 }
 
 /** Our server, accepting ALPN h3 and reading the first bytes of every stream the client opens (it never answers). */
-async function startOurServer(options: { retry?: boolean } = {}): Promise<OurH3Server> {
+async function startOurServer(options: { retry?: boolean; earlyData?: boolean } = {}): Promise<OurH3Server> {
   const { leaf } = interopPki();
   const server = await QuicServer.bind({
     host: "127.0.0.1",
@@ -160,10 +162,12 @@ async function startOurServer(options: { retry?: boolean } = {}): Promise<OurH3S
   cleanups.push(() => server.close());
   const closes: Promise<CloseReason>[] = [];
   const prefixesByConnection: Map<number, Uint8Array>[] = [];
+  const earlyDataAccepted: boolean[] = [];
   const errors: unknown[] = [];
   void (async () => {
     for await (const conn of server) {
       closes.push(conn.closed);
+      earlyDataAccepted.push(conn.handshake?.earlyDataAccepted === true);
       const prefixes = new Map<number, Uint8Array>();
       prefixesByConnection.push(prefixes);
       void (async () => {
@@ -183,6 +187,7 @@ async function startOurServer(options: { retry?: boolean } = {}): Promise<OurH3S
       return prefixesByConnection[0] ?? new Map<number, Uint8Array>();
     },
     prefixesByConnection,
+    earlyDataAccepted,
     errors,
   };
 }
@@ -264,9 +269,9 @@ describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
     await expect.poll(() => ours.prefixesByConnection[0]?.get(0)?.length ?? 0, { timeout: 10_000 }).toBe(2);
     first.child.kill("SIGINT");
     await within(10_000, first.exited, "the first gtlsclient exiting");
-    // Second connection: it offers the ticket and sends its request streams as 0-RTT. We accept no early data
-    // (our TLS config refuses it and our connection drops 0-RTT packets), so the client must learn that from
-    // the handshake and send the request again in 1-RTT.
+    // Second connection: it offers the ticket and sends its request streams as 0-RTT. This server accepts no early
+    // data (`earlyData` is off by default, so its tickets do not allow it and its TLS refuses it), so the client must
+    // learn that from the handshake and send the request again in 1-RTT.
     const second = startPeer(gtlsclient, gtlsclientArgs(ours.server.port, ...files));
     await second.waitFor(/frm tx \d+ 0RTT STREAM/, 10_000);
     await second.waitFor("QUIC handshake has completed", 10_000);
@@ -275,6 +280,29 @@ describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {
     second.child.kill("SIGINT");
     await expect.poll(() => ours.closes.length, { timeout: 5_000 }).toBe(2);
     expect(await within(10_000, ours.closes[1]!, "our server seeing the second close")).toMatchObject({ kind: "transport", errorCode: 0 });
+    expect(ours.errors).toEqual([]);
+  }, 30_000);
+
+  it("with earlyData on, its 0-RTT is accepted on both sides and its request arrives, never rejected (RFC 9001 §4.6)", async () => {
+    const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
+    const ours = await startOurServer({ earlyData: true });
+    const { dir } = interopPki();
+    const files = [`--session-file=${dir}/session-0rtt.pem`, `--tp-file=${dir}/transport-parameters-0rtt.pem`];
+    const first = startPeer(gtlsclient, gtlsclientArgs(ours.server.port, ...files));
+    await first.waitFor(/frm rx \d+ 1RTT CRYPTO\(0x06\)/, 10_000); // the NewSessionTicket
+    await first.waitFor("http: stream 0x0 submit request headers", 10_000);
+    await expect.poll(() => ours.prefixesByConnection[0]?.get(0)?.length ?? 0, { timeout: 10_000 }).toBe(2);
+    first.child.kill("SIGINT");
+    await within(10_000, first.exited, "the first gtlsclient exiting");
+    const second = startPeer(gtlsclient, gtlsclientArgs(ours.server.port, ...files));
+    await second.waitFor(/frm tx \d+ 0RTT STREAM/, 10_000);
+    await second.waitFor("QUIC handshake has completed", 10_000);
+    await expect.poll(() => [...(ours.prefixesByConnection[1]?.get(0) ?? [])], { timeout: 10_000 }).toEqual([0x01, expect.any(Number)]);
+    expect(ours.earlyDataAccepted).toEqual([false, true]);
+    second.child.kill("SIGINT");
+    await expect.poll(() => ours.closes.length, { timeout: 5_000 }).toBe(2);
+    expect(await within(10_000, ours.closes[1]!, "our server seeing the second close")).toMatchObject({ kind: "transport", errorCode: 0 });
+    expect(second.log()).not.toContain("Early data was rejected");
     expect(ours.errors).toEqual([]);
   }, 30_000);
 

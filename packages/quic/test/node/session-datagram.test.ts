@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   MAX_QUEUED_DATAGRAMS,
+  MemoryTokenStore,
   QuicConnectionClosedError,
   QuicSession,
   QuicSessionFormatError,
@@ -61,6 +62,68 @@ describe("session resumption through connect({ session }) (RFC 9001 §4.5)", () 
     // A ticket may have arrived before the close; ask a fresh waiter only when none did.
     if (conn.session === undefined) await expect(conn.sessionReady()).rejects.toBeInstanceOf(QuicConnectionClosedError);
     else expect(await conn.sessionReady()).toBe(conn.session);
+  });
+});
+
+describe("0-RTT through connect({ session, earlyData }) (RFC 9001 §4.6)", () => {
+  it("a resuming client's request goes as early data: connect resolves before the handshake, the server reads it", async () => {
+    const server = await startServer({ earlyData: true });
+    const first = await connectTo(server);
+    const session = await first.sessionReady();
+    expect(session.allowsEarlyData).toBe(true);
+    await first.close();
+    const accepting = (async () => {
+      for (;;) {
+        const conn = await server.accept();
+        if (conn.handshake?.resumed === true) return conn;
+      }
+    })();
+    const second = await connectTo(server, { session, earlyData: true });
+    expect(second.handshake).toBeUndefined(); // resolved at once: the handshake is still running
+    const stream = await second.openBidirectionalStream();
+    await stream.write(pattern(2000, 3));
+    await stream.end();
+    await second.established();
+    expect(second.handshake?.earlyDataAccepted).toBe(true);
+    const serverSide = await accepting;
+    expect(serverSide.handshake?.earlyDataAccepted).toBe(true);
+    const incoming = await serverSide.acceptStream();
+    expect(await incoming.readAll()).toEqual(pattern(2000, 3));
+  });
+
+  it("through a Retry: the 0-RTT data the server could not keep is sent again and arrives once (RFC 9000 §17.2.5.3)", async () => {
+    const server = await startServer({ earlyData: true, retry: true });
+    const first = await connectTo(server);
+    const session = await first.sessionReady();
+    await first.close();
+    // A fresh token store: no NEW_TOKEN token, so the server answers the first Initial (and its 0-RTT) with a Retry.
+    const second = await connectTo(server, { session, earlyData: true, tokens: new MemoryTokenStore() });
+    const stream = await second.openBidirectionalStream();
+    await stream.write(pattern(2500, 5));
+    await stream.end();
+    await second.established();
+    expect(server.stats.retries).toBeGreaterThanOrEqual(2);
+    let serverSide = await server.accept();
+    while (serverSide.handshake?.resumed !== true) serverSide = await server.accept();
+    expect(await (await serverSide.acceptStream()).readAll()).toEqual(pattern(2500, 5));
+  });
+
+  it("a server refusing by policy still gets the data once, after the handshake", async () => {
+    let refuse = false;
+    const server = await startServer({ earlyData: () => !refuse });
+    const first = await connectTo(server);
+    const session = await first.sessionReady();
+    await first.close();
+    refuse = true;
+    const second = await connectTo(server, { session, earlyData: true });
+    const stream = await second.openBidirectionalStream();
+    await stream.write(pattern(3000, 4));
+    await stream.end();
+    await second.established();
+    expect(second.handshake?.earlyDataAccepted).toBe(false);
+    let serverSide = await server.accept();
+    while (serverSide.handshake?.resumed !== true) serverSide = await server.accept();
+    expect(await (await serverSide.acceptStream()).readAll()).toEqual(pattern(3000, 4));
   });
 });
 

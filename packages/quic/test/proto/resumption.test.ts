@@ -69,10 +69,4 @@ describe("session tickets in the server config", () => {
     const second = world(4, b).connect(first.sessions[0]);
     expect(second.client.eventsOf(second.conn, "connected")[0]?.info.resumed).toBe(true);
   });
-
-  it("drops maxEarlyData a caller slips past the types: no early data is promised while 0-RTT packets are not taken", () => {
-    const tls = { credentials, alpnProtocols: [ALPN], maxEarlyData: 16_384 };
-    const config = resolveServerConfig({ tls });
-    expect("maxEarlyData" in config.tls).toBe(false);
-  });
 });

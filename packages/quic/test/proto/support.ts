@@ -74,8 +74,9 @@ export class EndpointHost implements SimHost {
     readonly address: SimAddress,
     random: (out: Uint8Array) => void,
     server?: ServerConfig,
+    versions?: readonly number[],
   ) {
-    this.endpoint = new Endpoint(resolveEndpointConfig({ random }), server);
+    this.endpoint = new Endpoint(resolveEndpointConfig({ random, versions }), server);
   }
 
   connect(now: number, config: ClientConfig, to: SimAddress): Connection {

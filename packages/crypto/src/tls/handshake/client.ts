@@ -547,8 +547,11 @@ export class TlsClientEngine extends HandshakeEngine {
     this.#log("EXPORTER_SECRET", schedule.derive("exp master", th));
     this.secret("read", "application", suite, this.#serverApp);
     if (this.#earlyDataAccepted) {
-      if (!this.#options.quic) this.send("early", encodeEndOfEarlyData());
-      this.#transcript.add(encodeEndOfEarlyData());
+      // RFC 9001 §8.3: over QUIC there is no EndOfEarlyData, in the flight or in the transcript (the server's has none).
+      if (!this.#options.quic) {
+        this.send("early", encodeEndOfEarlyData());
+        this.#transcript.add(encodeEndOfEarlyData());
+      }
       this.secret("write", "handshake", suite, this.#clientHs as Uint8Array);
     }
     if (!this.#options.quic) this.#sendCcsOnce();

@@ -55,7 +55,7 @@ import type { CongestionController } from "../congestion/controller.js";
 import { Cubic } from "../congestion/cubic.js";
 import { NewReno } from "../congestion/new-reno.js";
 import { AeadUsage } from "../crypto/aead-limits.js";
-import { createPacketKeys, initialSecrets } from "../crypto/packet-keys.js";
+import { createPacketKeys, initialSecrets, type PacketKeys } from "../crypto/packet-keys.js";
 import { minimumPayloadLength, OpenedPacket, openPacket, sealPacket, TAG_LENGTH } from "../crypto/packet-protection.js";
 import { matchesResetToken } from "../crypto/stateless-reset.js";
 import { isAcceptableRetry } from "../endpoint/retry.js";
@@ -83,6 +83,7 @@ import { writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
 import { LocalConnectionIds, RemoteConnectionIds, type RoutingChange } from "./cid-state.js";
 import { DatagramError, Datagrams } from "./datagrams.js";
+import { checkEarlyLimits, EarlyData, type EarlyTransportParameters, earlyPeerParameters } from "./early-data.js";
 import { KeyUpdateState } from "./key-update.js";
 import { PathMigration } from "./path.js";
 import { SentFrames } from "./sent-frames.js";
@@ -132,6 +133,11 @@ export interface ConnectOptions {
   readonly token?: Uint8Array | undefined;
   /** Stateless reset token of each connection ID we issue (§10.3; the endpoint's key). Default: random tokens. */
   readonly resetToken?: ((cid: Uint8Array) => Uint8Array) | undefined;
+  /**
+   * The server's transport parameters remembered with `tls.session` (RFC 9000 §7.4.1). With them, `tls.earlyData`
+   * and a ticket allowing early data, streams can be opened and written at once and go out as 0-RTT (RFC 9001 §4.6).
+   */
+  readonly earlyTransportParameters?: EarlyTransportParameters | undefined;
 }
 
 /** What the endpoint learned from a client's first Initial, for {@link Connection.accept}. */
@@ -273,6 +279,8 @@ export class Connection {
   #packetDcid: Uint8Array = EMPTY;
   /** DATAGRAM frames (RFC 9221; datagrams.ts). */
   readonly #datagrams: Datagrams;
+  /** 0-RTT keys and what was sent under them (early-data.ts). */
+  #earlyData = new EarlyData();
 
   private constructor(
     side: "client" | "server",
@@ -341,6 +349,7 @@ export class Connection {
       (transportParameters) => new TlsClientEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
     );
     conn.#initialToken = options.token ?? EMPTY;
+    if (options.earlyTransportParameters !== undefined) conn.#earlyData = new EarlyData(options.earlyTransportParameters);
     conn.#localCids = new LocalConnectionIds(localCid, options.random, options.resetToken ?? randomResetToken(options.random));
     (conn.#tls as TlsClientEngine).start();
     conn.#drainTls(now);
@@ -359,7 +368,18 @@ export class Connection {
       options.localCid,
       options.clientSourceCid,
       options.originalDestinationCid,
-      (transportParameters) => new TlsServerEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
+      (transportParameters) =>
+        new TlsServerEngine({
+          ...config.tls,
+          // RFC 9001 §4.6.1: early data only when configured and the policy takes this client's.
+          maxEarlyData:
+            (config.tls.maxEarlyData ?? 0) > 0 && config.acceptEarlyData?.({ remote: options.remote }) !== false
+              ? config.tls.maxEarlyData
+              : 0,
+          provider: config.provider,
+          quic: true,
+          transportParameters,
+        }),
       options,
     );
     conn.#newToken = options.newToken;
@@ -464,7 +484,9 @@ export class Connection {
     // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
     if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
       for (const space of this.#spaces) {
-        if (space === this.#spaces[PacketNumberSpace.ApplicationData] && this.#aeadBlocked()) continue; // cannot send one
+        // Cannot send one: the 1-RTT keys are blocked, or the handshake is not complete (a server's ACKs of 0-RTT
+        // packets wait for it and go out in 1-RTT; `#wants`).
+        if (space === this.#spaces[PacketNumberSpace.ApplicationData] && (this.#aeadBlocked() || !this.#handshakeComplete)) continue;
         const a = space.acks.deadline;
         if (a !== undefined && !space.discarded && space.writeKeys !== undefined && (t === undefined || a < t)) t = a;
       }
@@ -667,6 +689,20 @@ export class Connection {
     this.#streams!.stopSending(id, errorCode);
   }
 
+  /**
+   * Client: 0-RTT is on (a ticket allowing early data, `tls.earlyData` and the remembered parameters): streams can
+   * be opened and written before the handshake completes, and their data goes out in 0-RTT packets. A server can
+   * replay such data (RFC 9001 §9.2): send only what is safe to process twice. False once 1-RTT keys exist.
+   */
+  get isEarlyDataAvailable(): boolean {
+    return this.side === "client" && this.#earlyData.active;
+  }
+
+  /** Whether TLS reported the server's answer to our 0-RTT offer (client) or whether we took the client's (server). */
+  get earlyDataOutcome(): "none" | "accepted" | "refused" {
+    return this.#earlyData.outcome;
+  }
+
   #canUseStreams(): boolean {
     return this.#streams !== undefined && (this.#state === "handshake" || this.#state === "established");
   }
@@ -782,8 +818,11 @@ export class Connection {
       case "version-negotiation":
         this.#onVersionNegotiation(header);
         return;
+      case "0rtt":
+        this.#on0Rtt(now, datagram, header);
+        return;
       default:
-        return; // 0-RTT (not accepted yet), unsupported versions
+        return; // unsupported versions
     }
     if (header.long && header.version !== this.#version) return;
     const space = this.#spaces[spaceIndex];
@@ -815,6 +854,9 @@ export class Connection {
       return;
     }
     if (spaceIndex === PacketNumberSpace.ApplicationData && space.writeKeys !== writeKeysBefore) this.#aeadUsage?.onKeysUpdated();
+    // RFC 9001 §4.9.3: a server may drop 0-RTT keys once 1-RTT packets arrive (later 0-RTT data is resent in 1-RTT).
+    if (spaceIndex === PacketNumberSpace.ApplicationData && this.side === "server" && this.#earlyData.keys !== undefined)
+      this.#earlyData.discard();
     if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
@@ -884,13 +926,22 @@ export class Connection {
     const cc = createCongestionController(this.#transport);
     this.#loss = new LossDetection<SentFrames>(cc, { isServer: false, initialRtt: this.#transport.initialRtt });
     initial.cryptoSend.requeueUnacked();
+    // The server kept nothing of our 0-RTT packets either, and the new loss detection has no record of them: their
+    // stream data is queued again and goes out in 0-RTT packets to the new connection ID (RFC 9000 §17.2.5.3).
+    for (const frames of this.#earlyData.takeRefused()) this.#streams?.onLost(frames);
     this.#refreshIdle(now);
   }
 
   /** Returns whether the packet was ack-eliciting. Throws TransportError for protocol violations. */
-  #processFrames(now: number, spaceIndex: PacketNumberSpace, buffer: Uint8Array, start: number, end: number): boolean {
+  #processFrames(
+    now: number,
+    spaceIndex: PacketNumberSpace,
+    buffer: Uint8Array,
+    start: number,
+    end: number,
+    packetType: FramePacketType = SPACE_PACKET_TYPE[spaceIndex]!,
+  ): boolean {
     const reader = this.#reader.reset(buffer, start, end);
-    const packetType = SPACE_PACKET_TYPE[spaceIndex]!;
     this.#packetNonProbing = false;
     let ackEliciting = false;
     if (start === end) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "packet without frames"); // §12.4
@@ -1011,13 +1062,22 @@ export class Connection {
       }
       case "secret": {
         const spaceIndex = LEVEL_SPACE[event.level];
-        if (spaceIndex === undefined) return; // 0-RTT keys: early data is not supported yet
+        if (spaceIndex === undefined) {
+          this.#onEarlySecret(
+            event.direction,
+            createPacketKeys(this.#provider, this.#version, event.suite.aead as "aes-128-gcm", event.secret),
+          );
+          return;
+        }
         const space = this.#spaces[spaceIndex];
         const keys = createPacketKeys(this.#provider, this.#version, event.suite.aead as "aes-128-gcm", event.secret);
         if (event.direction === "read") {
           space.readKeys = keys;
           if (this.#early.length > 0) this.#replayEarly = true;
         } else space.writeKeys = keys;
+        // RFC 9001 §4.9.3: a client drops its 0-RTT keys once it has 1-RTT keys.
+        if (spaceIndex === PacketNumberSpace.ApplicationData && event.direction === "write" && this.side === "client")
+          this.#earlyData.discard();
         if (spaceIndex === PacketNumberSpace.ApplicationData && event.direction === "write")
           this.#aeadUsage = new AeadUsage(keys.suite, {
             confidentialityLimit: this.#transport.aeadConfidentialityLimit,
@@ -1036,7 +1096,8 @@ export class Connection {
         });
         this.#loss.setPeerMaxAckDelay(this.#peerParams.maxAckDelay, now);
         this.#datagrams.setPeerMax(this.#peerParams.maxDatagramFrameSize);
-        this.#streams = new StreamManager(this.side, this.#transport, this.#peerParams, this.#events);
+        if (this.#streams === undefined) this.#streams = new StreamManager(this.side, this.#transport, this.#peerParams, this.#events);
+        else this.#onRealPeerParameters(this.#streams, this.#peerParams);
         this.#onPeerIdleTimeout(now);
         return;
       case "handshake-complete":
@@ -1046,8 +1107,11 @@ export class Connection {
         // Client: a NewSessionTicket (RFC 9001 §4.5); the application keeps it and passes it as `tls.session` later.
         this.#events.push({ type: "session", session: event.session });
         return;
+      case "early-data":
+        this.#onEarlyDataOutcome(event.accepted);
+        return;
       default:
-        return; // change-cipher-spec (QUIC ignores it), early-data: not used yet
+        return; // change-cipher-spec (QUIC ignores it)
     }
   }
 
@@ -1185,6 +1249,87 @@ export class Connection {
     }
   }
 
+  // ------------------------------------------------------------------ 0-RTT
+
+  /**
+   * The TLS engine's `early` secret (RFC 9001 §4.6). Client: it offered early data; with remembered parameters
+   * the stream layer starts from them and 0-RTT packets may carry stream data. Server: TLS accepted early data.
+   */
+  #onEarlySecret(direction: "read" | "write", keys: PacketKeys): void {
+    const early = this.#earlyData;
+    if (direction === "write") {
+      if (this.side !== "client" || early.remembered === undefined || this.#peerParams !== undefined) return;
+      early.keys = keys;
+      this.#streams ??= new StreamManager(this.side, this.#transport, earlyPeerParameters(early.remembered), this.#events);
+    } else if (this.side === "server" && !early.discarded) {
+      early.keys = keys;
+      if (this.#early.length > 0) this.#replayEarly = true; // 0-RTT packets that came ahead of the ClientHello's keys
+    }
+  }
+
+  /** TLS says whether the server accepted early data (RFC 9001 §4.6.1, §4.6.2). */
+  #onEarlyDataOutcome(accepted: boolean): void {
+    const early = this.#earlyData;
+    early.outcome = accepted ? "accepted" : "refused";
+    if (this.side === "client" && early.remembered !== undefined && this.#peerParams !== undefined)
+      checkEarlyLimits(early.remembered, this.#peerParams, accepted);
+    if (accepted) return;
+    if (this.side === "client") {
+      // §4.6.2: every 0-RTT packet is lost; its stream data goes out again in 1-RTT. Its record is emptied so that its
+      // later acknowledgement or loss (the packets stay in loss detection) does not act twice.
+      for (const frames of early.takeRefused()) {
+        this.#streams?.onLost(frames);
+        Object.assign(frames, new SentFrames());
+      }
+    }
+    early.discard();
+  }
+
+  /**
+   * Client: the server's real parameters replace the remembered ones the stream layer started from (RFC 9000
+   * §7.4.1), checked here or when TLS reports the outcome, whichever comes second (early-data.ts).
+   */
+  #onRealPeerParameters(streams: StreamManager, params: PeerTransportParameters): void {
+    const early = this.#earlyData;
+    if (early.remembered !== undefined && early.outcome !== "none")
+      checkEarlyLimits(early.remembered, params, early.outcome === "accepted");
+    streams.updatePeer(params);
+  }
+
+  /** Client before the handshake completes: stream data to send under 0-RTT keys. */
+  #wants0Rtt(): boolean {
+    return this.side === "client" && this.#earlyData.active && this.#appWants();
+  }
+
+  /** Server: a 0-RTT packet (RFC 9001 §4.6.1), opened into the Application Data space while the 0-RTT keys are kept. */
+  #on0Rtt(now: number, datagram: Uint8Array, header: PacketHeader): void {
+    if (this.side !== "server" || header.version !== this.#version) return;
+    const early = this.#earlyData;
+    if (early.keys === undefined) {
+      // Ahead of the ClientHello's keys (reordered): keep a few, as for other levels (§5.7). Never once refused or dropped.
+      if (!early.discarded && early.outcome === "none" && !this.#handshakeComplete) this.#bufferEarly(datagram, header);
+      return;
+    }
+    const space = this.#spaces[PacketNumberSpace.ApplicationData];
+    const opened = this.#opened;
+    if (!openPacket(early.keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened)) return;
+    if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
+    const pn = opened.packetNumber;
+    if (space.acks.isDuplicate(pn)) return;
+    this.#counters.packetsReceived++;
+    this.#onPacketReceivedIdle(now);
+    this.#packetDcid = header.dcid;
+    const ackEliciting = this.#processFrames(
+      now,
+      PacketNumberSpace.ApplicationData,
+      datagram,
+      opened.payloadStart,
+      opened.payloadEnd,
+      "0rtt",
+    );
+    if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
+  }
+
   // ------------------------------------------------------------------- send
 
   /**
@@ -1220,8 +1365,9 @@ export class Connection {
   /** Whether space `i` has something to send now; `cwndOk` says whether congestion control allows ack-eliciting data. */
   #wants(i: PacketNumberSpace, now: number, cwndOk: boolean): boolean {
     const space = this.#spaces[i];
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return cwndOk && this.#wants0Rtt();
     if (space.discarded || space.writeKeys === undefined) return false;
-    if (i === PacketNumberSpace.ApplicationData && (!this.#handshakeComplete || this.#aeadBlocked())) return false;
+    if (i === PacketNumberSpace.ApplicationData && this.#aeadBlocked()) return false;
     if (space.acks.wantsAck(now)) return true;
     if (space.probes > 0) return true;
     // Handshake CRYPTO data is not held back by the congestion window (see #fill): a few KB, and the only way out.
@@ -1316,6 +1462,9 @@ export class Connection {
     let pending: PendingPacket | undefined;
     for (let i = 0 as PacketNumberSpace; i <= PacketNumberSpace.ApplicationData; i++) {
       if (!wants(i)) continue;
+      // No room for another packet: stop before sealing the pending one, which must stay last to take the padding
+      // (a client's Initial filling most of the datagram, with 0-RTT data waiting, was sent short of 1200 bytes).
+      if (pending !== undefined && limit - sealedEnd(pending) < MIN_PACKET_ROOM) break;
       if (pending !== undefined) offset = this.#seal(now, buffer, pending, 0);
       pending = undefined;
       if (limit - offset < MIN_PACKET_ROOM) break;
@@ -1344,8 +1493,9 @@ export class Connection {
     const pn = space.nextPacketNumber;
     const pnLength = packetNumberLength(pn, Math.min(this.#loss.largestAcked(i), pn - 1));
     const view = buffer.subarray(0, limit);
+    const zeroRtt = i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete;
     const payloadStart =
-      i === PacketNumberSpace.ApplicationData
+      i === PacketNumberSpace.ApplicationData && !zeroRtt
         ? writeShortHeader(view, offset, {
             dcid: this.#remoteCid,
             packetNumber: pn,
@@ -1353,7 +1503,7 @@ export class Connection {
             keyPhase: this.#keyUpdate.writePhase,
           })
         : writeLongHeader(view, offset, {
-            type: i === PacketNumberSpace.Initial ? "initial" : "handshake",
+            type: i === PacketNumberSpace.Initial ? "initial" : zeroRtt ? "0rtt" : "handshake",
             version: this.#version,
             dcid: this.#remoteCid,
             scid: this.localCid,
@@ -1373,6 +1523,7 @@ export class Connection {
       payloadEnd: payloadStart,
       frames: undefined,
       ackEliciting: false,
+      zeroRtt,
     };
   }
 
@@ -1383,10 +1534,13 @@ export class Connection {
     if (padTo > 0) end = Math.max(end, padTo - TAG_LENGTH);
     const padded = end > p.payloadEnd;
     buffer.fill(0, p.payloadEnd, end); // PADDING frames are zero bytes
-    if (p.space !== PacketNumberSpace.ApplicationData) writeVarintWithLength(buffer, p.pnOffset - 2, end + TAG_LENGTH - p.pnOffset, 2);
-    const packetEnd = sealPacket(space.writeKeys!, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
+    if (p.space !== PacketNumberSpace.ApplicationData || p.zeroRtt)
+      writeVarintWithLength(buffer, p.pnOffset - 2, end + TAG_LENGTH - p.pnOffset, 2);
+    const keys = p.zeroRtt ? this.#earlyData.keys! : space.writeKeys!;
+    const packetEnd = sealPacket(keys, buffer, p.start, p.pnOffset, p.pnLength, p.packetNumber, end);
     space.nextPacketNumber++;
-    if (p.space === PacketNumberSpace.ApplicationData) {
+    if (p.zeroRtt) this.#earlyData.onSent(p.frames ?? new SentFrames());
+    else if (p.space === PacketNumberSpace.ApplicationData) {
       this.#keyUpdate.onPacketSent(p.packetNumber);
       this.#onSealed1Rtt();
     }
@@ -1417,6 +1571,8 @@ export class Connection {
 
   /** Writes the frames of one packet in space `i`; returns whether any is ack-eliciting. */
   #fill(now: number, i: PacketNumberSpace, w: Writer, frames: SentFrames, cwndOk: boolean): boolean {
+    // 0-RTT (RFC 9000 §12.4, RFC 9001 §4.6.1): stream data and its flow control only, no ACK, CRYPTO or others.
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return this.#fillApp(now, w, frames);
     const space = this.#spaces[i];
     let ackEliciting = false;
     if (space.acks.hasUnreported) {
@@ -1522,6 +1678,13 @@ interface PendingPacket {
   payloadEnd: number;
   frames: SentFrames | undefined;
   ackEliciting: boolean;
+  /** A 0-RTT packet (long header, 0-RTT keys) in the Application Data space. */
+  readonly zeroRtt: boolean;
+}
+
+/** Where `#seal` will end packet `p` when not padding it to a datagram size. */
+function sealedEnd(p: PendingPacket): number {
+  return Math.max(p.payloadEnd, p.payloadStart + minimumPayloadLength(p.pnLength)) + TAG_LENGTH;
 }
 
 /** Stateless reset tokens when the caller gave no key: unpredictable, so still safe, though no endpoint can send them. */

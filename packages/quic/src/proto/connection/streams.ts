@@ -70,7 +70,8 @@ const WINDOW_GROWTH = 16;
 export class StreamManager {
   readonly #side: StreamInitiator;
   readonly #config: TransportConfig;
-  readonly #peer: TransportParameters;
+  /** Not readonly: a 0-RTT client starts from the remembered parameters and moves to the real ones (`updatePeer`). */
+  #peer: TransportParameters;
   readonly #events: ConnectionEvent[];
   readonly limits: StreamLimits;
   /** Connection-level credit we grant (MAX_DATA). */
@@ -117,6 +118,32 @@ export class StreamManager {
       frameType: FrameType.STREAM,
     });
     this.#connSend = new SendCredit(peer.initialMaxData);
+  }
+
+  /**
+   * The peer's real transport parameters after a 0-RTT start from remembered
+   * ones (RFC 9000 §7.4.1): limits are raised in place, so the streams opened
+   * for early data keep their state. The caller checks that no limit went
+   * down (§7.4.1 when 0-RTT was accepted; a refusing server may lower them,
+   * which the caller handles).
+   */
+  updatePeer(peer: TransportParameters): void {
+    const old = this.#peer;
+    this.#peer = peer;
+    this.#connSend.onMaxData(peer.initialMaxData);
+    if (this.limits.onMaxStreams("bidi", peer.initialMaxStreamsBidi)) this.#events.push({ type: "streams-available", direction: "bidi" });
+    if (this.limits.onMaxStreams("uni", peer.initialMaxStreamsUni)) this.#events.push({ type: "streams-available", direction: "uni" });
+    for (const [id, e] of this.#streams) {
+      if (e.send === undefined) continue;
+      const bidi = streamDirection(id) === "bidi";
+      const local = isLocalStream(id, this.#side);
+      const limit = !bidi ? peer.initialMaxStreamDataUni : local ? peer.initialMaxStreamDataBidiRemote : peer.initialMaxStreamDataBidiLocal;
+      e.send.onMaxStreamData(limit);
+    }
+    if (old !== peer) {
+      this.#stalled.clear();
+      for (const id of this.#streams.keys()) this.#schedule(id);
+    }
   }
 
   /** Open streams (for tests and stats). */
