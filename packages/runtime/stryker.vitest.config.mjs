@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/select.test.ts", "test/channel-*.test.ts", "test/task.test.ts", "test/wait-queue.test.ts"],
+    include: ["test/select.test.ts", "test/select-*.test.ts", "test/channel-*.test.ts", "test/task.test.ts", "test/wait-queue.test.ts"],
     environment: "node",
     testTimeout: 20_000,
   },
