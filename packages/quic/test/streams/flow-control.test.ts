@@ -8,12 +8,15 @@ describe("ReceiveCredit (RFC 9000 §4.1, §4.2)", () => {
     rx.onReceived(100);
     expect(rx.received).toBe(100);
     expect(() => rx.onReceived(101)).toThrow(TransportError);
+    let thrown: unknown;
     try {
       rx.onReceivedDelta(1);
     } catch (error) {
-      expect((error as TransportError).errorCode).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
-      expect((error as TransportError).frameType).toBe(0x08);
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(TransportError);
+    expect((thrown as TransportError).errorCode).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+    expect((thrown as TransportError).frameType).toBe(0x08);
   });
 
   it("asks for an update once less than half a window of credit remains, and advertises consumed + window", () => {
