@@ -4,8 +4,8 @@ import { resolveEndpointConfig } from "../../src/proto/config.js";
 import type { Connection } from "../../src/proto/connection/connection.js";
 import type { AddressValidationOptions } from "../../src/proto/endpoint/address-validation.js";
 import { Endpoint } from "../../src/proto/endpoint.js";
-import type { ConnectionEvent } from "../../src/proto/events.js";
 import type { SimAddress, SimHost } from "../proto/sim-network.js";
+import { EventRecordingHost } from "../proto/support.js";
 
 /** xorshift32 bytes from a seed: deterministic, not cryptographic (tests only). */
 export function seededBytes(seed: number): (out: Uint8Array) => void {
@@ -28,10 +28,8 @@ export function seededBytes(seed: number): (out: Uint8Array) => void {
  * tokens off the wire), an optional `tamper` hook for incoming datagrams,
  * and `restart()`: a new Endpoint at the same address, as after a crash.
  */
-export class ValidationHost implements SimHost {
+export class ValidationHost extends EventRecordingHost implements SimHost {
   endpoint: Endpoint;
-  readonly connections: Connection[] = [];
-  readonly events = new Map<Connection, ConnectionEvent[]>();
   readonly received: Uint8Array[] = [];
   tamper: ((datagram: Uint8Array) => Uint8Array | undefined) | undefined;
 
@@ -42,6 +40,7 @@ export class ValidationHost implements SimHost {
     readonly validation: AddressValidationOptions = {},
     readonly versions?: readonly number[],
   ) {
+    super();
     this.endpoint = this.#make(validation);
   }
 
@@ -60,7 +59,7 @@ export class ValidationHost implements SimHost {
 
   connect(now: number, config: ClientConfig, to: SimAddress, token?: Uint8Array): Connection {
     const conn = this.endpoint.connect(now, config, to, token);
-    this.#track(conn);
+    this.track(conn);
     return conn;
   }
 
@@ -69,12 +68,12 @@ export class ValidationHost implements SimHost {
     if (input === undefined) return;
     this.received.push(input.slice());
     this.endpoint.handleDatagram(now, input, from);
-    this.#collect();
+    this.collect();
   }
 
   handleTimeout(now: number): void {
     this.endpoint.handleTimeout(now);
-    this.#collect();
+    this.collect();
   }
 
   pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress } | undefined {
@@ -84,23 +83,5 @@ export class ValidationHost implements SimHost {
 
   pollTimeout(): number | undefined {
     return this.endpoint.pollTimeout();
-  }
-
-  eventsOf<T extends ConnectionEvent["type"]>(conn: Connection, type: T): Extract<ConnectionEvent, { type: T }>[] {
-    this.#collect();
-    return (this.events.get(conn) ?? []).filter((e): e is Extract<ConnectionEvent, { type: T }> => e.type === type);
-  }
-
-  #track(conn: Connection): void {
-    this.connections.push(conn);
-    this.events.set(conn, []);
-  }
-
-  #collect(): void {
-    for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) this.#track(e.connection);
-    for (const conn of this.connections) {
-      const list = this.events.get(conn)!;
-      for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) list.push(e);
-    }
   }
 }

@@ -64,11 +64,41 @@ export function seededRandom(seed: number): (out: Uint8Array) => void {
   };
 }
 
-/** An endpoint on the simulated network; keeps every connection event for assertions. */
-export class EndpointHost implements SimHost {
-  readonly endpoint: Endpoint;
+/**
+ * What every test host on the simulated network shares: the connections its
+ * endpoint made or accepted, and every event each of them raised, kept for
+ * assertions. Subclasses call `track` for connections they open and
+ * `collect` after each input to the endpoint.
+ */
+export abstract class EventRecordingHost {
+  abstract readonly endpoint: Endpoint;
   readonly connections: Connection[] = [];
   readonly events = new Map<Connection, ConnectionEvent[]>();
+
+  /** Events of `conn` so far, of one type. */
+  eventsOf<T extends ConnectionEvent["type"]>(conn: Connection, type: T): Extract<ConnectionEvent, { type: T }>[] {
+    this.collect();
+    return (this.events.get(conn) ?? []).filter((e): e is Extract<ConnectionEvent, { type: T }> => e.type === type);
+  }
+
+  protected track(conn: Connection): void {
+    this.connections.push(conn);
+    this.events.set(conn, []);
+  }
+
+  /** Adopts the connections the endpoint accepted and drains every connection's events. */
+  protected collect(): void {
+    for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) this.track(e.connection);
+    for (const conn of this.connections) {
+      const list = this.events.get(conn)!;
+      for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) list.push(e);
+    }
+  }
+}
+
+/** An endpoint on the simulated network; keeps every connection event for assertions. */
+export class EndpointHost extends EventRecordingHost implements SimHost {
+  readonly endpoint: Endpoint;
 
   constructor(
     readonly address: SimAddress,
@@ -76,23 +106,24 @@ export class EndpointHost implements SimHost {
     server?: ServerConfig,
     versions?: readonly number[],
   ) {
+    super();
     this.endpoint = new Endpoint(resolveEndpointConfig({ random, versions }), server);
   }
 
   connect(now: number, config: ClientConfig, to: SimAddress): Connection {
     const conn = this.endpoint.connect(now, config, to);
-    this.#track(conn);
+    this.track(conn);
     return conn;
   }
 
   handleDatagram(now: number, datagram: Uint8Array, from: SimAddress): void {
     this.endpoint.handleDatagram(now, datagram, from);
-    this.#collect();
+    this.collect();
   }
 
   handleTimeout(now: number): void {
     this.endpoint.handleTimeout(now);
-    this.#collect();
+    this.collect();
   }
 
   pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress } | undefined {
@@ -101,25 +132,6 @@ export class EndpointHost implements SimHost {
 
   pollTimeout(): number | undefined {
     return this.endpoint.pollTimeout();
-  }
-
-  /** Events of `conn` so far, of one type. */
-  eventsOf<T extends ConnectionEvent["type"]>(conn: Connection, type: T): Extract<ConnectionEvent, { type: T }>[] {
-    this.#collect();
-    return (this.events.get(conn) ?? []).filter((e): e is Extract<ConnectionEvent, { type: T }> => e.type === type);
-  }
-
-  #track(conn: Connection): void {
-    this.connections.push(conn);
-    this.events.set(conn, []);
-  }
-
-  #collect(): void {
-    for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) this.#track(e.connection);
-    for (const conn of this.connections) {
-      const list = this.events.get(conn)!;
-      for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) list.push(e);
-    }
   }
 }
 
