@@ -22,15 +22,8 @@
  * ```
  * @module
  */
-import {
-  type CongestionController,
-  type CongestionPacket,
-  type CongestionRtt,
-  checkMaxDatagramSize,
-  initialWindow,
-  MIN_MAX_DATAGRAM_SIZE,
-  minimumWindow,
-} from "./controller.js";
+import type { CongestionRtt } from "./controller.js";
+import { WindowController } from "./window-controller.js";
 
 /** C, RFC 9438 §5: segments / second^3. */
 export const CUBIC_C = 0.4;
@@ -48,14 +41,8 @@ export interface CubicOptions {
 }
 
 /** The RFC 9438 controller; see the module comment. */
-export class Cubic implements CongestionController {
-  window: number;
-  bytesInFlight = 0;
-  ssthresh = Number.POSITIVE_INFINITY;
-  appLimited = false;
-  #mds: number;
+export class Cubic extends WindowController {
   readonly #fastConvergence: boolean;
-  #recoveryStart = Number.NEGATIVE_INFINITY;
   /** W_max in bytes; undefined before the first congestion event or after a timeout. */
   #wMax: number | undefined;
   /** K in seconds. */
@@ -66,19 +53,10 @@ export class Cubic implements CongestionController {
   #wEst = 0;
   #priorCwnd = 0;
   #alpha = CUBIC_ALPHA;
-  /** When acknowledgments started arriving while application-limited. */
-  #appLimitedSince: number | undefined;
 
   constructor(options: CubicOptions = {}) {
-    const mds = options.maxDatagramSize ?? MIN_MAX_DATAGRAM_SIZE;
-    checkMaxDatagramSize(mds);
-    this.#mds = mds;
+    super(options.maxDatagramSize);
     this.#fastConvergence = options.fastConvergence ?? true;
-    this.window = initialWindow(mds);
-  }
-
-  get minimumWindow(): number {
-    return minimumWindow(this.#mds);
   }
 
   /** W_max in bytes (for tests and stats); undefined when no congestion event set it. */
@@ -91,42 +69,12 @@ export class Cubic implements CongestionController {
     return this.#k;
   }
 
-  /** True while packets sent at or before the recovery start are acknowledged. */
-  inRecovery(sentTime: number): boolean {
-    return sentTime <= this.#recoveryStart;
+  protected override appLimitedPeriodEnded(duration: number): void {
+    // §5.8: t must not include application-limited periods.
+    if (this.#epochStart !== undefined) this.#epochStart += duration;
   }
 
-  onPacketSent(sentBytes: number, _now: number): void {
-    this.bytesInFlight += sentBytes;
-  }
-
-  onPacketAcked(packet: CongestionPacket, now: number, rtt: CongestionRtt): void {
-    if (!packet.inFlight) return;
-    this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-    if (this.appLimited) {
-      if (this.#appLimitedSince === undefined) this.#appLimitedSince = now;
-      return;
-    }
-    if (this.#appLimitedSince !== undefined) {
-      // §5.8: t must not include application-limited periods.
-      if (this.#epochStart !== undefined) this.#epochStart += Math.max(0, now - this.#appLimitedSince);
-      this.#appLimitedSince = undefined;
-    }
-    if (this.inRecovery(packet.timeSent)) return;
-    if (this.window < this.ssthresh) {
-      this.window += packet.sentBytes;
-      return;
-    }
-    this.#congestionAvoidance(packet.sentBytes, now, rtt.smoothedRtt);
-  }
-
-  onPacketLost(packet: CongestionPacket): void {
-    if (packet.inFlight) this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-  }
-
-  onCongestionEvent(sentTime: number, now: number): void {
-    if (this.inRecovery(sentTime)) return;
-    this.#recoveryStart = now;
+  protected override reduceWindow(): void {
     const cwnd = this.window;
     this.#wMax = this.#fastConvergence && this.#wMax !== undefined && cwnd < this.#wMax ? (cwnd * (1 + CUBIC_BETA)) / 2 : cwnd;
     this.#priorCwnd = cwnd;
@@ -135,36 +83,20 @@ export class Cubic implements CongestionController {
     this.#epochStart = undefined;
   }
 
-  onPersistentCongestion(_now: number): void {
+  protected override restartAfterCollapse(): void {
     // §4.8: like a timeout: the next stage starts with K = 0 and W_max = cwnd at its start.
-    this.window = this.minimumWindow;
-    this.#recoveryStart = Number.NEGATIVE_INFINITY;
     this.#wMax = undefined;
     this.#epochStart = undefined;
-  }
-
-  onPacketDiscarded(packet: CongestionPacket): void {
-    if (packet.inFlight) this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-  }
-
-  /** As NewReno (RFC 9002 §7.2). */
-  setMaxDatagramSize(maxDatagramSize: number): void {
-    checkMaxDatagramSize(maxDatagramSize);
-    const atInitial = this.window === initialWindow(this.#mds);
-    const shrank = maxDatagramSize < this.#mds;
-    this.#mds = maxDatagramSize;
-    if (shrank || atInitial) this.window = initialWindow(maxDatagramSize);
-    this.window = Math.max(this.window, this.minimumWindow);
   }
 
   /** W_cubic(t) in bytes, t in seconds (RFC 9438 eq. 1). */
   #wCubic(t: number): number {
     const d = t - this.#k;
-    return CUBIC_C * d * d * d * this.#mds + (this.#wMax as number);
+    return CUBIC_C * d * d * d * this.maxDatagramSize + (this.#wMax as number);
   }
 
-  #congestionAvoidance(ackedBytes: number, now: number, srtt: number): void {
-    const mds = this.#mds;
+  protected override congestionAvoidance(ackedBytes: number, now: number, rtt: CongestionRtt): void {
+    const mds = this.maxDatagramSize;
     if (this.#epochStart === undefined) {
       this.#epochStart = now;
       this.#wEst = this.window;
@@ -187,7 +119,7 @@ export class Cubic implements CongestionController {
       this.window = Math.max(this.window, this.#wEst); // Reno-friendly region
       return;
     }
-    const target = Math.min(Math.max(this.#wCubic(t + srtt / 1000), this.window), 1.5 * this.window);
+    const target = Math.min(Math.max(this.#wCubic(t + rtt.smoothedRtt / 1000), this.window), 1.5 * this.window);
     this.window += ((target - this.window) / this.window) * ackedBytes;
   }
 }

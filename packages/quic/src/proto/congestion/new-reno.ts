@@ -19,16 +19,8 @@
  * ```
  * @module
  */
-import {
-  type CongestionController,
-  type CongestionPacket,
-  type CongestionRtt,
-  checkMaxDatagramSize,
-  initialWindow,
-  K_LOSS_REDUCTION_FACTOR,
-  MIN_MAX_DATAGRAM_SIZE,
-  minimumWindow,
-} from "./controller.js";
+import { type CongestionRtt, K_LOSS_REDUCTION_FACTOR } from "./controller.js";
+import { WindowController } from "./window-controller.js";
 
 /** Options of {@link NewReno}. */
 export interface NewRenoOptions {
@@ -37,91 +29,29 @@ export interface NewRenoOptions {
 }
 
 /** The RFC 9002 NewReno controller; see the module comment. */
-export class NewReno implements CongestionController {
-  window: number;
-  bytesInFlight = 0;
-  ssthresh = Number.POSITIVE_INFINITY;
-  appLimited = false;
-  #mds: number;
-  /** `congestion_recovery_start_time`; `-Infinity` when no recovery happened yet (the RFC's 0). */
-  #recoveryStart = Number.NEGATIVE_INFINITY;
+export class NewReno extends WindowController {
   /** Bytes acknowledged in congestion avoidance since the window last grew (RFC 3465). */
   #bytesAcked = 0;
 
   constructor(options: NewRenoOptions = {}) {
-    const mds = options.maxDatagramSize ?? MIN_MAX_DATAGRAM_SIZE;
-    checkMaxDatagramSize(mds);
-    this.#mds = mds;
-    this.window = initialWindow(mds);
+    super(options.maxDatagramSize);
   }
 
-  get minimumWindow(): number {
-    return minimumWindow(this.#mds);
-  }
-
-  /** The maximum datagram size the window is counted in. */
-  get maxDatagramSize(): number {
-    return this.#mds;
-  }
-
-  /** True while packets sent at or before the recovery start are being acknowledged (Appendix B.5). */
-  inRecovery(sentTime: number): boolean {
-    return sentTime <= this.#recoveryStart;
-  }
-
-  onPacketSent(sentBytes: number, _now: number): void {
-    this.bytesInFlight += sentBytes;
-  }
-
-  onPacketAcked(packet: CongestionPacket, _now: number, _rtt: CongestionRtt): void {
-    if (!packet.inFlight) return;
-    this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-    if (this.appLimited) return;
-    if (this.inRecovery(packet.timeSent)) return;
-    if (this.window < this.ssthresh) {
-      this.window += packet.sentBytes;
-      return;
-    }
-    this.#bytesAcked += packet.sentBytes;
+  protected override congestionAvoidance(ackedBytes: number, _now: number, _rtt: CongestionRtt): void {
+    this.#bytesAcked += ackedBytes;
     if (this.#bytesAcked >= this.window) {
       this.#bytesAcked -= this.window;
-      this.window += this.#mds;
+      this.window += this.maxDatagramSize;
     }
   }
 
-  onPacketLost(packet: CongestionPacket): void {
-    if (packet.inFlight) this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-  }
-
-  onCongestionEvent(sentTime: number, now: number): void {
-    if (this.inRecovery(sentTime)) return;
-    this.#recoveryStart = now;
+  protected override reduceWindow(): void {
     this.ssthresh = this.window * K_LOSS_REDUCTION_FACTOR;
     this.window = Math.max(this.ssthresh, this.minimumWindow);
     this.#bytesAcked = 0;
   }
 
-  onPersistentCongestion(_now: number): void {
-    this.window = this.minimumWindow;
-    this.#recoveryStart = Number.NEGATIVE_INFINITY;
+  protected override restartAfterCollapse(): void {
     this.#bytesAcked = 0;
-  }
-
-  onPacketDiscarded(packet: CongestionPacket): void {
-    if (packet.inFlight) this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.sentBytes);
-  }
-
-  /**
-   * RFC 9002 §7.2: a window still at its initial value is recomputed with
-   * the new size, and a shrinking size resets the window to the new initial
-   * window. The window never falls below the new minimum.
-   */
-  setMaxDatagramSize(maxDatagramSize: number): void {
-    checkMaxDatagramSize(maxDatagramSize);
-    const atInitial = this.window === initialWindow(this.#mds);
-    const shrank = maxDatagramSize < this.#mds;
-    this.#mds = maxDatagramSize;
-    if (shrank || atInitial) this.window = initialWindow(maxDatagramSize);
-    this.window = Math.max(this.window, this.minimumWindow);
   }
 }
