@@ -7,7 +7,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/transactions.test.ts", "test/write-cancellation.test.ts", "test/cancellation.test.ts", "test/errors.test.ts"],
+    include: [
+      "test/transactions.test.ts",
+      "test/write-cancellation.test.ts",
+      "test/cancellation.test.ts",
+      "test/errors.test.ts",
+      "test/transaction-states.test.ts",
+    ],
     testTimeout: 20_000,
   },
 });
