@@ -16,6 +16,7 @@ export default defineConfig({
       "test/async-cipher.test.ts",
       "test/cipher-streams.test.ts",
       "test/vectors.test.ts",
+      "test/aead-key-arguments.test.ts",
     ],
     testTimeout: 20_000,
   },
