@@ -128,7 +128,11 @@ function ensureDependencies(env) {
 function runChecks(env) {
   const checks = [
     ["lint (biome check)", "pnpm", ["exec", "biome", "check", "."]],
-    ["checks self-test", process.execPath, ["--test", join(root, "tools", "checks", "import-cycles.test.mjs")]],
+    [
+      "checks self-test",
+      process.execPath,
+      ["--test", join(root, "tools", "checks", "import-cycles.test.mjs"), join(root, "tools", "stryker", "mutation-gate.test.mjs")],
+    ],
     ["import cycles", process.execPath, [join(root, "tools", "checks", "import-cycles.mjs")]],
   ];
   let status = 0;
@@ -150,6 +154,9 @@ function main() {
     test: ["turbo", "run", "typecheck", "test", "--output-logs=full", "--concurrency=1", "--continue", ...rest],
     bench: ["turbo", "run", "bench", "--output-logs=full", "--concurrency=1", ...rest],
     demo: ["turbo", "run", "build", "--filter=@zsync/demo...", "--output-logs=errors-only"],
+    // CI's short mutation run: Stryker on the critical modules changed since
+    // their committed incremental results (tools/stryker/mutation-gate.mjs).
+    "mutate-changed": ["turbo", "run", "build", "--output-logs=errors-only"],
   };
   if (!(task in tasks)) fail(`usage: node tools/run.mjs <${Object.keys(tasks).join("|")}>`);
 
@@ -169,6 +176,9 @@ function main() {
     // After the build: the published declarations must match their reviewed snapshots.
     console.log("zsync-ts: public API snapshots");
     status = run(process.execPath, [join(root, "tools", "checks", "public-api.mjs")], { env }) || status;
+  }
+  if (status === 0 && task === "mutate-changed") {
+    status = run(process.execPath, [join(root, "tools", "stryker", "mutation-gate.mjs"), ...rest], { env });
   }
   if (status === 0 && task === "demo") {
     status = run(process.execPath, [join(root, "apps", "demo", "dist", "main.js"), ...rest], { env });

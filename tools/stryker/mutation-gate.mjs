@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// CI's short mutation run (issue 14): Stryker only on the critical modules
+// whose results the committed incremental file no longer vouches for.
+//
+// Each package's `mutation/stryker-incremental.json` holds, per mutated
+// module, the source it was scored on and each mutant's status and covering
+// tests, and, per test file, the source it ran. A module is *stale* when its
+// source differs from the recorded one, or when a test file that covered one
+// of its mutants changed or disappeared. Only stale modules are run, with
+// Stryker's incremental mode, so mutants whose code and tests did not change
+// keep their recorded result and the run stays short. The gate fails when a
+// stale module scores lower than its recorded score (the score may only fall
+// by re-running `pnpm mutate` and committing the incremental file, with the
+// new survivors explained in the README), or when a listed module was never
+// scored.
+//
+// Usage: node tools/stryker/mutation-gate.mjs [--dry-run] [package-dir ...]
+//   --dry-run  report what is stale, run nothing.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** Statuses Stryker counts as detected and undetected; the rest (ignored, compile and runtime errors) are not scored. */
+const DETECTED = new Set(["Killed", "Timeout"]);
+const UNDETECTED = new Set(["Survived", "NoCoverage"]);
+
+/**
+ * Stryker's mutation score of one module: detected over detected + undetected, in percent.
+ * @param {ReadonlyArray<{ status: string }>} mutants
+ * @returns {number | undefined} undefined when nothing was scorable.
+ */
+export function mutationScore(mutants) {
+  let detected = 0;
+  let undetected = 0;
+  for (const { status } of mutants) {
+    if (DETECTED.has(status)) detected++;
+    else if (UNDETECTED.has(status)) undetected++;
+  }
+  const valid = detected + undetected;
+  return valid === 0 ? undefined : (100 * detected) / valid;
+}
+
+/**
+ * Why each listed module needs a run, judged against the incremental report.
+ * @param {{ files?: Record<string, { source: string, mutants: Array<{ coveredBy?: string[], killedBy?: string[] }> }>,
+ *           testFiles?: Record<string, { source: string, tests: Array<{ id: string }> }> } | undefined} report
+ * @param {readonly string[]} modules paths relative to the package, as in `mutate`.
+ * @param {(path: string) => string | undefined} read current source of a package file, undefined if absent.
+ * @returns {Array<{ module: string, reason: "unscored" | "source changed" | "tests changed" | undefined, recorded?: number }>}
+ */
+export function staleModules(report, modules, read) {
+  const files = report?.files ?? {};
+  const testFiles = report?.testFiles ?? {};
+  // Test id -> the file it lives in; a test file counts as changed if its text differs or it is gone.
+  const fileOfTest = new Map();
+  const changedTestFiles = new Set();
+  for (const [path, file] of Object.entries(testFiles)) {
+    for (const test of file.tests) fileOfTest.set(test.id, path);
+    if (read(path) !== file.source) changedTestFiles.add(path);
+  }
+  return modules.map((module) => {
+    const recordedFile = files[module];
+    if (recordedFile === undefined) return { module, reason: "unscored" };
+    const recorded = mutationScore(recordedFile.mutants);
+    if (read(module) !== recordedFile.source) return { module, reason: "source changed", recorded };
+    for (const mutant of recordedFile.mutants) {
+      for (const id of [...(mutant.coveredBy ?? []), ...(mutant.killedBy ?? [])]) {
+        const path = fileOfTest.get(id);
+        if (path !== undefined && changedTestFiles.has(path)) return { module, reason: "tests changed", recorded };
+      }
+    }
+    return { module, reason: undefined, recorded };
+  });
+}
+
+/**
+ * Compare fresh scores with the recorded ones.
+ * @param {ReturnType<typeof staleModules>} stale the modules that were run.
+ * @param {Record<string, { mutants: Array<{ status: string }> }>} fresh the run's report files.
+ * @returns {Array<{ module: string, recorded?: number, score?: number, ok: boolean }>}
+ */
+export function judge(stale, fresh) {
+  // A hundredth of a point of slack: the scores are ratios of the same integers printed and re-read.
+  return stale.map(({ module, recorded }) => {
+    const score = fresh[module] ? mutationScore(fresh[module].mutants) : undefined;
+    const ok = score !== undefined && (recorded === undefined || score + 0.01 >= recorded);
+    return { module, recorded, score, ok };
+  });
+}
+
+function readIfPresent(path) {
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+function survivorsOf(file, module) {
+  return file.mutants
+    .filter((m) => UNDETECTED.has(m.status))
+    .map(
+      (m) =>
+        `    ${module}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`,
+    );
+}
+
+async function gatePackage(packageDir, dryRun) {
+  const name = relative(process.cwd(), packageDir) || packageDir;
+  const config = (await import(pathToFileURL(join(packageDir, "stryker.config.mjs")).href)).default;
+  const incrementalPath = join(packageDir, config.incrementalFile);
+  const report = existsSync(incrementalPath) ? JSON.parse(readFileSync(incrementalPath, "utf8")) : undefined;
+  const verdicts = staleModules(report, config.mutate, (path) => readIfPresent(join(packageDir, path)));
+  const stale = verdicts.filter((v) => v.reason !== undefined);
+  for (const v of verdicts) {
+    const score = v.recorded === undefined ? "" : ` (recorded ${v.recorded.toFixed(2)}%)`;
+    console.log(`mutation-gate: ${name} ${v.module}: ${v.reason ?? "unchanged"}${score}`);
+  }
+  const unscored = stale.filter((v) => v.reason === "unscored");
+  if (unscored.length > 0) {
+    console.error(
+      `mutation-gate: ${name}: never scored: ${unscored.map((v) => v.module).join(", ")} (run \`pnpm mutate\` there and commit ${config.incrementalFile})`,
+    );
+    return false;
+  }
+  if (stale.length === 0 || dryRun) return true;
+
+  const args = ["exec", "stryker", "run", "--incremental", ...stale.flatMap((v) => ["--mutate", v.module])];
+  console.log(`mutation-gate: ${name}: pnpm ${args.join(" ")}`);
+  const started = Date.now();
+  const run = spawnSync("pnpm", args, { cwd: packageDir, stdio: "inherit" });
+  console.log(`mutation-gate: ${name}: stryker finished in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (run.status !== 0) {
+    console.error(`mutation-gate: ${name}: stryker exited with ${run.status ?? run.signal}`);
+    return false;
+  }
+  const fresh = JSON.parse(readFileSync(join(packageDir, config.jsonReporter.fileName), "utf8")).files;
+  let ok = true;
+  for (const r of judge(stale, fresh)) {
+    const was = r.recorded === undefined ? "unscored" : `${r.recorded.toFixed(2)}%`;
+    const now = r.score === undefined ? "no score" : `${r.score.toFixed(2)}%`;
+    console.log(`mutation-gate: ${name} ${r.module}: ${now} (recorded ${was})${r.ok ? "" : "  FELL"}`);
+    if (!r.ok) {
+      ok = false;
+      if (fresh[r.module]) console.error(survivorsOf(fresh[r.module], r.module).join("\n"));
+    }
+  }
+  if (!ok) {
+    console.error(
+      `mutation-gate: ${name}: a changed critical module scores lower than recorded: kill the survivors above, or re-run \`pnpm mutate\`, explain them in the README and commit ${config.incrementalFile}`,
+    );
+  }
+  return ok;
+}
+
+async function main() {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const argv = process.argv.slice(2);
+  const dryRun = argv.includes("--dry-run");
+  const named = argv.filter((a) => !a.startsWith("--"));
+  const packages =
+    named.length > 0
+      ? named
+      : readdirSync(join(root, "packages"))
+          .map((d) => join(root, "packages", d))
+          .filter((d) => existsSync(join(d, "stryker.config.mjs")));
+  let ok = true;
+  for (const dir of packages) ok = (await gatePackage(dir, dryRun)) && ok;
+  process.exit(ok ? 0 : 1);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

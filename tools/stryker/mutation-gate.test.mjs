@@ -1,0 +1,77 @@
+// The mutation gate's judgement, without running Stryker: what counts as
+// stale, how a score is computed, and when a fresh score fails the gate.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { judge, mutationScore, staleModules } from "./mutation-gate.mjs";
+
+const mutant = (status, coveredBy = [], killedBy = []) => ({ status, coveredBy, killedBy });
+
+const report = {
+  files: {
+    "src/a.ts": { source: "a v1", mutants: [mutant("Killed", ["0"], ["0"]), mutant("Survived", ["0"])] },
+    "src/b.ts": { source: "b v1", mutants: [mutant("Killed", ["1"], ["1"])] },
+  },
+  testFiles: {
+    "test/a.test.ts": { source: "test a v1", tests: [{ id: "0" }] },
+    "test/b.test.ts": { source: "test b v1", tests: [{ id: "1" }] },
+    "test/unrelated.test.ts": { source: "other v1", tests: [{ id: "2" }] },
+  },
+};
+const current = {
+  "src/a.ts": "a v1",
+  "src/b.ts": "b v1",
+  "test/a.test.ts": "test a v1",
+  "test/b.test.ts": "test b v1",
+  "test/unrelated.test.ts": "other v1",
+};
+const reader = (changes) => (path) => ({ ...current, ...changes })[path];
+const reasons = (changes, modules = ["src/a.ts", "src/b.ts"]) => staleModules(report, modules, reader(changes)).map((v) => v.reason);
+
+describe("mutationScore", () => {
+  test("is detected (killed, timed out) over detected plus undetected (survived, no coverage)", () => {
+    assert.equal(mutationScore([mutant("Killed"), mutant("Timeout"), mutant("Survived"), mutant("NoCoverage")]), 50);
+  });
+  test("leaves out mutants Stryker does not score", () => {
+    assert.equal(mutationScore([mutant("Killed"), mutant("CompileError"), mutant("RuntimeError"), mutant("Ignored")]), 100);
+    assert.equal(mutationScore([mutant("Ignored")]), undefined);
+  });
+});
+
+describe("staleModules", () => {
+  test("an unchanged tree needs no run", () => {
+    assert.deepEqual(reasons({}), [undefined, undefined]);
+  });
+  test("a module whose source differs from the recorded one is stale", () => {
+    assert.deepEqual(reasons({ "src/a.ts": "a v2" }), ["source changed", undefined]);
+  });
+  test("a changed or deleted test file makes the modules it covered stale, and only those", () => {
+    assert.deepEqual(reasons({ "test/a.test.ts": "test a v2" }), ["tests changed", undefined]);
+    assert.deepEqual(reasons({ "test/b.test.ts": undefined }), [undefined, "tests changed"]);
+    assert.deepEqual(reasons({ "test/unrelated.test.ts": "other v2" }), [undefined, undefined]);
+  });
+  test("a listed module the report has never scored is unscored", () => {
+    assert.deepEqual(reasons({}, ["src/c.ts"]), ["unscored"]);
+    assert.deepEqual(
+      staleModules(undefined, ["src/a.ts"], reader({})).map((v) => v.reason),
+      ["unscored"],
+    );
+  });
+  test("carries the recorded score", () => {
+    assert.equal(staleModules(report, ["src/a.ts"], reader({ "src/a.ts": "x" }))[0].recorded, 50);
+  });
+});
+
+describe("judge", () => {
+  const stale = [{ module: "src/a.ts", reason: "source changed", recorded: 50 }];
+  test("passes a score at or above the recorded one", () => {
+    assert.equal(judge(stale, { "src/a.ts": { mutants: [mutant("Killed"), mutant("Survived")] } })[0].ok, true);
+    assert.equal(judge(stale, { "src/a.ts": { mutants: [mutant("Killed")] } })[0].ok, true);
+  });
+  test("fails a score below the recorded one", () => {
+    const fresh = { "src/a.ts": { mutants: [mutant("Killed"), mutant("Survived"), mutant("NoCoverage")] } };
+    assert.equal(judge(stale, fresh)[0].ok, false);
+  });
+  test("fails a module the run did not score", () => {
+    assert.equal(judge(stale, {})[0].ok, false);
+  });
+});
