@@ -1,0 +1,86 @@
+/**
+ * Records are read in place from the transport's chunk; only a record split
+ * across chunks is copied, and only its own bytes (the record layer's
+ * module comment). The copies are observable: bytes changed in a chunk after
+ * `push()` still reach `next()` when they were read in place, and do not
+ * when they were copied. These tests pin which bytes are which, since every
+ * extra copy is a cost on the receive path.
+ */
+import { describe, expect, test } from "vitest";
+import { TlsBadRecordMacError } from "../../src/tls/index.js";
+import { ContentType, MAX_PLAINTEXT } from "../../src/tls/wire/constants.js";
+import { innerPlaintext, protectedRecord, reader, thrown } from "./record-fixtures.js";
+
+const data = (i: number, n = 20): Uint8Array => new Uint8Array(n).fill(i + 1);
+const appRecord = (i: number, n = 20): Uint8Array => protectedRecord(innerPlaintext(data(i, n), ContentType.ApplicationData), i);
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Flips the last byte (inside the tag) of `record` where it sits in `chunk`, at `at`. */
+function tamper(chunk: Uint8Array, at: number, record: Uint8Array): void {
+  const i = at + record.length - 1;
+  chunk[i] = (chunk[i] as number) ^ 1;
+}
+
+describe("which bytes are read in place", () => {
+  test("whole records in a chunk are read in place", () => {
+    const a = appRecord(0);
+    const b = appRecord(1);
+    const chunk = concat([a, b]);
+    const r = reader();
+    r.push(chunk);
+    tamper(chunk, a.length, b);
+    expect(r.next()?.data).toEqual(data(0));
+    expect(thrown(() => r.next())).toBeInstanceOf(TlsBadRecordMacError);
+  });
+
+  test("a split record is copied as its bytes arrive; the records behind it in the completing chunk are read in place", () => {
+    for (const split of [3, 5, 20]) {
+      const a = appRecord(0);
+      const b = appRecord(1);
+      const r = reader();
+      r.push(a.slice(0, split));
+      const second = concat([a.subarray(split), b]);
+      r.push(second);
+      tamper(second, 0, a.subarray(split)); // a's tail was copied: no effect
+      tamper(second, a.length - split, b); // b is read from `second`
+      expect(r.next()?.data).toEqual(data(0));
+      expect(thrown(() => r.next())).toBeInstanceOf(TlsBadRecordMacError);
+    }
+  });
+
+  test("a large record split in two is completed from the next chunk without copying the records after it", () => {
+    const a = appRecord(0, MAX_PLAINTEXT);
+    const rest = [appRecord(1), appRecord(2, 1000)];
+    const r = reader();
+    r.push(a.slice(0, 1000));
+    const second = concat([a.subarray(1000), ...rest]);
+    r.push(second);
+    const last = rest[1] as Uint8Array;
+    tamper(second, second.length - last.length, last);
+    expect(r.next()?.data).toEqual(data(0, MAX_PLAINTEXT));
+    expect(r.next()?.data).toEqual(data(1));
+    expect(thrown(() => r.next())).toBeInstanceOf(TlsBadRecordMacError);
+  });
+
+  test("the partial record at the end of a chunk is copied once next() has returned undefined", () => {
+    const a = appRecord(0);
+    const b = appRecord(1);
+    const chunk = concat([a, b.subarray(0, 10)]);
+    const r = reader();
+    r.push(chunk);
+    expect(r.next()?.data).toEqual(data(0));
+    expect(r.next()).toBeUndefined();
+    chunk.fill(0);
+    r.push(b.slice(10));
+    expect(r.next()?.data).toEqual(data(1));
+  });
+});
