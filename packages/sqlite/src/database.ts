@@ -31,7 +31,7 @@ import { streamRows } from "./row-stream.js";
 import { StatementKinds } from "./statement-kind.js";
 import { Transaction, type TransactionBehavior, type TransactionHost } from "./transaction.js";
 import { checkParams, checkSql, type IntegerMode, type Params, type Row } from "./values.js";
-import { FLAG_INTERRUPTIBLE, OP_BACKUP, OP_CLOSE, OP_EXIT, OP_ITER_OPEN } from "./worker/protocol.js";
+import { FLAG_INTERRUPTIBLE, FLAG_TX_END, OP_BACKUP, OP_CLOSE, OP_EXIT, OP_ITER_OPEN } from "./worker/protocol.js";
 import { WriterLane, type WriterLease } from "./writer-lane.js";
 
 /** Counters for diagnostics. */
@@ -408,7 +408,9 @@ export class AsyncDatabase extends Queryable implements RequestOwner, Transactio
 
   #count(request: Request): void {
     request.counted = true;
-    if (++this.#pending > this.#options.maxPending) {
+    // COMMIT and ROLLBACK are never refused: refusing one would leave the
+    // writer inside a transaction its handle already reports as ended.
+    if (++this.#pending > this.#options.maxPending && (request.flags & FLAG_TX_END) === 0) {
       request.reject(new QueueFullError(this.#options.maxPending, `too many outstanding calls (maxPending ${this.#options.maxPending})`));
     }
   }
