@@ -38,14 +38,12 @@
  * lost-looking exchange on loopback slow). Its exit codes say nothing
  * reliable about the transport, so the checks read its log and our bytes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, QuicSession, type QuicStream } from "../../src/index.js";
+import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, QuicSession } from "../../src/index.js";
 import { type CloseReason, negotiationVersions, PacketHeader, parsePacketHeader, QuicVersion } from "../../src/proto/index.js";
-import { deferred, interopPki, requireBinary, within } from "./support.js";
+import { deferred, gtlsclientArgs, interopPki, type Peer, readPrefix, requireBinary, startPeerProcess, within } from "./support.js";
 
 const H3_NO_ERROR = 0x100;
 /** A reserved version (RFC 9000 §15: 0x?a?a?a?a), which no stack implements. */
@@ -56,54 +54,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-/** A running ngtcp2 example program with its combined log. */
-interface Peer {
-  readonly child: ChildProcess;
-  log(): string;
-  /** Resolves once `text` appears in the log (bounded by `ms`). */
-  waitFor(text: string | RegExp, ms: number): Promise<void>;
-  exited: Promise<number | null>;
-}
-
+/** ngtcp2's example programs, their cleanup in this file's afterEach (peers before the servers they talk to). */
 function startPeer(binary: string, args: readonly string[]): Peer {
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  const onData = (chunk: Buffer): void => {
-    log += chunk.toString("latin1");
-    for (let i = watchers.length - 1; i >= 0; i--) {
-      const w = watchers[i]!;
-      if (w.test(log)) {
-        watchers.splice(i, 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  });
-  return {
-    child,
-    log: () => log,
-    exited,
-    waitFor(text, ms) {
-      const test = (s: string): boolean => (typeof text === "string" ? s.includes(text) : text.test(s));
-      if (test(log)) return Promise.resolve();
-      const found = deferred<void>();
-      watchers.push({ test, resolve: () => found.resolve() });
-      // A peer that gives up (a refused ALPN, say) exits: fail then, with its log, instead of at the timeout.
-      const gaveUp = exited.then((code) => {
-        if (!test(log)) throw new Error(`${binary} exited (${code}) before '${text}' appeared; log tail:\n${log.slice(-3000)}`);
-      });
-      return within(ms, Promise.race([found.promise, gaveUp]), () => `'${text}' in ${binary}'s log; log tail:\n${log.slice(-3000)}`);
-    },
-  };
+  return startPeerProcess(binary, args, (cleanup) => cleanups.push(cleanup));
 }
 
 /** A free UDP port on 127.0.0.1 (gtlsserver needs one on its command line). */
@@ -113,23 +66,6 @@ async function freeUdpPort(): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(resolve));
   return port;
-}
-
-/**
- * Reads up to `n` bytes of a stream, calling `seen` with what arrived so far
- * after every read: HTTP/3's QPACK streams send one byte and stay open, so
- * a caller cannot wait for a fixed count or the end.
- */
-async function readPrefix(stream: QuicStream, n: number, seen: (bytes: Uint8Array) => void = () => undefined): Promise<Uint8Array> {
-  const out = new Uint8Array(n);
-  let at = 0;
-  while (at < n) {
-    const got = await stream.read(out.subarray(at));
-    if (got === null) break;
-    at += got;
-    seen(out.slice(0, at));
-  }
-  return out.subarray(0, at);
 }
 
 // --------------------------------------------------------------- our server
@@ -190,19 +126,6 @@ async function startOurServer(options: { retry?: boolean; earlyData?: boolean } 
     earlyDataAccepted,
     errors,
   };
-}
-
-function gtlsclientArgs(port: number, ...extra: string[]): string[] {
-  return [
-    "--initial-rtt=1ms",
-    "--timeout=15s",
-    "--handshake-timeout=10s",
-    "--exit-on-all-streams-close",
-    ...extra,
-    "127.0.0.1",
-    String(port),
-    `https://localhost:${port}/`,
-  ];
 }
 
 describe("ngtcp2 gtlsclient -> our server (ALPN h3)", () => {

@@ -8,12 +8,14 @@
  * example programs give exit codes that reliably reflect a transfer's
  * outcome, so every case compares what arrived with what was sent.
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type GeneratedCertificate, generateCertificate } from "@zsync/crypto/tls";
 import { afterAll } from "vitest";
+import type { QuicStream } from "../../src/index.js";
 
 export interface InteropPki {
   readonly ca: GeneratedCertificate;
@@ -134,4 +136,90 @@ export async function within<T>(ms: number, promise: Promise<T>, message: string
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A running peer program (ngtcp2's examples) with its combined stdout and stderr. */
+export interface Peer {
+  readonly child: ChildProcess;
+  log(): string;
+  /** Resolves once `text` appears in the log (bounded by `ms`). */
+  waitFor(text: string | RegExp, ms: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `binary` with `args`; `onCleanup` receives the step that kills it
+ * (SIGKILL) if it is still running when the test ends, for the caller's
+ * cleanup list (which decides the order against the servers it talks to).
+ */
+export function startPeerProcess(binary: string, args: readonly string[], onCleanup: (cleanup: () => Promise<unknown>) => void): Peer {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  const onData = (chunk: Buffer): void => {
+    log += chunk.toString("latin1");
+    for (let i = watchers.length - 1; i >= 0; i--) {
+      const w = watchers[i]!;
+      if (w.test(log)) {
+        watchers.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+  return {
+    child,
+    log: () => log,
+    exited,
+    waitFor(text, ms) {
+      const test = (s: string): boolean => (typeof text === "string" ? s.includes(text) : text.test(s));
+      if (test(log)) return Promise.resolve();
+      const found = deferred<void>();
+      watchers.push({ test, resolve: () => found.resolve() });
+      // A peer that gives up (a refused ALPN, say) exits: fail then, with its log, instead of at the timeout.
+      const gaveUp = exited.then((code) => {
+        if (!test(log)) throw new Error(`${binary} exited (${code}) before '${text}' appeared; log tail:\n${log.slice(-3000)}`);
+      });
+      return within(ms, Promise.race([found.promise, gaveUp]), () => `'${text}' in ${binary}'s log; log tail:\n${log.slice(-3000)}`);
+    },
+  };
+}
+
+/**
+ * Reads up to `n` bytes of a stream, calling `seen` with what arrived so far
+ * after every read: HTTP/3's QPACK streams send one byte and stay open, so
+ * a caller cannot wait for a fixed count or the end.
+ */
+export async function readPrefix(stream: QuicStream, n: number, seen: (bytes: Uint8Array) => void = () => undefined): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (at < n) {
+    const got = await stream.read(out.subarray(at));
+    if (got === null) break;
+    at += got;
+    seen(out.slice(0, at));
+  }
+  return out.subarray(0, at);
+}
+
+/** `gtlsclient`'s arguments against 127.0.0.1:`port` (`--initial-rtt=1ms`: its default makes loopback retransmissions slow). */
+export function gtlsclientArgs(port: number, ...extra: string[]): string[] {
+  return [
+    "--initial-rtt=1ms",
+    "--timeout=15s",
+    "--handshake-timeout=10s",
+    "--exit-on-all-streams-close",
+    ...extra,
+    "127.0.0.1",
+    String(port),
+    `https://localhost:${port}/`,
+  ];
 }
