@@ -113,16 +113,18 @@ async function gatePackage(packageDir, dryRun) {
     const score = v.recorded === undefined ? "" : ` (recorded ${v.recorded.toFixed(2)}%)`;
     console.log(`mutation-gate: ${name} ${v.module}: ${v.reason ?? "unchanged"}${score}`);
   }
+  // A module never scored needs a full run, not a short one: it fails the gate without running.
   const unscored = stale.filter((v) => v.reason === "unscored");
-  if (unscored.length > 0) {
+  let ok = unscored.length === 0;
+  if (!ok) {
     console.error(
       `mutation-gate: ${name}: never scored: ${unscored.map((v) => v.module).join(", ")} (run \`pnpm mutate\` there and commit ${config.incrementalFile})`,
     );
-    return false;
   }
-  if (stale.length === 0 || dryRun) return true;
+  const toRun = stale.filter((v) => v.reason !== "unscored");
+  if (toRun.length === 0 || dryRun) return ok;
 
-  const args = ["exec", "stryker", "run", "--incremental", ...stale.flatMap((v) => ["--mutate", v.module])];
+  const args = ["exec", "stryker", "run", "--incremental", ...toRun.flatMap((v) => ["--mutate", v.module])];
   console.log(`mutation-gate: ${name}: pnpm ${args.join(" ")}`);
   const started = Date.now();
   const run = spawnSync("pnpm", args, { cwd: packageDir, stdio: "inherit" });
@@ -132,17 +134,18 @@ async function gatePackage(packageDir, dryRun) {
     return false;
   }
   const fresh = JSON.parse(readFileSync(join(packageDir, config.jsonReporter.fileName), "utf8")).files;
-  let ok = true;
-  for (const r of judge(stale, fresh)) {
+  let fell = false;
+  for (const r of judge(toRun, fresh)) {
     const was = r.recorded === undefined ? "unscored" : `${r.recorded.toFixed(2)}%`;
     const now = r.score === undefined ? "no score" : `${r.score.toFixed(2)}%`;
     console.log(`mutation-gate: ${name} ${r.module}: ${now} (recorded ${was})${r.ok ? "" : "  FELL"}`);
     if (!r.ok) {
-      ok = false;
+      fell = true;
       if (fresh[r.module]) console.error(survivorsOf(fresh[r.module], r.module).join("\n"));
     }
   }
-  if (!ok) {
+  if (fell) {
+    ok = false;
     console.error(
       `mutation-gate: ${name}: a changed critical module scores lower than recorded: kill the survivors above, or re-run \`pnpm mutate\`, explain them in the README and commit ${config.incrementalFile}`,
     );
