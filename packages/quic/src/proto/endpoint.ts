@@ -53,6 +53,11 @@ import { PacketHeader, parsePacketHeader, writeVersionNegotiation } from "./wire
 export interface Transmit {
   readonly length: number;
   readonly to: SocketAddress;
+  /**
+   * The local address to send it from: undefined for the endpoint's own socket, else the address of a socket the
+   * driver bound for `Connection.migrate` (a client probing or using a new path, RFC 9000 §9).
+   */
+  readonly from?: SocketAddress | undefined;
 }
 
 /** Endpoint-level events. */
@@ -100,7 +105,11 @@ export class Endpoint {
   /** Connections with events queued since `pollDirtyConnection` last returned them. */
   readonly #dirty = new Set<Connection>();
   /** The result of `pollTransmit`, reused. */
-  readonly #transmit: { length: number; to: SocketAddress } = { length: 0, to: { address: "", port: 0 } };
+  readonly #transmit: { length: number; to: SocketAddress; from: SocketAddress | undefined } = {
+    length: 0,
+    to: { address: "", port: 0 },
+    from: undefined,
+  };
   /** Round-robin position of `pollTransmit`. */
   #order: Connection[] = [];
   #next = 0;
@@ -172,8 +181,11 @@ export class Endpoint {
     return this.#events.shift();
   }
 
-  /** Routes one datagram (see the module comment). */
-  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
+  /**
+   * Routes one datagram (see the module comment) that came from `remote`. `local`: the address of the socket
+   * it arrived on when that is not the endpoint's own (a client's socket bound for `Connection.migrate`).
+   */
+  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress, local?: SocketAddress): void {
     const header = this.#header;
     try {
       parsePacketHeader(datagram, 0, this.config.cidLength, header);
@@ -190,7 +202,7 @@ export class Endpoint {
     }
     const conn = this.#routes.get(key(header.dcid));
     if (conn !== undefined) {
-      conn.handleDatagram(now, datagram, remote);
+      conn.handleDatagram(now, datagram, remote, local);
       this.#reap(conn);
       return;
     }
@@ -259,6 +271,7 @@ export class Endpoint {
       buffer.set(vn.bytes);
       out.length = vn.bytes.length;
       out.to = vn.to;
+      out.from = undefined;
       return out;
     }
     const order = this.#order;
@@ -268,7 +281,8 @@ export class Endpoint {
       const length = conn.pollTransmit(now, buffer);
       if (length !== undefined) {
         out.length = length;
-        out.to = conn.remoteAddress;
+        out.to = conn.transmitRemote; // the current path's peer, or a probed path's (RFC 9000 §8.2.2)
+        out.from = conn.transmitLocal;
         return out;
       }
       this.#next++;

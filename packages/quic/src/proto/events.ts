@@ -83,6 +83,20 @@ export type ConnectionEvent =
   | { readonly type: "session"; readonly session: TlsSession }
   /** An unreliable datagram from the peer (RFC 9221; only when `maxDatagramFrameSize` allows them). `data` is ours to keep. */
   | { readonly type: "datagram"; readonly data: Uint8Array }
+  /**
+   * The connection now sends from `local` (undefined: the endpoint's own socket) to `remote` (RFC 9000 §9):
+   * `migrated` after our own `migrate` validated the new path, `peer-migrated` when the peer moved (NAT
+   * rebinding or its migration), `reverted` when a new peer address failed validation and the last validated
+   * one is used again (§9.3.2).
+   */
+  | {
+      readonly type: "path-changed";
+      readonly reason: "migrated" | "peer-migrated" | "reverted";
+      readonly local: { readonly address: string; readonly port: number } | undefined;
+      readonly remote: { readonly address: string; readonly port: number };
+    }
+  /** Client: the path `migrate` probed from `local` did not validate in time (§8.2.4); the connection stays where it was. */
+  | { readonly type: "migration-failed"; readonly local: { readonly address: string; readonly port: number } }
   /** The connection is closing or draining (no more application data); `reason` says why. */
   | { readonly type: "closed"; readonly reason: CloseReason }
   /** The closing/draining period is over: the driver may forget this connection (§10.2). */

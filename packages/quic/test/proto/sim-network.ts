@@ -28,10 +28,18 @@ export interface SimAddress {
 /** What the network drives: the quinn-style poll contract, with a destination per outgoing datagram. */
 export interface SimHost {
   readonly address: SimAddress;
-  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress): void;
+  /** `local`: the host's own socket address the datagram reached, when it is not `address` (see `pollTransmit`'s `from`). */
+  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress, local?: SimAddress): void;
   handleTimeout(now: number): void;
-  /** Writes one datagram into `buffer`; returns its length and destination, or undefined when idle. */
-  pollTransmit(now: number, buffer: Uint8Array): { readonly length: number; readonly to: SimAddress } | undefined;
+  /**
+   * Writes one datagram into `buffer`; returns its length and destination, or undefined when idle. `from`: a
+   * second socket of the host (a client migrating, RFC 9000 §9): the network then routes that address to the
+   * host too, and delivers what arrives there with `local` set.
+   */
+  pollTransmit(
+    now: number,
+    buffer: Uint8Array,
+  ): { readonly length: number; readonly to: SimAddress; readonly from?: SimAddress | undefined } | undefined;
   /** The next absolute deadline (ms on the virtual clock), or undefined. */
   pollTimeout(): number | undefined;
 }
@@ -115,6 +123,8 @@ interface InFlight {
   readonly seq: number;
   readonly to: SimHost;
   readonly from: SimAddress;
+  /** The host's extra socket it is addressed to, if any. */
+  readonly local: SimAddress | undefined;
   readonly data: Uint8Array;
 }
 
@@ -152,6 +162,8 @@ export class SimNetwork {
   readonly #hosts = new Map<string, SimHost>();
   readonly #aliases = new Map<string, SimHost>();
   readonly #rebound = new Map<SimHost, SimAddress>();
+  /** Extra sockets of hosts (`pollTransmit`'s `from`), by address. */
+  readonly #sockets = new Map<string, { host: SimHost; local: SimAddress }>();
   readonly #links = new Map<string, Link>();
   readonly #defaultLink: LinkConfig;
   #queue: InFlight[] = [];
@@ -233,7 +245,8 @@ export class SimNetwork {
       this.now = Math.max(this.now, next);
       if (deliver) {
         this.#queue.shift();
-        delivery.to.handleDatagram(this.now, delivery.data, delivery.from);
+        if (delivery.local === undefined) delivery.to.handleDatagram(this.now, delivery.data, delivery.from);
+        else delivery.to.handleDatagram(this.now, delivery.data, delivery.from, delivery.local);
       } else {
         for (const host of this.#hosts.values()) {
           const t = host.pollTimeout();
@@ -266,7 +279,8 @@ export class SimNetwork {
         if (n >= MAX_TRANSMITS_PER_POLL) throw new SimLivelockError(`host ${addressKey(host.address)} never stops transmitting`);
         const out = host.pollTransmit(this.now, this.#buffer);
         if (out === undefined) break;
-        this.#send(this.#rebound.get(host) ?? host.address, out.to, this.#buffer.slice(0, out.length));
+        if (out.from !== undefined) this.#sockets.set(addressKey(out.from), { host, local: out.from });
+        this.#send(out.from ?? this.#rebound.get(host) ?? host.address, out.to, this.#buffer.slice(0, out.length));
       }
     }
   }
@@ -279,7 +293,8 @@ export class SimNetwork {
     const record = (fate: DatagramRecord["fate"]): void => {
       if (this.trace.length < this.traceLimit) this.trace.push({ at: this.now, from, to: toAddress, length: data.length, index, fate });
     };
-    const to = this.#hosts.get(addressKey(toAddress)) ?? this.#aliases.get(addressKey(toAddress));
+    const socket = this.#sockets.get(addressKey(toAddress));
+    const to = this.#hosts.get(addressKey(toAddress)) ?? socket?.host ?? this.#aliases.get(addressKey(toAddress));
     // Draw every random number in a fixed order whatever the outcome, so one impairment's setting does not reshuffle the others.
     const lossDraw = this.prng.next();
     const dupDraw = this.prng.next();
@@ -315,7 +330,7 @@ export class SimNetwork {
         stats.reordered++;
       }
       stats.delivered++;
-      this.#enqueue({ at, seq: this.#seq++, to, from, data: i === 0 ? data : data.slice() });
+      this.#enqueue({ at, seq: this.#seq++, to, from, local: socket?.local, data: i === 0 ? data : data.slice() });
     }
   }
 

@@ -116,8 +116,8 @@ export class EndpointHost extends EventRecordingHost implements SimHost {
     return conn;
   }
 
-  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress): void {
-    this.endpoint.handleDatagram(now, datagram, from);
+  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress, local?: SimAddress): void {
+    this.endpoint.handleDatagram(now, datagram, from, local);
     this.collect();
   }
 
@@ -126,7 +126,7 @@ export class EndpointHost extends EventRecordingHost implements SimHost {
     this.collect();
   }
 
-  pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress } | undefined {
+  pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress; from?: SimAddress | undefined } | undefined {
     return this.endpoint.pollTransmit(now, buffer);
   }
 

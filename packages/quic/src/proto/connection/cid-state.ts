@@ -179,6 +179,8 @@ export class RemoteConnectionIds {
   readonly #retired = new Set<number>();
   #current: RemoteId;
   #retirePriorTo = 0;
+  /** Sequences set aside for a path other than the current one (§9.5: one ID per path, never shared). */
+  readonly #reserved = new Set<number>();
 
   /** `initial` is the peer's ID of the handshake (sequence 0); `limit` our active_connection_id_limit. */
   constructor(initial: Uint8Array, limit: number) {
@@ -254,14 +256,17 @@ export class RemoteConnectionIds {
       for (const id of [...this.#ids.values()])
         if (id.sequence < retirePriorTo) {
           this.#ids.delete(id.sequence);
+          this.#reserved.delete(id.sequence);
           this.#queueRetire(id.sequence);
         }
       if (this.#current.sequence < retirePriorTo) {
         // §5.1.2: switch to an ID that is still active. An honest frame guarantees one (its own sequence is at least
         // Retire Prior To); none is left only when the frame names a sequence we already retired.
-        const next = this.#lowestUnused();
+        // A path's reserved ID is taken only when nothing else is left (that path then falls back to the current ID).
+        const next = this.#lowestUnused() ?? this.#lowestUnused(true);
         if (next === undefined)
           throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "Retire Prior To leaves no connection ID", type);
+        this.#reserved.delete(next.sequence);
         this.#current = next;
       }
     }
@@ -282,6 +287,46 @@ export class RemoteConnectionIds {
   rotate(): boolean {
     const next = this.#lowestUnused();
     if (next === undefined) return false;
+    this.#ids.delete(this.#current.sequence);
+    this.#queueRetire(this.#current.sequence);
+    this.#current = next;
+    return true;
+  }
+
+  /**
+   * Sets an unused ID aside for a new path (a probe, or a peer's probe we answer, §9.5): returns its sequence
+   * number, or undefined when the peer gave us no spare. {@link rotate} never hands it out.
+   */
+  reserve(): number | undefined {
+    const next = this.#lowestUnused();
+    if (next === undefined) return undefined;
+    this.#reserved.add(next.sequence);
+    return next.sequence;
+  }
+
+  /** The ID of `sequence`, or undefined once it was retired (Retire Prior To may retire a reserved one). */
+  cidOf(sequence: number): Uint8Array | undefined {
+    return this.#ids.get(sequence)?.cid;
+  }
+
+  /** A path holding `sequence` was abandoned: retire its ID, which a probe may have exposed on that path. */
+  release(sequence: number): void {
+    this.#reserved.delete(sequence);
+    const id = this.#ids.get(sequence);
+    if (id === undefined || id === this.#current) return;
+    this.#ids.delete(sequence);
+    this.#queueRetire(sequence);
+  }
+
+  /**
+   * The path holding `sequence` becomes the current one: its ID becomes {@link current} and the previous one is
+   * retired (§9.5). Returns false (nothing changed) when `sequence` was retired meanwhile.
+   */
+  adopt(sequence: number): boolean {
+    this.#reserved.delete(sequence);
+    const next = this.#ids.get(sequence);
+    if (next === undefined) return false;
+    if (next === this.#current) return true;
     this.#ids.delete(this.#current.sequence);
     this.#queueRetire(this.#current.sequence);
     this.#current = next;
@@ -317,9 +362,15 @@ export class RemoteConnectionIds {
     this.#retire.push(sequence);
   }
 
-  #lowestUnused(): RemoteId | undefined {
+  #lowestUnused(includeReserved = false): RemoteId | undefined {
     let best: RemoteId | undefined;
-    for (const id of this.#ids.values()) if (id !== this.#current && (best === undefined || id.sequence < best.sequence)) best = id;
+    for (const id of this.#ids.values())
+      if (
+        id !== this.#current &&
+        (includeReserved || !this.#reserved.has(id.sequence)) &&
+        (best === undefined || id.sequence < best.sequence)
+      )
+        best = id;
     return best;
   }
 }

@@ -14,9 +14,10 @@
  *    Calling `handleTimeout` early is harmless.
  * 2. After any input (and after any API call such as `streamWrite` or
  *    `close`), drain output: call `pollTransmit(now, buffer)` until it
- *    returns undefined, sending `buffer[0, length)` to `remoteAddress` each
- *    time (`buffer` must hold at least 1200 bytes; `maxDatagramSize` is
- *    enough).
+ *    returns undefined, sending `buffer[0, length)` to `transmitRemote`
+ *    from `transmitLocal` each time (usually the current path; a probe
+ *    goes on its own path, RFC 9000 §8.2.2). `buffer` must hold at least
+ *    1200 bytes; `maxDatagramSize` is enough.
  * 3. Drain `pollEvent()` until undefined and act on the events.
  * 4. Re-arm one timer at `pollTimeout()` (undefined: none).
  * 5. Forget the connection after the `drained` event (`isDrained`).
@@ -85,7 +86,8 @@ import { LocalConnectionIds, RemoteConnectionIds, type RoutingChange } from "./c
 import { DatagramError, Datagrams } from "./datagrams.js";
 import { checkEarlyLimits, EarlyData, type EarlyTransportParameters, earlyPeerParameters } from "./early-data.js";
 import { KeyUpdateState } from "./key-update.js";
-import { PathMigration } from "./path.js";
+import { MigrationError, onlyPortsDiffer, Path, PathTable, type RttSnapshot } from "./path.js";
+import { PathCongestion } from "./path-congestion.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
 import { StreamManager, StreamStateError } from "./streams.js";
@@ -192,7 +194,6 @@ export class Connection {
   readonly #events: ConnectionEvent[] = [];
   readonly #version: number;
   #state: ConnectionState = "handshake";
-  #remote: SocketAddress;
   /** The connection ID we chose; the peer sends packets to it. */
   readonly localCid: Uint8Array;
   /** The connection ID we send to: the server's choice once its first Initial arrived. */
@@ -245,20 +246,23 @@ export class Connection {
   #aeadUsage: AeadUsage | undefined;
   /** Entropy for PATH_CHALLENGE data (from the connect/accept options). */
   #random: ((out: Uint8Array) => void) | undefined;
-  /** Server: following the client to a new address (§9). */
-  readonly #path = new PathMigration();
-  /** The datagram being processed came from `#remote`; else from `#datagramRemote`. */
-  #datagramFromCurrent = true;
-  #datagramRemote: SocketAddress | undefined;
-  #datagramLength = 0;
+  /** The network paths (§8.2, §9; path.ts): the current one, probed ones, the fallback. */
+  readonly #paths: PathTable;
+  /** The path the datagram being processed came in on; undefined while it is new and nothing authenticated yet. */
+  #rxPath: Path | undefined;
+  #rxLocal: SocketAddress | undefined;
+  #rxRemote: SocketAddress = { address: "", port: 0 };
+  #rxLength = 0;
+  /** The path of the datagram `pollTransmit` last returned. */
+  #txPath: Path;
+  /** Packets sent before this time went on an earlier path: their RTT samples are not the current path's (§9.4). */
+  #pathEpoch = Number.NEGATIVE_INFINITY;
   /** The packet being processed carried a non-probing frame (§9.1). */
   #packetNonProbing = false;
-  /** The packet being filled carries a PATH_CHALLENGE: pad its datagram. */
+  /** The packet being filled carries a PATH_CHALLENGE or PATH_RESPONSE: pad its datagram (§8.2.1, §8.2.2). */
   #padForChallenge = false;
   /** `ping()` was called: the next 1-RTT packet is ack-eliciting. */
   #pingPending = false;
-  /** PATH_CHALLENGE data to echo (§8.2.2). */
-  readonly #pathResponses: Uint8Array[] = [];
   /** Packets that arrived before their keys (see `#bufferEarly`). */
   #early: Uint8Array[] = [];
   #replayEarly = false;
@@ -299,7 +303,8 @@ export class Connection {
     this.#transport = transport;
     this.#provider = provider;
     this.#version = version;
-    this.#remote = remote;
+    this.#paths = new PathTable(new Path(undefined, remote, true, now));
+    this.#txPath = this.#paths.current;
     this.localCid = localCid;
     this.#localCidLength = localCid.length;
     this.#remoteCid = remoteCid;
@@ -309,7 +314,7 @@ export class Connection {
     this.#datagrams = new Datagrams(transport.maxDatagramFrameSize);
     const spaces = ([0, 1, 2] as const).map((i) => new PacketSpace(i, transport.maxCryptoBuffer, transport.maxAckDelay));
     this.#spaces = spaces as unknown as [PacketSpace, PacketSpace, PacketSpace];
-    const cc = createCongestionController(transport);
+    const cc = new PathCongestion(createCongestionController(transport));
     this.#loss = new LossDetection<SentFrames>(cc, { isServer: side === "server", initialRtt: transport.initialRtt });
     if (side === "server") this.#loss.setAmplificationLimited(true, now);
     // Initial keys from the client's first DCID (RFC 9001 §5.2).
@@ -349,6 +354,7 @@ export class Connection {
       (transportParameters) => new TlsClientEngine({ ...config.tls, provider: config.provider, quic: true, transportParameters }),
     );
     conn.#initialToken = options.token ?? EMPTY;
+    conn.#random = options.random;
     if (options.earlyTransportParameters !== undefined) conn.#earlyData = new EarlyData(options.earlyTransportParameters);
     conn.#localCids = new LocalConnectionIds(localCid, options.random, options.resetToken ?? randomResetToken(options.random));
     (conn.#tls as TlsClientEngine).start();
@@ -392,9 +398,32 @@ export class Connection {
     return conn;
   }
 
-  /** Where `pollTransmit`'s datagrams go. */
+  /** The peer's address on the current path: where everything but probes goes. */
   get remoteAddress(): SocketAddress {
-    return this.#remote;
+    return this.#paths.current.remote;
+  }
+
+  /** Our local address on the current path (undefined: the endpoint's own socket; see {@link migrate}). */
+  get localAddress(): SocketAddress | undefined {
+    return this.#paths.current.local;
+  }
+
+  /**
+   * Where the datagram `pollTransmit` last returned goes: the current path's peer address, or another path's
+   * for a probe (a PATH_RESPONSE goes back on the path its PATH_CHALLENGE came from, RFC 9000 §8.2.2).
+   */
+  get transmitRemote(): SocketAddress {
+    return this.#txPath.remote;
+  }
+
+  /** The local address to send that datagram from (undefined: the endpoint's own socket). */
+  get transmitLocal(): SocketAddress | undefined {
+    return this.#txPath.local;
+  }
+
+  /** Paths tracked now (at most `MAX_PATHS`), and created and evicted so far: stats and tests. */
+  get pathStats(): { readonly tracked: number; readonly created: number; readonly evicted: number } {
+    return { tracked: this.#paths.all.length, created: this.#paths.created, evicted: this.#paths.evicted };
   }
 
   /** The lifecycle state (§10). */
@@ -479,7 +508,7 @@ export class Connection {
     if (loss !== undefined && (t === undefined || loss < t)) t = loss;
     const pacing = this.#pacingDeadline;
     if (pacing !== undefined && (t === undefined || pacing < t)) t = pacing;
-    const path = this.#path.deadline;
+    const path = this.#paths.timeout;
     if (path !== undefined && (t === undefined || path < t)) t = path;
     // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
     if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
@@ -508,8 +537,7 @@ export class Connection {
       return;
     }
     if (this.#pacingDeadline !== undefined && now >= this.#pacingDeadline) this.#pacingDeadline = undefined; // pollTransmit sends
-    const back = this.#path.onTimeout(now);
-    if (back !== undefined) this.#remote = back; // §9.3.2: the new path did not validate
+    this.#onPathTimeouts(now);
     const deadline = this.#loss.deadline;
     if (deadline !== undefined && now >= deadline) {
       this.#onLossTimeout(now);
@@ -709,11 +737,15 @@ export class Connection {
 
   // ---------------------------------------------------------------- receive
 
-  /** Processes one UDP datagram (possibly several coalesced packets, §12.2). */
-  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress): void {
+  /**
+   * Processes one UDP datagram (possibly several coalesced packets, §12.2) that came from `remote` to `local`
+   * (undefined: the endpoint's own socket; a socket bound for {@link migrate} passes its address).
+   */
+  handleDatagram(now: number, datagram: Uint8Array, remote: SocketAddress, local?: SocketAddress): void {
     if (this.#state === "drained" || this.#state === "draining") return;
+    const current = this.#paths.current;
     // §10.3.1: tokens are compared for datagrams from the peer's address only.
-    const fromPeer = remote.address === this.#remote.address && remote.port === this.#remote.port;
+    const fromPeer = remote.address === current.remote.address && remote.port === current.remote.port;
     if (fromPeer && this.handleStatelessReset(now, datagram)) return;
     this.#counters.bytesReceived += datagram.length;
     if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
@@ -722,13 +754,19 @@ export class Connection {
       this.#closeSendPending = true;
       return;
     }
-    this.#datagramFromCurrent = remote.address === this.#remote.address && remote.port === this.#remote.port;
-    if (!this.#datagramFromCurrent) {
-      // Only a server with a confirmed handshake follows a client to a new address (§9); anything else from elsewhere is dropped.
-      if (this.side !== "server" || !this.#handshakeConfirmed || this.#random === undefined) return;
-      this.#datagramRemote = remote;
-      this.#datagramLength = datagram.length;
-    } else this.#path.onReceived(datagram.length);
+    const path: Path | undefined = current.is(local, remote) ? current : this.#paths.find(local, remote);
+    if (path !== current) {
+      // Other paths exist once the handshake is confirmed (§9). A client only hears the server's address (§9: packets
+      // from an unknown server address are discarded), on its own sockets; a server meets new client addresses, and
+      // keeps state for one only once a packet from it authenticates (#handlePacket), so spoofing costs nothing.
+      if (!this.#handshakeConfirmed || this.#random === undefined) return;
+      if (this.side === "client" && (!fromPeer || path === undefined)) return;
+    }
+    path?.onReceived(datagram.length);
+    this.#rxPath = path;
+    this.#rxLocal = local;
+    this.#rxRemote = remote;
+    this.#rxLength = datagram.length;
     let offset = 0;
     let firstDcid: Uint8Array | undefined;
     while (offset < datagram.length) {
@@ -754,16 +792,151 @@ export class Connection {
     if (this.side === "server") this.#updateAmplification(now);
   }
 
-  /** Moves to the client's new address and starts validating it (§9.3). */
-  #migrateTo(now: number, remote: SocketAddress): void {
-    const challenge = new Uint8Array(8);
-    this.#random!(challenge);
-    this.#path.start(now, this.#remote, this.#datagramLength, challenge, 3 * this.#loss.ptoPeriod());
-    this.#remote = remote;
-    // §9.5: a new path gets a fresh peer ID when the peer gave us a spare, so the two paths cannot be linked by it.
+  // ---------------------------------------------------------------- paths
+
+  /**
+   * Client: moves the connection to a new local address (RFC 9000 §9.2), probing first. The new path, from
+   * `local` (a socket the driver bound; its datagrams carry `transmitLocal`) to the server's address, gets an
+   * unused connection ID of the server (§9.5) and is validated with PATH_CHALLENGE in 1200-byte datagrams; once
+   * a PATH_RESPONSE arrives the connection switches to it (`path-changed` event, reason `migrated`), with fresh
+   * congestion control and RTT unless only the port changed (§9.4). If no response comes within three PTOs
+   * (§8.2.4) the connection stays where it was (`migration-failed`). Throws {@link MigrationError} when §9 does
+   * not allow it now: not a client, handshake not confirmed, the server sent disable_active_migration, it uses
+   * zero-length IDs or gave us no spare one, `local` is the current path, or another migration is under way.
+   */
+  migrate(now: number, local: SocketAddress): void {
+    const paths = this.#paths;
+    if (this.side !== "client") throw new MigrationError("server", "only a client initiates migration (RFC 9000 §9)");
+    if (this.#state !== "established" || !this.#handshakeConfirmed)
+      throw new MigrationError("not-confirmed", "migration needs a confirmed handshake (RFC 9000 §9)");
+    if (this.#peerParams?.disableActiveMigration === true)
+      throw new MigrationError("disabled-by-peer", "the server sent disable_active_migration (RFC 9000 §9)");
+    if (this.#remoteCid.length === 0) throw new MigrationError("zero-length-cid", "the server uses zero-length connection IDs (§9.5)");
+    if (paths.migrating !== undefined) throw new MigrationError("in-progress", "a migration is already being validated");
+    const remote = paths.current.remote;
+    if (paths.current.is(local, remote)) throw new MigrationError("same-path", "already on that path");
+    let path = paths.find(local, remote);
+    if (path?.cidSequence === undefined) {
+      const sequence = this.#remoteIds().reserve();
+      if (sequence === undefined) throw new MigrationError("no-connection-id", "the server gave us no unused connection ID (§9.5)");
+      if (path === undefined) {
+        path = new Path(local, remote, false, now);
+        this.#addPath(path);
+      }
+      path.cidSequence = sequence;
+    }
+    paths.migrating = path;
+    path.validated = false; // a return to an old local address is validated again: its NAT binding may be gone
+    path.startValidation(now, this.#validationTimeout());
+  }
+
+  /** Adds a path to the table, releasing the connection ID of one it evicted. */
+  #addPath(path: Path): void {
+    const evicted = this.#paths.add(path);
+    if (evicted?.cidSequence !== undefined) this.#peerCids?.release(evicted.cidSequence);
+  }
+
+  /** §8.2.4: abandon a validation after three times the larger of the current PTO and a new path's (kInitialRtt). */
+  #validationTimeout(): number {
+    const initialPto = 3 * this.#transport.initialRtt + this.#loss.peerMaxAckDelay;
+    return 3 * Math.max(this.#loss.ptoPeriod(), initialPto);
+  }
+
+  /** A packet authenticated on a path not yet tracked (server): now it is, with the datagram's bytes counted. */
+  #trackRxPath(now: number): Path {
+    const path = new Path(this.#rxLocal, this.#rxRemote, false, now);
+    path.onReceived(this.#rxLength);
+    // §9.5: answer on a new path with an unused ID of the peer, when it gave us one (else the current one: a NAT
+    // rebinding the peer did not choose may keep its ID, §9.5).
+    path.cidSequence = this.#remoteIds().reserve();
+    this.#addPath(path);
+    this.#rxPath = path;
+    return path;
+  }
+
+  /** The peer sent the highest-numbered non-probing packet so far from another address: follow it (§9.3). */
+  #onPeerMigrated(now: number, path: Path): void {
+    const previous = this.#paths.current;
+    if (previous.validated) this.#paths.fallback = previous;
+    this.#switchPath(now, path);
+    if (!path.validated) path.startValidation(now, this.#validationTimeout());
+    // §9.3.3: validate the previously active path too, so that an attacker forwarding copies of genuine packets
+    // draws packets onto the real path, whose next non-probing packet brings the connection back.
+    previous.startValidation(now, this.#validationTimeout());
+    this.#events.push({ type: "path-changed", reason: "peer-migrated", local: path.local, remote: path.remote });
+  }
+
+  /**
+   * Makes `next` the current path: its reserved peer ID (else a fresh one, else the same) becomes the ID we send
+   * to (§9.5), and unless only ports changed, congestion control and RTT start from initial values or from the
+   * state `next` had when the connection left it (§9.4); the previous path keeps its own for a return.
+   */
+  #switchPath(now: number, next: Path): void {
+    const previous = this.#paths.current;
+    if (next === previous) return;
     const ids = this.#remoteIds();
-    if (ids.rotate()) this.#remoteCid = ids.current;
-    this.#datagramFromCurrent = true; // the rest of this datagram is from the (new) current address
+    const sequence = next.cidSequence;
+    next.cidSequence = undefined;
+    if (sequence === undefined || !ids.adopt(sequence)) ids.rotate();
+    this.#remoteCid = ids.current;
+    if (!onlyPortsDiffer(previous, next)) {
+      const cc = this.#loss.cc as PathCongestion;
+      const rtt = this.#loss.rtt;
+      const saved: RttSnapshot = {
+        latestRtt: rtt.latestRtt,
+        minRtt: rtt.minRtt,
+        smoothedRtt: rtt.smoothedRtt,
+        rttvar: rtt.rttvar,
+        hasSample: rtt.hasSample,
+      };
+      const back = next.recovery;
+      next.recovery = undefined;
+      previous.recovery = { cc: cc.switchTo(now, back?.cc ?? createCongestionController(this.#transport)), rtt: saved };
+      if (back === undefined) rtt.reset();
+      else Object.assign(rtt, back.rtt);
+      this.#pathEpoch = now;
+    }
+    this.#paths.current = next;
+    next.lastActive = now;
+  }
+
+  /** A PATH_RESPONSE (§8.2.3), whichever path it came on: validates the path its challenge went out on. */
+  #onPathResponse(now: number, data: Uint8Array): void {
+    const paths = this.#paths;
+    for (const path of paths.all) {
+      if (!path.onResponse(data)) continue;
+      if (path === paths.migrating) {
+        paths.migrating = undefined;
+        if (paths.current.validated) paths.fallback = paths.current;
+        this.#switchPath(now, path);
+        this.#events.push({ type: "path-changed", reason: "migrated", local: path.local, remote: path.remote });
+      }
+      return;
+    }
+  }
+
+  /** Path timers: challenge retransmissions, and abandoned validations (§8.2.4, §9.3.2). */
+  #onPathTimeouts(now: number): void {
+    const paths = this.#paths;
+    for (const path of [...paths.all]) {
+      if (path.timeout === undefined || path.timeout > now || !path.onTimeout(now)) continue;
+      if (path === paths.current) {
+        // §9.3.2: a new peer address that did not validate: back to the last validated one (the handshake's path
+        // is validated, so there always is one).
+        const back = paths.fallback;
+        if (back === undefined) continue;
+        this.#switchPath(now, back);
+        paths.fallback = undefined;
+        paths.remove(path);
+        this.#events.push({ type: "path-changed", reason: "reverted", local: back.local, remote: back.remote });
+      } else if (path === paths.fallback) {
+        // The old path did not answer (§9.3.3's check after a migration): nothing to undo, it stays the way back.
+      } else {
+        if (path === paths.migrating && path.local !== undefined) this.#events.push({ type: "migration-failed", local: path.local });
+        if (path.cidSequence !== undefined) this.#peerCids?.release(path.cidSequence);
+        paths.remove(path);
+      }
+    }
   }
 
   /**
@@ -861,6 +1034,8 @@ export class Connection {
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
     this.#counters.packetsReceived++;
+    const rxPath = this.#rxPath ?? this.#trackRxPath(now);
+    rxPath.lastActive = now;
     if (this.side === "client" && !this.#receivedFromPeer && header.type === "initial") {
       // §7.2: the client switches to the server's chosen connection ID.
       this.#receivedFromPeer = true;
@@ -880,9 +1055,17 @@ export class Connection {
     // Completing the handshake may have discarded this very space (the server's Handshake keys, RFC 9001 §4.9.2).
     const largestBefore = space.acks.largestReceived;
     if (!space.discarded) space.acks.onPacketReceived(pn, ackEliciting, now);
-    // §9.3: only the highest-numbered non-probing packet from a new address moves the connection there.
-    if (!this.#datagramFromCurrent && spaceIndex === PacketNumberSpace.ApplicationData && this.#packetNonProbing && pn > largestBefore)
-      this.#migrateTo(now, this.#datagramRemote!);
+    // §9.3: only the highest-numbered non-probing packet from another address moves the connection there; a client
+    // never follows the server (§9), it moves by `migrate`.
+    if (
+      this.side === "server" &&
+      rxPath !== this.#paths.current &&
+      spaceIndex === PacketNumberSpace.ApplicationData &&
+      this.#packetNonProbing &&
+      pn > largestBefore &&
+      this.#state === "established"
+    )
+      this.#onPeerMigrated(now, rxPath);
   }
 
   /**
@@ -923,7 +1106,7 @@ export class Connection {
     const initial = this.#spaces[PacketNumberSpace.Initial];
     initial.writeKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.client);
     initial.readKeys = createPacketKeys(this.#provider, this.#version, "aes-128-gcm", secrets.server);
-    const cc = createCongestionController(this.#transport);
+    const cc = new PathCongestion(createCongestionController(this.#transport));
     this.#loss = new LossDetection<SentFrames>(cc, { isServer: false, initialRtt: this.#transport.initialRtt });
     initial.cryptoSend.requeueUnacked();
     // The server kept nothing of our 0-RTT packets either, and the new loss detection has no record of them: their
@@ -982,13 +1165,16 @@ export class Connection {
         case "retire-connection-id":
           this.#localCids.onRetire(frame.sequenceNumber, this.#packetDcid);
           break;
-        case "path-challenge":
-          // §8.2.2: echo it in a PATH_RESPONSE, promptly (a few pending at most; they are never retransmitted, §13.3).
-          if (this.#pathResponses.length >= MAX_PATH_RESPONSES) this.#pathResponses.shift();
-          this.#pathResponses.push(frame.data.slice());
+        case "path-challenge": {
+          // §8.2.2: echo it in a PATH_RESPONSE on the path it came on, promptly (never retransmitted, §13.3).
+          const path = this.#rxPath ?? this.#paths.current;
+          path.queueResponse(frame.data);
+          // §8.2: a PATH_CHALLENGE of ours rides along on a probed path, so that a later move there is already validated.
+          if (!path.validated && path !== this.#paths.current) path.startValidation(now, this.#validationTimeout());
           break;
+        }
         case "path-response":
-          this.#path.onResponse(frame.data); // validates a new path (§8.2.3); anything else is ignored
+          this.#onPathResponse(now, frame.data); // validates the path its challenge went on (§8.2.3); else ignored
           break;
         case "datagram":
           // RFC 9221 §3: only when we advertised max_datagram_frame_size, and no larger than it.
@@ -1015,7 +1201,19 @@ export class Connection {
     const space = this.#spaces[spaceIndex];
     // Loss detection throws PROTOCOL_VIOLATION for an ACK of a packet never sent (RFC 9000 §13.1): every packet we
     // seal is recorded there, and it remembers the largest number sent apart from the packets it compacts away.
+    const rtt = this.#loss.rtt;
+    const before = this.#pathEpoch > Number.NEGATIVE_INFINITY ? { ...rtt } : undefined;
     const outcome = this.#loss.onAckReceived(spaceIndex, ranges, ackDelay, now);
+    // §9.4: a packet sent on the previous path says nothing about this one's RTT: undo a sample it gave.
+    const newest = outcome.acked[outcome.acked.length - 1];
+    if (before !== undefined && outcome.rttSampled && newest !== undefined && newest.timeSent < this.#pathEpoch)
+      Object.assign(rtt, {
+        latestRtt: before.latestRtt,
+        minRtt: before.minRtt,
+        smoothedRtt: before.smoothedRtt,
+        rttvar: before.rttvar,
+        hasSample: before.hasSample,
+      });
     for (const packet of outcome.acked) this.#onFramesAcked(space, packet.frames);
     this.#counters.packetsLost += outcome.lost.length;
     for (const packet of outcome.lost) this.#onFramesLost(space, packet.frames);
@@ -1239,7 +1437,6 @@ export class Connection {
         const space = this.#spaces[outcome.space];
         if (space.discarded || space.writeKeys === undefined) return;
         space.probes = Math.max(space.probes, outcome.kind === "probe" ? outcome.probeCount : 1);
-        if (outcome.space === PacketNumberSpace.ApplicationData) this.#path.retryChallenge();
         // RFC 9002 §6.2.4: probes carry unacknowledged CRYPTO data when there is some.
         space.cryptoSend.requeueUnacked();
         return;
@@ -1341,9 +1538,24 @@ export class Connection {
   pollTransmit(now: number, buffer: Uint8Array): number | undefined {
     if (this.#state === "drained" || this.#state === "draining") return undefined;
     let limit = Math.min(buffer.length, this.#maxDatagramSize());
+    if (this.#state === "established") {
+      // Probes on other paths first (§8.2.2: a PATH_RESPONSE is not delayed), each within its own 3x limit (§9.3).
+      const probe = this.#paths.nextProbe(MIN_PACKET_ROOM);
+      if (probe !== undefined) {
+        const length = this.#buildProbe(now, buffer, probe, Math.min(limit, probe.sendLimit() ?? limit));
+        if (length > 0) {
+          probe.onSent(length);
+          this.#counters.bytesSent += length;
+          this.#txPath = probe;
+          return length;
+        }
+      }
+    }
+    const current = this.#paths.current;
+    this.#txPath = current;
     if (!this.#addressValidated) limit = Math.min(limit, 3 * this.#bytesReceived - this.#bytesSent);
     if (limit < MIN_INITIAL_DATAGRAM) return undefined;
-    const pathLimit = this.#path.sendLimit(); // a new path: 3x what it brought until validated (§9.3)
+    const pathLimit = current.sendLimit(); // a new peer address: 3x what it brought until validated (§9.3)
     if (pathLimit !== undefined) {
       limit = Math.min(limit, pathLimit);
       if (limit < MIN_PACKET_ROOM) return undefined;
@@ -1352,7 +1564,7 @@ export class Connection {
     if (length === 0) return undefined;
     this.#bytesSent += length;
     this.#counters.bytesSent += length;
-    this.#path.onSent(length);
+    current.onSent(length);
     if (!this.#addressValidated) this.#updateAmplification(now);
     return length;
   }
@@ -1380,9 +1592,8 @@ export class Connection {
         this.#localCids.wantsToSend ||
         this.#datagrams.wantsToSend ||
         this.#peerCids?.wantsToSend === true ||
-        this.#pathResponses.length > 0 ||
+        this.#paths.current.wantsToSend ||
         this.#pingPending ||
-        this.#path.challengeDue ||
         this.#appWants()
       );
     return false;
@@ -1488,7 +1699,7 @@ export class Connection {
     return offset;
   }
 
-  #beginPacket(i: PacketNumberSpace, buffer: Uint8Array, offset: number, limit: number): PendingPacket {
+  #beginPacket(i: PacketNumberSpace, buffer: Uint8Array, offset: number, limit: number, dcid = this.#remoteCid): PendingPacket {
     const space = this.#spaces[i];
     const pn = space.nextPacketNumber;
     const pnLength = packetNumberLength(pn, Math.min(this.#loss.largestAcked(i), pn - 1));
@@ -1497,7 +1708,7 @@ export class Connection {
     const payloadStart =
       i === PacketNumberSpace.ApplicationData && !zeroRtt
         ? writeShortHeader(view, offset, {
-            dcid: this.#remoteCid,
+            dcid,
             packetNumber: pn,
             packetNumberLength: pnLength,
             keyPhase: this.#keyUpdate.writePhase,
@@ -1524,6 +1735,7 @@ export class Connection {
       frames: undefined,
       ackEliciting: false,
       zeroRtt,
+      probe: false,
     };
   }
 
@@ -1546,20 +1758,22 @@ export class Connection {
     }
     const frames = p.frames ?? new SentFrames();
     this.#counters.packetsSent++;
+    // A probe on another path is recorded (its number must be known to ACKs) but outside recovery (#buildProbe).
+    const inFlight = !p.probe && (p.ackEliciting || padded);
     this.#loss.onPacketSent(
       p.space,
       {
         packetNumber: p.packetNumber,
         timeSent: now,
         sentBytes: packetEnd - p.start,
-        ackEliciting: p.ackEliciting,
-        inFlight: p.ackEliciting || padded,
+        ackEliciting: p.ackEliciting && !p.probe,
+        inFlight,
         frames,
       },
       now,
     );
-    if (p.ackEliciting || padded) this.#datagramInFlight = true;
-    if (p.ackEliciting && !this.#ackElicitingSentSinceReceive) {
+    if (inFlight) this.#datagramInFlight = true;
+    if (p.ackEliciting && !p.probe && !this.#ackElicitingSentSinceReceive) {
       // §10.1: sending an ack-eliciting packet restarts the idle timer, once per received packet.
       this.#ackElicitingSentSinceReceive = true;
       this.#refreshIdle(now);
@@ -1604,16 +1818,7 @@ export class Connection {
         this.#handshakeDonePending = false;
         ackEliciting = true;
       }
-      const challenge = i === PacketNumberSpace.ApplicationData && w.remaining >= 9 ? this.#path.takeChallenge() : undefined;
-      if (challenge !== undefined) {
-        w.u8(FrameType.PATH_CHALLENGE).bytes(challenge);
-        this.#padForChallenge = true; // §8.2.1: datagrams with PATH_CHALLENGE are expanded to 1200 bytes
-        ackEliciting = true;
-      }
-      while (i === PacketNumberSpace.ApplicationData && this.#pathResponses.length > 0 && w.remaining >= 9) {
-        w.u8(FrameType.PATH_RESPONSE).bytes(this.#pathResponses.shift()!);
-        ackEliciting = true;
-      }
+      if (i === PacketNumberSpace.ApplicationData && this.#writePathFrames(now, w, this.#paths.current)) ackEliciting = true;
       const newToken = this.#newTokenPending;
       if (i === PacketNumberSpace.ApplicationData && newToken !== undefined && w.remaining >= 3 + newToken.length) {
         w.u8(FrameType.NEW_TOKEN).varint(newToken.length).bytes(newToken); // §19.7
@@ -1650,6 +1855,45 @@ export class Connection {
     return ackEliciting;
   }
 
+  /**
+   * PATH_RESPONSEs owed on `path` and its PATH_CHALLENGE if due; returns whether any was written. Their datagram
+   * is expanded to 1200 bytes (§8.2.1, §8.2.2), within the path's amplification limit (the caller's `limit`).
+   */
+  #writePathFrames(now: number, w: Writer, path: Path): boolean {
+    let wrote = false;
+    while (path.responses.length > 0 && w.remaining >= 9) {
+      w.u8(FrameType.PATH_RESPONSE).bytes(path.responses.shift()!);
+      wrote = true;
+    }
+    const challenge = w.remaining >= 9 ? path.takeChallenge(now, this.#loss.ptoPeriod(), this.#random!) : undefined;
+    if (challenge !== undefined) {
+      w.u8(FrameType.PATH_CHALLENGE).bytes(challenge);
+      wrote = true;
+    }
+    if (wrote) this.#padForChallenge = true;
+    return wrote;
+  }
+
+  /**
+   * A probing datagram on a path other than the current one (§9.1): one 1-RTT packet of PATH_RESPONSE and
+   * PATH_CHALLENGE frames and PADDING only, so that it moves nothing at the peer, to the path's own peer
+   * connection ID (§9.5). It is not congestion controlled nor counted in flight: its loss on a dead path must not
+   * shrink the window of the live one (§9.4 lets probes be exempt); the path's timers resend challenges.
+   */
+  #buildProbe(now: number, buffer: Uint8Array, path: Path, limit: number): number {
+    const space = this.#spaces[PacketNumberSpace.ApplicationData];
+    if (!this.#handshakeComplete || space.writeKeys === undefined || this.#aeadBlocked() || this.#random === undefined) return 0;
+    const dcid = (path.cidSequence === undefined ? undefined : this.#peerCids?.cidOf(path.cidSequence)) ?? this.#remoteCid;
+    const open = this.#beginPacket(PacketNumberSpace.ApplicationData, buffer, 0, limit, dcid);
+    const w = this.#writer.reset(buffer, open.payloadStart, limit - TAG_LENGTH);
+    if (!this.#writePathFrames(now, w, path)) return 0;
+    this.#padForChallenge = false;
+    open.payloadEnd = w.position;
+    open.frames = new SentFrames();
+    open.probe = true;
+    return this.#seal(now, buffer, open, Math.min(MIN_INITIAL_DATAGRAM, limit));
+  }
+
   /** Stream and flow-control frames of a 1-RTT packet (all ack-eliciting). */
   #fillApp(now: number, w: Writer, frames: SentFrames): boolean {
     return this.#streams?.fill(w, frames, now, this.#loss.rtt.smoothedRtt) ?? false;
@@ -1658,8 +1902,6 @@ export class Connection {
 
 /** A pacing delay this short (1 µs) is floating-point noise, not a reason to wait: send now. */
 const PACING_TOLERANCE = 0.001;
-/** PATH_RESPONSEs queued at most: a peer challenging faster than we answer loses the oldest. */
-const MAX_PATH_RESPONSES = 4;
 
 /** Packets kept while their keys are missing (RFC 9001 §5.7 lets an endpoint buffer a limited number). */
 const MAX_EARLY_PACKETS = 8;
@@ -1680,6 +1922,8 @@ interface PendingPacket {
   ackEliciting: boolean;
   /** A 0-RTT packet (long header, 0-RTT keys) in the Application Data space. */
   readonly zeroRtt: boolean;
+  /** A probing packet on a path other than the current one (#buildProbe). */
+  probe: boolean;
 }
 
 /** Where `#seal` will end packet `p` when not padding it to a datagram size. */
