@@ -90,7 +90,7 @@ import { MigrationError, onlyPortsDiffer, Path, PathTable, type RttSnapshot } fr
 import { PathCongestion } from "./path-congestion.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
-import { StreamManager, StreamStateError } from "./streams.js";
+import { type BlockedFrameCounters, StreamManager, StreamStateError } from "./streams.js";
 import { buildTransportParameters, type PeerTransportParameters, validatePeerTransportParameters } from "./transport-params.js";
 
 /** A UDP peer address: the shape of Node's `dgram` rinfo, opaque to the core beyond equality. */
@@ -114,7 +114,7 @@ export interface ConnectionCounters {
 }
 
 /** {@link Connection.stats}: recovery state plus counters. */
-export interface ConnectionStats extends ConnectionCounters {
+export interface ConnectionStats extends ConnectionCounters, Readonly<BlockedFrameCounters> {
   readonly smoothedRtt: number;
   readonly minRtt: number;
   readonly congestionWindow: number;
@@ -172,6 +172,16 @@ const LEVEL_SPACE: Readonly<Record<TlsLevel, PacketNumberSpace | undefined>> = {
   application: PacketNumberSpace.ApplicationData,
 };
 const SPACE_LEVEL: readonly TlsLevel[] = ["initial", "handshake", "application"];
+/** Stats of a connection whose stream layer does not exist yet. */
+const NO_BLOCKED_FRAMES: Readonly<BlockedFrameCounters> = {
+  dataBlockedSent: 0,
+  streamDataBlockedSent: 0,
+  streamsBlockedSent: 0,
+  dataBlockedReceived: 0,
+  streamDataBlockedReceived: 0,
+  streamsBlockedReceived: 0,
+};
+
 const SPACE_PACKET_TYPE: readonly FramePacketType[] = ["initial", "handshake", "1rtt"];
 const EMPTY = new Uint8Array(0);
 /** A client's datagrams carrying Initial packets are padded to this size (RFC 9000 §14.1). */
@@ -469,6 +479,7 @@ export class Connection {
       congestionWindow: this.#loss.cc.window,
       bytesInFlight: this.#loss.cc.bytesInFlight,
       ...this.#counters,
+      ...(this.#streams?.blockedFrames ?? NO_BLOCKED_FRAMES),
     };
   }
 

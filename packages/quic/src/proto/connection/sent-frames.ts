@@ -41,4 +41,17 @@ export class SentFrames {
   /** Streams whose STOP_SENDING we sent. */
   stopSending: number[] | undefined;
   streams: SentStreamRange[] | undefined;
+  /** The limit our DATA_BLOCKED carried, -1 when none (resent if still blocked at it, RFC 9000 §13.3). */
+  dataBlocked = -1;
+  /** Our STREAMS_BLOCKED limits, -1 when none. */
+  streamsBlockedBidi = -1;
+  streamsBlockedUni = -1;
+  /** Our STREAM_DATA_BLOCKED frames: stream ID and limit. */
+  streamDataBlocked: SentStreamLimit[] | undefined;
+}
+
+/** A STREAM_DATA_BLOCKED frame's content. */
+export interface SentStreamLimit {
+  readonly id: number;
+  readonly limit: number;
 }

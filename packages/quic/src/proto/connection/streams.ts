@@ -26,7 +26,7 @@ import { type Frame, FrameType, writeStreamFrame } from "../wire/frame.js";
 import type { TransportParameters } from "../wire/transport-parameters.js";
 import { varintLength } from "../wire/varint.js";
 import type { Writer } from "../wire/writer.js";
-import type { SentFrames } from "./sent-frames.js";
+import type { SentFrames, SentStreamLimit } from "./sent-frames.js";
 
 /** The application used a stream in a way its state does not allow (unknown ID, wrong direction, write after finish). */
 export class StreamStateError extends QuicError<"ZSYNC_QUIC_STREAM_STATE"> {
@@ -55,6 +55,22 @@ interface StreamEntry {
   writeBlocked: boolean;
   /** `stream-finished` was reported. */
   finishedSignaled: boolean;
+  /** A STREAM_DATA_BLOCKED to send (the peer's MAX_STREAM_DATA we are blocked at), or undefined. */
+  dataBlocked: number | undefined;
+}
+
+/**
+ * The *_BLOCKED frames (RFC 9000 §19.12-19.14) this connection sent and
+ * received: a peer that keeps us blocked shows here, and so does one that
+ * says it is blocked by our credit (our windows are too small for it).
+ */
+export interface BlockedFrameCounters {
+  dataBlockedSent: number;
+  streamDataBlockedSent: number;
+  streamsBlockedSent: number;
+  dataBlockedReceived: number;
+  streamDataBlockedReceived: number;
+  streamsBlockedReceived: number;
 }
 
 /** Largest STREAM frame header: type, an 8-byte stream ID, an 8-byte offset and a 2-byte length. */
@@ -100,6 +116,15 @@ export class StreamManager {
   /** A DATA_BLOCKED is due (we are blocked at the peer's MAX_DATA, RFC 9000 §4.1). */
   #dataBlockedPending = false;
   readonly #maxStreamsPending: Record<StreamDirection, boolean> = { bidi: false, uni: false };
+  /** See {@link BlockedFrameCounters}. */
+  readonly blockedFrames: BlockedFrameCounters = {
+    dataBlockedSent: 0,
+    streamDataBlockedSent: 0,
+    streamsBlockedSent: 0,
+    dataBlockedReceived: 0,
+    streamDataBlockedReceived: 0,
+    streamsBlockedReceived: 0,
+  };
 
   constructor(side: StreamInitiator, config: TransportConfig, peer: TransportParameters, events: ConnectionEvent[]) {
     this.#side = side;
@@ -277,6 +302,7 @@ export class StreamManager {
         return;
       }
       case "stream-data-blocked":
+        this.blockedFrames.streamDataBlockedReceived++;
         this.#peerReferenced(frame.streamId, FrameType.STREAM_DATA_BLOCKED, "receive");
         return;
       case "max-data":
@@ -290,9 +316,11 @@ export class StreamManager {
           this.#events.push({ type: "streams-available", direction: frame.bidirectional ? "bidi" : "uni" });
         return;
       case "streams-blocked":
+        this.blockedFrames.streamsBlockedReceived++;
         this.limits.onStreamsBlocked(frame.bidirectional ? "bidi" : "uni", frame.limit);
         return;
       case "data-blocked":
+        this.blockedFrames.dataBlockedReceived++;
         return;
       default:
         return;
@@ -344,7 +372,7 @@ export class StreamManager {
     for (const id of this.#sendOrder) {
       const e = this.#streams.get(id);
       if (e === undefined) continue;
-      if (e.stopSending !== undefined || e.maxStreamDataPending) return true;
+      if (e.stopSending !== undefined || e.maxStreamDataPending || e.dataBlocked !== undefined) return true;
       if (e.send?.wantsToSend && !this.#stalled.has(id)) return true;
     }
     return false;
@@ -358,16 +386,17 @@ export class StreamManager {
       this.#maxDataPending = false;
       frames.maxData = true;
     }
-    if (this.#dataBlockedPending && w.remaining >= 9) {
-      w.u8(FrameType.DATA_BLOCKED).varint(this.#connSend.limit);
-      this.#connSend.onBlockedSent();
-      this.#dataBlockedPending = false;
-    }
+    if (this.#dataBlockedPending) this.#writeDataBlocked(w, frames);
     for (const direction of ["bidi", "uni"] as const) {
       const limit = this.#streamsBlocked[direction];
-      if (limit !== undefined && w.remaining >= 9) {
+      if (limit !== undefined && this.limits.availableLocal(direction) > 0)
+        this.#streamsBlocked[direction] = undefined; // MAX_STREAMS came first
+      else if (limit !== undefined && w.remaining >= 9) {
         w.u8(direction === "bidi" ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI).varint(limit);
-        this.#streamsBlocked[direction] = undefined; // informational: not retransmitted if lost
+        this.#streamsBlocked[direction] = undefined;
+        if (direction === "bidi") frames.streamsBlockedBidi = limit;
+        else frames.streamsBlockedUni = limit;
+        this.blockedFrames.streamsBlockedSent++;
       }
     }
     for (const direction of ["bidi", "uni"] as const) {
@@ -392,6 +421,7 @@ export class StreamManager {
         e.maxStreamDataPending = false;
         frames.maxStreamData = append(frames.maxStreamData, id);
       }
+      if (e.dataBlocked !== undefined) this.#writeStreamDataBlocked(w, frames, e);
       const reset = e.send?.takeResetFrame();
       if (reset !== undefined) {
         if (w.remaining >= 1 + 8 + 8 + 8) {
@@ -410,6 +440,7 @@ export class StreamManager {
       const e = this.#streams.get(id);
       const send = e?.send;
       if (send === undefined || !send.wantsToSend) {
+        if (e !== undefined) this.#checkStreamBlocked(w, frames, e);
         done = append(done, id);
         continue;
       }
@@ -417,14 +448,20 @@ export class StreamManager {
       const chunk = send.nextChunk(Math.min(room, 16_383), this.#connSend.available);
       if (chunk === undefined) {
         this.#stalled.add(id);
-        if (this.#connSend.shouldSendBlocked()) this.#dataBlockedPending = true;
+        if (this.#connSend.shouldSendBlocked()) {
+          this.#dataBlockedPending = true;
+          this.#writeDataBlocked(w, frames);
+        }
         continue;
       }
       this.#connSend.consume(chunk.newBytes);
       writeStreamFrame(w, id, chunk.offset, chunk.data, chunk.fin);
       frames.streams = append(frames.streams, { id, offset: chunk.offset, length: chunk.data.length, fin: chunk.fin });
       lastServed = index;
-      if (!send.wantsToSend) done = append(done, id);
+      if (!send.wantsToSend) {
+        this.#checkStreamBlocked(w, frames, e!);
+        done = append(done, id);
+      }
     }
     // The next packet starts with the stream after the last one served (round robin, no reallocation).
     if (lastServed >= 0) this.#roundRobin = lastServed + 1;
@@ -459,6 +496,10 @@ export class StreamManager {
   /** A packet with these frames was declared lost: queue what still matters. */
   onLost(frames: SentFrames): void {
     if (frames.maxData) this.#maxDataPending = true;
+    if (frames.dataBlocked >= 0) this.#onDataBlockedLost(frames.dataBlocked);
+    if (frames.streamsBlockedBidi >= 0) this.#onStreamsBlockedLost("bidi", frames.streamsBlockedBidi);
+    if (frames.streamsBlockedUni >= 0) this.#onStreamsBlockedLost("uni", frames.streamsBlockedUni);
+    if (frames.streamDataBlocked !== undefined) for (const b of frames.streamDataBlocked) this.#onStreamDataBlockedLost(b);
     if (frames.maxStreamsBidi) this.#maxStreamsPending.bidi = true;
     if (frames.maxStreamsUni) this.#maxStreamsPending.uni = true;
     if (frames.streams !== undefined)
@@ -523,6 +564,7 @@ export class StreamManager {
       readableSignaled: false,
       writeBlocked: false,
       finishedSignaled: false,
+      dataBlocked: undefined,
     };
     this.#streams.set(id, entry);
     return entry;
@@ -543,7 +585,8 @@ export class StreamManager {
 
   #unschedule(id: number): void {
     const e = this.#streams.get(id);
-    if (e !== undefined && (e.stopSending !== undefined || e.maxStreamDataPending || e.send?.wantsToSend)) return;
+    if (e !== undefined && (e.stopSending !== undefined || e.maxStreamDataPending || e.dataBlocked !== undefined || e.send?.wantsToSend))
+      return;
     if (!this.#inSendOrder.delete(id)) return;
     this.#sendOrder = this.#sendOrder.filter((x) => x !== id);
   }
@@ -557,6 +600,79 @@ export class StreamManager {
       entry.maxStreamDataPending = true;
       this.#schedule(entry.id);
     }
+  }
+
+  /**
+   * A stream that cannot send for want of stream credit says so once per
+   * limit (RFC 9000 §4.1, §19.13): in this packet when it has room, else in
+   * the next one.
+   */
+  #checkStreamBlocked(w: Writer, frames: SentFrames, entry: StreamEntry): void {
+    const limit = entry.send?.takeBlocked();
+    if (limit === undefined) return;
+    entry.dataBlocked = limit;
+    this.#writeStreamDataBlocked(w, frames, entry);
+    if (entry.dataBlocked !== undefined) this.#schedule(entry.id);
+  }
+
+  #writeStreamDataBlocked(w: Writer, frames: SentFrames, entry: StreamEntry): void {
+    const limit = entry.dataBlocked as number;
+    const send = entry.send;
+    if (send === undefined || !send.flowBlocked || send.credit.limit !== limit) {
+      entry.dataBlocked = undefined; // MAX_STREAM_DATA or a reset came first: nothing left to say
+      return;
+    }
+    if (w.remaining < 1 + 8 + 8) return;
+    w.u8(FrameType.STREAM_DATA_BLOCKED).varint(entry.id).varint(limit);
+    entry.dataBlocked = undefined;
+    frames.streamDataBlocked = append<SentStreamLimit>(frames.streamDataBlocked, { id: entry.id, limit });
+    this.blockedFrames.streamDataBlockedSent++;
+  }
+
+  /** DATA_BLOCKED at the peer's current MAX_DATA (RFC 9000 §19.12); stays pending when the packet has no room. */
+  #writeDataBlocked(w: Writer, frames: SentFrames): void {
+    if (this.#connSend.used < this.#connSend.limit) {
+      this.#dataBlockedPending = false; // a MAX_DATA came first
+      return;
+    }
+    if (w.remaining < 9) return;
+    const limit = this.#connSend.limit;
+    w.u8(FrameType.DATA_BLOCKED).varint(limit);
+    this.#connSend.onBlockedSent();
+    this.#dataBlockedPending = false;
+    frames.dataBlocked = limit;
+    this.blockedFrames.dataBlockedSent++;
+  }
+
+  /** A lost DATA_BLOCKED is resent only while data still waits at that same limit (RFC 9000 §13.3). */
+  #onDataBlockedLost(limit: number): void {
+    const credit = this.#connSend;
+    credit.onBlockedLost(limit);
+    if (!credit.shouldSendBlocked()) return;
+    for (const e of this.#streams.values()) {
+      if (e.send?.hasUnsentData && e.send.credit.available > 0) {
+        this.#dataBlockedPending = true;
+        return;
+      }
+    }
+  }
+
+  #onStreamsBlockedLost(direction: StreamDirection, limit: number): void {
+    this.limits.onStreamsBlockedLost(direction, limit);
+    const again = this.limits.streamsBlocked(direction);
+    if (again !== undefined) this.#streamsBlocked[direction] = again;
+  }
+
+  /** A lost STREAM_DATA_BLOCKED is resent only while the stream is still blocked at that limit. */
+  #onStreamDataBlockedLost(lost: SentStreamLimit): void {
+    const e = this.#streams.get(lost.id);
+    const send = e?.send;
+    if (e === undefined || send === undefined) return;
+    send.credit.onBlockedLost(lost.limit);
+    const limit = send.takeBlocked();
+    if (limit === undefined) return;
+    e.dataBlocked = limit;
+    this.#schedule(e.id);
   }
 
   #signalWritable(entry: StreamEntry): void {

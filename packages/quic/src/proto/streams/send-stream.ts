@@ -112,6 +112,31 @@ export class SendStream {
   }
 
   /**
+   * True when written bytes wait above the highest offset sent and the
+   * peer's MAX_STREAM_DATA allows none of them: the stream is blocked by
+   * flow control (RFC 9000 §4.1) and a STREAM_DATA_BLOCKED is in order.
+   */
+  get flowBlocked(): boolean {
+    return !this.#isReset() && this.#written > this.#sentEnd && this.credit.available === 0;
+  }
+
+  /** True when written bytes wait above the highest offset sent (they need stream and connection credit). */
+  get hasUnsentData(): boolean {
+    return !this.#isReset() && this.#written > this.#sentEnd;
+  }
+
+  /**
+   * The limit to put in a STREAM_DATA_BLOCKED frame (RFC 9000 §19.13), once
+   * per limit: undefined when not blocked or already reported at this
+   * limit. Marks it reported.
+   */
+  takeBlocked(): number | undefined {
+    if (!this.flowBlocked || !this.credit.shouldSendBlocked()) return undefined;
+    this.credit.onBlockedSent();
+    return this.credit.limit;
+  }
+
+  /**
    * Copies as much of `data` as the send buffer accepts; returns the count
    * (less than `data.length` means back-pressure: wait for acknowledgments).
    */

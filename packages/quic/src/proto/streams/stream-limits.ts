@@ -128,6 +128,17 @@ export class StreamLimits {
   }
 
   /**
+   * Our STREAMS_BLOCKED carrying `limit` was lost. It is due again (the next
+   * {@link streamsBlocked} returns it) only while we are still blocked at
+   * that same limit; after a MAX_STREAMS it has nothing left to say
+   * (RFC 9000 §13.3).
+   */
+  onStreamsBlockedLost(direction: StreamDirection, limit: number): void {
+    const d = this.#dirs[direction];
+    if (d.blockedSentAt === limit && d.sendLimit === limit && d.nextLocal >= d.sendLimit) d.blockedSentAt = -1;
+  }
+
+  /**
    * A frame referenced stream `id` (RFC 9000 §3.2, §4.6, §19.8). For a peer
    * stream, opens it and every lower-numbered stream of its type, returning
    * the newly opened index range (reused object; empty when none). For one
