@@ -313,8 +313,11 @@ export class LossDetection<T = unknown> {
     }
     if (ecnCe !== undefined && ecnCe > s.ecnCe) {
       s.ecnCe = ecnCe;
-      // ProcessECN (Appendix B.7): the sent time of the largest acknowledged packet, newly acknowledged here.
-      if (newest.packetNumber === largest) this.cc.onCongestionEvent(newest.timeSent, now);
+      // ProcessECN (Appendix B.7) dates the event by the largest acknowledged packet: `newest` is that packet
+      // when this ACK newly acknowledges it. When it was acknowledged before (a reordered packet filled a gap),
+      // the CE-marked packet is most likely one of those newly acknowledged here, and the newest of them dates it;
+      // ignoring the increase instead would drop the peer's congestion signal.
+      this.cc.onCongestionEvent(newest.timeSent, now);
     }
 
     const persistent = this.#detectLost(s, now, out.lost, true);
