@@ -6,9 +6,44 @@
  * never answers is undone after three PTOs.
  */
 import { describe, expect, it } from "vitest";
+import { initialWindow } from "../../src/proto/congestion/controller.js";
+import type { ConnectionStats } from "../../src/proto/connection/connection.js";
+import type { SimAddress } from "./sim-network.js";
 import { CLIENT_ADDRESS, exchange, pair, SERVER_ADDRESS } from "./support.js";
 
 const NEW_ADDRESS = { address: "192.0.2.1", port: 50_999 };
+/** A NAT that changed the client's IP address, not only its port. */
+const OTHER_IP = { address: "192.0.2.77", port: 50_000 };
+const INITIAL_WINDOW = initialWindow(1200);
+const INITIAL_RTT = 333;
+const same = (a: SimAddress, b: SimAddress): boolean => a.address === b.address && a.port === b.port;
+
+/** A 512 KiB exchange during which the client is rebound to `to`: the server's stats just before and just after it follows. */
+function rebindMidTransfer(seed: number, to: SimAddress): { before: ConnectionStats; after: ConnectionStats } {
+  const setup = pair({ seed });
+  const { net, client, server } = setup;
+  let rebound = false;
+  let before: ConnectionStats | undefined;
+  let after: ConnectionStats | undefined;
+  let last: ConnectionStats | undefined;
+  const { toServer, toClient, clientData, serverData } = exchange(setup, 512 * 1024, {}, () => {
+    const accepted = server.connections[0];
+    if (accepted === undefined || after !== undefined) return;
+    if (!rebound && accepted.stats.bytesReceived > 150_000) {
+      net.rebind(client, to);
+      rebound = true;
+    }
+    if (rebound && same(accepted.remoteAddress, to)) {
+      before = last; // the step before the server followed
+      after = accepted.stats;
+    }
+    last = accepted.stats;
+  });
+  expect(Buffer.compare(toServer, clientData)).toBe(0);
+  expect(Buffer.compare(toClient, serverData)).toBe(0);
+  expect(after).toBeDefined();
+  return { before: before!, after: after! };
+}
 
 describe("NAT rebinding", () => {
   it("the server follows the client to its new port after validating it, and the data arrives intact", () => {
@@ -49,4 +84,46 @@ describe("NAT rebinding", () => {
     net.run(() => accepted.remoteAddress.port === CLIENT_ADDRESS.port, { maxTime: net.now + 10_000 });
     expect(accepted.state).toBe("established");
   });
+});
+
+describe("congestion control and RTT across a path change (§9.4)", () => {
+  it("a port-only change (NAT rebinding) keeps the congestion window and RTT", () => {
+    const { before, after } = rebindMidTransfer(83, NEW_ADDRESS);
+    expect(before.congestionWindow).toBeGreaterThan(2 * INITIAL_WINDOW);
+    expect(after.congestionWindow).toBeGreaterThanOrEqual(before.congestionWindow);
+    expect(after.smoothedRtt).toBeLessThan(100);
+  }, 60_000);
+
+  it("an IP address change starts the new path from the initial window and RTT", () => {
+    const { before, after } = rebindMidTransfer(84, OTHER_IP);
+    expect(before.congestionWindow).toBeGreaterThan(2 * INITIAL_WINDOW);
+    expect(before.smoothedRtt).toBeLessThan(100);
+    expect(after.congestionWindow).toBe(INITIAL_WINDOW);
+    expect(after.smoothedRtt).toBe(INITIAL_RTT);
+  }, 60_000);
+
+  it("a new IP address that fails validation: back to the old path with its window and RTT (§9.3.2)", () => {
+    const setup = pair({ seed: 85 });
+    const { net, client, server, conn } = setup;
+    exchange(setup, 256 * 1024);
+    const accepted = server.connections[0]!;
+    const grown = accepted.stats;
+    expect(grown.congestionWindow).toBeGreaterThan(2 * INITIAL_WINDOW);
+    net.rebind(client, OTHER_IP);
+    net.setLink(SERVER_ADDRESS, OTHER_IP, { delay: 10, loss: 1 }); // nothing reaches the new address
+    const id = conn.openStream("uni")!;
+    conn.streamWrite(id, new Uint8Array(100));
+    net.run(() => same(accepted.remoteAddress, OTHER_IP));
+    expect(accepted.stats.congestionWindow).toBe(INITIAL_WINDOW);
+    net.setLink(OTHER_IP, SERVER_ADDRESS, { delay: 10, loss: 1 }); // and the client falls silent there
+    net.run(() => server.eventsOf(accepted, "path-changed").some((e) => e.reason === "reverted"), { maxTime: net.now + 20_000 });
+    expect(accepted.remoteAddress).toEqual(CLIENT_ADDRESS);
+    expect(accepted.stats.congestionWindow).toBeGreaterThanOrEqual(grown.congestionWindow);
+    expect(accepted.stats.smoothedRtt).toBeLessThan(100);
+    // The client comes back on its old address: the transfer resumes there.
+    net.rebind(client, CLIENT_ADDRESS);
+    conn.streamFinish(id);
+    net.run(() => accepted.acceptStream("uni") !== undefined, { maxTime: net.now + 20_000 });
+    expect(accepted.state).toBe("established");
+  }, 60_000);
 });

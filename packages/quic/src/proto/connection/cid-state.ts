@@ -309,11 +309,14 @@ export class RemoteConnectionIds {
     return this.#ids.get(sequence)?.cid;
   }
 
-  /** A path holding `sequence` was abandoned: retire its ID, which a probe may have exposed on that path. */
-  release(sequence: number): void {
+  /**
+   * A path holding `sequence` was abandoned. `used`: a packet went out with it on that path, so it is retired
+   * (§9.5: never reused elsewhere); otherwise it goes back among the unused ones.
+   */
+  release(sequence: number, used: boolean): void {
     this.#reserved.delete(sequence);
     const id = this.#ids.get(sequence);
-    if (id === undefined || id === this.#current) return;
+    if (!used || id === undefined || id === this.#current) return;
     this.#ids.delete(sequence);
     this.#queueRetire(sequence);
   }

@@ -831,7 +831,7 @@ export class Connection {
       const sequence = this.#remoteIds().reserve();
       if (sequence === undefined) throw new MigrationError("no-connection-id", "the server gave us no unused connection ID (§9.5)");
       if (path === undefined) {
-        path = new Path(local, remote, false, now);
+        path = new Path(local, remote, false, now, false); // to the server's known address: no 3x limit
         this.#addPath(path);
       }
       path.cidSequence = sequence;
@@ -844,7 +844,7 @@ export class Connection {
   /** Adds a path to the table, releasing the connection ID of one it evicted. */
   #addPath(path: Path): void {
     const evicted = this.#paths.add(path);
-    if (evicted?.cidSequence !== undefined) this.#peerCids?.release(evicted.cidSequence);
+    if (evicted?.cidSequence !== undefined) this.#peerCids?.release(evicted.cidSequence, evicted.cidUsed);
   }
 
   /** §8.2.4: abandon a validation after three times the larger of the current PTO and a new path's (kInitialRtt). */
@@ -944,7 +944,7 @@ export class Connection {
         // The old path did not answer (§9.3.3's check after a migration): nothing to undo, it stays the way back.
       } else {
         if (path === paths.migrating && path.local !== undefined) this.#events.push({ type: "migration-failed", local: path.local });
-        if (path.cidSequence !== undefined) this.#peerCids?.release(path.cidSequence);
+        if (path.cidSequence !== undefined) this.#peerCids?.release(path.cidSequence, path.cidUsed);
         paths.remove(path);
       }
     }
@@ -1894,11 +1894,13 @@ export class Connection {
   #buildProbe(now: number, buffer: Uint8Array, path: Path, limit: number): number {
     const space = this.#spaces[PacketNumberSpace.ApplicationData];
     if (!this.#handshakeComplete || space.writeKeys === undefined || this.#aeadBlocked() || this.#random === undefined) return 0;
-    const dcid = (path.cidSequence === undefined ? undefined : this.#peerCids?.cidOf(path.cidSequence)) ?? this.#remoteCid;
+    const reserved = path.cidSequence === undefined ? undefined : this.#peerCids?.cidOf(path.cidSequence);
+    const dcid = reserved ?? this.#remoteCid;
     const open = this.#beginPacket(PacketNumberSpace.ApplicationData, buffer, 0, limit, dcid);
     const w = this.#writer.reset(buffer, open.payloadStart, limit - TAG_LENGTH);
     if (!this.#writePathFrames(now, w, path)) return 0;
     this.#padForChallenge = false;
+    if (reserved !== undefined) path.cidUsed = true;
     open.payloadEnd = w.position;
     open.frames = new SentFrames();
     open.probe = true;

@@ -75,6 +75,12 @@ export class Path {
   readonly local: SocketAddress | undefined;
   readonly remote: SocketAddress;
   validated: boolean;
+  /**
+   * The peer's address on this path is unproven (a new address the peer sent from): until the path validates,
+   * at most 3x what it brought may go there. A path we opened ourselves (`migrate`) leads to the peer's
+   * known address and is not limited.
+   */
+  readonly amplificationLimited: boolean;
   /** Bytes received from and sent to the peer on this path while it was not validated. */
   received = 0;
   sent = 0;
@@ -82,6 +88,8 @@ export class Path {
   lastActive: number;
   /** The peer connection ID set aside for this path (§9.5), by sequence number. */
   cidSequence: number | undefined;
+  /** A packet went out on this path with that ID (it must then be retired, not reused, when the path goes). */
+  cidUsed = false;
   /** The recovery state the connection had here when it left, for a return (§9.4). */
   recovery: { readonly cc: CongestionController; readonly rtt: RttSnapshot } | undefined;
   /** PATH_CHALLENGE data received on this path, to echo on it (§8.2.2). */
@@ -92,10 +100,11 @@ export class Path {
   #deadline: number | undefined;
   #attempts = 0;
 
-  constructor(local: SocketAddress | undefined, remote: SocketAddress, validated: boolean, now: number) {
+  constructor(local: SocketAddress | undefined, remote: SocketAddress, validated: boolean, now: number, amplificationLimited = !validated) {
     this.local = local;
     this.remote = remote;
     this.validated = validated;
+    this.amplificationLimited = amplificationLimited;
     this.lastActive = now;
   }
 
@@ -123,7 +132,7 @@ export class Path {
 
   /** How many more bytes may go to this path: 3x what it brought while unvalidated (§8.1, §9.3), else undefined. */
   sendLimit(): number | undefined {
-    return this.validated ? undefined : Math.max(0, 3 * this.received - this.sent);
+    return this.validated || !this.amplificationLimited ? undefined : Math.max(0, 3 * this.received - this.sent);
   }
 
   onReceived(bytes: number): void {
