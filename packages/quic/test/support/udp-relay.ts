@@ -44,7 +44,7 @@ export interface LinkPolicy {
   readonly reorder?: number;
   /** Datagrams that overtake a held one (default 3). */
   readonly reorderDepth?: number;
-  /** Longest a held datagram waits when traffic stops (default 50 ms). */
+  /** Longest a held datagram waits when traffic stops (default 10 ms). */
   readonly reorderMaxHoldMs?: number;
   /** Probability a datagram is delivered twice. */
   readonly duplicate?: number;
@@ -288,7 +288,7 @@ class Link {
   #hold(bytes: Uint8Array, mapping: Mapping): void {
     this.#held.push({
       countdown: this.policy.reorderDepth ?? 3,
-      deadline: performance.now() + (this.policy.reorderMaxHoldMs ?? 50),
+      deadline: performance.now() + (this.policy.reorderMaxHoldMs ?? 10),
       bytes,
       mapping,
     });
