@@ -53,6 +53,15 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   readonly direction: StreamDirection;
   /** True for streams we opened. */
   readonly local: boolean;
+  /**
+   * Server: the client opened this stream in 0-RTT, or sent on it in 0-RTT
+   * (RFC 9001 §4.6.1). Early data can be replayed by an attacker who recorded
+   * it (RFC 9001 §9.2, RFC 8446 §8): run only idempotent requests from such a
+   * stream at once, and defer the rest until `await conn.established()`
+   * (a replay never completes the handshake) or refuse them. Always false for
+   * streams we opened and on a client.
+   */
+  readonly receivedInEarlyData: boolean;
   readonly #host: StreamHost;
   readonly #readWaiter = new Waiter();
   readonly #writeWaiter = new Waiter();
@@ -78,6 +87,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.id = id;
     this.local = local;
     this.direction = (id & 2) === 0 ? "bidi" : "uni";
+    this.receivedInEarlyData = !local && host.core.streamReceivedInEarlyData(id);
     const uni = this.direction === "uni";
     this.#recvDone = uni && local; // our uni streams have no receive side
     this.#sendDone = uni && !local; // the peer's uni streams have no send side

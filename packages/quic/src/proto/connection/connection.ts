@@ -729,6 +729,14 @@ export class Connection {
   }
 
   /**
+   * Server: peer stream `id` was opened by a 0-RTT packet or got data in one, so its request may be a replay
+   * (RFC 9001 §9.2): defer what is not idempotent until the handshake completes. Settled when the stream is accepted.
+   */
+  streamReceivedInEarlyData(id: number): boolean {
+    return this.#streams?.receivedInEarlyData(id) ?? false;
+  }
+
+  /**
    * Client: 0-RTT is on (a ticket allowing early data, `tls.earlyData` and the remembered parameters): streams can
    * be opened and written before the handshake completes, and their data goes out in 0-RTT packets. A server can
    * replay such data (RFC 9001 §9.2): send only what is safe to process twice. False once 1-RTT keys exist.
@@ -1193,17 +1201,17 @@ export class Connection {
           this.#events.push({ type: "datagram", data: frame.data.slice() });
           break;
         default:
-          this.#onStreamFrame(frame);
+          this.#onStreamFrame(frame, packetType === "0rtt");
       }
     }
     return ackEliciting;
   }
 
-  /** Stream-level frames (1-RTT only, so the stream layer exists: it is created with the peer's transport parameters). */
-  #onStreamFrame(frame: Frame): void {
+  /** Stream-level frames (0-RTT and 1-RTT only, so the stream layer exists: it is created with the peer's transport parameters). */
+  #onStreamFrame(frame: Frame, early: boolean): void {
     if (this.#streams === undefined)
       throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "stream frame before transport parameters");
-    this.#streams.onFrame(frame);
+    this.#streams.onFrame(frame, early);
   }
 
   #onAck(now: number, spaceIndex: PacketNumberSpace, ranges: AckRangeList, rawDelay: number): void {
@@ -1469,6 +1477,7 @@ export class Connection {
       if (this.side !== "client" || early.remembered === undefined || this.#peerParams !== undefined) return;
       early.keys = keys;
       this.#streams ??= new StreamManager(this.side, this.#transport, earlyPeerParameters(early.remembered), this.#events);
+      this.#datagrams.setPeerMax(early.remembered.maxDatagramFrameSize); // RFC 9221 §3: DATAGRAM in 0-RTT within the remembered limit
     } else if (this.side === "server" && !early.discarded) {
       early.keys = keys;
       if (this.#early.length > 0) this.#replayEarly = true; // 0-RTT packets that came ahead of the ClientHello's keys
@@ -1506,7 +1515,7 @@ export class Connection {
 
   /** Client before the handshake completes: stream data to send under 0-RTT keys. */
   #wants0Rtt(): boolean {
-    return this.side === "client" && this.#earlyData.active && this.#appWants();
+    return this.side === "client" && this.#earlyData.active && (this.#appWants() || this.#datagrams.wantsToSend);
   }
 
   /** Server: a 0-RTT packet (RFC 9001 §4.6.1), opened into the Application Data space while the 0-RTT keys are kept. */
@@ -1796,8 +1805,11 @@ export class Connection {
 
   /** Writes the frames of one packet in space `i`; returns whether any is ack-eliciting. */
   #fill(now: number, i: PacketNumberSpace, w: Writer, frames: SentFrames, cwndOk: boolean): boolean {
-    // 0-RTT (RFC 9000 §12.4, RFC 9001 §4.6.1): stream data and its flow control only, no ACK, CRYPTO or others.
-    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return this.#fillApp(now, w, frames);
+    // 0-RTT (RFC 9000 §12.4, RFC 9001 §4.6.1): stream data, its flow control and DATAGRAM only, no ACK, CRYPTO or others.
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) {
+      const datagrams = this.side === "client" && this.#datagrams.fill(w); // RFC 9221 §3 allows them in 0-RTT
+      return this.#fillApp(now, w, frames) || datagrams;
+    }
     const space = this.#spaces[i];
     let ackEliciting = false;
     if (space.acks.hasUnreported) {

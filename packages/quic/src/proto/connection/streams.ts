@@ -57,6 +57,8 @@ interface StreamEntry {
   finishedSignaled: boolean;
   /** A STREAM_DATA_BLOCKED to send (the peer's MAX_STREAM_DATA we are blocked at), or undefined. */
   dataBlocked: number | undefined;
+  /** A 0-RTT packet opened this peer stream or carried its data: it may be a replay (RFC 9001 §9.2). */
+  early: boolean;
 }
 
 /**
@@ -116,6 +118,8 @@ export class StreamManager {
   /** A DATA_BLOCKED is due (we are blocked at the peer's MAX_DATA, RFC 9000 §4.1). */
   #dataBlockedPending = false;
   readonly #maxStreamsPending: Record<StreamDirection, boolean> = { bidi: false, uni: false };
+  /** The frame being handled came in a 0-RTT packet (streams it opens implicitly are marked too). */
+  #earlyFrame = false;
   /** See {@link BlockedFrameCounters}. */
   readonly blockedFrames: BlockedFrameCounters = {
     dataBlockedSent: 0,
@@ -191,6 +195,19 @@ export class StreamManager {
     return id;
   }
 
+  /**
+   * Server: whether peer stream `id` was opened by a 0-RTT packet or got data
+   * in one (RFC 9001 §4.6.1). Such a request may be a replay of one an
+   * attacker recorded (RFC 9001 §9.2, RFC 8446 §8): an application defers
+   * work that is not idempotent until the handshake completes, or refuses it.
+   * Streams are only opened early before the first 1-RTT packet arrives
+   * (0-RTT keys are dropped then), so the answer is settled when the stream
+   * is accepted. False for a stream no longer open.
+   */
+  receivedInEarlyData(id: number): boolean {
+    return this.#streams.get(id)?.early ?? false;
+  }
+
   /** The next stream the peer opened, or undefined. */
   accept(direction: StreamDirection): number | undefined {
     return this.#incoming[direction].shift();
@@ -251,12 +268,18 @@ export class StreamManager {
 
   // ------------------------------------------------------------------ peer
 
-  /** Handles a stream-related frame from a 1-RTT packet. */
-  onFrame(frame: Frame): void {
+  /**
+   * Handles a stream-related frame from a 1-RTT packet, or from a 0-RTT
+   * packet (`early`: the streams it opens or sends on are marked, see
+   * {@link receivedInEarlyData}).
+   */
+  onFrame(frame: Frame, early = false): void {
+    this.#earlyFrame = early;
     switch (frame.kind) {
       case "stream": {
         const entry = this.#peerReferenced(frame.streamId, FrameType.STREAM, "receive");
         if (entry === undefined) return;
+        if (early) entry.early = true;
         const recv = entry.recv!;
         const wasReadable = recv.isReadable;
         const delta = recv.onStreamFrame(frame.offset, frame.data, frame.fin);
@@ -271,6 +294,7 @@ export class StreamManager {
       case "reset-stream": {
         const entry = this.#peerReferenced(frame.streamId, FrameType.RESET_STREAM, "receive");
         if (entry === undefined) return;
+        if (early) entry.early = true;
         const recv = entry.recv!;
         const before = recv.state;
         const delta = recv.onResetStream(frame.errorCode, frame.finalSize);
@@ -347,7 +371,7 @@ export class StreamManager {
       const initiator: StreamInitiator = this.#side === "client" ? "server" : "client";
       for (let index = opened.from; index < opened.to; index++) {
         const newId = makeStreamId(index, initiator, direction);
-        this.#create(newId);
+        this.#create(newId).early = this.#earlyFrame;
         this.#incoming[direction].push(newId);
       }
       this.#events.push({ type: "stream-opened", direction });
@@ -565,6 +589,7 @@ export class StreamManager {
       writeBlocked: false,
       finishedSignaled: false,
       dataBlocked: undefined,
+      early: false,
     };
     this.#streams.set(id, entry);
     return entry;
