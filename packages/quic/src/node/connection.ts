@@ -22,7 +22,14 @@
  */
 import type { HandshakeInfo } from "@zsync/crypto/tls";
 import { CancelledError } from "@zsync/runtime";
-import type { CloseReason, Connection, ConnectionEvent, StreamDirection } from "../proto/index.js";
+import {
+  type CloseReason,
+  type Connection,
+  type ConnectionEvent,
+  MigrationError,
+  type SocketAddress,
+  type StreamDirection,
+} from "../proto/index.js";
 import type { ConnectionSink, EndpointDriver } from "./driver.js";
 import { QuicConnectionClosedError } from "./errors.js";
 import { QuicSession, rememberTransportParameters } from "./session.js";
@@ -63,6 +70,9 @@ export interface QuicConnectionStats {
  */
 export const MAX_QUEUED_DATAGRAMS = 256;
 
+/** How long a socket a migration left stays open for the server's late packets. */
+const OLD_SOCKET_GRACE_MS = 3000;
+
 /** Internal settings shared by a server's or client's connections. */
 export interface ConnectionSettings {
   /** Error code of RESET_STREAM / STOP_SENDING when a stream wait is cancelled (default 0). */
@@ -102,6 +112,8 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   readonly #datagrams: Uint8Array[] = [];
   readonly #datagramWaiter = new Waiter();
   #datagramsDropped = 0;
+  /** The `migrate` under way: the socket it left behind on success, and how to settle it. */
+  #migration: { readonly previous: SocketAddress | undefined; readonly settle: (error?: Error) => void } | undefined;
 
   /** @internal created by `connect` and `QuicServer` */
   constructor(core: Connection, driver: EndpointDriver, settings: ConnectionSettings) {
@@ -229,6 +241,61 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     if (!this.core.initiateKeyUpdate()) return false;
     this.driver.wake();
     return true;
+  }
+
+  // ------------------------------------------------------------- migration
+
+  /**
+   * Client: moves this connection to a new local UDP socket (RFC 9000 §9.2), e.g. after a network change or to
+   * unlink traffic from the old port. Binds a socket on `localHost` (default: the first socket's address) with a
+   * new port, validates the path from it with PATH_CHALLENGE before anything else uses it, then sends everything
+   * from it; the server follows. Streams carry on across the switch. Resolves once switched; the old socket is
+   * closed a few seconds later (late packets to it still count). Rejects with `MigrationError`: `reason` says
+   * why §9 does not allow it now (server side, handshake not confirmed, the server's disable_active_migration,
+   * no spare connection ID from the server, another migration under way) or `validation-failed` when the new
+   * path did not answer within three PTOs (the connection stays on the old socket).
+   */
+  async migrate(options?: QuicWaitOptions & { readonly localHost?: string }): Promise<void> {
+    throwIfAborted(options);
+    if (this.#closeError !== undefined) throw this.#closeError;
+    if (this.core.side !== "client") throw new MigrationError("server", "only a client initiates migration (RFC 9000 §9)");
+    if (this.#migration !== undefined) throw new MigrationError("in-progress", "a migration is already being validated");
+    const local = await this.driver.bindSocket(options?.localHost ?? this.driver.localAddress.address, 0, options?.signal);
+    const previous = this.core.localAddress;
+    try {
+      if (this.#closeError !== undefined) throw this.#closeError;
+      this.core.migrate(this.driver.now(), local);
+    } catch (error) {
+      this.driver.closeSocket(local);
+      throw error;
+    }
+    this.driver.wake();
+    const done = new Promise<void>((resolve, reject) => {
+      this.#migration = { previous, settle: (error) => (error === undefined ? resolve() : reject(error)) };
+    });
+    const signal = options?.signal;
+    if (signal === undefined) return done;
+    // Cancelling stops the wait only: the probe runs its course (and a late success still switches).
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(CancelledError.from(signal.reason));
+      signal.addEventListener("abort", onAbort, { once: true });
+      done.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  #onPathEvent(event: Extract<ConnectionEvent, { type: "path-changed" | "migration-failed" }>): void {
+    const migration = this.#migration;
+    if (migration === undefined) return;
+    if (event.type === "path-changed" && event.reason === "migrated") {
+      this.#migration = undefined;
+      // Packets the server sent before it saw us move still arrive on the old socket for about an RTT.
+      setTimeout(() => this.driver.closeSocket(migration.previous), OLD_SOCKET_GRACE_MS).unref();
+      migration.settle();
+    } else if (event.type === "migration-failed") {
+      this.#migration = undefined;
+      this.driver.closeSocket(event.local);
+      migration.settle(new MigrationError("validation-failed", "the new path did not answer PATH_CHALLENGE in time (RFC 9000 §8.2.4)"));
+    }
   }
 
   // ------------------------------------------------------------- datagrams
@@ -439,6 +506,10 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       case "stream-stopped":
         this.#streams.get(event.id)?.onStopped(event.errorCode);
         return;
+      case "path-changed":
+      case "migration-failed":
+        this.#onPathEvent(event);
+        return;
       case "closed":
         this.#onClosed(event.reason);
         return;
@@ -461,6 +532,8 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     this.#openWaiters.uni.fail(error);
     this.#sessionWaiter.fail(error);
     this.#datagramWaiter.fail(error);
+    this.#migration?.settle(error);
+    this.#migration = undefined;
     for (const stream of this.#streams.values()) stream.onClosed(error);
   }
 }

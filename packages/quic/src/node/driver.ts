@@ -32,6 +32,12 @@
  * flight the driver stops draining and resumes from the next callback:
  * that is the back-pressure from the kernel's send queue.
  *
+ * Extra sockets: a client migrating (`QuicConnection.migrate`, RFC 9000 §9)
+ * binds a second socket with {@link EndpointDriver.bindSocket}. Its datagrams
+ * reach the core with that socket's address as `local`, and datagrams the
+ * core gives back with `from` set leave through it; the socket a migration
+ * left is closed later with {@link EndpointDriver.closeSocket}.
+ *
  * Sends skip DNS: the socket's `lookup` hook passes the address through
  * synchronously (every address the core gives back is an IP literal from
  * `rinfo` or resolved once by `connect`), instead of Node's default of a
@@ -44,7 +50,7 @@ import { lookup as dnsLookup } from "node:dns";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { CancelledError } from "@zsync/runtime";
-import type { Connection, ConnectionEvent, Endpoint } from "../proto/index.js";
+import type { Connection, ConnectionEvent, Endpoint, SocketAddress } from "../proto/index.js";
 
 /** Receives a connection's events, in order, from the driver. */
 export interface ConnectionSink {
@@ -113,6 +119,12 @@ export class EndpointDriver {
   /** Called once the socket is closed. */
   onClosed: (() => void) | undefined;
   readonly #socket: Socket;
+  #socketOpen = true;
+  readonly #localAddress: { readonly address: string; readonly port: number; readonly family: string };
+  /** Sockets bound by `bindSocket`, by "address:port". */
+  readonly #extra = new Map<string, Socket>();
+  readonly #type: "udp4" | "udp6";
+  readonly #socketBufferSize: number | undefined;
   readonly #sinks = new Map<Connection, ConnectionSink>();
   readonly #free: PoolSlot[] = [];
   readonly #bufferSize: number;
@@ -164,6 +176,9 @@ export class EndpointDriver {
   private constructor(endpoint: Endpoint, socket: Socket, options: DriverBindOptions) {
     this.endpoint = endpoint;
     this.#socket = socket;
+    this.#localAddress = socket.address();
+    this.#type = options.type;
+    this.#socketBufferSize = options.socketBufferSize;
     this.#bufferSize = options.maxDatagramSize;
     this.#maxBuffers = options.maxBuffers ?? 512;
     socket.on("message", this.#onMessage);
@@ -173,9 +188,81 @@ export class EndpointDriver {
     });
   }
 
-  /** The bound local address. */
+  /** The local address of the socket `bind` bound (it stays the same after a migration closed that socket). */
   get localAddress(): { readonly address: string; readonly port: number; readonly family: string } {
-    return this.#socket.address();
+    return this.#localAddress;
+  }
+
+  /**
+   * Binds another UDP socket on `host` (an ephemeral port unless `port` is given) for a migrating connection:
+   * resolves with its local address, which the core names as the path's `local`.
+   */
+  bindSocket(host: string, port = 0, signal?: AbortSignal): Promise<SocketAddress> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(new Error("the endpoint's driver is closed"));
+        return;
+      }
+      if (signal?.aborted) {
+        reject(CancelledError.from(signal.reason));
+        return;
+      }
+      const socket = createSocket({ type: this.#type, lookup: passThroughLookup });
+      const onError = (error: Error): void => {
+        signal?.removeEventListener("abort", onAbort);
+        socket.close();
+        reject(error);
+      };
+      const onAbort = (): void => {
+        socket.off("error", onError);
+        socket.close();
+        reject(CancelledError.from(signal?.reason));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      socket.once("error", onError);
+      socket.bind({ port, address: host }, () => {
+        socket.off("error", onError);
+        signal?.removeEventListener("abort", onAbort);
+        if (this.#closed) {
+          socket.close();
+          reject(new Error("the endpoint's driver is closed"));
+          return;
+        }
+        const size = this.#socketBufferSize ?? 4 * 1024 * 1024;
+        try {
+          socket.setRecvBufferSize(size);
+          socket.setSendBufferSize(size);
+        } catch {
+          // best effort, as for the first socket
+        }
+        const bound = socket.address();
+        const local: SocketAddress = { address: bound.address, port: bound.port };
+        this.#extra.set(socketKey(local), socket);
+        socket.on("message", (data: Buffer, rinfo: RemoteInfo) => this.#receive(data, rinfo, local));
+        socket.on("error", () => {
+          this.stats.sendErrors++;
+        });
+        resolve(local);
+      });
+    });
+  }
+
+  /**
+   * Closes the socket of `local` (undefined: the one `bind` bound) once no path uses it any more; datagrams the
+   * core still gives back for it are dropped (counted in `sendErrors`). Closing the last socket is `close()`'s job.
+   */
+  closeSocket(local: SocketAddress | undefined): void {
+    if (this.#closed) return;
+    if (local === undefined) {
+      if (!this.#socketOpen) return;
+      this.#socketOpen = false;
+      this.#socket.close();
+      return;
+    }
+    const socket = this.#extra.get(socketKey(local));
+    if (socket === undefined) return;
+    this.#extra.delete(socketKey(local));
+    socket.close();
   }
 
   get isClosed(): boolean {
@@ -205,20 +292,25 @@ export class EndpointDriver {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#closing = new Promise((resolve) => {
-      this.#socket.close(() => {
-        resolve();
-        this.onClosed?.();
-      });
+    const sockets = [...this.#extra.values()];
+    this.#extra.clear();
+    if (this.#socketOpen) sockets.push(this.#socket);
+    this.#socketOpen = false;
+    this.#closing = Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())))).then(() => {
+      this.onClosed?.();
     });
     return this.#closing;
   }
 
   readonly #onMessage = (data: Buffer, rinfo: RemoteInfo): void => {
+    this.#receive(data, rinfo, undefined);
+  };
+
+  #receive(data: Buffer, rinfo: RemoteInfo, local: SocketAddress | undefined): void {
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += data.length;
     try {
-      this.endpoint.handleDatagram(performance.now(), data, rinfo);
+      this.endpoint.handleDatagram(performance.now(), data, rinfo, local);
     } catch (error) {
       // The core turns every peer error into a close or a drop; reaching here is a core bug. One datagram must not
       // take the whole endpoint (and the process) down: count it, keep the error for diagnosis.
@@ -226,7 +318,7 @@ export class EndpointDriver {
       this.lastInternalError = error;
     }
     this.wake();
-  };
+  }
 
   readonly #onTimer = (): void => {
     this.#timer = undefined;
@@ -279,10 +371,18 @@ export class EndpointDriver {
         this.#free.push(slot);
         return;
       }
+      // A datagram for a path's own socket (a migration's, RFC 9000 §9) leaves through it; one for a socket closed
+      // meanwhile is dropped, as the network would drop it (the core's recovery or path timers deal with it).
+      const from = t.from === undefined ? (this.#socketOpen ? socket : undefined) : this.#extra.get(socketKey(t.from));
+      if (from === undefined) {
+        this.#free.push(slot);
+        this.stats.sendErrors++;
+        continue;
+      }
       this.#inFlight++;
       this.stats.datagramsSent++;
       this.stats.bytesSent += t.length;
-      socket.send(slot.buffer, 0, t.length, t.to.port, t.to.address, slot.done);
+      from.send(slot.buffer, 0, t.length, t.to.port, t.to.address, slot.done);
     }
   }
 
@@ -313,6 +413,10 @@ export class EndpointDriver {
     // setTimeout has 1 ms granularity and may fire up to 1 ms early relative to performance.now(): round up.
     this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(deadline - now)));
   }
+}
+
+function socketKey(address: SocketAddress): string {
+  return `${address.address}:${address.port}`;
 }
 
 /**

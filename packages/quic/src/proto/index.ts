@@ -49,7 +49,7 @@ export {
 } from "./connection/connection.js";
 export { DatagramError, MAX_QUEUED_DATAGRAMS } from "./connection/datagrams.js";
 export type { EarlyTransportParameters } from "./connection/early-data.js";
-export { MAX_PATHS, MigrationError, type MigrationRefusal } from "./connection/path.js";
+export { MAX_PATHS, MigrationError, type MigrationFailure } from "./connection/path.js";
 export { type BlockedFrameCounters, StreamStateError } from "./connection/streams.js";
 export * from "./crypto/address-token.js";
 export * from "./crypto/aead-limits.js";

@@ -37,25 +37,29 @@ const MAX_RESPONSES = 2;
 const MAX_CHALLENGES = 3;
 const CHALLENGE_LENGTH = 8;
 
-/** Why {@link MigrationError} refused a `migrate`. */
-export type MigrationRefusal =
+/**
+ * Why a migration did not happen: `Connection.migrate` refused to start it (every reason but the last), or the
+ * new path did not validate in time (`validation-failed`, from the Node API's `migrate`).
+ */
+export type MigrationFailure =
   | "server"
   | "not-confirmed"
   | "disabled-by-peer"
   | "zero-length-cid"
   | "no-connection-id"
   | "same-path"
-  | "in-progress";
+  | "in-progress"
+  | "validation-failed";
 
-/** `Connection.migrate` cannot start a migration now; `reason` says why (RFC 9000 §9, §9.5). */
+/** A migration was refused or failed; `reason` says why (RFC 9000 §9, §9.5, §8.2.4). */
 export class MigrationError extends QuicError<"ZSYNC_QUIC_MIGRATION"> {
   static {
     MigrationError.brand("@zsync/quic:MigrationError");
   }
 
-  readonly reason: MigrationRefusal;
+  readonly reason: MigrationFailure;
 
-  constructor(reason: MigrationRefusal, message: string) {
+  constructor(reason: MigrationFailure, message: string) {
     super("ZSYNC_QUIC_MIGRATION", message);
     this.reason = reason;
   }
