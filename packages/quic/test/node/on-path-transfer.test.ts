@@ -59,11 +59,15 @@ describe("a transfer through a hostile path over real sockets", () => {
     expect(r.client.driver.stats.datagramsReceived).toBeGreaterThan(r.client.stats.packetsReceived / 4);
   }, 60_000);
 
-  it("bit flips in 1% of the datagrams: damaged packets fail authentication and are dropped, 2 MiB each way intact", async () => {
+  it("bit flips in 1% of the datagrams: damaged packets are dropped (authentication or header checks), 2 MiB each way intact", async () => {
     const r = await relayed(both({ corrupt: 0.01 }));
     await transferAndClose(r, 2 * MiB);
-    const corrupted = r.relay.stats("toServer").corrupted + r.relay.stats("toClient").corrupted;
-    expect(corrupted).toBeGreaterThan(0);
+    const corrupted = r.relay.stats("toServer").corrupted;
+    expect(corrupted + r.relay.stats("toClient").corrupted).toBeGreaterThan(0);
+    // Any flipped bit breaks a packet (header protection and the AEAD cover every byte; a cleared fixed bit is
+    // dropped, RFC 9000 §17.3.1), and nothing else was lost on this path: the server authenticated at least one
+    // packet fewer per damaged datagram than the client sent. (No counter of failed authentications is exposed.)
+    expect(r.client.stats.packetsSent - r.accepted.stats.packetsReceived).toBeGreaterThanOrEqual(corrupted);
   }, 60_000);
 
   it("an attacker injecting garbage and replaying earlier datagrams: dropped and counted, 1 MiB each way intact", async () => {
