@@ -10,9 +10,17 @@
  *   report MB/s. The request is a 9-byte header: `d` or `u`, then N as a
  *   64-bit big-endian integer; an upload is answered with `ok` or `bad`.
  *
- * Stats (RTT, cwnd, bytes, version, ALPN, cipher suite) are printed at the
- * end, as text or, with `--json`, as one JSON object per line (the bench
- * and the tests read those).
+ * Stats (RTT, cwnd, bytes, version, ALPN, cipher suite, resumption and
+ * 0-RTT) are printed at the end, as text or, with `--json`, as one JSON
+ * object per line (the bench and the tests read those).
+ *
+ * 0-RTT (RFC 9001 §4.6): the server takes early data unless `--no-0rtt`
+ * (then its tickets allow none);
+ * a client with `--0rtt --session-file FILE` sends its request (the echo
+ * message, the bulk header and an upload's first bytes) before the
+ * handshake completes when the saved session allows it. Both workloads are
+ * safe to replay (RFC 9001 §9.2), and the server reports how many streams
+ * arrived in early data.
  *
  * @module
  */
@@ -26,14 +34,16 @@ import { BulkPattern } from "./pattern.js";
 
 const USAGE = `usage:
   zsync-quic server [--host 127.0.0.1] [--port 4433] [--cert cert.pem --key key.pem] [--alpn zq-echo,zq-bulk]
-                    [--version v1|v2] [--datagram-size N] [--retry] [--keylog FILE] [--json] [--once]
+                    [--version v1|v2] [--datagram-size N] [--retry] [--no-0rtt] [--keylog FILE] [--json] [--once]
   zsync-quic client [--host 127.0.0.1] [--port 4433] [--ca ca.pem | --insecure] [--server-name NAME]
                     [--mode echo|bulk] [--message TEXT] [--bytes N] [--direction down|up] [--repeat K]
-                    [--version v1|v2] [--datagram-size N] [--session-file FILE] [--keylog FILE] [--json]
+                    [--version v1|v2] [--datagram-size N] [--session-file FILE [--0rtt]] [--keylog FILE] [--json]
 
 Without --cert/--key the server makes a self-signed certificate for localhost (clients then need --insecure).
 --bytes takes a suffix: 100M, 1G, 64K. --repeat K makes K connections and reports the median time to first byte.
---session-file FILE resumes with the session saved there (if any) and saves the server's latest one (secret: mode 0600).`;
+--session-file FILE resumes with the session saved there (if any) and saves the server's latest one (secret: mode 0600).
+--0rtt (client, with --session-file) sends the request as early data when the saved session allows it;
+--no-0rtt (server) refuses early data: its tickets do not allow any, so clients send their request after the handshake.`;
 
 const ECHO = "zq-echo";
 const BULK = "zq-bulk";
@@ -88,7 +98,14 @@ function statsRecord(conn: QuicConnection): Record<string, unknown> {
     alpn: s.alpn,
     cipherSuite: s.cipherSuite,
     resumed: conn.handshake?.resumed ?? false,
+    earlyDataAccepted: conn.handshake?.earlyDataAccepted ?? false,
   };
+}
+
+/** What became of a client's early data: sent in 0-RTT and accepted, sent and refused (then resent), or not sent. */
+function earlyDataOutcome(conn: QuicConnection, sent: boolean): "accepted" | "refused" | "not sent" {
+  if (!sent) return "not sent";
+  return conn.handshake?.earlyDataAccepted === true ? "accepted" : "refused";
 }
 
 /** `--session-file`: the saved session, if the file exists (a corrupt file is an error, not a silent full handshake). */
@@ -143,6 +160,8 @@ async function server(values: Values): Promise<void> {
     ...datagramSize(values),
     ...(values.retry === true ? { retry: true } : {}),
     ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
+    // With --no-0rtt the tickets do not offer early data (RFC 9001 §4.6.1), so clients do not even try.
+    earlyData: values["no-0rtt"] !== true,
   });
   output(
     json,
@@ -160,7 +179,11 @@ async function server(values: Values): Promise<void> {
     const cpu = cpuSeconds();
     const bytes = { received: 0, sent: 0, verified: true };
     const streams: Promise<void>[] = [];
-    for await (const stream of conn) streams.push(serveStream(conn, stream, bytes).catch(() => {}));
+    let earlyStreams = 0; // echo and bulk are safe to replay (RFC 9001 §9.2), so they are served at once
+    for await (const stream of conn) {
+      if (stream.receivedInEarlyData) earlyStreams++;
+      streams.push(serveStream(conn, stream, bytes).catch(() => {}));
+    }
     await Promise.all(streams);
     const seconds = (performance.now() - started) / 1000;
     output(
@@ -171,6 +194,7 @@ async function server(values: Values): Promise<void> {
         seconds: round(seconds),
         cpuSeconds: round(cpuSeconds() - cpu),
         ...bytes,
+        earlyStreams,
         ...statsRecord(conn),
         retriesSent: server.stats.retries,
       },
@@ -242,6 +266,8 @@ async function client(values: Values): Promise<number> {
     ...datagramSize(values),
   };
   const sessionFile = values["session-file"] as string | undefined;
+  const zeroRtt = values["0rtt"] === true;
+  if (zeroRtt && sessionFile === undefined) fail("--0rtt needs --session-file (the session of an earlier run)");
   let session = loadSession(sessionFile);
   const firstByte: number[] = [];
   let status = 0;
@@ -249,8 +275,13 @@ async function client(values: Values): Promise<number> {
     const started = performance.now();
     const cpu = cpuSeconds();
     // Each connection resumes with the ticket of the previous one (a ticket is used once, RFC 9846 §C.4).
-    const conn = await connect(host, port, session === undefined ? options : { ...options, session });
-    const handshakeMs = performance.now() - started;
+    const conn = await connect(host, port, session === undefined ? options : { ...options, session, earlyData: zeroRtt });
+    // With 0-RTT, connect resolves before the handshake and the request below goes out as early data.
+    const earlySent = conn.handshake === undefined;
+    const handshakeDone = conn.established().then(
+      () => performance.now(),
+      () => Number.NaN,
+    );
     let record: Record<string, unknown>;
     let text: string;
     if (mode === "echo") {
@@ -296,13 +327,15 @@ async function client(values: Values): Promise<number> {
       record = { event: "bulk", direction, bytes: length, verified: ok, seconds: round(seconds), mbPerSecond: round(mbps) };
       text = `bulk ${direction}: ${length} bytes in ${round(seconds)} s = ${round(mbps)} MB/s, ${ok ? "verified" : "VERIFICATION FAILED"}`;
     }
+    const handshakeMs = (await handshakeDone) - started;
+    const earlyData = earlyDataOutcome(conn, earlySent);
     if (sessionFile !== undefined) session = await saveSession(conn, sessionFile);
     await conn.close(0, "done");
     const stats = statsRecord(conn);
     output(
       json,
-      { ...record, handshakeMs: round(handshakeMs), cpuSeconds: round(cpuSeconds() - cpu), ...stats },
-      `${text}\nhandshake ${round(handshakeMs)} ms; ${JSON.stringify(stats)}`,
+      { ...record, handshakeMs: round(handshakeMs), earlyData, cpuSeconds: round(cpuSeconds() - cpu), ...stats },
+      `${text}\nhandshake ${round(handshakeMs)} ms; early data ${earlyData}; ${JSON.stringify(stats)}`,
     );
   }
   if (repeat > 1) {
@@ -344,6 +377,8 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean" },
       once: { type: "boolean" },
       retry: { type: "boolean" },
+      "0rtt": { type: "boolean" },
+      "no-0rtt": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

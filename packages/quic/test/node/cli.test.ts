@@ -137,4 +137,39 @@ describe("zsync-quic CLI, client and server in two processes", () => {
     const corrupt = await runClient(server.port, "--mode", "echo", "--session-file", file);
     expect(corrupt.code).toBe(1); // a corrupt file is reported, not silently replaced by a full handshake
   }, 60_000);
+
+  it("--0rtt: the second run sends its upload as early data, accepted and verified; a --no-0rtt server allows none (RFC 9001 §4.6)", async () => {
+    const server = await startServer();
+    const dir = mkdtempSync(join(tmpdir(), "zsync-quic-0rtt-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "session.bin");
+    const upload = ["--mode", "bulk", "--bytes", "256K", "--direction", "up", "--session-file", file, "--0rtt"];
+    const first = await runClient(server.port, ...upload);
+    expect(first.code).toBe(0);
+    expect(first.records[0]).toMatchObject({ event: "bulk", verified: true, resumed: false, earlyData: "not sent" });
+    const second = await runClient(server.port, ...upload);
+    expect(second.code).toBe(0);
+    expect(second.records[0]).toMatchObject({
+      event: "bulk",
+      verified: true,
+      resumed: true,
+      earlyData: "accepted",
+      earlyDataAccepted: true,
+    });
+    // The server checked the pattern itself and saw the stream arrive in 0-RTT.
+    await expect.poll(() => server.lines.filter((l) => l.event === "connection").length, { timeout: 20_000 }).toBe(2);
+    expect(server.lines.filter((l) => l.event === "connection")).toMatchObject([
+      { received: 256 * 1024, verified: true, earlyStreams: 0, earlyDataAccepted: false },
+      { received: 256 * 1024, verified: true, earlyStreams: 1, earlyDataAccepted: true },
+    ]);
+
+    const refusing = await startServer("--no-0rtt");
+    const refusedFile = join(dir, "refused.bin");
+    const echo = ["--mode", "echo", "--message", "early or not", "--session-file", refusedFile, "--0rtt"];
+    expect((await runClient(refusing.port, ...echo)).code).toBe(0);
+    const refused = await runClient(refusing.port, ...echo);
+    expect(refused.code).toBe(0);
+    // It resumes, but its ticket allows no early data (RFC 9001 §4.6.1): the message goes after the handshake.
+    expect(refused.records[0]).toMatchObject({ event: "echo", ok: true, resumed: true, earlyData: "not sent", earlyDataAccepted: false });
+  }, 120_000);
 });
