@@ -11,8 +11,9 @@
  *   closes anything (Initial keys are discarded, RFC 9001 §4.9.1; a reset
  *   needs the token, §10.3.1). A control shows the forged close is valid:
  *   injected during the handshake, it does end the connection;
- * - a path that goes dark: the idle connection ends by the idle timeout
- *   (§10.1) with a typed error on both sides.
+ * - a path that goes dark: for less than the idle timeout, a transfer
+ *   resumes afterwards; for good, an idle connection ends by the idle
+ *   timeout (§10.1) with a typed error on both sides.
  *
  * Outcomes, not durations. The relay's seed is printed when a case fails.
  */
@@ -119,6 +120,21 @@ describe("an on-path attacker forging packets without secrets (RFC 9000 §21)", 
 });
 
 describe("a path that goes dark", () => {
+  it("for 1.5 s mid-transfer, less than the idle timeout: the transfer resumes after the outage and completes (RFC 9002 §6.2, §7.6)", async () => {
+    const r = await relayed({}, { server: { maxIdleTimeout: 10_000 }, client: { maxIdleTimeout: 10_000 } });
+    const result = await transferBothWays(r, 1024 * 1024, async () => {
+      r.relay.setPolicy("both", { blackhole: true });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      r.relay.setPolicy("both", {});
+    });
+    expect(result.up.received).toBe(result.up.sent);
+    expect(result.down.received).toBe(result.down.sent);
+    expect(r.relay.stats("toServer").blackholed + r.relay.stats("toClient").blackholed).toBeGreaterThan(0);
+    expect(r.client.stats.packetsLost + r.accepted.stats.packetsLost).toBeGreaterThan(0);
+    const closes = await closeFromClient(r, 3, "after the outage");
+    expect(closes.server).toEqual({ kind: "application", remote: true, errorCode: 3, reason: "after the outage" });
+  }, 30_000);
+
   it("an idle connection behind a blackholing relay ends by the idle timeout, with QuicIdleTimeoutError on both sides (RFC 9000 §10.1)", async () => {
     const r = await relayed({}, { server: { maxIdleTimeout: 800 }, client: { maxIdleTimeout: 800 } });
     const stream = await r.client.openBidirectionalStream();

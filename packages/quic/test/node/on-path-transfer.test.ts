@@ -80,6 +80,22 @@ describe("a transfer through a hostile path over real sockets", () => {
     expect(r.server.stats.dropped).toBeGreaterThan(0);
   }, 60_000);
 
+  it("all of it at once, harsher (20% loss, reordering, duplicates, bit flips, garbage, replays, truncation, a rebinding): 256 KiB each way intact", async () => {
+    const harsh: LinkPolicy = {
+      loss: 0.2,
+      reorder: 0.2,
+      duplicate: 0.1,
+      corrupt: 0.05,
+      inject: 0.3,
+      replay: 0.2,
+      truncate: 0.05,
+      jitterMs: 3,
+    };
+    const r = await relayed(both(harsh));
+    await transferAndClose(r, 256 * 1024, () => r.relay.rebind());
+    expect(r.accepted.remoteAddress.port).toBe(r.relay.upstreamPort);
+  }, 60_000);
+
   it("a NAT rebinding mid-transfer: the server follows the new port after validating it (RFC 9000 §9.3), 2 MiB each way intact", async () => {
     const r = await relayed(both({ loss: 0.01, reorder: 0.05 }));
     const before = r.accepted.remoteAddress.port;
