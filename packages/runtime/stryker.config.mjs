@@ -14,8 +14,11 @@ export default mutationConfig({
     "src/channel/wait-list.ts",
     "src/task.ts",
     "src/internal/cancel.ts",
+    // The thread pool's cancel path, by line range (keep in step with the
+    // source): Job.cancel, and the pool's kCancelJob and grace timer.
+    "src/node/thread-pool.ts:156-160",
+    "src/node/thread-pool.ts:400-428",
   ],
-  // The suite reads sources only (crypto's and sqlite's run workers from dist/):
-  // keep the build output out of the sandbox.
-  ignorePatterns: ["/dist"],
+  // No ignorePatterns for /dist: the thread pool's workers run the compiled
+  // dist/node/pool-worker.js (build before `pnpm mutate`), as in the suite.
 });
