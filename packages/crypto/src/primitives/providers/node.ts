@@ -45,6 +45,7 @@ import type {
 import { MAC_HASH_LENGTH } from "../provider.js";
 import { checkArgon2id, checkHkdfExpand, checkPbkdf2, checkRandomLength, hashOutputLength, macHashLength } from "../provider-checks.js";
 import { checkAeadAlgorithm, checkChacha20Input, hkdfExpandWith, nobleArgon2id, nobleHash, nobleMlKem768, nobleProvider } from "./noble.js";
+import { releaseMemory } from "./release-memory.js";
 
 type NodeCryptoModule = typeof NodeCrypto;
 
@@ -177,6 +178,8 @@ class NodeAeadKey extends CheckedAeadKey {
     const out = output ?? allocate(plaintext.length + 16);
     out.set(body, 0);
     out.set(tag, plaintext.length);
+    // Copied out: free node:crypto's buffer now rather than at the next sweep (see release-memory.ts).
+    releaseMemory(body);
     return out;
   }
 
@@ -203,6 +206,7 @@ class NodeAeadKey extends CheckedAeadKey {
     if (output === undefined) return plain(body);
     output.set(body);
     body.fill(0);
+    releaseMemory(body);
     return output;
   }
 }

@@ -127,6 +127,15 @@ export class RecordLayer {
     return w === undefined ? Number.POSITIVE_INFINITY : w.suite.recordLimit - w.sequence;
   }
 
+  /**
+   * Whether the layer may still read a pushed chunk in place. While false,
+   * no chunk passed to `push` is referenced any more (a partial record was
+   * copied into owned memory), so the caller may reuse or free them all.
+   */
+  get holdsTransportBytes(): boolean {
+    return this.#borrowed || this.#queued !== undefined;
+  }
+
   /** Bytes received but not yet forming a whole record. */
   get bufferedBytes(): number {
     return this.#end - this.#start + (this.#queued?.length ?? 0);

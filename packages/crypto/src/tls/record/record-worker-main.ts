@@ -12,6 +12,7 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { parentPort } from "node:worker_threads";
+import { releaseMemory } from "../../primitives/providers/release-memory.js";
 import { ContentType, MAX_PLAINTEXT } from "../wire/constants.js";
 import { type OpenRequest, RECORD_OVERHEAD, type RecordReply, type RecordRequest, type SealRequest } from "./record-worker-protocol.js";
 
@@ -74,7 +75,9 @@ function seal(m: SealRequest): void {
     inner[n] = m.type;
     const cipher = createCipheriv(m.cipher as "aes-128-gcm", key, setNonce(m.iv, m.sequence + i), { authTagLength: 16 });
     cipher.setAAD(out.subarray(at, at + 5));
-    out.set(cipher.update(inner.subarray(0, n + 1)), at + 5);
+    const sealed = cipher.update(inner.subarray(0, n + 1));
+    out.set(sealed, at + 5);
+    releaseMemory(sealed); // copied: free it now, not at this thread's next sweep
     cipher.final();
     out.set(cipher.getAuthTag(), at + 5 + n + 1);
     at += 5 + length;
@@ -116,6 +119,7 @@ function open(m: OpenRequest): void {
     }
     out.set(body.subarray(0, end), written);
     body.fill(0);
+    releaseMemory(body);
     written += end;
     lengths[opened] = end;
   }

@@ -262,6 +262,14 @@ export class TlsConnection {
     );
   }
 
+  /**
+   * Whether the record layer may still read a chunk given to `receive` or
+   * `pushReceived` in place; while false, the caller may free those chunks.
+   */
+  get holdsReceivedBytes(): boolean {
+    return this.#records.holdsTransportBytes;
+  }
+
   /** Adds transport bytes without processing them (`receive(EMPTY)` processes what `takeReadBatch` leaves). */
   pushReceived(data: Uint8Array): void {
     this.#records.push(data);
