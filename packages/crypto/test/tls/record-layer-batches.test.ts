@@ -224,12 +224,15 @@ describe("taking protected records for a record worker", () => {
       ["change_cipher_spec", plainRecord(ContentType.ChangeCipherSpec, Uint8Array.of(1))],
       ["bad version", plainRecord(ContentType.ApplicationData, new Uint8Array(17), { major: 2 })],
       ["shorter than a tag", plainRecord(ContentType.ApplicationData, new Uint8Array(16))],
-      ["overlong", plainRecord(ContentType.ApplicationData, new Uint8Array(0), { length: MAX_CIPHERTEXT + 1 })],
+      ["overlong header", plainRecord(ContentType.ApplicationData, new Uint8Array(0), { length: MAX_CIPHERTEXT + 1 })],
+      ["overlong record", plainRecord(ContentType.ApplicationData, new Uint8Array(MAX_CIPHERTEXT + 1))],
+      ["handshake record", plainRecord(ContentType.Handshake, new Uint8Array(20))],
+      ["alert record", plainRecord(ContentType.Alert, new Uint8Array(20))],
     ];
     for (const [, stopper] of stoppers) {
       const r = reader();
       r.push(concat([appRecord(0), stopper]));
-      const dest = new Uint8Array(MAX_CIPHERTEXT * 2);
+      const dest = new Uint8Array(MAX_CIPHERTEXT * 3);
       const taken = r.takeProtected(dest, 0, 8, offsets(), 0);
       expect(taken.records).toBe(1);
       expect(r.bufferedBytes).toBe(stopper.length);
@@ -292,16 +295,33 @@ describe("taking protected records for a record worker", () => {
     expect(drainRecords(r).map((rec) => rec.data)).toEqual([data(1), data(2), data(3)]);
   });
 
-  test("unshift takes back more than one full-size record", () => {
-    const big = [1, 2, 3].map((i) =>
+  test("unshift takes back more than one full-size record, in front of a partial one", () => {
+    const big = [1, 2, 3, 4].map((i) =>
       protectedRecord(innerPlaintext(new Uint8Array(MAX_PLAINTEXT).fill(i), ContentType.ApplicationData), i - 1),
     );
+    const fourth = big[3] as Uint8Array;
     const r = reader();
-    r.push(concat(big));
+    r.push(concat([...big.slice(0, 3), fourth.subarray(0, 1000)]));
     const dest = new Uint8Array(4 * (5 + MAX_CIPHERTEXT));
     const taken = r.takeProtected(dest, 0, 8, offsets(), 0);
     expect(taken.records).toBe(3);
     r.unshift(dest.slice(0, taken.end));
-    expect(drainRecords(r).map((rec) => rec.data[0])).toEqual([1, 2, 3]);
+    expect(r.bufferedBytes).toBe(taken.end + 1000);
+    r.push(fourth.slice(1000));
+    expect(drainRecords(r).map((rec) => rec.data[0])).toEqual([1, 2, 3, 4]);
+  });
+
+  test("records in a chunk pushed behind a split record are taken too", () => {
+    const records = [appRecord(0), appRecord(1), appRecord(2)];
+    const r = reader();
+    r.push((records[0] as Uint8Array).slice(0, 10));
+    r.push(concat([(records[0] as Uint8Array).subarray(10), records[1] as Uint8Array, records[2] as Uint8Array]));
+    const keys = r.readKeys() as RecordKeys;
+    const dest = new Uint8Array(500);
+    const offs = offsets();
+    expect(r.takeProtected(dest, 0, 8, offs, 0).records).toBe(3);
+    expect(r.bufferedBytes).toBe(0);
+    const last = offs[2] as number;
+    expect(openAs(keys, dest.subarray(last, last + 42), 2)).toEqual(innerPlaintext(data(2), 23));
   });
 });

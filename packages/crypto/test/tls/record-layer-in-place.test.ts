@@ -9,7 +9,7 @@
 import { describe, expect, test } from "vitest";
 import { TlsBadRecordMacError } from "../../src/tls/index.js";
 import { ContentType, MAX_PLAINTEXT } from "../../src/tls/wire/constants.js";
-import { innerPlaintext, protectedRecord, reader, thrown } from "./record-fixtures.js";
+import { drainRecords, innerPlaintext, protectedRecord, reader, thrown } from "./record-fixtures.js";
 
 const data = (i: number, n = 20): Uint8Array => new Uint8Array(n).fill(i + 1);
 const appRecord = (i: number, n = 20): Uint8Array => protectedRecord(innerPlaintext(data(i, n), ContentType.ApplicationData), i);
@@ -82,5 +82,34 @@ describe("which bytes are read in place", () => {
     chunk.fill(0);
     r.push(b.slice(10));
     expect(r.next()?.data).toEqual(data(1));
+  });
+});
+
+describe("records behind a split record", () => {
+  // Changing the chunk between next() calls breaks the push() contract on purpose: it shows which
+  // records are still read from the chunk (they fail) and which were copied (they open).
+  test("are read from the completing chunk in place when that chunk is pushed after a record was read", () => {
+    const [a, b, c, d] = [0, 1, 2, 3].map((i) => appRecord(i)) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const r = reader();
+    r.push(concat([a, b.subarray(0, 10)]));
+    expect(r.next()?.data).toEqual(data(0));
+    const second = concat([b.subarray(10), c, d]);
+    r.push(second);
+    expect(r.next()?.data).toEqual(data(1));
+    expect(r.next()?.data).toEqual(data(2));
+    tamper(second, second.length - d.length, d);
+    expect(thrown(() => r.next())).toBeInstanceOf(TlsBadRecordMacError);
+  });
+});
+
+describe("chunks pushed before the previous one was read", () => {
+  test("are kept in order however large they are", () => {
+    const big = [0, 1, 2, 3, 4].map((i) => appRecord(i, MAX_PLAINTEXT));
+    const r = reader();
+    r.push((big[0] as Uint8Array).slice(0, 100));
+    r.push(concat([(big[0] as Uint8Array).subarray(100), ...big.slice(1, 4)]));
+    r.push(big[4] as Uint8Array);
+    expect(r.bufferedBytes).toBe(big.reduce((n, b) => n + b.length, 0));
+    expect(drainRecords(r).map((rec) => [rec.data.length, rec.data[0]])).toEqual([0, 1, 2, 3, 4].map((i) => [MAX_PLAINTEXT, i + 1]));
   });
 });
