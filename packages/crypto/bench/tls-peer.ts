@@ -134,7 +134,12 @@ async function nodeSide(certificatePem: string, privateKeyPem: string): Promise<
       } else {
         // `close` too: a socket closed with a write still queued emits no `drain`.
         for (let sent = 0; sent < bytes; sent += chunk.length)
-          if (!socket.write(chunk)) await Promise.race([once(socket, "drain"), once(socket, "close")]);
+          if (!socket.write(chunk)) {
+            const lost = new AbortController(); // removes the listener that lost the race
+            await Promise.race([once(socket, "drain", { signal: lost.signal }), once(socket, "close", { signal: lost.signal })]).finally(
+              () => lost.abort(),
+            );
+          }
       }
       const used = cpuMs() - cpu0;
       socket.resume();
