@@ -7,8 +7,9 @@
  *
  * ## Driver contract (the order matters; quinn-proto's is the model)
  *
- * 1. Feed input as it happens: `handleDatagram(now, datagram, remote)` for
- *    every UDP datagram routed to this connection (the connection may
+ * 1. Feed input as it happens: `handleDatagram(now, datagram, remote, local)`
+ *    for every UDP datagram routed to this connection (`local` only for a
+ *    socket other than the endpoint's own, see `migrate`; the connection may
  *    decrypt it in place: pass a buffer you do not reuse until the call
  *    returns), and `handleTimeout(now)` whenever `now >= pollTimeout()`.
  *    Calling `handleTimeout` early is harmless.
