@@ -9,11 +9,12 @@
  * The bulk payload is a fixed pseudo-random sequence ({@link bulkPayload}),
  * so the demo's test can recompute the digest the echo must have.
  *
- * Where the handshake runs: the client's `connect` is started with
- * `spawnUrgent`, so it begins before any queued normal task. The
- * handshake's packets themselves are processed inside the UDP driver's
- * callbacks on both sides (the server spawns no task for a handshake at
- * all), which is ahead of every runtime task; the printed line says so.
+ * Where the handshake runs: each side's handshake is owned by an urgent
+ * runtime task (it starts before any queued normal task): the server
+ * spawns one per new connection, and `connect` waits for its handshake in
+ * one (started here with `spawnUrgent` as well). The handshake's packets
+ * are processed inside the UDP driver's callbacks on both sides; the
+ * printed line says so.
  *
  * @example
  * ```ts
@@ -179,7 +180,7 @@ export async function quicDemo(): Promise<void> {
     "quic demo: our client <-> our server over loopback UDP, self-signed ECDSA P-256 certificate for localhost, verified by the client",
   );
   console.log(
-    "  handshake: the client's connect() is started with spawnUrgent (ahead of queued normal tasks); its packets, and the server's whole handshake, are processed in the UDP driver's callbacks, not in runtime tasks",
+    "  handshake: each side's handshake is owned by an urgent runtime task (ahead of queued normal tasks): the server's one per connection, the client's inside connect(), itself started with spawnUrgent; the packets are processed in the UDP driver's callbacks",
   );
   await runOnce(QuicVersion.V1, 1, cert.certificatePem, cert.privateKeyPem);
   await runOnce(QuicVersion.V2, 2, cert.certificatePem, cert.privateKeyPem);

@@ -16,7 +16,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { CertificateInput } from "@zsync/crypto/tls";
 import { dangerouslyAcceptAnyCertificateForTestsOnly } from "@zsync/crypto/tls";
-import { CancelledError } from "@zsync/runtime";
+import { CancelledError, currentTask, spawnUrgent } from "@zsync/runtime";
 import { Endpoint, resolveClientConfig, resolveEndpointConfig, TransportErrorCode } from "../proto/index.js";
 import { QuicConnection } from "./connection.js";
 import { EndpointDriver } from "./driver.js";
@@ -103,6 +103,12 @@ const processTokens = new MemoryTokenStore();
  * Rejects with a `QuicConnectionClosedError` subclass when the handshake
  * fails (a TLS alert arrives as {@link QuicTransportClosedError} with
  * CRYPTO_ERROR 0x01xx; an unreachable server as {@link QuicIdleTimeoutError}).
+ *
+ * The wait for the handshake is an urgent runtime task (`spawnUrgent`: it
+ * starts before queued normal tasks), a child of the calling task: if that
+ * task is cancelled, or `signal` aborts, the half-made connection is closed
+ * and `connect` rejects with `CancelledError`. The handshake's packets are
+ * processed in the UDP driver's callbacks, not in a task.
  */
 export async function connect(host: string, port: number, options: QuicConnectOptions): Promise<QuicConnection> {
   if (options.signal?.aborted) throw CancelledError.from(options.signal.reason);
@@ -145,18 +151,28 @@ export async function connect(host: string, port: number, options: QuicConnectOp
   driver.closeWhenIdle = true;
   driver.wake();
   if (core.isEarlyDataAvailable) return conn; // 0-RTT: streams can be used now; `established()` is the handshake
-  const signal = options.signal;
-  const onAbort = (): void => {
-    void conn.close(TransportErrorCode.NO_ERROR, "connect cancelled");
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
+  // The handshake is owned by an urgent task (a child of the caller's task, if any): it starts ahead of queued normal
+  // tasks, and cancelling the caller's task cancels it, which closes the half-made connection.
   try {
-    await conn.established(signal === undefined ? undefined : { signal });
+    await spawnUrgent(awaitHandshake, conn, options.signal);
   } catch (error) {
-    if (signal?.aborted) throw CancelledError.from(signal.reason);
+    void conn.close(TransportErrorCode.NO_ERROR, "connect cancelled"); // also when cancelled before the task started
     throw error;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
   }
   return conn;
+}
+
+/** The body of `connect`'s handshake task: waits for the handshake; the task's cancellation or `signal` closes the connection. */
+async function awaitHandshake(conn: QuicConnection, signal: AbortSignal | undefined): Promise<void> {
+  const task = currentTask()?.signal; // read before the first await (browsers lose the ambient task after it)
+  const stop = task === undefined ? signal : signal === undefined ? task : AbortSignal.any([task, signal]);
+  try {
+    await conn.established(stop === undefined ? undefined : { signal: stop });
+  } catch (error) {
+    if (stop?.aborted) {
+      void conn.close(TransportErrorCode.NO_ERROR, "connect cancelled");
+      throw CancelledError.from(stop.reason);
+    }
+    throw error;
+  }
 }

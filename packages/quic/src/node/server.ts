@@ -2,16 +2,20 @@
  * `QuicServer`: a QUIC server on one UDP socket (the seeds' zquic
  * `QuicServer`), handing out connections once their handshake completed.
  *
- * Handshakes never wait behind application tasks: they run inside the
- * driver's socket callback and flush (the core is synchronous), ahead of
- * every queued task, which is what the seeds got from `spawnUrgent` for
- * handshakes; so no task is spawned for them. `run(handler)` spawns one
+ * Each new connection's handshake is owned by an urgent runtime task (the
+ * seeds' `spawnUrgent`: it starts before every queued normal task). The
+ * packets themselves are processed in the driver's socket callbacks (the
+ * core is synchronous, and a task or promise per packet would tax the hot
+ * path); the task waits for the handshake to complete or fail, bounded by
+ * `handshakeTimeout` and by the server's close, counts failures, and hands
+ * the established connection to `accept()` / `run()`. One task and one
+ * promise per handshake, none per packet. `run(handler)` then spawns one
  * runtime task per established connection; the handler's task is the
  * connection's scope, and the connection is closed (code 0) when it
  * returns or fails.
  *
- * Connections whose handshake fails never reach `accept()`; they are
- * counted in `stats.handshakeFailures`.
+ * Connections whose handshake fails or times out never reach `accept()`;
+ * they are counted in `stats.handshakeFailures` (and `handshakeTimeouts`).
  *
  * @example
  * ```ts
@@ -28,12 +32,13 @@
  * @module
  */
 import { isIPv6 } from "node:net";
-import { spawn } from "@zsync/runtime";
+import { spawn, spawnWith } from "@zsync/runtime";
 import {
   type Connection,
   type EarlyDataRequest,
   Endpoint,
   QUIC_MAX_EARLY_DATA,
+  QuicConfigError,
   type RetryPolicy,
   resolveEndpointConfig,
   resolveServerConfig,
@@ -76,6 +81,11 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
   /** Established connections waiting for `accept()` at most; beyond, new ones are closed (default 1024). */
   readonly acceptBacklog?: number;
   /**
+   * Milliseconds a handshake may take, from the client's first Initial (default 10,000): a client that keeps a
+   * handshake alive without finishing it is closed then, and counted in `stats.handshakeTimeouts`.
+   */
+  readonly handshakeTimeout?: number;
+  /**
    * 0-RTT (RFC 9001 §4.6): `true` accepts early data from resuming clients, a function decides per client
    * (false: its data is resent after the handshake instead); default off. Early data can be replayed by an
    * attacker (RFC 9001 §9.2): only turn it on for requests that are safe to process twice. Streams a client
@@ -89,8 +99,12 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
 export interface QuicServerStats {
   /** Connections whose handshake completed. */
   readonly accepted: number;
-  /** Connections that ended before completing the handshake. */
+  /** Connections that ended before completing the handshake (timeouts included). */
   readonly handshakeFailures: number;
+  /** Handshakes closed by `handshakeTimeout`. */
+  readonly handshakeTimeouts: number;
+  /** Handshake tasks running now. */
+  readonly handshaking: number;
   /** Established connections closed because the accept backlog was full. */
   readonly backlogRefused: number;
   /** Retry packets sent (address validation, RFC 9000 §8.1.2). */
@@ -103,6 +117,10 @@ export interface QuicServerStats {
 
 /** Code the server closes connections with when it shuts down or its backlog is full. */
 const SERVER_CLOSING = 0;
+/** Default {@link QuicServerOptions.handshakeTimeout}. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Start priority and name of handshake tasks; detached: the server's close, not the task that bound it, ends them. */
+const HANDSHAKE_TASK = { priority: "urgent", name: "quic-handshake", detached: true } as const;
 
 /** A QUIC server; see the module comment. */
 export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection> {
@@ -112,13 +130,21 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
   readonly #acceptWaiter = new Waiter();
   readonly #backlog: number;
   readonly #cancelCode: number;
+  readonly #handshakeTimeout: number;
+  /** Aborted by `close()`: ends the handshake tasks. */
+  readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   #accepted = 0;
   #handshakeFailures = 0;
+  #handshakeTimeouts = 0;
+  #handshaking = 0;
   #backlogRefused = 0;
 
   /** Binds the socket and starts accepting handshakes. */
   static async bind(options: QuicServerOptions): Promise<QuicServer> {
+    const timeout = options.handshakeTimeout;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0))
+      throw new QuicConfigError("handshakeTimeout", `a positive number of milliseconds, got ${timeout}`);
     const serverConfig = resolveServerConfig({
       tls: {
         credentials: { certificate: options.certificate, privateKey: options.key },
@@ -156,6 +182,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     this.#driver = driver;
     this.#backlog = options.acceptBacklog ?? 1024;
     this.#cancelCode = options.cancelCode ?? 0;
+    this.#handshakeTimeout = options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS;
     driver.onConnection = (core) => this.#onConnection(core);
   }
 
@@ -173,6 +200,8 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     return {
       accepted: this.#accepted,
       handshakeFailures: this.#handshakeFailures,
+      handshakeTimeouts: this.#handshakeTimeouts,
+      handshaking: this.#handshaking,
       backlogRefused: this.#backlogRefused,
       retries: e.retries,
       dropped: e.malformed + e.unroutable + e.shortInitials + e.refused,
@@ -241,6 +270,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
    */
   close(errorCode = SERVER_CLOSING, reason = "server closing"): Promise<void> {
     this.#closed ??= (async () => {
+      this.#closing.abort(new QuicEndpointClosedError("QUIC server closed"));
       this.#acceptWaiter.fail(new QuicEndpointClosedError("QUIC server closed"));
       for (const conn of this.#ready.splice(0)) this.#connections.add(conn);
       await Promise.all([...this.#connections].map((conn) => conn.close(errorCode, reason)));
@@ -256,23 +286,37 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
   #onConnection(core: Connection): QuicConnection {
     const conn = new QuicConnection(core, this.#driver, { cancelCode: this.#cancelCode });
     this.#connections.add(conn);
-    conn.established().then(
-      () => {
-        this.#accepted++;
-        if (this.#closed !== undefined) return; // close() is closing it
-        if (this.#ready.length >= this.#backlog) {
-          this.#backlogRefused++;
-          void conn.close(SERVER_CLOSING, "server busy");
-          return;
-        }
-        this.#ready.push(conn);
-        this.#acceptWaiter.wake();
-      },
-      () => {
-        this.#handshakeFailures++;
-      },
-    );
+    this.#handshaking++;
+    void spawnWith(HANDSHAKE_TASK, () => this.#handshake(conn));
     void conn.drained().then(() => this.#connections.delete(conn));
     return conn;
+  }
+
+  /** The body of a handshake task (see the module comment). */
+  async #handshake(conn: QuicConnection): Promise<void> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.#handshakeTimeout);
+    try {
+      await conn.established({ signal: AbortSignal.any([this.#closing.signal, timeout.signal]) });
+    } catch {
+      this.#handshakeFailures++;
+      if (timeout.signal.aborted && !this.#closing.signal.aborted) {
+        this.#handshakeTimeouts++;
+        void conn.close(SERVER_CLOSING, "handshake timeout");
+      }
+      return; // a failed handshake closed itself; close() closes the rest
+    } finally {
+      clearTimeout(timer);
+      this.#handshaking--;
+    }
+    this.#accepted++;
+    if (this.#closed !== undefined) return; // close() is closing it
+    if (this.#ready.length >= this.#backlog) {
+      this.#backlogRefused++;
+      void conn.close(SERVER_CLOSING, "server busy");
+      return;
+    }
+    this.#ready.push(conn);
+    this.#acceptWaiter.wake();
   }
 }
