@@ -19,16 +19,23 @@ const INITIAL_RTT = 333;
 const same = (a: SimAddress, b: SimAddress): boolean => a.address === b.address && a.port === b.port;
 
 /** A 512 KiB exchange during which the client is rebound to `to`: the server's stats just before and just after it follows. */
-function rebindMidTransfer(seed: number, to: SimAddress): { before: ConnectionStats; after: ConnectionStats } {
+function rebindMidTransfer(seed: number, to: SimAddress): { before: ConnectionStats; after: ConnectionStats; soon: ConnectionStats } {
   const setup = pair({ seed });
   const { net, client, server } = setup;
   let rebound = false;
   let before: ConnectionStats | undefined;
   let after: ConnectionStats | undefined;
   let last: ConnectionStats | undefined;
+  let switchedAt = 0;
+  let soon: ConnectionStats | undefined;
   const { toServer, toClient, clientData, serverData } = exchange(setup, 512 * 1024, {}, () => {
     const accepted = server.connections[0];
-    if (accepted === undefined || after !== undefined) return;
+    if (accepted === undefined) return;
+    // Less than one RTT (20 ms) after the switch, every ACK is for a packet sent on the old path.
+    if (after !== undefined) {
+      if (net.now < switchedAt + 15) soon = accepted.stats;
+      return;
+    }
     if (!rebound && accepted.stats.bytesReceived > 150_000) {
       net.rebind(client, to);
       rebound = true;
@@ -36,13 +43,15 @@ function rebindMidTransfer(seed: number, to: SimAddress): { before: ConnectionSt
     if (rebound && same(accepted.remoteAddress, to)) {
       before = last; // the step before the server followed
       after = accepted.stats;
+      switchedAt = net.now;
     }
     last = accepted.stats;
   });
   expect(Buffer.compare(toServer, clientData)).toBe(0);
   expect(Buffer.compare(toClient, serverData)).toBe(0);
   expect(after).toBeDefined();
-  return { before: before!, after: after! };
+  expect(soon).toBeDefined();
+  return { before: before!, after: after!, soon: soon! };
 }
 
 describe("NAT rebinding", () => {
@@ -95,11 +104,15 @@ describe("congestion control and RTT across a path change (§9.4)", () => {
   }, 60_000);
 
   it("an IP address change starts the new path from the initial window and RTT", () => {
-    const { before, after } = rebindMidTransfer(84, OTHER_IP);
+    const { before, after, soon } = rebindMidTransfer(84, OTHER_IP);
     expect(before.congestionWindow).toBeGreaterThan(2 * INITIAL_WINDOW);
     expect(before.smoothedRtt).toBeLessThan(100);
     expect(after.congestionWindow).toBe(INITIAL_WINDOW);
     expect(after.smoothedRtt).toBe(INITIAL_RTT);
+    // Packets sent on the old path do not count for the new one: their ACKs neither grow its window nor give it RTT samples.
+    expect(soon.packetsReceived).toBeGreaterThan(after.packetsReceived);
+    expect(soon.congestionWindow).toBe(INITIAL_WINDOW);
+    expect(soon.smoothedRtt).toBe(INITIAL_RTT);
   }, 60_000);
 
   it("a new IP address that fails validation: back to the old path with its window and RTT (§9.3.2)", () => {
