@@ -588,9 +588,13 @@ export class Connection {
 
   /** The datagram ends in a stateless reset token of the peer: its handshake one, or one from NEW_CONNECTION_ID (§10.3.1). */
   #matchesPeerResetToken(datagram: Uint8Array): boolean {
-    const token = this.#peerParams?.statelessResetToken;
-    if (token !== undefined && matchesResetToken(datagram, token)) return true;
-    if (this.#peerCids === undefined) return false;
+    if (this.#peerCids === undefined) {
+      const token = this.#peerParams?.statelessResetToken;
+      return token !== undefined && matchesResetToken(datagram, token);
+    }
+    // §10.3.1: never the token of a retired ID. The handshake's (sequence 0, from the transport parameter) is among
+    // these while active; once retired (a path change, §9.5), a late packet the peer no longer routes draws a genuine
+    // stateless reset for it, which must not end the connection.
     for (const t of this.#peerCids.resetTokens()) if (matchesResetToken(datagram, t)) return true;
     return false;
   }
