@@ -522,8 +522,14 @@ export class Connection {
     if (pacing !== undefined && (t === undefined || pacing < t)) t = pacing;
     const path = this.#paths.timeout;
     if (path !== undefined && (t === undefined || path < t)) t = path;
-    // ACK deadlines count only when a datagram can go out (the server may be blocked by the amplification limit).
-    if (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM)
+    // ACK deadlines count only when a datagram can go out: the server may be blocked by the amplification limit of
+    // the handshake, or of a new peer address until it validates (§9.3; `pollTransmit` then sends nothing, and a
+    // deadline in the past would be fired again and again).
+    const pathLimit = this.#paths.current.sendLimit();
+    if (
+      (this.#addressValidated || 3 * this.#bytesReceived - this.#bytesSent >= MIN_INITIAL_DATAGRAM) &&
+      (pathLimit === undefined || pathLimit >= MIN_PACKET_ROOM)
+    )
       for (const space of this.#spaces) {
         // Cannot send one: the 1-RTT keys are blocked, or the handshake is not complete (a server's ACKs of 0-RTT
         // packets wait for it and go out in 1-RTT; `#wants`).
