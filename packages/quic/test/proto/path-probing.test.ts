@@ -80,6 +80,37 @@ describe("a probe is answered on its own path (§8.2.2)", () => {
     expect(net.trace.filter((r) => same(r.from, NEW_LOCAL) && r.at > switchedAt!).length).toBeGreaterThan(100);
   }, 60_000);
 
+  it("a second migration from a known local address to another port of it keeps the congestion window (§9.4)", () => {
+    const setup = pair({ seed: 138 });
+    const { net, client, server, conn } = setup;
+    const THIRD_LOCAL: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_002 };
+    let stage = 0;
+    let windowBefore = 0;
+    let windowAfter = 0;
+    const { toServer, toClient, clientData, serverData } = exchange(setup, 1024 * 1024, {}, () => {
+      const accepted = server.connections[0];
+      if (accepted === undefined || !conn.isHandshakeConfirmed) return;
+      if (stage === 0 && accepted.stats.bytesReceived > 100_000) {
+        conn.migrate(net.now, NEW_LOCAL);
+        stage = 1;
+      } else if (stage === 1 && conn.localAddress !== undefined && accepted.stats.bytesReceived > 500_000) {
+        windowBefore = conn.stats.congestionWindow;
+        conn.migrate(net.now, THIRD_LOCAL);
+        stage = 2;
+      } else if (stage === 2 && conn.localAddress?.port === THIRD_LOCAL.port) {
+        windowAfter = conn.stats.congestionWindow;
+        stage = 3;
+      }
+    });
+    expect(stage).toBe(3);
+    expect(Buffer.compare(toServer, clientData)).toBe(0);
+    expect(Buffer.compare(toClient, serverData)).toBe(0);
+    expect(windowBefore).toBeGreaterThan(12_000);
+    expect(windowAfter).toBeGreaterThanOrEqual(windowBefore);
+    expect(client.eventsOf(conn, "path-changed").map((e) => e.local?.port)).toEqual([NEW_LOCAL.port, THIRD_LOCAL.port]);
+    net.run(() => same(server.connections[0]!.remoteAddress, THIRD_LOCAL), { maxTime: net.now + 5_000 });
+  }, 60_000);
+
   it("migrations through loss, jitter, reordering and duplication: every seed switches and delivers intact", () => {
     for (const seed of [131, 132, 133, 134, 135, 136]) {
       const setup = pair({ seed, link: { delay: 10, jitter: 3, loss: 0.05, reorder: 0.05, duplicate: 0.02 } });
