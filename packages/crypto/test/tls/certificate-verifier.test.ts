@@ -7,11 +7,13 @@
  * caller's buffers, the bounded cache of shared verifiers, and the
  * test-only accept-anything verifier.
  */
+import { rootCertificates } from "node:tls";
 import { describe, expect, test } from "vitest";
 import {
   type CertificateFailureReason,
   createCertificateVerifier,
   dangerouslyAcceptAnyCertificateForTestsOnly,
+  pemCertificates,
   sharedCertificateVerifier,
   TlsCertificateError,
 } from "../../src/tls/index.js";
@@ -53,6 +55,14 @@ describe("path building", () => {
     }
   });
 
+  test("an anchor by name whose key type cannot check the signature is bad-signature, not a crash", () => {
+    const edRoot = generateCertificate({ commonName: "verifier root", isCa: true, subjectAltNames: [], keyType: "ed25519" });
+    const leaf = leafOf(root);
+    expect(
+      refusal(() => createCertificateVerifier({ ca: edRoot.certificatePem }).verify([leaf.certificateDer], { now: now() })).reason,
+    ).toBe("bad-signature");
+  });
+
   test("an anchor found by name whose key did not sign is bad-signature, naming the certificate", () => {
     const impostorRoot = generateCertificate({ commonName: "verifier root", isCa: true, subjectAltNames: [] });
     const leaf = leafOf(impostorRoot, { commonName: "signed by impostor" });
@@ -84,6 +94,33 @@ describe("path building", () => {
       "path-too-long",
       /: no trust anchor within 10 certificates of the leaf$/,
     );
+  });
+});
+
+describe("the system roots", () => {
+  test("anchor paths when no ca is given: a bundled root sent alone is found among them; a private root is not", () => {
+    const verifier = createCertificateVerifier();
+    const bundled = pemCertificates(rootCertificates[0] as string)[0] as Uint8Array;
+    let reason: string | undefined;
+    try {
+      verifier.verify([bundled], { now: now() });
+    } catch (error) {
+      reason = (error as TlsCertificateError).reason;
+    }
+    expect(reason).not.toBe("unknown-ca");
+    expectRefusal(() => verifier.verify([leafOf(root).certificateDer], { now: now() }), "unknown-ca", /no trusted certificate authority/);
+  });
+});
+
+describe("remembered chains", () => {
+  test("are keyed by their certificates, not by the concatenation of their bytes", () => {
+    const leaf = leafOf(intermediate);
+    const verifier = createCertificateVerifier({ ca: root.certificatePem });
+    verifier.verify([leaf.certificateDer, intermediate.certificateDer], { now: now() });
+    const joined = new Uint8Array(leaf.certificateDer.length + intermediate.certificateDer.length);
+    joined.set(leaf.certificateDer);
+    joined.set(intermediate.certificateDer, leaf.certificateDer.length);
+    expect(() => verifier.verify([joined], { now: now() })).toThrow(TlsCertificateError);
   });
 });
 
@@ -181,7 +218,15 @@ describe("shared verifiers", () => {
   });
 
   test("without anchors, one verifier of the system roots is shared", () => {
-    expect(sharedCertificateVerifier(undefined)).toBe(sharedCertificateVerifier(undefined));
+    const verifier = sharedCertificateVerifier(undefined);
+    expect(typeof verifier.verify).toBe("function");
+    expect(sharedCertificateVerifier(undefined)).toBe(verifier);
+  });
+
+  test("anchors that are neither PEM nor DER are refused, naming the option", () => {
+    const bad = 42 as unknown as string;
+    expect(() => sharedCertificateVerifier(bad)).toThrow(/^ca must be PEM text, DER bytes or an array of them$/);
+    expect(() => createCertificateVerifier({ ca: bad })).toThrow(/^ca must be PEM text, DER bytes or an array of them$/);
   });
 });
 
