@@ -119,6 +119,18 @@ describe("DATAGRAM in 0-RTT", () => {
     expect(serverHandshakeDoneFirst).toBe(false); // it came in the client's first flight, in a 0-RTT packet
   });
 
+  it("a datagram too large for a 0-RTT packet's longer header waits for 1-RTT instead of spinning", () => {
+    const s = resumed(75, server(undefined, 65_535));
+    const size = s.conn.maxDatagramPayload; // sized for a short-header packet
+    expect(s.conn.sendDatagram(new Uint8Array(size).fill(7))).toBe(true);
+    s.net.run(() => {
+      const conn = s.host.connections.at(-1);
+      return conn !== undefined && conn !== s.host.connections[0] && s.host.eventsOf(conn, "datagram").length > 0;
+    });
+    const conn = s.host.connections.at(-1)!;
+    expect(s.host.eventsOf(conn, "datagram")[0]!.data.length).toBe(size);
+  });
+
   it("waits for the handshake when the remembered parameters allowed none", () => {
     const s = resumed(74, server());
     expect(s.conn.maxDatagramPayload).toBe(0);
