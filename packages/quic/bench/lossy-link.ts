@@ -283,9 +283,17 @@ console.log(
     .join(" ")}, relay seed ${SEED}`,
 );
 const rows: Row[] = [];
-for (const rate of RATES) rows.push(await throughRelay(rate));
+/** Runs one case and reports it on stderr at once (the table comes at the end; a 5% case takes minutes). */
+async function measure(run: () => Promise<Row>): Promise<void> {
+  const row = await run();
+  rows.push(row);
+  process.stderr.write(
+    `${row.setup}, ${row.lossPercent}% loss: ${row.mbPerSecond.toFixed(1)} MB/s, ${row.senderPacketsLost} declared lost\n`,
+  );
+}
+for (const rate of RATES) await measure(() => throughRelay(rate));
 const unavailable = netnsUnavailable();
-if (unavailable === undefined) for (const rate of RATES) rows.push(await throughNetns(rate));
+if (unavailable === undefined) for (const rate of RATES) await measure(() => throughNetns(rate));
 printRows(rows);
 if (unavailable !== undefined) console.log(`network-namespace variant skipped: ${unavailable} (needs root, ip, nft and tc)`);
 console.log(
