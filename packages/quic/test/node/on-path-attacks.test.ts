@@ -32,7 +32,7 @@ import { startServer } from "./support.js";
  * (hundreds of ms with the initial RTT used here), so the window separates
  * them without guessing how many datagrams the flight has.
  */
-function firstFlight(windowMs = 30): (index: number) => boolean {
+function firstFlight(windowMs = 100): (index: number) => boolean {
   let start: number | undefined;
   return () => {
     const now = performance.now();
