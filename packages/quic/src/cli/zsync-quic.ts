@@ -99,6 +99,7 @@ function statsRecord(conn: QuicConnection): Record<string, unknown> {
     cipherSuite: s.cipherSuite,
     resumed: conn.handshake?.resumed ?? false,
     earlyDataAccepted: conn.handshake?.earlyDataAccepted ?? false,
+    blockedFrames: s.blockedFrames,
   };
 }
 

@@ -23,6 +23,7 @@
 import type { HandshakeInfo } from "@zsync/crypto/tls";
 import { CancelledError } from "@zsync/runtime";
 import {
+  type BlockedFrameCounters,
   type CloseReason,
   type Connection,
   type ConnectionEvent,
@@ -62,6 +63,11 @@ export interface QuicConnectionStats {
   readonly alpn: string | undefined;
   /** The TLS cipher suite, e.g. `TLS_AES_128_GCM_SHA256`. */
   readonly cipherSuite: string | undefined;
+  /**
+   * DATA_BLOCKED, STREAM_DATA_BLOCKED and STREAMS_BLOCKED frames (RFC 9000 §19.12-19.14) sent and received:
+   * ours say the peer's limits held us back; the peer's say ours held it back (windows too small for its rate).
+   */
+  readonly blockedFrames: Readonly<BlockedFrameCounters>;
 }
 
 /**
@@ -197,6 +203,14 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       version: this.core.version,
       alpn: this.#info?.alpnProtocol,
       cipherSuite: this.#info?.cipherSuite.name,
+      blockedFrames: {
+        dataBlockedSent: core.dataBlockedSent,
+        streamDataBlockedSent: core.streamDataBlockedSent,
+        streamsBlockedSent: core.streamsBlockedSent,
+        dataBlockedReceived: core.dataBlockedReceived,
+        streamDataBlockedReceived: core.streamDataBlockedReceived,
+        streamsBlockedReceived: core.streamsBlockedReceived,
+      },
     };
   }
 
