@@ -113,3 +113,65 @@ describe("chunks pushed before the previous one was read", () => {
     expect(drainRecords(r).map((rec) => [rec.data.length, rec.data[0]])).toEqual([0, 1, 2, 3, 4].map((i) => [MAX_PLAINTEXT, i + 1]));
   });
 });
+
+describe("holding the transport's chunks (holdsTransportBytes)", () => {
+  test("a new layer holds nothing, and pushing an empty chunk changes nothing", () => {
+    const r = reader();
+    expect(r.holdsTransportBytes).toBe(false);
+    r.push(new Uint8Array(0));
+    expect(r.holdsTransportBytes).toBe(false);
+    expect(r.next()).toBeUndefined();
+  });
+
+  test("a chunk of whole records is held until next() has returned undefined", () => {
+    const r = reader();
+    r.push(concat([appRecord(0), appRecord(1)]));
+    expect(r.holdsTransportBytes).toBe(true);
+    r.next();
+    r.next();
+    expect(r.holdsTransportBytes).toBe(true);
+    expect(r.next()).toBeUndefined();
+    expect(r.holdsTransportBytes).toBe(false);
+  });
+
+  test("a partial record left at the end of a chunk is copied, so the chunk is released", () => {
+    const b = appRecord(1);
+    const r = reader();
+    r.push(concat([appRecord(0), b.subarray(0, 3)]));
+    r.next();
+    expect(r.next()).toBeUndefined();
+    expect(r.holdsTransportBytes).toBe(false);
+    r.push(b.slice(3, 20));
+    expect(r.holdsTransportBytes).toBe(false);
+    r.push(b.slice(20));
+    expect(r.holdsTransportBytes).toBe(false);
+    expect(r.next()?.data).toEqual(data(1));
+    expect(r.holdsTransportBytes).toBe(false);
+  });
+
+  test("a chunk completing a split record is held only for the records behind it", () => {
+    const [a, b] = [appRecord(0), appRecord(1)];
+    const r = reader();
+    r.push(a.slice(0, 10));
+    r.push(concat([a.subarray(10), b]));
+    expect(r.holdsTransportBytes).toBe(true);
+    expect(r.next()?.data).toEqual(data(0));
+    expect(r.next()?.data).toEqual(data(1));
+    expect(r.next()).toBeUndefined();
+    expect(r.holdsTransportBytes).toBe(false);
+  });
+
+  test("records taken for a worker and put back are in owned memory; putting back nothing changes nothing", () => {
+    const r = reader();
+    r.push(concat([appRecord(0), appRecord(1)]));
+    r.unshift(new Uint8Array(0));
+    expect(r.holdsTransportBytes).toBe(true);
+    const dest = new Uint8Array(500);
+    const taken = r.takeProtected(dest, 0, 8, new Uint32Array(8), 0);
+    expect(taken.records).toBe(2);
+    expect(r.holdsTransportBytes).toBe(false);
+    r.unshift(dest.slice(0, taken.end));
+    expect(r.holdsTransportBytes).toBe(false);
+    expect(drainRecords(r).map((rec) => rec.data)).toEqual([data(0), data(1)]);
+  });
+});
