@@ -117,6 +117,12 @@ describe("which certificate a refusal names", () => {
       "bad-extended-key-usage",
       /: certificate CN=client leaf is not for TLS server authentication \(extendedKeyUsage 1\.3\.6\.1\.5\.5\.7\.3\.2 lacks 1\.3\.6\.1\.5\.5\.7\.3\.1\)$/,
     );
+    const signing = leafOf(intermediate, { commonName: "signing leaf", extendedKeyUsage: ["codeSigning", "emailProtection"] });
+    expectRefusal(
+      [of(signing), of(intermediate), of(root)],
+      "bad-extended-key-usage",
+      /\(extendedKeyUsage 1\.3\.6\.1\.5\.5\.7\.3\.3, 1\.3\.6\.1\.5\.5\.7\.3\.4 lacks 1\.3\.6\.1\.5\.5\.7\.3\.1\)$/,
+    );
     const serverCa = ca("server-only CA", root, { extendedKeyUsage: ["serverAuth"] });
     expectRefusal(
       [of(leafOf(serverCa)), of(serverCa), of(root)],

@@ -223,6 +223,16 @@ describe("shared verifiers", () => {
     expect(sharedCertificateVerifier(undefined)).toBe(verifier);
   });
 
+  test("anchor sets are told apart by certificate, not by their concatenated bytes", () => {
+    const a = generateCertificate({ commonName: "set a", isCa: true, subjectAltNames: [] }).certificateDer;
+    const b = generateCertificate({ commonName: "set b", isCa: true, subjectAltNames: [] }).certificateDer;
+    const joined = new Uint8Array(a.length + b.length);
+    joined.set(a);
+    joined.set(b, a.length);
+    expect(typeof sharedCertificateVerifier([a, b]).verify).toBe("function");
+    expect(() => sharedCertificateVerifier(joined)).toThrow(TlsCertificateError);
+  });
+
   test("anchors that are neither PEM nor DER are refused, naming the option", () => {
     const bad = 42 as unknown as string;
     expect(() => sharedCertificateVerifier(bad)).toThrow(/^ca must be PEM text, DER bytes or an array of them$/);
