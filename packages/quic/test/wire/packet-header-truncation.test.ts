@@ -24,7 +24,7 @@ const DCID = hex("8394c8f03e515708");
 const SCID = hex("f067a5502a4262b5");
 
 /** A v1 long-header packet with 8-byte connection IDs, a 2-byte Length, a 1-byte packet number and 20 payload bytes. */
-function longPacket(type: "initial" | "handshake", token = new Uint8Array(0), dcid = DCID): Uint8Array {
+function longPacket(type: "initial" | "handshake", token: Uint8Array = new Uint8Array(0), dcid: Uint8Array = DCID): Uint8Array {
   const buffer = new Uint8Array(200);
   const payload = writeLongHeader(buffer, 0, {
     type,
