@@ -164,7 +164,12 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     return TlsStream.connectOver(tcp, { ...options, serverName: options.serverName ?? options.host ?? "localhost" }, deadline);
   }
 
-  /** Runs a client handshake over an already-connected TcpStream (closed on failure). */
+  /**
+   * Runs a client handshake over an already-connected TcpStream (closed on
+   * failure). The stream is the TLS stream's from then on: each chunk it
+   * reads is freed once its records are processed, so nothing else may read
+   * the TcpStream or keep its chunks.
+   */
   static async connectOver(
     tcp: TcpStream,
     options: Omit<TlsConnectOptions, "port" | "host">,
@@ -189,7 +194,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     return stream;
   }
 
-  /** Runs a server handshake over an accepted TcpStream (closed on failure). */
+  /** Runs a server handshake over an accepted TcpStream (closed on failure; owned from then on, as in `connectOver`). */
   static async accept(tcp: TcpStream, options: TlsAcceptOptions): Promise<TlsStream> {
     const stream = new TlsStream(tcp, new TlsConnection(new TlsServerEngine(options), options), options);
     try {
