@@ -153,6 +153,15 @@ export class TlsServerEngine extends HandshakeEngine {
     this.#keyLog = options.keyLog;
   }
 
+  /**
+   * The ALPN protocol chosen from the ClientHello (RFC 7301), as soon as it was processed: undefined before, or
+   * when no ALPN was negotiated. `HandshakeInfo` carries it at completion; QUIC needs it earlier, to serve the
+   * 0-RTT requests of a connection before its handshake completes (RFC 9001 §4.1.1).
+   */
+  get alpnProtocol(): string | undefined {
+    return this.#alpn;
+  }
+
   /** Sends a KeyUpdate and switches to the next write secret. */
   updateKeys(requestPeerUpdate: boolean): void {
     if (this.#state !== "connected" || this.#suite === undefined || this.#serverApp === undefined)
