@@ -42,10 +42,34 @@ export function mutationScore(mutants) {
 }
 
 /**
+ * A `mutate` entry split into its file and optional line range: Stryker accepts
+ * `path`, `path:12-40` and `path:12:5-40:3` (columns are ignored here).
+ * @param {string} entry
+ * @returns {{ file: string, from?: number, to?: number }}
+ */
+export function parseMutateEntry(entry) {
+  const match = /^(.*?):(\d+)(?::\d+)?-(\d+)(?::\d+)?$/.exec(entry);
+  return match ? { file: match[1], from: Number(match[2]), to: Number(match[3]) } : { file: entry };
+}
+
+/**
+ * The mutants of a report file that belong to a `mutate` entry (its line range, if any).
+ * @template {{ location: { start: { line: number } } }} M
+ * @param {{ mutants: M[] }} file
+ * @param {string} entry
+ * @returns {M[]}
+ */
+export function mutantsOf(file, entry) {
+  const { from, to } = parseMutateEntry(entry);
+  if (from === undefined || to === undefined) return file.mutants;
+  return file.mutants.filter((m) => m.location.start.line >= from && m.location.start.line <= to);
+}
+
+/**
  * Why each listed module needs a run, judged against the incremental report.
- * @param {{ files?: Record<string, { source: string, mutants: Array<{ coveredBy?: string[], killedBy?: string[] }> }>,
+ * @param {{ files?: Record<string, { source: string, mutants: Array<{ location: { start: { line: number } }, coveredBy?: string[], killedBy?: string[] }> }>,
  *           testFiles?: Record<string, { source: string, tests: Array<{ id: string }> }> } | undefined} report
- * @param {readonly string[]} modules paths relative to the package, as in `mutate`.
+ * @param {readonly string[]} modules `mutate` entries, relative to the package (a line range may follow the path).
  * @param {(path: string) => string | undefined} read current source of a package file, undefined if absent.
  * @returns {Array<{ module: string, reason: "unscored" | "source changed" | "tests changed" | undefined, recorded?: number }>}
  */
@@ -60,11 +84,14 @@ export function staleModules(report, modules, read) {
     if (read(path) !== file.source) changedTestFiles.add(path);
   }
   return modules.map((module) => {
-    const recordedFile = files[module];
-    if (recordedFile === undefined) return { module, reason: "unscored" };
-    const recorded = mutationScore(recordedFile.mutants);
-    if (read(module) !== recordedFile.source) return { module, reason: "source changed", recorded };
-    for (const mutant of recordedFile.mutants) {
+    const { file } = parseMutateEntry(module);
+    const recordedFile = files[file];
+    const mutants = recordedFile === undefined ? [] : mutantsOf(recordedFile, module);
+    // A file scored only outside this entry's range has not been scored for it.
+    if (recordedFile === undefined || mutants.length === 0) return { module, reason: "unscored" };
+    const recorded = mutationScore(mutants);
+    if (read(file) !== recordedFile.source) return { module, reason: "source changed", recorded };
+    for (const mutant of mutants) {
       for (const id of [...(mutant.coveredBy ?? []), ...(mutant.killedBy ?? [])]) {
         const path = fileOfTest.get(id);
         if (path !== undefined && changedTestFiles.has(path)) return { module, reason: "tests changed", recorded };
@@ -83,7 +110,8 @@ export function staleModules(report, modules, read) {
 export function judge(stale, fresh) {
   // A hundredth of a point of slack: the scores are ratios of the same integers printed and re-read.
   return stale.map(({ module, recorded }) => {
-    const score = fresh[module] ? mutationScore(fresh[module].mutants) : undefined;
+    const file = fresh[parseMutateEntry(module).file];
+    const score = file ? mutationScore(mutantsOf(file, module)) : undefined;
     const ok = score !== undefined && (recorded === undefined || score + 0.01 >= recorded);
     return { module, recorded, score, ok };
   });
@@ -94,11 +122,11 @@ function readIfPresent(path) {
 }
 
 function survivorsOf(file, module) {
-  return file.mutants
+  return mutantsOf(file, module)
     .filter((m) => UNDETECTED.has(m.status))
     .map(
       (m) =>
-        `    ${module}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`,
+        `    ${parseMutateEntry(module).file}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`,
     );
 }
 
@@ -141,7 +169,8 @@ async function gatePackage(packageDir, dryRun) {
     console.log(`mutation-gate: ${name} ${r.module}: ${now} (recorded ${was})${r.ok ? "" : "  FELL"}`);
     if (!r.ok) {
       fell = true;
-      if (fresh[r.module]) console.error(survivorsOf(fresh[r.module], r.module).join("\n"));
+      const file = fresh[parseMutateEntry(r.module).file];
+      if (file) console.error(survivorsOf(file, r.module).join("\n"));
     }
   }
   if (fell) {

@@ -2,9 +2,9 @@
 // stale, how a score is computed, and when a fresh score fails the gate.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { judge, mutationScore, staleModules } from "./mutation-gate.mjs";
+import { judge, mutantsOf, mutationScore, parseMutateEntry, staleModules } from "./mutation-gate.mjs";
 
-const mutant = (status, coveredBy = [], killedBy = []) => ({ status, coveredBy, killedBy });
+const mutant = (status, coveredBy = [], killedBy = [], line = 1) => ({ status, coveredBy, killedBy, location: { start: { line } } });
 
 const report = {
   files: {
@@ -73,5 +73,43 @@ describe("judge", () => {
   });
   test("fails a module the run did not score", () => {
     assert.equal(judge(stale, {})[0].ok, false);
+  });
+});
+
+describe("line ranges in mutate entries", () => {
+  const ranged = {
+    files: {
+      "src/pool.ts": {
+        source: "pool v1",
+        mutants: [mutant("Survived", ["0"], [], 5), mutant("Killed", ["0"], ["0"], 150), mutant("Survived", ["0"], [], 400)],
+      },
+    },
+    testFiles: { "test/pool.test.ts": { source: "t", tests: [{ id: "0" }] } },
+  };
+  const read = (path) => ({ "src/pool.ts": "pool v1", "test/pool.test.ts": "t" })[path];
+  test("split into the file and its lines, columns ignored", () => {
+    assert.deepEqual(parseMutateEntry("src/pool.ts"), { file: "src/pool.ts" });
+    assert.deepEqual(parseMutateEntry("src/pool.ts:156-160"), { file: "src/pool.ts", from: 156, to: 160 });
+    assert.deepEqual(parseMutateEntry("src/pool.ts:10:4-20:1"), { file: "src/pool.ts", from: 10, to: 20 });
+  });
+  test("score only the mutants inside the range", () => {
+    assert.equal(mutantsOf(ranged.files["src/pool.ts"], "src/pool.ts:100-200").length, 1);
+    assert.deepEqual(
+      staleModules(ranged, ["src/pool.ts:100-200", "src/pool.ts"], read).map((v) => [v.reason, v.recorded]),
+      [
+        [undefined, 100],
+        [undefined, (100 * 1) / 3],
+      ],
+    );
+  });
+  test("a range with no recorded mutant is unscored", () => {
+    assert.equal(staleModules(ranged, ["src/pool.ts:600-700"], read)[0].reason, "unscored");
+  });
+  test("judge a fresh run by the range's mutants", () => {
+    const stale = [{ module: "src/pool.ts:100-200", reason: "source changed", recorded: 100 }];
+    const fresh = { "src/pool.ts": { mutants: [mutant("Killed", [], [], 150), mutant("Survived", [], [], 300)] } };
+    assert.equal(judge(stale, fresh)[0].ok, true);
+    fresh["src/pool.ts"].mutants.push(mutant("Survived", [], [], 160));
+    assert.equal(judge(stale, fresh)[0].ok, false);
   });
 });
