@@ -16,6 +16,7 @@ export default defineConfig({
       "test/transaction-stops-and-losses.test.ts",
       "test/transaction-end-back-pressure.test.ts",
       "test/stuck-statement-terminate.test.ts",
+      "test/writer-lane.test.ts",
     ],
     testTimeout: 20_000,
   },
