@@ -17,6 +17,7 @@ export default defineConfig({
       "test/transaction-end-back-pressure.test.ts",
       "test/stuck-statement-terminate.test.ts",
       "test/writer-lane.test.ts",
+      "test/request-settles-once.test.ts",
     ],
     testTimeout: 20_000,
   },
