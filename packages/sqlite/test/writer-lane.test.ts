@@ -233,6 +233,7 @@ describe("plain writes", () => {
     const { writer, first } = await started();
     const lease = await writer.acquire();
     const gone = write("gone");
+    gone.promise.catch(() => {});
     writer.submit(gone);
     writer.submit(write("kept"));
     gone.reject(new Error("cancelled elsewhere"));
