@@ -191,8 +191,9 @@ describe("host names and addresses", () => {
 
 describe("parsed certificates", () => {
   test("do not alias the caller's buffers: a refused chain stays refused after its buffers are reused", () => {
-    const zero = ca("alias pathLen 0", root, { pathLength: 0 });
-    const below = ca("alias below", zero);
+    // Names of equal length: zeroed, the intermediate's subject and issuer would compare equal (self-issued).
+    const zero = ca("alias CA 0", root, { pathLength: 0 });
+    const below = ca("alias CA 1", zero);
     const leaf = leafOf(below);
     const verifier = createCertificateVerifier({ ca: root.certificatePem });
     const copies = (): Uint8Array[] => [leaf, below, zero].map((c) => c.certificateDer.slice());
