@@ -19,8 +19,10 @@
  * a client with `--0rtt --session-file FILE` sends its request (the echo
  * message, the bulk header and an upload's first bytes) before the
  * handshake completes when the saved session allows it. Both workloads are
- * safe to replay (RFC 9001 §9.2), and the server reports how many streams
- * arrived in early data.
+ * safe to replay (RFC 9001 §9.2), so the server serves a connection from
+ * the moment its 0-RTT is accepted (`acceptEarly`): the response leaves as
+ * 0.5-RTT data, one round trip after the client started. It reports how
+ * many streams arrived in early data.
  *
  * @module
  */
@@ -161,8 +163,11 @@ async function server(values: Values): Promise<void> {
     ...datagramSize(values),
     ...(values.retry === true ? { retry: true } : {}),
     ...(typeof values.keylog === "string" ? { keyLog: keyLogFile(values.keylog) } : {}),
-    // With --no-0rtt the tickets do not offer early data (RFC 9001 §4.6.1), so clients do not even try.
+    // With --no-0rtt the tickets do not offer early data (RFC 9001 §4.6.1), so clients do not even try. With 0-RTT,
+    // a connection is served from the moment its early data is accepted: the answer leaves as 0.5-RTT data and the
+    // client has it one round trip after it started. Both workloads are safe to replay (RFC 9001 §9.2).
     earlyData: values["no-0rtt"] !== true,
+    acceptEarly: values["no-0rtt"] !== true,
   });
   output(
     json,

@@ -28,6 +28,7 @@ import {
   type Connection,
   type ConnectionEvent,
   MigrationError,
+  type PacketSpaceCounts,
   type SocketAddress,
   type StreamDirection,
 } from "../proto/index.js";
@@ -53,6 +54,11 @@ export interface QuicConnectionStats {
   readonly packetsReceived: number;
   /** Packets declared lost by loss detection (RFC 9002 §6.1). */
   readonly packetsLost: number;
+  /**
+   * Packets from the peer dropped because header protection or the AEAD tag did not check out (RFC 9001 §5.3),
+   * per packet number space (0-RTT in `application`): damage on the path or forgery.
+   */
+  readonly authenticationFailures: Readonly<PacketSpaceCounts>;
   /** 1-RTT key updates completed, either side initiating (RFC 9001 §6). */
   readonly keyUpdates: number;
   /** Datagrams from the peer dropped because the application did not read them (at most {@link MAX_QUEUED_DATAGRAMS} wait). */
@@ -110,6 +116,10 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
   #drained = false;
   readonly #drainedWaiters: (() => void)[] = [];
   #info: HandshakeInfo | undefined;
+  /** Server: TLS took the client's 0-RTT data (the connection is usable before its handshake completes). */
+  #earlyDataAccepted = false;
+  /** @internal the server's hook for `acceptEarly`: called when TLS settles the client's 0-RTT offer. */
+  onEarlyData: ((accepted: boolean) => void) | undefined;
   #closeError: QuicConnectionClosedError | undefined;
   readonly #onToken: ((token: Uint8Array) => void) | undefined;
   readonly #onSession: ((session: QuicSession) => void) | undefined;
@@ -149,14 +159,26 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
     return this.core.remoteAddress;
   }
 
-  /** True from the end of the handshake until the connection starts closing (the seeds' `isActive`). */
+  /**
+   * True from the end of the handshake until the connection starts closing (the seeds' `isActive`). A server
+   * connection handed out early (`QuicServer`'s `acceptEarly`) is active from its 0-RTT acceptance.
+   */
   get isActive(): boolean {
-    return this.#info !== undefined && this.#closeError === undefined;
+    return (this.#info !== undefined || this.#earlyDataAccepted) && this.#closeError === undefined;
   }
 
-  /** The negotiated ALPN protocol. */
+  /**
+   * True once the TLS handshake completed on this side (the client's Finished verified, on a server). Always true
+   * for connections `accept()` returns, except those a server with `acceptEarly` hands out at 0-RTT acceptance:
+   * their early requests may be replays (RFC 9001 §9.2) until `await conn.established()` resolves.
+   */
+  get isHandshakeComplete(): boolean {
+    return this.#info !== undefined;
+  }
+
+  /** The negotiated ALPN protocol (on a server, known before the handshake completes: see `acceptEarly`). */
   get alpn(): string | undefined {
-    return this.#info?.alpnProtocol;
+    return this.#info?.alpnProtocol ?? this.core.alpnProtocol;
   }
 
   /** TLS details of the handshake (cipher suite, group, ALPN, SNI, peer certificates), once complete. */
@@ -198,6 +220,7 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
       packetsSent: core.packetsSent,
       packetsReceived: core.packetsReceived,
       packetsLost: core.packetsLost,
+      authenticationFailures: core.authenticationFailures,
       keyUpdates: this.core.keyUpdates,
       datagramsDropped: this.#datagramsDropped,
       version: this.core.version,
@@ -373,8 +396,9 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
 
   async #open(direction: StreamDirection, options: QuicWaitOptions | undefined): Promise<QuicStream> {
     throwIfAborted(options);
-    // With 0-RTT keys a stream opens at once and its data goes as early data (see `connect`'s `earlyData`).
-    if (!this.core.isEarlyDataAvailable) await this.established(options);
+    // With 0-RTT keys a stream opens at once and its data goes as early data (see `connect`'s `earlyData`); a server
+    // that took 0-RTT opens one at once too, and its data leaves as 0.5-RTT data (RFC 9001 §4.1.1).
+    if (!this.core.isEarlyDataAvailable && !this.#earlyDataAccepted) await this.established(options);
     for (;;) {
       if (this.#closeError !== undefined) throw this.#closeError;
       const id = this.core.openStream(direction);
@@ -477,6 +501,10 @@ export class QuicConnection implements ConnectionSink, StreamHost, AsyncIterable
         this.#resolveEstablished();
         return;
       case "handshake-confirmed":
+        return;
+      case "early-data":
+        if (this.side === "server" && event.accepted) this.#earlyDataAccepted = true;
+        this.onEarlyData?.(event.accepted);
         return;
       case "new-token":
         this.#onToken?.(event.token);

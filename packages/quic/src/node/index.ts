@@ -9,7 +9,7 @@
 /** What a server's `earlyData` policy function is told (re-exported from the core). */
 export type { EarlyDataRequest } from "../proto/index.js";
 /** `QuicConnection.migrate`'s error and its reasons (from the core). */
-export { MigrationError, type MigrationFailure } from "../proto/index.js";
+export { MigrationError, type MigrationFailure, type PacketSpaceCounts } from "../proto/index.js";
 export { connect, MemoryTokenStore, type QuicConnectOptions, type QuicTokenStore } from "./client.js";
 export { MAX_QUEUED_DATAGRAMS, QuicConnection, type QuicConnectionStats } from "./connection.js";
 export { type DriverStats, EndpointDriver } from "./driver.js";

@@ -17,6 +17,15 @@
  * Connections whose handshake fails or times out never reach `accept()`;
  * they are counted in `stats.handshakeFailures` (and `handshakeTimeouts`).
  *
+ * Early accept (`acceptEarly`, with `earlyData`): a connection whose 0-RTT
+ * data TLS took is handed out at once, still handshaking, so that its
+ * requests are answered in 0.5-RTT packets (RFC 9001 §4.1.1) and the client
+ * has its response one round trip after it started, instead of two (quinn's
+ * `Connecting::into_0rtt`). The handshake task still owns the handshake: if
+ * it fails or times out, the connection closes and its streams fail with
+ * the close error; if it was still waiting in the accept queue, it is taken
+ * out unseen.
+ *
  * @example
  * ```ts
  * import { spawn } from "@zsync/runtime";
@@ -92,6 +101,22 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
    * opened in 0-RTT are accepted like others, with their data, once the handshake completes.
    */
   readonly earlyData?: boolean | ((request: EarlyDataRequest) => boolean);
+  /**
+   * With `earlyData`: hand a connection to `accept()` / `run()` as soon as TLS took its 0-RTT data, before the
+   * handshake completes (default false: after it). Its 0-RTT streams are there to accept at once, and what the
+   * application writes leaves as 0.5-RTT data (RFC 9001 §4.1.1), so a response reaches the client one round trip
+   * after it started. Connections without accepted early data are handed out after their handshake, as usual.
+   *
+   * Replay (RFC 9001 §9.2, RFC 8446 §8): until the handshake completes, nothing proves the client is live. An
+   * attacker can replay a recorded first flight, and a replay runs everything its 0-RTT streams ask for (with
+   * this option, even the response is produced); only its handshake never completes. Answer at once only
+   * requests that are safe to process twice (`stream.receivedInEarlyData` marks them), and `await
+   * conn.established()` (or check `conn.isHandshakeComplete`) before anything else. The client's address is
+   * not validated yet either: before it is, the server sends at most three times what it received (RFC 9000
+   * §8.1), 0.5-RTT data included, unless the client brought a NEW_TOKEN token. If the handshake then fails or
+   * times out, the connection closes with a typed error (`QuicConnectionClosedError`) and its streams fail.
+   */
+  readonly acceptEarly?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -99,6 +124,8 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
 export interface QuicServerStats {
   /** Connections whose handshake completed. */
   readonly accepted: number;
+  /** Connections handed to `accept()` before their handshake completed (`acceptEarly`). */
+  readonly acceptedEarly: number;
   /** Connections that ended before completing the handshake (timeouts included). */
   readonly handshakeFailures: number;
   /** Handshakes closed by `handshakeTimeout`. */
@@ -127,14 +154,18 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
   readonly #driver: EndpointDriver;
   readonly #connections = new Set<QuicConnection>();
   readonly #ready: QuicConnection[] = [];
+  /** Connections queued for `accept()` already (early ones before their handshake completed). */
+  readonly #handedOut = new WeakSet<QuicConnection>();
   readonly #acceptWaiter = new Waiter();
   readonly #backlog: number;
   readonly #cancelCode: number;
   readonly #handshakeTimeout: number;
+  readonly #acceptEarly: boolean;
   /** Aborted by `close()`: ends the handshake tasks. */
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   #accepted = 0;
+  #acceptedEarly = 0;
   #handshakeFailures = 0;
   #handshakeTimeouts = 0;
   #handshaking = 0;
@@ -183,6 +214,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     this.#backlog = options.acceptBacklog ?? 1024;
     this.#cancelCode = options.cancelCode ?? 0;
     this.#handshakeTimeout = options.handshakeTimeout ?? HANDSHAKE_TIMEOUT_MS;
+    this.#acceptEarly = options.acceptEarly === true && options.earlyData !== undefined && options.earlyData !== false;
     driver.onConnection = (core) => this.#onConnection(core);
   }
 
@@ -199,6 +231,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     const e = this.#driver.endpoint.stats;
     return {
       accepted: this.#accepted,
+      acceptedEarly: this.#acceptedEarly,
       handshakeFailures: this.#handshakeFailures,
       handshakeTimeouts: this.#handshakeTimeouts,
       handshaking: this.#handshaking,
@@ -210,7 +243,7 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     };
   }
 
-  /** The next established connection. Rejects with {@link QuicEndpointClosedError} once the server is closed. */
+  /** The next established connection (or one whose 0-RTT was accepted, with `acceptEarly`). Rejects with {@link QuicEndpointClosedError} once the server is closed. */
   async accept(options?: QuicWaitOptions): Promise<QuicConnection> {
     throwIfAborted(options);
     for (;;) {
@@ -287,6 +320,14 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     const conn = new QuicConnection(core, this.#driver, { cancelCode: this.#cancelCode });
     this.#connections.add(conn);
     this.#handshaking++;
+    // Set before the driver dispatches the connection's first event, which may already settle 0-RTT.
+    if (this.#acceptEarly)
+      conn.onEarlyData = (accepted) => {
+        conn.onEarlyData = undefined;
+        if (!accepted || conn.isHandshakeComplete || conn.closedError() !== undefined) return;
+        this.#acceptedEarly++;
+        this.#handOut(conn);
+      };
     void spawnWith(HANDSHAKE_TASK, () => this.#handshake(conn));
     void conn.drained().then(() => this.#connections.delete(conn));
     return conn;
@@ -299,6 +340,9 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
     try {
       await conn.established({ signal: AbortSignal.any([this.#closing.signal, timeout.signal]) });
     } catch {
+      // Handed out early but never taken: nobody will see it fail.
+      const waiting = this.#ready.indexOf(conn);
+      if (waiting >= 0) this.#ready.splice(waiting, 1);
       this.#handshakeFailures++;
       if (timeout.signal.aborted && !this.#closing.signal.aborted) {
         this.#handshakeTimeouts++;
@@ -310,6 +354,12 @@ export class QuicServer implements AsyncDisposable, AsyncIterable<QuicConnection
       this.#handshaking--;
     }
     this.#accepted++;
+    if (!this.#handedOut.has(conn)) this.#handOut(conn);
+  }
+
+  /** Queues `conn` for `accept()`, or closes it when the server is closing or the backlog is full. */
+  #handOut(conn: QuicConnection): void {
+    this.#handedOut.add(conn);
     if (this.#closed !== undefined) return; // close() is closing it
     if (this.#ready.length >= this.#backlog) {
       this.#backlogRefused++;

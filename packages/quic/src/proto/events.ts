@@ -51,6 +51,12 @@ export type CloseReason =
 export type ConnectionEvent =
   /** The TLS handshake completed on this side (1-RTT keys installed both ways). */
   | { readonly type: "connected"; readonly info: HandshakeInfo }
+  /**
+   * TLS settled 0-RTT (RFC 9001 §4.6.1, §4.6.2), before the handshake completes. Server: it took (`accepted`) or
+   * refused the client's early data; once accepted, 0-RTT streams arrive and what we write on them leaves at once
+   * as 0.5-RTT data (RFC 9001 §4.1.1). Client: the server's answer to our offer. Not emitted when none was offered.
+   */
+  | { readonly type: "early-data"; readonly accepted: boolean }
   /** Handshake confirmed (RFC 9001 §4.1.2): HANDSHAKE_DONE received (client) or sent after completion (server). */
   | { readonly type: "handshake-confirmed" }
   /** The peer opened one or more streams of this direction: call `acceptStream`. */

@@ -45,6 +45,7 @@ export {
   type ConnectionState,
   type ConnectionStats,
   type ConnectOptions,
+  type PacketSpaceCounts,
   type SocketAddress,
 } from "./connection/connection.js";
 export { DatagramError, MAX_QUEUED_DATAGRAMS } from "./connection/datagrams.js";

@@ -112,6 +112,19 @@ export interface ConnectionCounters {
   bytesSent: number;
   /** UDP payload bytes received (datagrams routed to this connection, valid or not). */
   bytesReceived: number;
+  /**
+   * Packets whose header protection or AEAD tag did not check out under the keys of their space, dropped (RFC 9001
+   * §5.3, §9.5): damage on the path or forgery. 0-RTT packets count in `application`. Packets that arrived before
+   * their keys (buffered or dropped) are not failures. A copy per `stats` call.
+   */
+  readonly authenticationFailures: PacketSpaceCounts;
+}
+
+/** A count per packet number space (RFC 9000 §12.3). */
+export interface PacketSpaceCounts {
+  initial: number;
+  handshake: number;
+  application: number;
 }
 
 /** {@link Connection.stats}: recovery state plus counters. */
@@ -215,6 +228,8 @@ export class Connection {
   /** The stream layer, created when the peer's transport parameters arrive. */
   #streams: StreamManager | undefined;
   #handshakeComplete = false;
+  /** Client: the ALPN protocol of the completed handshake. */
+  #alpn: string | undefined;
   #handshakeConfirmed = false;
   #handshakeDonePending = false;
   /** Client: has received a packet from the server (its SCID is now our DCID, §7.2). */
@@ -230,6 +245,7 @@ export class Connection {
     packetsLost: 0,
     bytesSent: 0,
     bytesReceived: 0,
+    authenticationFailures: { initial: 0, handshake: 0, application: 0 },
   };
   /** Idle deadline (§10.1); undefined before the first packet exchange settles it. */
   #idleDeadline: number | undefined;
@@ -447,6 +463,14 @@ export class Connection {
     return this.#handshakeComplete;
   }
 
+  /**
+   * The negotiated ALPN protocol (RFC 9001 §8.1). A server knows it once the ClientHello is processed, before the
+   * handshake completes (its 0-RTT requests need it); a client once the handshake completes.
+   */
+  get alpnProtocol(): string | undefined {
+    return this.#tls instanceof TlsServerEngine ? this.#tls.alpnProtocol : this.#alpn;
+  }
+
   /** True once the handshake is confirmed (RFC 9001 §4.1.2). */
   get isHandshakeConfirmed(): boolean {
     return this.#handshakeConfirmed;
@@ -480,6 +504,7 @@ export class Connection {
       congestionWindow: this.#loss.cc.window,
       bytesInFlight: this.#loss.cc.bytesInFlight,
       ...this.#counters,
+      authenticationFailures: { ...this.#counters.authenticationFailures },
       ...(this.#streams?.blockedFrames ?? NO_BLOCKED_FRAMES),
     };
   }
@@ -531,9 +556,13 @@ export class Connection {
       (pathLimit === undefined || pathLimit >= MIN_PACKET_ROOM)
     )
       for (const space of this.#spaces) {
-        // Cannot send one: the 1-RTT keys are blocked, or the handshake is not complete (a server's ACKs of 0-RTT
-        // packets wait for it and go out in 1-RTT; `#wants`).
-        if (space === this.#spaces[PacketNumberSpace.ApplicationData] && (this.#aeadBlocked() || !this.#handshakeComplete)) continue;
+        // Cannot send one: the 1-RTT keys are blocked, or a client's handshake is not complete (0-RTT packets carry no
+        // ACK). A server holds 1-RTT write keys once its flight is out: its ACKs of 0-RTT packets go in 0.5-RTT.
+        if (
+          space === this.#spaces[PacketNumberSpace.ApplicationData] &&
+          (this.#aeadBlocked() || (!this.#handshakeComplete && this.side === "client"))
+        )
+          continue;
         const a = space.acks.deadline;
         if (a !== undefined && !space.discarded && space.writeKeys !== undefined && (t === undefined || a < t)) t = a;
       }
@@ -1052,6 +1081,7 @@ export class Connection {
           )
         : openPacket(keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened);
     if (!ok) {
+      this.#countAuthenticationFailure(spaceIndex);
       // RFC 9001 §6.6: forged 1-RTT packets are counted; past the integrity limit this throws AEAD_LIMIT_REACHED.
       if (spaceIndex === PacketNumberSpace.ApplicationData) this.#aeadUsage?.onAuthenticationFailed();
       return;
@@ -1116,6 +1146,13 @@ export class Connection {
     this.#closeReason = { kind: "version-mismatch", versions };
     this.#events.push({ type: "closed", reason: this.#closeReason });
     this.#drain();
+  }
+
+  #countAuthenticationFailure(spaceIndex: PacketNumberSpace): void {
+    const failures = this.#counters.authenticationFailures;
+    if (spaceIndex === PacketNumberSpace.Initial) failures.initial++;
+    else if (spaceIndex === PacketNumberSpace.Handshake) failures.handshake++;
+    else failures.application++;
   }
 
   /**
@@ -1350,6 +1387,7 @@ export class Connection {
 
   #onHandshakeComplete(now: number, info: HandshakeInfo): void {
     this.#handshakeComplete = true;
+    this.#alpn = info.alpnProtocol;
     this.#state = "established";
     if (this.#early.length > 0) this.#replayEarly = true;
     this.#events.push({ type: "connected", info });
@@ -1499,6 +1537,7 @@ export class Connection {
   #onEarlyDataOutcome(accepted: boolean): void {
     const early = this.#earlyData;
     early.outcome = accepted ? "accepted" : "refused";
+    this.#events.push({ type: "early-data", accepted });
     if (this.side === "client" && early.remembered !== undefined && this.#peerParams !== undefined)
       checkEarlyLimits(early.remembered, this.#peerParams, accepted);
     if (accepted) return;
@@ -1540,7 +1579,10 @@ export class Connection {
     }
     const space = this.#spaces[PacketNumberSpace.ApplicationData];
     const opened = this.#opened;
-    if (!openPacket(early.keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened)) return;
+    if (!openPacket(early.keys, datagram, header.start, header.pnOffset, header.end, space.acks.largestReceived, opened)) {
+      this.#countAuthenticationFailure(PacketNumberSpace.ApplicationData);
+      return;
+    }
     if (opened.reservedBits !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved header bits set");
     const pn = opened.packetNumber;
     if (space.acks.isDuplicate(pn)) return;
@@ -1608,7 +1650,11 @@ export class Connection {
   /** Whether space `i` has something to send now; `cwndOk` says whether congestion control allows ack-eliciting data. */
   #wants(i: PacketNumberSpace, now: number, cwndOk: boolean): boolean {
     const space = this.#spaces[i];
-    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) return cwndOk && this.#wants0Rtt();
+    // A client before completion: 0-RTT. A server before completion sends 0.5-RTT once its flight gave it 1-RTT write
+    // keys (RFC 9001 §4.1.1, §5.7): stream data answering 0-RTT requests and ACKs of 0-RTT packets, within the 3x
+    // limit of an unvalidated address (`pollTransmit`). HANDSHAKE_DONE, NEW_TOKEN, NEW_CONNECTION_ID and path frames
+    // wait for completion or confirmation by themselves.
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete && this.side === "client") return cwndOk && this.#wants0Rtt();
     if (space.discarded || space.writeKeys === undefined) return false;
     if (i === PacketNumberSpace.ApplicationData && this.#aeadBlocked()) return false;
     if (space.acks.wantsAck(now)) return true;
@@ -1735,7 +1781,8 @@ export class Connection {
     const pn = space.nextPacketNumber;
     const pnLength = packetNumberLength(pn, Math.min(this.#loss.largestAcked(i), pn - 1));
     const view = buffer.subarray(0, limit);
-    const zeroRtt = i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete;
+    // A client before completion seals 0-RTT; a server then sends 0.5-RTT data in ordinary 1-RTT packets.
+    const zeroRtt = i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete && this.side === "client";
     const payloadStart =
       i === PacketNumberSpace.ApplicationData && !zeroRtt
         ? writeShortHeader(view, offset, {
@@ -1817,8 +1864,8 @@ export class Connection {
   /** Writes the frames of one packet in space `i`; returns whether any is ack-eliciting. */
   #fill(now: number, i: PacketNumberSpace, w: Writer, frames: SentFrames, cwndOk: boolean): boolean {
     // 0-RTT (RFC 9000 §12.4, RFC 9001 §4.6.1): stream data, its flow control and DATAGRAM only, no ACK, CRYPTO or others.
-    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete) {
-      const datagrams = this.side === "client" && this.#datagrams.fill(w); // RFC 9221 §3 allows them in 0-RTT
+    if (i === PacketNumberSpace.ApplicationData && !this.#handshakeComplete && this.side === "client") {
+      const datagrams = this.#datagrams.fill(w); // RFC 9221 §3 allows them in 0-RTT
       return this.#fillApp(now, w, frames) || datagrams;
     }
     const space = this.#spaces[i];
