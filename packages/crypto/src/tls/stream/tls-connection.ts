@@ -22,6 +22,7 @@
  * @module
  */
 
+import { releaseMemory } from "../../primitives/providers/release-memory.js";
 import { TlsClosedError, TlsError, TlsLimitError, TlsPeerAlertError, TlsProtocolError } from "../errors.js";
 import type { TlsClientEngine } from "../handshake/client.js";
 import type { HandshakeInfo, TlsLevel, TlsSession } from "../handshake/engine.js";
@@ -78,6 +79,8 @@ export class TlsConnection {
   #earlyDataRejected = false;
   #changeCipherSpecs = 0;
   #transportParameters: Uint8Array | undefined;
+  /** Chunks given with `owned` that the record layer may still read in place. */
+  #owned: Uint8Array[] = [];
   /** Recycled sealing buffers, and the memory of those handed out by `takeOutgoing()` and not yet recycled. */
   #spare: Uint8Array[] = [];
   readonly #lent = new WeakSet<ArrayBufferLike>();
@@ -177,10 +180,15 @@ export class TlsConnection {
   /**
    * Processes bytes from the transport. Throws the `TlsError` that ended the
    * connection; the alert we owe the peer is already in `takeOutgoing()`.
+   * With `owned`, `data` is the connection's from now on (nothing else reads
+   * it, and it spans its whole ArrayBuffer, as a TCP chunk does): its memory
+   * is freed as soon as the record layer reads it in place no more, instead
+   * of counting against V8's heap limit until a collection sweeps it.
    */
-  receive(data: Uint8Array): void {
+  receive(data: Uint8Array, owned = false): void {
     if (this.#error !== undefined) throw this.#error;
     try {
+      if (owned) this.#owned.push(data);
       this.#records.push(data);
       for (let record = this.#records.next(); record !== undefined; record = this.#records.next()) {
         this.#onRecord(record.type, record.data);
@@ -188,9 +196,17 @@ export class TlsConnection {
       }
       if (this.#records.bufferedBytes > 0 && this.#peerClosed)
         throw new TlsProtocolError(AlertDescription.unexpected_message, "data after close_notify");
+      this.#freeOwned();
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  /** Frees the owned chunks once the record layer holds none of them (a split record's bytes were copied out). */
+  #freeOwned(): void {
+    if (this.#owned.length === 0 || this.#records.holdsTransportBytes) return;
+    for (const chunk of this.#owned) releaseMemory(chunk);
+    this.#owned = [];
   }
 
   /** The transport reached end of stream; throws `TlsTruncatedError`-style errors are left to the caller. */
@@ -262,23 +278,18 @@ export class TlsConnection {
     );
   }
 
-  /**
-   * Whether the record layer may still read a chunk given to `receive` or
-   * `pushReceived` in place; while false, the caller may free those chunks.
-   */
-  get holdsReceivedBytes(): boolean {
-    return this.#records.holdsTransportBytes;
-  }
-
-  /** Adds transport bytes without processing them (`receive(EMPTY)` processes what `takeReadBatch` leaves). */
-  pushReceived(data: Uint8Array): void {
+  /** Adds transport bytes without processing them (`receive(EMPTY)` processes what `takeReadBatch` leaves); `owned` as for `receive`. */
+  pushReceived(data: Uint8Array, owned = false): void {
+    if (owned) this.#owned.push(data);
     this.#records.push(data);
   }
 
   /** Copies whole protected records into `dest` from `at` (see `RecordLayer.takeProtected`). */
   takeReadBatch(dest: Uint8Array, at: number, maxRecords: number, offsets: Uint32Array, first: number): { records: number; end: number } {
     if (!this.canBatchRead) return { records: 0, end: at };
-    return this.#records.takeProtected(dest, at, maxRecords, offsets, first);
+    const taken = this.#records.takeProtected(dest, at, maxRecords, offsets, first);
+    this.#freeOwned();
+    return taken;
   }
 
   /** The read key and next sequence number (see `RecordLayer.readKeys`). */

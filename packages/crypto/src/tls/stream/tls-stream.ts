@@ -23,7 +23,6 @@
 import { Duplex } from "node:stream";
 import { CancelledError, TimeoutError } from "@zsync/runtime";
 import { TcpListener, TcpStream, type TimedWaitOptions as WaitOptions } from "@zsync/runtime/node";
-import { releaseMemory } from "../../primitives/providers/release-memory.js";
 import { resolveProvider } from "../../primitives/providers/select.js";
 import { TlsClosedError, TlsProtocolError, TlsTruncatedError } from "../errors.js";
 import type { CipherSuite } from "../handshake/cipher-suites.js";
@@ -141,13 +140,6 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #waitedTurn = false;
   /** The last `#readMoreOnWorker` call, which the next one waits for. */
   #workerReads: Promise<unknown> = Promise.resolve();
-  /**
-   * TCP chunks handed to the connection, which may still read them in place.
-   * Each is this stream's alone (TcpStream hands a chunk out once), so once
-   * the connection holds none of them their memory is freed at once (see
-   * `releaseMemory`) instead of counting against V8's heap limit until swept.
-   */
-  #lent: Uint8Array[] = [];
 
   private constructor(tcp: TcpStream, conn: TlsConnection, options: TlsStreamOptions) {
     this.#tcp = tcp;
@@ -218,9 +210,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   #receive(chunk: Uint8Array): void {
     try {
-      if (chunk.length > 0) this.#lent.push(chunk);
-      this.#conn.receive(chunk);
-      this.#releaseLent();
+      // A TCP chunk is this stream's alone (TcpStream hands each out once): the connection frees it when done.
+      this.#conn.receive(chunk, chunk.length > 0);
     } catch (error) {
       // Send the alert we owe, then drop the connection; the caller sees the typed error.
       const out = this.#conn.takeOutgoing();
@@ -336,16 +327,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       this.#eof = true;
       return false;
     }
-    this.#lent.push(chunk);
-    this.#conn.pushReceived(chunk);
+    this.#conn.pushReceived(chunk, true);
     return true;
-  }
-
-  /** Frees the chunks lent to the connection once it reads none of them in place any more. */
-  #releaseLent(): void {
-    if (this.#lent.length === 0 || this.#conn.holdsReceivedBytes) return;
-    for (const chunk of this.#lent) releaseMemory(chunk);
-    this.#lent = [];
   }
 
   /** Frames whole records (from the connection's buffer, then from chunks TCP already holds) into batches for the worker. */
@@ -365,13 +348,11 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           this.#eof = true;
           break;
         }
-        this.#lent.push(chunk);
-        this.#conn.pushReceived(chunk);
+        this.#conn.pushReceived(chunk, true);
         const more = this.#conn.takeReadBatch(dest, end, WORKER_MAX_RECORDS - records, offsets, records);
         records += more.records;
         end = more.end;
       }
-      this.#releaseLent();
       if (records < WORKER_MIN_RECORDS) {
         // Too few to be worth a hand-off: back in front, for the inline path.
         this.#conn.acceptReadBatch(0, EMPTY, new Uint32Array(0), recordsFrom(dest, offsets, 0, records));
