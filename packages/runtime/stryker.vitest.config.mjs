@@ -16,6 +16,7 @@ export default defineConfig({
       "test/wait-list-model.test.ts",
       "test/cancel-token.test.ts",
       "test/node/thread-pool.test.ts",
+      "test/node/thread-pool-cancel.test.ts",
     ],
     environment: "node",
     testTimeout: 20_000,
