@@ -35,41 +35,16 @@
  * @module
  */
 
+import { builtinFromFlaggedContext } from "../primitives/providers/flagged-builtin.js";
+
 type Collector = () => void;
-
-interface NodeBuiltins {
-  readonly v8?: { setFlagsFromString(flags: string): void };
-  readonly vm?: { runInNewContext(code: string): unknown };
-}
-
-function builtins(): NodeBuiltins {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const load = proc?.getBuiltinModule;
-  if (typeof load !== "function") return {};
-  return {
-    v8: load.call(proc, "node:v8") as NodeBuiltins["v8"],
-    vm: load.call(proc, "node:vm") as NodeBuiltins["vm"],
-  };
-}
 
 /** A full-collection function for this isolate, or undefined where none can be had. */
 function loadCollector(): Collector | undefined {
   const existing = (globalThis as { gc?: unknown }).gc;
   if (typeof existing === "function") return existing as Collector;
-  const { v8, vm } = builtins();
-  if (v8 === undefined || vm === undefined) return undefined;
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    try {
-      const gc = vm.runInNewContext("gc");
-      return typeof gc === "function" ? (gc as Collector) : undefined;
-    } finally {
-      // Only the context made above gets `gc`; contexts and workers created later do not.
-      v8.setFlagsFromString("--no-expose-gc");
-    }
-  } catch {
-    return undefined;
-  }
+  const gc = builtinFromFlaggedContext("expose-gc", "gc");
+  return typeof gc === "function" ? (gc as Collector) : undefined;
 }
 
 /** Per-worker accounting of referenced shared memory, with a deferred full collection. */

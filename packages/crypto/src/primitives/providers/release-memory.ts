@@ -38,40 +38,15 @@
  * @module
  */
 
+import { builtinFromFlaggedContext } from "./flagged-builtin.js";
+
 type Transfer = (this: ArrayBuffer, newLength: number) => ArrayBuffer;
-
-interface Builtins {
-  readonly v8?: { setFlagsFromString(flags: string): void };
-  readonly vm?: { runInNewContext(code: string): unknown };
-}
-
-function builtins(): Builtins {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const load = proc?.getBuiltinModule;
-  if (typeof load !== "function") return {};
-  return {
-    v8: load.call(proc, "node:v8") as Builtins["v8"],
-    vm: load.call(proc, "node:vm") as Builtins["vm"],
-  };
-}
 
 function loadTransfer(): Transfer | null {
   const native = (ArrayBuffer.prototype as { transfer?: unknown }).transfer;
   if (typeof native === "function") return native as Transfer;
-  const { v8, vm } = builtins();
-  if (v8 === undefined || vm === undefined) return null;
-  try {
-    v8.setFlagsFromString("--harmony-rab-gsab-transfer");
-    try {
-      const transfer = vm.runInNewContext("ArrayBuffer.prototype.transfer");
-      return typeof transfer === "function" ? (transfer as Transfer) : null;
-    } finally {
-      // Only the context made above has it; contexts and workers created later do not.
-      v8.setFlagsFromString("--no-harmony-rab-gsab-transfer");
-    }
-  } catch {
-    return null;
-  }
+  const flagged = builtinFromFlaggedContext("harmony-rab-gsab-transfer", "ArrayBuffer.prototype.transfer");
+  return typeof flagged === "function" ? (flagged as Transfer) : null;
 }
 
 let transfer: Transfer | null | undefined;
