@@ -981,15 +981,17 @@ export class Connection {
       if (path.timeout === undefined || path.timeout > now || !path.onTimeout(now)) continue;
       if (path === paths.current) {
         // §9.3.2: a new peer address that did not validate: back to the last validated one (the handshake's path
-        // is validated, so there always is one).
+        // is validated, so there always is one). A validated path that is current again, its §9.3.3 check cut short
+        // by the peer's return, has nothing to undo (before: a spurious `reverted` to itself, dropped from the table).
         const back = paths.fallback;
-        if (back === undefined) continue;
+        if (back === undefined || path.validated) continue;
         this.#switchPath(now, back);
         paths.fallback = undefined;
         paths.remove(path);
         this.#events.push({ type: "path-changed", reason: "reverted", local: back.local, remote: back.remote });
-      } else if (path === paths.fallback) {
+      } else if (path === paths.fallback && path !== paths.migrating) {
         // The old path did not answer (§9.3.3's check after a migration): nothing to undo, it stays the way back.
+        // (A client's failed return to the path it left is a failed migration, below.)
       } else {
         if (path === paths.migrating && path.local !== undefined) this.#events.push({ type: "migration-failed", local: path.local });
         if (path.cidSequence !== undefined) this.#peerCids?.release(path.cidSequence, path.cidUsed);

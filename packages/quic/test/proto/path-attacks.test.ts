@@ -1,0 +1,190 @@
+/**
+ * An adversarial pass over paths and migration (RFC 9000 §8.2, §9, §21.5):
+ * a peer that holds the 1-RTT keys (so every packet it forges
+ * authenticates) sending from addresses it does not own, path validations
+ * that fail where they are not expected to, and a client moving back to a
+ * path it left. Each test names the rule it holds the connection to.
+ */
+import { getProvider } from "@zsync/crypto";
+import { describe, expect, it } from "vitest";
+import { MAX_PATHS, MigrationError } from "../../src/proto/connection/path.js";
+import { createPacketKeys, type PacketKeys } from "../../src/proto/crypto/packet-keys.js";
+import { sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
+import { type Frame, writeFrame } from "../../src/proto/wire/frame.js";
+import { writeShortHeader } from "../../src/proto/wire/packet-header.js";
+import { QuicVersion } from "../../src/proto/wire/version.js";
+import { Writer } from "../../src/proto/wire/writer.js";
+import type { SimAddress } from "./sim-network.js";
+import { CLIENT_ADDRESS, exchange, pair, SERVER_ADDRESS } from "./support.js";
+
+const provider = getProvider();
+const same = (a: SimAddress, b: SimAddress): boolean => a.address === b.address && a.port === b.port;
+const key = (a: SimAddress): string => `${a.address}:${a.port}`;
+
+/** An established pair and the client's 1-RTT packet keys (from the key log): the test can forge the client's packets. */
+function established(seed: number, serverTransport: Parameters<typeof pair>[0]["serverTransport"] = {}) {
+  let secret: Uint8Array | undefined;
+  const setup = pair({
+    seed,
+    serverTransport,
+    clientTls: {
+      cipherSuites: ["TLS_AES_128_GCM_SHA256"],
+      keyLog: (label, _random, s) => {
+        if (label === "CLIENT_TRAFFIC_SECRET_0") secret = s.slice();
+      },
+    },
+  });
+  setup.net.run(() => setup.conn.isHandshakeConfirmed && setup.server.connections[0]?.isHandshakeConfirmed === true);
+  setup.net.runFor(100); // NEW_CONNECTION_ID frames settle
+  const keys = createPacketKeys(provider, QuicVersion.V1, "aes-128-gcm", secret!);
+  return { ...setup, accepted: setup.server.connections[0]!, keys };
+}
+
+/** A 1-RTT packet of `frames` sealed with the client's keys, padded to `size` bytes at least. */
+function forge(keys: PacketKeys, dcid: Uint8Array, pn: number, frames: readonly Frame[], size = 0): Uint8Array {
+  const buffer = new Uint8Array(1400);
+  const payloadStart = writeShortHeader(buffer, 0, { dcid, packetNumber: pn, packetNumberLength: 4, keyPhase: false });
+  const w = new Writer(buffer, payloadStart, 1400 - TAG_LENGTH);
+  for (const frame of frames) writeFrame(w, frame);
+  if (w.position === payloadStart) w.u8(0x01);
+  const end = Math.max(w.position, payloadStart + 4, size - TAG_LENGTH);
+  buffer.fill(0, w.position, end);
+  return buffer.slice(0, sealPacket(keys, buffer, 0, payloadStart - 4, 4, pn, end));
+}
+
+/** Counts what a host sends per destination, without delivering it. */
+function drainer(host: { pollTransmit(now: number, b: Uint8Array): { length: number; to: SimAddress } | undefined }) {
+  const sent = new Map<string, number>();
+  const buffer = new Uint8Array(1500);
+  return {
+    sent,
+    drain(now: number): void {
+      for (let t = host.pollTransmit(now, buffer); t !== undefined; t = host.pollTransmit(now, buffer))
+        sent.set(key(t.to), (sent.get(key(t.to)) ?? 0) + t.length);
+    },
+  };
+}
+
+describe("a peer with the keys sending from addresses it does not own (§9.3, §21.5.3)", () => {
+  it("victims receive at most 3x what came from their address, in total over time and across evictions", () => {
+    const { net, server, accepted, keys } = established(301);
+    const out = drainer(server);
+    const received = new Map<string, number>();
+    const victims = Array.from({ length: 7 }, (_, i): SimAddress => ({ address: `203.0.113.${i + 10}`, port: 4000 + i }));
+    let pn = 1_000_000;
+    // Rounds over more victims than the path table holds, so paths are evicted and created again; each datagram is
+    // small, non-probing (PING), and carries PATH_CHALLENGEs, the frames that draw padded 1200-byte answers.
+    for (let round = 0; round < 6; round++)
+      for (const [i, victim] of victims.entries()) {
+        const frames: Frame[] = [
+          { kind: "ping" },
+          { kind: "path-challenge", data: new Uint8Array(8).fill(round * 16 + i) },
+          { kind: "path-challenge", data: new Uint8Array(8).fill(round * 16 + i + 100) },
+        ];
+        const datagram = forge(keys, accepted.localCid, pn++, frames);
+        received.set(key(victim), (received.get(key(victim)) ?? 0) + datagram.length);
+        server.handleDatagram(net.now, datagram, victim);
+        out.drain(net.now);
+        net.now += 7;
+        server.handleTimeout(net.now);
+        out.drain(net.now);
+        expect(accepted.pathStats.tracked).toBeLessThanOrEqual(MAX_PATHS);
+      }
+    // Every timer runs out (challenge retransmissions, abandoned validations).
+    for (let t = 0; t < 400; t++) {
+      net.now += 25;
+      server.handleTimeout(net.now);
+      out.drain(net.now);
+    }
+    expect(accepted.pathStats.evicted).toBeGreaterThan(0);
+    for (const victim of victims) {
+      const sent = out.sent.get(key(victim)) ?? 0;
+      expect(sent, key(victim)).toBeLessThanOrEqual(3 * received.get(key(victim))!);
+    }
+    expect(accepted.state).toBe("established");
+  });
+
+  it("a PATH_RESPONSE nobody asked for, or arriving on another path, changes nothing (§8.2.3, §19.18)", () => {
+    const { net, server, accepted, keys } = established(302);
+    const out = drainer(server);
+    const victim: SimAddress = { address: "203.0.113.5", port: 5555 };
+    server.handleDatagram(net.now, forge(keys, accepted.localCid, 1_000_000, [{ kind: "ping" }]), victim);
+    expect(same(accepted.remoteAddress, victim)).toBe(true); // moved, unvalidated
+    server.handleDatagram(
+      net.now,
+      forge(keys, accepted.localCid, 1_000_001, [{ kind: "path-response", data: new Uint8Array(8).fill(9) }]),
+      CLIENT_ADDRESS,
+    );
+    server.handleDatagram(
+      net.now,
+      forge(keys, accepted.localCid, 1_000_002, [{ kind: "path-response", data: new Uint8Array(8).fill(9) }]),
+      victim,
+    );
+    out.drain(net.now);
+    // Still unvalidated: within 3x of what the victim's address sent, and reverted when the validation times out.
+    for (let t = 0; t < 400; t++) {
+      net.now += 25;
+      server.handleTimeout(net.now);
+      out.drain(net.now);
+    }
+    expect(accepted.remoteAddress).toEqual(CLIENT_ADDRESS);
+    expect(out.sent.get(key(victim)) ?? 0).toBeLessThanOrEqual(3 * 2 * 60);
+    expect(accepted.state).toBe("established");
+  });
+});
+
+describe("a failed re-validation of a path that is current again (§9.3.3)", () => {
+  it("does not 'revert' to itself nor drop the current path from the table", () => {
+    const { net, server, accepted, keys } = established(303);
+    const out = drainer(server);
+    const spoofed: SimAddress = { address: "203.0.113.9", port: 999 };
+    // A packet from elsewhere moves the server (it checks the old path, §9.3.3); the next one from the real address
+    // brings it back while that check is still under way. The client never answers it (its packets are not delivered).
+    server.handleDatagram(net.now, forge(keys, accepted.localCid, 1_000_000, [{ kind: "ping" }], 1200), spoofed);
+    out.drain(net.now);
+    net.now += 5;
+    server.handleDatagram(net.now, forge(keys, accepted.localCid, 1_000_001, [{ kind: "ping" }], 1200), CLIENT_ADDRESS);
+    out.drain(net.now);
+    expect(accepted.remoteAddress).toEqual(CLIENT_ADDRESS);
+    const before = server.eventsOf(accepted, "path-changed").length;
+    for (let t = 0; t < 200; t++) {
+      net.now += 25;
+      server.handleTimeout(net.now);
+      out.drain(net.now);
+    }
+    expect(accepted.remoteAddress).toEqual(CLIENT_ADDRESS);
+    expect(server.eventsOf(accepted, "path-changed").slice(before)).toEqual([]);
+    expect(accepted.pathStats.tracked).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("a client moving back to a path it left (§9.2, §8.2.4)", () => {
+  it("a failed return to the previous local address reports migration-failed and allows the next migration", () => {
+    const { net, client, conn } = established(304);
+    const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_001 };
+    const B: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_002 };
+    const C: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_003 };
+    conn.migrate(net.now, A);
+    net.run(() => conn.localAddress !== undefined && same(conn.localAddress, A), { maxTime: net.now + 5_000 });
+    net.runFor(200);
+    conn.migrate(net.now, B);
+    net.run(() => conn.localAddress !== undefined && same(conn.localAddress, B), { maxTime: net.now + 5_000 });
+    net.runFor(200);
+    // The socket of A is gone: nothing reaches or leaves it any more.
+    net.setLink(A, SERVER_ADDRESS, { delay: 10, loss: 1 });
+    net.setLink(SERVER_ADDRESS, A, { delay: 10, loss: 1 });
+    conn.migrate(net.now, A);
+    net.run(() => client.eventsOf(conn, "migration-failed").length > 0, { maxTime: net.now + 20_000, allowIncomplete: true });
+    expect(client.eventsOf(conn, "migration-failed").map((e) => e.local)).toEqual([A]);
+    expect(conn.localAddress).toEqual(B);
+    let refused: unknown;
+    try {
+      conn.migrate(net.now, C);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeUndefined();
+    net.run(() => conn.localAddress !== undefined && same(conn.localAddress, C), { maxTime: net.now + 5_000 });
+    expect(conn.state).toBe("established");
+  });
+});
