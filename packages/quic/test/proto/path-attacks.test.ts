@@ -7,7 +7,7 @@
  */
 import { getProvider } from "@zsync/crypto";
 import { describe, expect, it } from "vitest";
-import { MAX_PATHS, MigrationError } from "../../src/proto/connection/path.js";
+import { MAX_PATHS } from "../../src/proto/connection/path.js";
 import { createPacketKeys, type PacketKeys } from "../../src/proto/crypto/packet-keys.js";
 import { sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
 import { type Frame, writeFrame } from "../../src/proto/wire/frame.js";
@@ -41,11 +41,13 @@ function established(seed: number, serverTransport: Parameters<typeof pair>[0]["
 }
 
 /** A 1-RTT packet of `frames` sealed with the client's keys, padded to `size` bytes at least. */
-function forge(keys: PacketKeys, dcid: Uint8Array, pn: number, frames: readonly Frame[], size = 0): Uint8Array {
+function forge(keys: PacketKeys, dcid: Uint8Array, pn: number, frames: readonly (Frame | Uint8Array)[], size = 0): Uint8Array {
   const buffer = new Uint8Array(1400);
   const payloadStart = writeShortHeader(buffer, 0, { dcid, packetNumber: pn, packetNumberLength: 4, keyPhase: false });
   const w = new Writer(buffer, payloadStart, 1400 - TAG_LENGTH);
-  for (const frame of frames) writeFrame(w, frame);
+  for (const frame of frames)
+    if (frame instanceof Uint8Array) w.bytes(frame);
+    else writeFrame(w, frame);
   if (w.position === payloadStart) w.u8(0x01);
   const end = Math.max(w.position, payloadStart + 4, size - TAG_LENGTH);
   buffer.fill(0, w.position, end);
@@ -186,5 +188,152 @@ describe("a client moving back to a path it left (§9.2, §8.2.4)", () => {
     expect(refused).toBeUndefined();
     net.run(() => conn.localAddress !== undefined && same(conn.localAddress, C), { maxTime: net.now + 5_000 });
     expect(conn.state).toBe("established");
+  });
+});
+
+describe("migration and the handshake, connection IDs, close and rebinding", () => {
+  it("a server keeps no path for a client address that changes before the handshake is confirmed (§9)", () => {
+    const { net, client, server, conn } = pair({ seed: 305 });
+    const NEW: SimAddress = { address: "192.0.2.200", port: 40_000 };
+    net.run(() => server.connections[0] !== undefined);
+    const accepted = server.connections[0]!;
+    expect(accepted.isHandshakeConfirmed).toBe(false);
+    net.rebind(client, NEW);
+    let confirmedAt: number | undefined;
+    net.run(
+      () => {
+        if (confirmedAt === undefined && accepted.isHandshakeConfirmed) confirmedAt = net.now;
+        if (confirmedAt === undefined) expect(accepted.pathStats.tracked).toBe(1);
+        return conn.state !== "handshake" && accepted.state !== "handshake";
+      },
+      { maxTime: net.now + 60_000, allowIncomplete: true },
+    );
+    for (const r of net.trace)
+      if (same(r.from, SERVER_ADDRESS) && same(r.to, NEW)) expect(confirmedAt !== undefined && r.at >= confirmedAt).toBe(true);
+  });
+
+  it("rebinding after rebinding with a single spare connection ID (active_connection_id_limit 2): the server follows each, bytes intact", () => {
+    const setup = pair({ seed: 306, serverTransport: { activeConnectionIdLimit: 2 }, clientTransport: { activeConnectionIdLimit: 2 } });
+    const { net, client, server } = setup;
+    const moves: SimAddress[] = [1, 2, 3, 4, 5].map((i) => ({ address: CLIENT_ADDRESS.address, port: 51_000 + i }));
+    const at = [10, 14, 50, 90, 130]; // ms after confirmation: the first two faster than a round trip (20 ms)
+    let next = 0;
+    let start: number | undefined;
+    const { toServer, toClient, clientData, serverData } = exchange(setup, 2 * 1024 * 1024, {}, () => {
+      const accepted = server.connections[0];
+      if (accepted === undefined || !accepted.isHandshakeConfirmed || next >= moves.length) return;
+      start ??= net.now;
+      // The client's replacement ID may not have arrived before the next move: the server then keeps the ID (§9.5).
+      if (net.now >= start + at[next]!) net.rebind(client, moves[next++]!);
+    });
+    expect(next, `moved ${next} times by ${net.now}`).toBe(moves.length);
+    expect(Buffer.compare(toServer, clientData)).toBe(0);
+    expect(Buffer.compare(toClient, serverData)).toBe(0);
+    const accepted = server.connections[0]!;
+    net.run(() => same(accepted.remoteAddress, moves[moves.length - 1]!), { maxTime: net.now + 10_000 });
+    expect(accepted.state).toBe("established");
+  }, 60_000);
+
+  it("a migration cut short by close ends in a closed connection, no exception, no probe after the close", () => {
+    const { net, client, server, conn, accepted } = established(307);
+    const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_011 };
+    conn.migrate(net.now, A);
+    net.runFor(3); // the probe is on its way
+    conn.close(net.now, 7, "bye");
+    const closedAt = net.now;
+    net.run(() => conn.state === "drained" && accepted.state === "drained", { maxTime: net.now + 60_000 });
+    expect(accepted.closeReason).toMatchObject({ kind: "application", errorCode: 7 });
+    for (const r of net.trace) if (same(r.from, A)) expect(r.at).toBeLessThanOrEqual(closedAt);
+    expect(client.eventsOf(conn, "path-changed")).toEqual([]);
+    expect(server.eventsOf(accepted, "closed").length).toBe(1);
+  });
+
+  it("NAT rebinding of the old path while the client's probe of a new one is outstanding: both settle, bytes intact", () => {
+    for (const seed of [308, 309, 310]) {
+      const setup = pair({ seed });
+      const { net, client, server, conn } = setup;
+      const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_021 };
+      const REBOUND: SimAddress = { address: "192.0.2.99", port: 60_000 };
+      // The new path is slow, so the rebinding of the old one happens while its probe is outstanding.
+      net.setLink(A, SERVER_ADDRESS, { delay: 80 });
+      net.setLink(SERVER_ADDRESS, A, { delay: 80 });
+      let stage = 0;
+      const { toServer, toClient, clientData, serverData } = exchange(setup, 256 * 1024, {}, () => {
+        const accepted = server.connections[0];
+        if (accepted === undefined || !conn.isHandshakeConfirmed) return;
+        if (stage === 0 && accepted.stats.bytesReceived > 40_000) {
+          conn.migrate(net.now, A);
+          stage = 1;
+        } else if (stage === 1) {
+          net.rebind(client, REBOUND);
+          stage = 2;
+        }
+      });
+      expect(stage, `seed ${seed}`).toBe(2);
+      expect(Buffer.compare(toServer, clientData), `seed ${seed}`).toBe(0);
+      expect(Buffer.compare(toClient, serverData), `seed ${seed}`).toBe(0);
+      net.run(() => conn.localAddress !== undefined || client.eventsOf(conn, "migration-failed").length > 0, {
+        maxTime: net.now + 10_000,
+      });
+      expect(conn.localAddress, `seed ${seed}`).toEqual(A);
+      const accepted = server.connections[0]!;
+      net.run(() => same(accepted.remoteAddress, A), { maxTime: net.now + 10_000 });
+      expect(accepted.state).toBe("established");
+      expect(accepted.pathStats.tracked).toBeLessThanOrEqual(MAX_PATHS);
+    }
+  }, 60_000);
+});
+
+describe("*_BLOCKED frames from a hostile peer (§19.12-19.14)", () => {
+  it("a flood of them is counted, answered with ACKs only, and changes no state", () => {
+    const { net, server, accepted, keys } = established(311);
+    const out = drainer(server);
+    let received = 0;
+    const frames: Frame[] = [];
+    for (let i = 0; i < 60; i++) {
+      frames.push({ kind: "data-blocked", limit: 2 ** 40 + i });
+      frames.push({ kind: "stream-data-blocked", streamId: 4 * (i % 50), limit: 2 ** 50 });
+      frames.push({ kind: "streams-blocked", bidirectional: i % 2 === 0, limit: 2 ** 40 });
+    }
+    for (let p = 0; p < 300; p++) {
+      const datagram = forge(keys, accepted.localCid, 1_000_000 + p, frames.slice((p % 6) * 30, (p % 6) * 30 + 30));
+      received += datagram.length;
+      server.handleDatagram(net.now, datagram, CLIENT_ADDRESS);
+      net.now += 1;
+      server.handleTimeout(net.now);
+      out.drain(net.now);
+    }
+    expect(accepted.state).toBe("established");
+    const blocked = accepted.stats;
+    expect(blocked.dataBlockedReceived + blocked.streamDataBlockedReceived + blocked.streamsBlockedReceived).toBe(300 * 30);
+    // ACKs only: a small fraction of what came in.
+    expect(out.sent.get(key(CLIENT_ADDRESS)) ?? 0).toBeLessThan(received / 4);
+  });
+
+  it("STREAM_DATA_BLOCKED for a stream we only send on, or one of ours not opened yet, is STREAM_STATE_ERROR", () => {
+    for (const [streamId, code] of [
+      [3, 0x05], // server-initiated unidirectional: send-only at the server
+      [1, 0x05], // server-initiated bidirectional, never opened
+      [4 * 100, 0x04], // the 101st client bidi stream: beyond our MAX_STREAMS
+    ] as const) {
+      const { net, server, accepted, keys } = established(312);
+      server.handleDatagram(
+        net.now,
+        forge(keys, accepted.localCid, 1_000_000, [{ kind: "stream-data-blocked", streamId, limit: 10 }]),
+        CLIENT_ADDRESS,
+      );
+      expect(accepted.closeReason, `stream ${streamId}`).toMatchObject({ kind: "transport", errorCode: code, frameType: 0x15 });
+    }
+  });
+
+  it("STREAMS_BLOCKED above 2^60 is FRAME_ENCODING_ERROR (§19.14)", () => {
+    const { net, server, accepted, keys } = established(313);
+    server.handleDatagram(
+      net.now,
+      // Type 0x17 with the 8-byte varint 2^61 (the frame writer refuses to encode it).
+      forge(keys, accepted.localCid, 1_000_000, [Uint8Array.from([0x17, 0xe0, 0, 0, 0, 0, 0, 0, 0])]),
+      CLIENT_ADDRESS,
+    );
+    expect(accepted.closeReason).toMatchObject({ kind: "transport", errorCode: 0x07 });
   });
 });
