@@ -337,3 +337,41 @@ describe("*_BLOCKED frames from a hostile peer (§19.12-19.14)", () => {
     expect(accepted.closeReason).toMatchObject({ kind: "transport", errorCode: 0x07 });
   });
 });
+
+describe("CONNECTION_CLOSE where little room is left (§10.2, §19.19)", () => {
+  it("closing while the current path is an unvalidated address with a small 3x budget: the close fits, nothing throws", () => {
+    const { net, server, accepted, keys } = established(314);
+    const out = drainer(server);
+    const victim: SimAddress = { address: "203.0.113.77", port: 7777 };
+    const first = forge(keys, accepted.localCid, 1_000_000, [{ kind: "ping" }]);
+    server.handleDatagram(net.now, first, victim); // moves the server there (unvalidated: 3x of these bytes)
+    expect(accepted.remoteAddress).toEqual(victim);
+    out.drain(net.now); // the challenge spends the budget
+    const more = forge(keys, accepted.localCid, 1_000_001, [{ kind: "data-blocked", limit: 1 }], 45);
+    server.handleDatagram(net.now, more, victim); // 3x more of budget
+    net.now += 25;
+    server.handleTimeout(net.now);
+    out.drain(net.now); // its ACK spends part of it
+    const spent = out.sent.get(key(victim)) ?? 0;
+    expect(3 * (first.length + more.length) - spent).toBeGreaterThanOrEqual(64);
+    // Found by fuzz-paths: the violation comes from the real address (its bytes add nothing to the victim's budget),
+    // and its reason text (58 bytes) outgrew the room left there.
+    const second = forge(keys, accepted.localCid, 1_000_002, [{ kind: "retire-connection-id", sequenceNumber: 2 ** 61 }]);
+    server.handleDatagram(net.now, second, CLIENT_ADDRESS);
+    expect(accepted.closeReason).toMatchObject({ kind: "transport", errorCode: 0x0a });
+    expect(() => out.drain(net.now)).not.toThrow(); // before: RangeError "writer out of space" out of pollTransmit
+    expect(out.sent.get(key(victim))).toBeGreaterThan(spent);
+    expect(out.sent.get(key(victim))).toBeLessThanOrEqual(3 * (first.length + more.length));
+  });
+
+  it("an application close with a reason longer than a datagram: sent truncated, the peer sees the code", () => {
+    const { net, conn, accepted } = established(315);
+    conn.close(net.now, 42, "é".repeat(1500)); // 3000 bytes of UTF-8
+    expect(() => net.run(() => accepted.closeReason !== undefined, { maxTime: net.now + 5_000 })).not.toThrow();
+    const reason = accepted.closeReason;
+    expect(reason).toMatchObject({ kind: "application", errorCode: 42, remote: true });
+    // Cut at a character boundary: only whole two-byte characters.
+    if (reason?.kind === "application") expect(reason.reason.length).toBeGreaterThan(100);
+    if (reason?.kind === "application") expect(reason.reason).toBe("é".repeat(reason.reason.length));
+  });
+});

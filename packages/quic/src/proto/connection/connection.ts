@@ -81,7 +81,7 @@ import { negotiationVersions, PacketHeader, parsePacketHeader, writeLongHeader, 
 import { packetNumberLength } from "../wire/packet-number.js";
 import { Reader } from "../wire/reader.js";
 import { encodeTransportParameters } from "../wire/transport-parameters.js";
-import { writeVarintWithLength } from "../wire/varint.js";
+import { varintLength, writeVarintWithLength } from "../wire/varint.js";
 import { Writer } from "../wire/writer.js";
 import { LocalConnectionIds, RemoteConnectionIds, type RoutingChange } from "./cid-state.js";
 import { DatagramError, Datagrams } from "./datagrams.js";
@@ -1729,7 +1729,10 @@ export class Connection {
       // §10.2.3: in Initial and Handshake packets an application close travels as APPLICATION_ERROR, without its reason.
       if (close.application && i !== PacketNumberSpace.ApplicationData)
         writeConnectionCloseFrame(w, false, TransportErrorCode.APPLICATION_ERROR, 0, EMPTY);
-      else writeConnectionCloseFrame(w, close.application, close.errorCode, close.frameType, close.reason);
+      else {
+        const reason = reasonThatFits(w, close);
+        if (reason !== undefined) writeConnectionCloseFrame(w, close.application, close.errorCode, close.frameType, reason);
+      }
       return false;
     });
   }
@@ -2014,6 +2017,25 @@ interface PendingPacket {
 /** Where `#seal` will end packet `p` when not padding it to a datagram size. */
 function sealedEnd(p: PendingPacket): number {
   return Math.max(p.payloadEnd, p.payloadStart + minimumPayloadLength(p.pnLength)) + TAG_LENGTH;
+}
+
+/**
+ * The reason phrase of a CONNECTION_CLOSE cut to the room left in its packet, at a UTF-8 character boundary (§19.19
+ * sets no length; an application's long reason, or the small 3x budget of an unvalidated current path, otherwise
+ * overflowed the writer and threw out of `pollTransmit`). Undefined when not even an empty reason fits.
+ */
+function reasonThatFits(
+  w: Writer,
+  close: { readonly application: boolean; readonly errorCode: number; readonly frameType: number; readonly reason: Uint8Array },
+): Uint8Array | undefined {
+  const room = w.remaining - 1 - varintLength(close.errorCode) - (close.application ? 0 : varintLength(close.frameType));
+  const reason = close.reason;
+  if (reason.length + varintLength(reason.length) <= room) return reason;
+  if (room < 1) return undefined;
+  let cut = room - 1;
+  while (cut > 0 && cut + varintLength(cut) > room) cut--;
+  while (cut > 0 && ((reason[cut] as number) & 0xc0) === 0x80) cut--; // not inside a multi-byte character
+  return reason.subarray(0, cut);
 }
 
 /** Stateless reset tokens when the caller gave no key: unpredictable, so still safe, though no endpoint can send them. */
