@@ -43,6 +43,7 @@ import {
   STATUS_ERROR,
   STATUS_OK,
 } from "./protocol.js";
+import { lowerThisThread } from "./thread-niceness.js";
 
 /** A batch of task requests: new task definitions `k` ([key, module URL, export]) and `j` = seq, key, args triples. */
 interface BatchMessage {
@@ -81,7 +82,9 @@ interface TransferResult {
 
 if (maybeParentPort === null) throw new Error("pool-worker.js runs only as a ThreadPoolIo worker thread");
 const parentPort = maybeParentPort;
-const { ctrl: ctrlBuffer, ring } = workerData as { ctrl: SharedArrayBuffer; ring: SharedArrayBuffer };
+const { ctrl: ctrlBuffer, ring, niceness } = workerData as { ctrl: SharedArrayBuffer; ring: SharedArrayBuffer; niceness: number };
+// Before any task runs, so no task ever competes with the event loop at full priority.
+lowerThisThread(niceness);
 const ctrl = new Int32Array(ctrlBuffer);
 const ringBytes = new Uint8Array(ring);
 const ringView = new DataView(ring);

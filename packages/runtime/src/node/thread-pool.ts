@@ -53,6 +53,7 @@ import {
   STATUS_OK,
 } from "./protocol.js";
 import { SampleWindow } from "./sample-window.js";
+import { checkWorkerNiceness } from "./thread-niceness.js";
 
 /** What to do with a task submitted while the queue holds `maxQueue` tasks. */
 export type QueueFullPolicy = "reject" | "wait";
@@ -80,6 +81,12 @@ export interface ThreadPoolOptions {
   readonly shortTaskMs?: number;
   /** Worker thread name prefix, shown in diagnostics. */
   readonly name?: string;
+  /**
+   * Nice steps below the creating thread that each worker thread runs at (0-39, default 0), so a
+   * waking event loop gets a core before busy workers do. Linux only; ignored elsewhere, where a
+   * thread's nice value would apply to the whole process (docs/node.md, "Priority").
+   */
+  readonly workerNiceness?: number;
 }
 
 /** Per-call options of {@link ThreadPoolIo.run}. */
@@ -244,6 +251,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
   readonly #maxBatch: number;
   readonly #shortTaskMs: number;
   readonly #name: string;
+  readonly #workerNiceness: number;
 
   readonly #queue = new JobQueue<AnyJob>();
   readonly #parked: AnyJob[] = [];
@@ -285,6 +293,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     this.#maxBatch = positiveInt(options.maxBatch ?? 64, "maxBatch");
     this.#shortTaskMs = nonNegative(options.shortTaskMs ?? 0.2, "shortTaskMs");
     this.#name = options.name ?? "zsync-pool";
+    this.#workerNiceness = checkWorkerNiceness(options.workerNiceness);
   }
 
   /** Runs `task(...args)` on a worker (the `Io` entry point). */
@@ -561,7 +570,7 @@ export class ThreadPoolIo implements Io, AsyncDisposable {
     const init = new Int32Array(ctrl);
     init[CTRL_NEED_WAKE] = 1;
     const worker = new Worker(POOL_WORKER_URL, {
-      workerData: { ctrl, ring },
+      workerData: { ctrl, ring, niceness: this.#workerNiceness },
       name: `${this.#name}-${this.#slots.length}`,
       ...(this.#resourceLimits !== undefined && { resourceLimits: this.#resourceLimits }),
     });
