@@ -208,3 +208,24 @@ describe("connection IDs end to end", () => {
     expect(server.endpoint.stats.unroutable).toBe(0);
   }, 60_000);
 });
+
+describe("the peer's IDs: bounded memory of retirements", () => {
+  it("a peer raising Retire Prior To with every NEW_CONNECTION_ID leaves a bounded record of retired sequences", () => {
+    const ids = new RemoteConnectionIds(cidOf(0), 4);
+    const buffer = new Uint8Array(100);
+    for (let s = 1; s <= 5000; s++) {
+      ids.onNewConnectionId(s, s, cidOf(s % 250, 4 + (s % 5)), token(cidOf(s)));
+      ids.fill(new Writer(buffer)); // the RETIRE_CONNECTION_ID goes out
+    }
+    expect(ids.activeCount).toBe(1);
+    expect(ids.retiredRemembered).toBeLessThanOrEqual(100); // before: 5000, one per frame for the connection's life
+    // A late copy of a recent one is still known: not re-added, not retired twice.
+    ids.onNewConnectionId(4990, 0, cidOf(4990 % 250, 4 + (4990 % 5)), token(cidOf(4990)));
+    expect(ids.activeCount).toBe(1);
+    expect(ids.fill(new Writer(buffer))).toBeUndefined();
+    // A very old one is retired again (harmless), never used.
+    ids.onNewConnectionId(7, 0, cidOf(7 % 250, 4 + (7 % 5)), token(cidOf(7)));
+    expect(ids.activeCount).toBe(1);
+    expect(ids.fill(new Writer(buffer))).toEqual([7]);
+  });
+});

@@ -32,6 +32,8 @@ export const MAX_ISSUED_CONNECTION_IDS = 8;
 /** Retirements we owe the peer at most before declaring the peer abusive (§5.1.2's SHOULD limit). */
 const MAX_PENDING_RETIREMENTS = 32;
 const RESET_TOKEN_LENGTH = 16;
+/** Retired sequence numbers remembered below the peer's Retire Prior To (late retransmissions land close to it). */
+const RETIRED_MEMORY = 2 * MAX_PENDING_RETIREMENTS;
 
 /** One of our connection IDs. */
 interface LocalId {
@@ -175,7 +177,13 @@ export class RemoteConnectionIds {
   readonly #limit: number;
   /** Sequence numbers to retire with RETIRE_CONNECTION_ID (pending, or lost and due again). */
   readonly #retire: number[] = [];
-  /** Sequence numbers ever retired: a repeated NEW_CONNECTION_ID for one is not re-added. */
+  /**
+   * Retired sequence numbers: a repeated NEW_CONNECTION_ID for one is not re-added, nor retired again (§19.15).
+   * Only those from {@link RETIRED_MEMORY} below Retire Prior To up are kept (everything below it is retired by
+   * definition; a frame that late draws at worst a second, harmless RETIRE_CONNECTION_ID): a peer raising Retire
+   * Prior To with every NEW_CONNECTION_ID otherwise grew this set by one entry per frame for the connection's life
+   * (about 21 MB per million frames).
+   */
   readonly #retired = new Set<number>();
   #current: RemoteId;
   #retirePriorTo = 0;
@@ -221,6 +229,11 @@ export class RemoteConnectionIds {
     return this.#retire.length > 0;
   }
 
+  /** Retired sequence numbers remembered individually (bounded state: tests, diagnostics). */
+  get retiredRemembered(): number {
+    return this.#retired.size;
+  }
+
   /** Stateless reset tokens of the peer's active IDs (§10.3.1 compares a datagram with each). */
   *resetTokens(): Iterable<Uint8Array> {
     for (const id of this.#ids.values()) if (id.resetToken !== undefined) yield id.resetToken;
@@ -253,6 +266,7 @@ export class RemoteConnectionIds {
     }
     if (retirePriorTo > this.#retirePriorTo) {
       this.#retirePriorTo = retirePriorTo;
+      for (const s of this.#retired) if (s < retirePriorTo - RETIRED_MEMORY) this.#retired.delete(s);
       for (const id of [...this.#ids.values()])
         if (id.sequence < retirePriorTo) {
           this.#ids.delete(id.sequence);
@@ -354,7 +368,7 @@ export class RemoteConnectionIds {
   }
 
   #queueRetire(sequence: number): void {
-    this.#retired.add(sequence);
+    if (sequence >= this.#retirePriorTo - RETIRED_MEMORY) this.#retired.add(sequence);
     if (this.#retire.includes(sequence)) return;
     if (this.#retire.length >= MAX_PENDING_RETIREMENTS)
       throw new TransportError(
