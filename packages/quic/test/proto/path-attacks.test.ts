@@ -375,3 +375,39 @@ describe("CONNECTION_CLOSE where little room is left (§10.2, §19.19)", () => {
     if (reason?.kind === "application") expect(reason.reason).toBe("é".repeat(reason.reason.length));
   });
 });
+
+describe("migration racing a key update (§6, §9.2)", () => {
+  it("both sides update keys while the client's probe is in flight and after the switch: bytes intact, one move", () => {
+    for (const seed of [316, 317]) {
+      const setup = pair({ seed, link: { delay: 10, jitter: 2, loss: 0.02 } });
+      const { net, client, server, conn } = setup;
+      const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_031 };
+      let stage = 0;
+      let updates = 0;
+      const { toServer, toClient, clientData, serverData } = exchange(setup, 512 * 1024, {}, () => {
+        const accepted = server.connections[0];
+        if (accepted === undefined || !conn.isHandshakeConfirmed || !accepted.isHandshakeConfirmed) return;
+        if (stage === 0 && accepted.stats.bytesReceived > 60_000) {
+          if (conn.initiateKeyUpdate()) updates++;
+          conn.migrate(net.now, A);
+          stage = 1;
+        } else if (stage === 1 && conn.localAddress !== undefined) {
+          if (accepted.initiateKeyUpdate()) updates++;
+          stage = 2;
+        } else if (stage === 2 && accepted.stats.bytesReceived > 300_000) {
+          if (conn.initiateKeyUpdate()) updates++;
+          stage = 3;
+        }
+      });
+      expect(stage, `seed ${seed}`).toBe(3);
+      expect(updates, `seed ${seed}`).toBeGreaterThanOrEqual(2);
+      expect(Buffer.compare(toServer, clientData), `seed ${seed}`).toBe(0);
+      expect(Buffer.compare(toClient, serverData), `seed ${seed}`).toBe(0);
+      expect(client.eventsOf(conn, "path-changed").map((e) => e.reason)).toEqual(["migrated"]);
+      const accepted = server.connections[0]!;
+      net.run(() => same(accepted.remoteAddress, A), { maxTime: net.now + 10_000 });
+      expect(accepted.state).toBe("established");
+      expect(conn.state).toBe("established");
+    }
+  }, 60_000);
+});
