@@ -7,15 +7,29 @@
  */
 import { getProvider } from "@zsync/crypto";
 import { describe, expect, it } from "vitest";
+import { resolveEndpointConfig } from "../../src/proto/config.js";
+import type { Connection } from "../../src/proto/connection/connection.js";
 import { MAX_PATHS } from "../../src/proto/connection/path.js";
 import { createPacketKeys, type PacketKeys } from "../../src/proto/crypto/packet-keys.js";
 import { sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
+import { Endpoint } from "../../src/proto/endpoint.js";
 import { type Frame, writeFrame } from "../../src/proto/wire/frame.js";
 import { writeShortHeader } from "../../src/proto/wire/packet-header.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
 import { Writer } from "../../src/proto/wire/writer.js";
 import type { SimAddress } from "./sim-network.js";
-import { CLIENT_ADDRESS, exchange, pair, SERVER_ADDRESS } from "./support.js";
+import { SimNetwork } from "./sim-network.js";
+import {
+  CLIENT_ADDRESS,
+  clientConfig,
+  EndpointHost,
+  EventRecordingHost,
+  exchange,
+  pair,
+  SERVER_ADDRESS,
+  seededRandom,
+  serverConfig,
+} from "./support.js";
 
 const provider = getProvider();
 const same = (a: SimAddress, b: SimAddress): boolean => a.address === b.address && a.port === b.port;
@@ -409,5 +423,94 @@ describe("migration racing a key update (§6, §9.2)", () => {
       expect(accepted.state).toBe("established");
       expect(conn.state).toBe("established");
     }
+  }, 60_000);
+});
+
+/** A client endpoint whose connection IDs are zero-length (§5.1: one connection per socket, routed by address). */
+class ZeroCidClientHost extends EventRecordingHost {
+  readonly endpoint: Endpoint;
+
+  constructor(
+    readonly address: SimAddress,
+    random: (out: Uint8Array) => void,
+  ) {
+    super();
+    this.endpoint = new Endpoint(resolveEndpointConfig({ random, cidLength: 0 }));
+  }
+
+  connect(now: number, to: SimAddress): Connection {
+    const conn = this.endpoint.connect(now, clientConfig(), to);
+    this.track(conn);
+    return conn;
+  }
+
+  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress, local?: SimAddress): void {
+    this.endpoint.handleDatagram(now, datagram, from, local);
+    this.collect();
+  }
+
+  handleTimeout(now: number): void {
+    this.endpoint.handleTimeout(now);
+    this.collect();
+  }
+
+  pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress; from?: SimAddress | undefined } | undefined {
+    return this.endpoint.pollTransmit(now, buffer);
+  }
+
+  pollTimeout(): number | undefined {
+    return this.endpoint.pollTimeout();
+  }
+}
+
+describe("zero-length connection IDs and disable_active_migration (§9, §9.5, §18.2)", () => {
+  it("a client with zero-length IDs is followed through a rebinding and migrates itself; bytes intact", () => {
+    const seed = 318;
+    const net = new SimNetwork({ seed, link: { delay: 10 } });
+    const random = seededRandom(seed);
+    const client = net.add(new ZeroCidClientHost(CLIENT_ADDRESS, random));
+    const server = net.add(new EndpointHost(SERVER_ADDRESS, random, serverConfig()));
+    const conn = client.connect(net.now, SERVER_ADDRESS);
+    const setup = { net, client, server, conn } as unknown as ReturnType<typeof pair>;
+    const REBOUND: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_041 };
+    const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_042 };
+    let stage = 0;
+    const { toServer, toClient, clientData, serverData } = exchange(setup, 512 * 1024, {}, () => {
+      const accepted = server.connections[0];
+      if (accepted === undefined || !conn.isHandshakeConfirmed) return;
+      if (stage === 0 && accepted.stats.bytesReceived > 60_000) {
+        net.rebind(client, REBOUND);
+        stage = 1;
+      } else if (stage === 1 && same(accepted.remoteAddress, REBOUND) && accepted.stats.bytesReceived > 200_000) {
+        conn.migrate(net.now, A);
+        stage = 2;
+      }
+    });
+    expect(conn.localCid.length).toBe(0);
+    expect(stage).toBe(2);
+    expect(Buffer.compare(toServer, clientData)).toBe(0);
+    expect(Buffer.compare(toClient, serverData)).toBe(0);
+    net.run(() => conn.localAddress !== undefined, { maxTime: net.now + 10_000 });
+    const accepted = server.connections[0]!;
+    net.run(() => same(accepted.remoteAddress, A), { maxTime: net.now + 10_000 });
+    expect(accepted.state).toBe("established");
+  }, 60_000);
+
+  it("a server that sent disable_active_migration still follows a NAT rebinding (§9: validate, then move)", () => {
+    const setup = pair({ seed: 319, serverTransport: { disableActiveMigration: true } });
+    const { net, client, server } = setup;
+    const REBOUND: SimAddress = { address: "192.0.2.123", port: 41_000 };
+    let rebound = false;
+    const { toServer, toClient, clientData, serverData } = exchange(setup, 256 * 1024, {}, () => {
+      const accepted = server.connections[0];
+      if (!rebound && accepted !== undefined && accepted.stats.bytesReceived > 60_000) {
+        net.rebind(client, REBOUND);
+        rebound = true;
+      }
+    });
+    expect(rebound).toBe(true);
+    expect(Buffer.compare(toServer, clientData)).toBe(0);
+    expect(Buffer.compare(toClient, serverData)).toBe(0);
+    expect(server.connections[0]!.remoteAddress).toEqual(REBOUND);
   }, 60_000);
 });
