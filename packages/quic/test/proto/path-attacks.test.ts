@@ -514,3 +514,27 @@ describe("zero-length connection IDs and disable_active_migration (§9, §9.5, �
     expect(server.connections[0]!.remoteAddress).toEqual(REBOUND);
   }, 60_000);
 });
+
+describe("the closing state under a flood (§10.2.1)", () => {
+  it("forged datagrams from many addresses draw CONNECTION_CLOSEs at a falling rate, not one each", () => {
+    const { net, server, accepted } = established(320);
+    const out = drainer(server);
+    accepted.close(net.now, 1, "bye");
+    out.drain(net.now);
+    const before = out.sent.get(key(CLIENT_ADDRESS)) ?? 0;
+    let datagrams = 0;
+    for (let i = 0; i < 1000; i++) {
+      const forged = new Uint8Array(30).fill(i & 0xff);
+      forged[0] = 0x40;
+      forged.set(accepted.localCid, 1);
+      server.handleDatagram(net.now, forged, { address: `203.0.113.${i % 200}`, port: 1000 + i });
+      const t = server.pollTransmit(net.now, new Uint8Array(1500));
+      if (t !== undefined) datagrams++;
+      expect(t === undefined || same(t.to, CLIENT_ADDRESS)).toBe(true); // never toward the forged sources
+    }
+    expect(accepted.state).toBe("closing");
+    expect(datagrams).toBeGreaterThan(0); // the peer still hears it again
+    expect(datagrams).toBeLessThanOrEqual(11); // before: 1000, one per forged datagram (log2(1000) + 1 now)
+    expect(out.sent.get(key(CLIENT_ADDRESS)) ?? 0).toBe(before);
+  });
+});

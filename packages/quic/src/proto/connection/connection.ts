@@ -257,6 +257,9 @@ export class Connection {
   /** The CONNECTION_CLOSE to (re)send while closing. */
   #closeFrame: { application: boolean; errorCode: number; frameType: number; reason: Uint8Array } | undefined;
   #closeSendPending = false;
+  /** Datagrams received while closing, and the count at which the next one is answered (§10.2.1: 1, 2, 4, 8...). */
+  #closingReceived = 0;
+  #closingAnswerAt = 1;
   readonly #header = new PacketHeader();
   readonly #opened = new OpenedPacket();
   readonly #reader = new Reader("frame");
@@ -809,8 +812,12 @@ export class Connection {
     this.#counters.bytesReceived += datagram.length;
     if (this.side === "server" && !this.#addressValidated) this.#bytesReceived += datagram.length;
     if (this.#state === "closing") {
-      // §10.2.1: answer packets with the CONNECTION_CLOSE again (at most once per datagram received).
-      this.#closeSendPending = true;
+      // §10.2.1: answer packets with the CONNECTION_CLOSE again, at a rate that halves with every answer (forged
+      // datagrams routed here by connection ID drew one CONNECTION_CLOSE toward the peer each).
+      if (++this.#closingReceived >= this.#closingAnswerAt) {
+        this.#closingAnswerAt *= 2;
+        this.#closeSendPending = true;
+      }
       return;
     }
     const path: Path | undefined = current.is(local, remote) ? current : this.#paths.find(local, remote);
