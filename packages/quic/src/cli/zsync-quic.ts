@@ -183,6 +183,8 @@ async function server(values: Values): Promise<void> {
   await server.run(async (conn) => {
     const started = performance.now();
     const cpu = cpuSeconds();
+    // Handed out at 0-RTT acceptance (`acceptEarly`): its requests are served while the handshake completes.
+    const acceptedEarly = !conn.isHandshakeComplete;
     const bytes = { received: 0, sent: 0, verified: true };
     const streams: Promise<void>[] = [];
     let earlyStreams = 0; // echo and bulk are safe to replay (RFC 9001 §9.2), so they are served at once
@@ -201,6 +203,7 @@ async function server(values: Values): Promise<void> {
         cpuSeconds: round(cpuSeconds() - cpu),
         ...bytes,
         earlyStreams,
+        acceptedEarly,
         ...statsRecord(conn),
         retriesSent: server.stats.retries,
       },
