@@ -98,7 +98,8 @@ export interface QuicServerOptions extends Omit<CommonOptions, "version"> {
    * 0-RTT (RFC 9001 §4.6): `true` accepts early data from resuming clients, a function decides per client
    * (false: its data is resent after the handshake instead); default off. Early data can be replayed by an
    * attacker (RFC 9001 §9.2): only turn it on for requests that are safe to process twice. Streams a client
-   * opened in 0-RTT are accepted like others, with their data, once the handshake completes.
+   * opened in 0-RTT are accepted like others, with their data, once the handshake completes (at once with
+   * `acceptEarly`).
    */
   readonly earlyData?: boolean | ((request: EarlyDataRequest) => boolean);
   /**
