@@ -384,6 +384,33 @@ describe("leases", () => {
   });
 });
 
+describe("leases: what a granted or abandoned waiter leaves behind", () => {
+  it("a waiter granted before its acquire timeout leaves no timer armed", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { writer, first } = await started(50);
+    writer.submit(write("sent"));
+    const waiting = track(writer.acquire());
+    expect(vi.getTimerCount()).toBe(1);
+    first.answer();
+    await settle();
+    expect(waiting.status).toBe("fulfilled");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("a withdrawn waiter at the head does not hold back the writes behind it", async () => {
+    const { writer, first } = await started();
+    writer.submit(write("sent"));
+    const w = write("cancellable");
+    const withdrawn = track(writer.acquire(undefined, w)); // waits for "sent" to be answered
+    writer.submit(write("behind"));
+    expect(first.posted).toEqual(["sent"]);
+    writer.remove(w);
+    await settle();
+    expect(withdrawn.status).toBe("rejected");
+    expect(first.posted).toEqual(["sent", "behind"]);
+  });
+});
+
 describe("shutdown", () => {
   it("fails queued writes and lease waiters with its error", async () => {
     const { writer, first } = await started();
@@ -498,5 +525,55 @@ describe("losing the writer", () => {
     (connections[2] as ScriptedConnection).open();
     await settle();
     expect(waiting.status).toBe("fulfilled");
+  });
+
+  it("sends nothing to a writer that is being terminated (not alive, exit not yet seen)", async () => {
+    const { writer, connections, first } = await started();
+    const lease = await writer.acquire();
+    writer.submit(write("waiting"));
+    first.alive = false; // terminate() was called; the exit event comes later
+    writer.release(lease);
+    expect(first.posted).toEqual([]);
+    first.lose("terminated");
+    const second = connections[1] as ScriptedConnection;
+    second.open();
+    await settle();
+    expect(second.posted).toEqual(["waiting"]);
+  });
+
+  it("a replacement lost after it opened is replaced again; a lease broken earlier keeps its cause", async () => {
+    const { writer, connections, first } = await started();
+    const old = await writer.acquire();
+    first.lose("crashed");
+    expect(old.broken).toBe("crashed");
+    writer.release(old);
+    const second = connections[1] as ScriptedConnection;
+    second.open();
+    await settle();
+    const lease = await writer.acquire();
+    const w = write("queued");
+    const queued = track(w.promise);
+    writer.submit(w);
+    second.lose("crashed again");
+    expect(lease.broken).toBe("crashed again");
+    expect(old.broken).toBe("crashed");
+    expect(connections).toHaveLength(3);
+    await settle();
+    expect(queued.status).toBe("pending");
+    writer.release(lease);
+    const third = connections[2] as ScriptedConnection;
+    third.open();
+    await settle();
+    expect(third.posted).toEqual(["queued"]);
+  });
+
+  it("a lease broken by the old writer keeps its cause when the replacement fails to open", async () => {
+    const { writer, connections, first } = await started();
+    const old = await writer.acquire();
+    first.lose("crashed");
+    (connections[1] as ScriptedConnection).failOpen("disk gone");
+    await settle();
+    expect(old.broken).toBe("crashed");
+    writer.release(old);
   });
 });
