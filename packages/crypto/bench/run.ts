@@ -89,7 +89,14 @@ const hashCases: BenchCase[] = [
 ];
 
 const BIG = Number(process.env.CRYPTO_BENCH_MIB ?? 256) * MiB;
-const pool = new ThreadPoolIo({ minThreads: 2, maxThreads: 2 });
+/**
+ * Nice steps the pool's workers (and the bare threads of the ceiling and floor rows, so both sides
+ * follow one policy) run below the event loop: `workerNiceness` (runtime docs/node.md, "Priority").
+ * Default 10, what the README recommends for pools that run AsyncCipher lanes; `BENCH_WORKER_NICENESS=0`
+ * measures workers at the event loop's priority.
+ */
+const NICENESS = Number(process.env.BENCH_WORKER_NICENESS ?? 10);
+const pool = new ThreadPoolIo({ minThreads: 2, maxThreads: 2, workerNiceness: NICENESS });
 const cipherKey = AsyncCipher.generateKey();
 const pooled = new AsyncCipher(cipherKey, { io: pool, workers: 2 });
 const single = new AsyncCipher(cipherKey);
@@ -190,7 +197,10 @@ const lagSample = (name: string, side: "ours" | "anchor", work: () => Promise<un
  * account for them and free them.
  */
 const BARE_WORKER = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+if (workerData > 0 && (process.platform === "linux" || process.platform === "android")) {
+  require("node:os").setPriority(0, Math.min(19, require("node:os").getPriority(0) + workerData));
+}
 const { createCipheriv, randomBytes } = require("node:crypto");
 const key = randomBytes(32), nonce = randomBytes(12);
 parentPort.on("message", ({ data }) => {
@@ -247,7 +257,7 @@ const parallelCases: BenchCase[] = [
     target: "(context)",
     setup: async () => {
       await ensureBig();
-      bare = [0, 1, 2].map(() => new Worker(BARE_WORKER, { eval: true }));
+      bare = [0, 1, 2].map(() => new Worker(BARE_WORKER, { eval: true, workerData: NICENESS }));
       await Promise.all(bare.map((worker) => bareRun(worker, sharedBig.subarray(0, MiB))));
     },
     ours: rate(ceilingCosts.ours, () =>
@@ -268,7 +278,7 @@ const parallelCases: BenchCase[] = [
     target: "(context)",
     setup: async () => {
       await ensureBig();
-      bare = [0, 1].map(() => new Worker(BARE_WORKER, { eval: true }));
+      bare = [0, 1].map(() => new Worker(BARE_WORKER, { eval: true, workerData: NICENESS }));
       await Promise.all(bare.map((worker) => bareRun(worker, sharedBig.subarray(0, MiB))));
     },
     ours: lagSample(LAG_FLOOR, "ours", () =>
@@ -344,7 +354,9 @@ function printMechanisms(rows: readonly BenchRow[]): void {
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(", ");
-  console.log(`\n### AsyncCipher verdicts and costs (load average ${load} at the end; ${BIG / MiB} MiB per call)\n`);
+  console.log(
+    `\n### AsyncCipher verdicts and costs (load average ${load} at the end; ${BIG / MiB} MiB per call; workerNiceness ${NICENESS})\n`,
+  );
   console.log(
     "| case | ratio | target | verdict | ours: wall / CPU per GiB / event-loop CPU per MiB | anchor: wall / CPU per GiB / event-loop CPU per MiB |",
   );

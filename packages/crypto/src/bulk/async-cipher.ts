@@ -55,8 +55,13 @@ import { StagingArea } from "./staging-area.js";
 const TAG = 16;
 const EMPTY = new Uint8Array(0);
 const MiB = 1024 * 1024;
-/** Staging slots per lane: how many jobs the event loop may copy ahead of the workers. */
-const SLOTS_PER_LANE = 3;
+/**
+ * Staging slots per lane: how many jobs the event loop may copy ahead of the workers. Lanes go through
+ * a 1 MiB job in about 0.4-0.8 ms, so 3 slots each (the old value) buffered 1-2 ms: any event-loop
+ * wake-up later than that (two busy workers on two cores make that common) left lanes waiting on the
+ * loop, 40-160 ms of a 256 MiB call's 250-370 ms. 8 each buffers several milliseconds.
+ */
+const SLOTS_PER_LANE = 8;
 
 /** Options fixed for the life of an `AsyncCipher`. */
 export interface AsyncCipherOptions {

@@ -65,8 +65,12 @@ const TAG = 16;
 const STOP_WAIT_MS = 2000;
 /** Safety net for the progress wait; every real event notifies. */
 const PROGRESS_WAIT_MS = 1000;
-/** Staging memory one call aims to stay under (it always gets at least one slot per lane plus one). */
-const STAGING_BUDGET = 8 * 1024 * 1024;
+/**
+ * Staging memory one call aims to stay under (it always gets at least one slot per lane plus one):
+ * 16 MiB is about 6-12 ms of two lanes' work, which covers a late event-loop wake-up; it is kept and
+ * reused across calls (`StagingArea`).
+ */
+const STAGING_BUDGET = 16 * 1024 * 1024;
 /** Bytes zeroed between yields when scrubbing partial plaintext. */
 const ZERO_STEP = 4 * 1024 * 1024;
 
@@ -139,8 +143,9 @@ export async function runChunkLanes(plan: LanePlan): Promise<void> {
   const staging = slots === 0 ? undefined : plan.staging.acquire(slots * slotStride);
   if (slots === 0) Atomics.store(ctrl, STAGED, jobs);
   Atomics.store(ctrl, WAITING_FOR, -1);
-  // Refill staging half a ring at a time: one wake-up per `batch` jobs, not per job.
-  const batch = Math.max(1, slots >> 1);
+  // Refill a quarter of the ring at a time: one wake-up per `batch` jobs, not per job, while three
+  // quarters are still queued for the lanes (waking at half, lanes drained the rest before a late loop came back).
+  const batch = Math.max(1, slots >> 2);
 
   let failure: unknown;
   let stopping = false;
