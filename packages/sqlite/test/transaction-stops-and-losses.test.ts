@@ -123,6 +123,17 @@ describe("a transaction whose writer was lost", () => {
   });
 });
 
+describe("a transaction ended behind the handle's back", () => {
+  it("commit() after a ROLLBACK run as a statement rejects with SQLite's error, and the handle is rolled back", async () => {
+    const tx = await db.beginTransaction();
+    await tx.run("INSERT INTO t (v) VALUES (1)");
+    await tx.run("ROLLBACK");
+    await expect(tx.commit()).rejects.toMatchObject({ name: "SqliteError", message: expect.stringMatching(/no transaction is active/) });
+    expect(tx.state).toBe("rolled back");
+    await expectWriterFree();
+  });
+});
+
 describe("racing endings", () => {
   it("rollback() while COMMIT is in flight: the commit stands, and rollback() completes", async () => {
     const tx = await db.beginTransaction();
