@@ -159,6 +159,8 @@ const rate = (record: Cost[], work: () => Promise<unknown>) => async (): Promise
  * since the previous tick (what our code made it do, which load barely moves).
  */
 async function lagProbe(work: () => Promise<unknown>): Promise<{ lag: number[]; busy: number[] }> {
+  // Collect before the first busy reading: a forced full collection is the bench's, not the work's.
+  collect();
   const busy: number[] = [];
   let cpuAt = threadCpuMs();
   let running = true;
@@ -170,7 +172,6 @@ async function lagProbe(work: () => Promise<unknown>): Promise<{ lag: number[]; 
     setTimeout(tick, 1);
   };
   setTimeout(tick, 1);
-  collect();
   try {
     const lag = await measureLoopLag(work);
     return { lag, busy: busy.length > 0 ? busy : [0] };
