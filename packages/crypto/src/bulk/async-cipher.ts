@@ -71,7 +71,11 @@ export interface AsyncCipherOptions {
   readonly provider?: CryptoProvider | ProviderName;
   /** Chunk size for the chunked construction: a power of two from 1 KiB to 16 MiB (default 64 KiB). */
   readonly chunkSize?: number;
-  /** An `Io` to run large inputs on; only a `ThreadPoolIo` (kind `"thread-pool"`) changes anything. */
+  /**
+   * An `Io` to run large inputs on; only a `ThreadPoolIo` (kind `"thread-pool"`) changes anything. Give it
+   * `workerNiceness` (e.g. 10): the lanes keep every core busy, and lowered workers let a waking event loop
+   * in first (README, "AsyncCipher on 2 workers").
+   */
   readonly io?: Io;
   /** Inputs at least this large go to the pool (default 4 MiB). */
   readonly parallelThreshold?: number;
