@@ -16,8 +16,8 @@ export default mutationConfig({
     "src/internal/cancel.ts",
     // The thread pool's cancel path, by line range (keep in step with the
     // source): Job.cancel, and the pool's kCancelJob and grace timer.
-    "src/node/thread-pool.ts:156-160",
-    "src/node/thread-pool.ts:400-428",
+    "src/node/thread-pool.ts:163-167",
+    "src/node/thread-pool.ts:410-437",
   ],
   // No ignorePatterns for /dist: the thread pool's workers run the compiled
   // dist/node/pool-worker.js (build before `pnpm mutate`), as in the suite.

@@ -12,6 +12,7 @@ export default defineConfig({
       "test/select-*.test.ts",
       "test/channel-*.test.ts",
       "test/task.test.ts",
+      "test/task-counters.test.ts",
       "test/wait-queue.test.ts",
       "test/wait-list-model.test.ts",
       "test/cancel-token.test.ts",

@@ -37,11 +37,12 @@ describe("cancelling tasks that wait for room", () => {
     const parkedB = p.async(record, "parked-b");
     expect([p.stats().queued, p.stats().waitingForRoom]).toEqual([1, 2]);
 
-    parkedA.cancel("not needed");
+    expect(parkedA.cancel("not needed")).toBe(true);
+    expect(parkedA.cancel("again")).toBe(false);
     const error = (await rejection(parkedA)) as CancelledError;
     expect(error).toBeInstanceOf(CancelledError);
     expect(error.reason).toBe("not needed");
-    expect([p.stats().queued, p.stats().waitingForRoom, p.stats().cancelled]).toEqual([1, 1, 1]);
+    expect([p.stats().queued, p.stats().waitingForRoom, p.stats().cancelled]).toEqual([1, 1, 1]); // cancelled once
 
     queued.cancel("not needed either");
     expect(await rejection(queued)).toBeInstanceOf(CancelledError);

@@ -1,0 +1,107 @@
+// The live task counters behind runtime.stats(): each task is counted once as
+// spawned, once as completed, failed or cancelled (whichever settles its
+// handle first), and is active from spawn until its body has returned or
+// thrown. Also: cancelling the handle reports whether it changed anything,
+// a signal given at spawn cancels the task (at once if already aborted), and
+// `finished` waits for the body even after a cancellation. Prompted by the
+// mutation run on src/task.ts (issue 14).
+import { describe, expect, it } from "vitest";
+import { CancelledError } from "../src/errors.js";
+import { spawn, spawnWith, taskCounters } from "../src/task.js";
+
+/** Counter changes made by `body`, once every task it spawned has finished. */
+async function delta(body: () => Promise<void>): Promise<Record<string, number>> {
+  const before = { ...taskCounters() };
+  await body();
+  const after = taskCounters();
+  return Object.fromEntries(Object.entries(before).map(([key, value]) => [key, after[key as keyof typeof after] - value]));
+}
+
+describe("task counters", () => {
+  it("a task that returns: spawned and completed once, active while its body runs", async () => {
+    const changes = await delta(async () => {
+      const base = taskCounters().active;
+      let release!: () => void;
+      const task = spawn(() => new Promise<void>((resolve) => (release = resolve)));
+      await Promise.resolve();
+      expect(taskCounters().active).toBe(base + 1);
+      release();
+      await task;
+      await task.finished;
+      expect(taskCounters().active).toBe(base);
+    });
+    expect(changes).toEqual({ spawned: 1, completed: 1, failed: 0, cancelled: 0, active: 0 });
+  });
+
+  it("a task that throws or rejects: failed once", async () => {
+    const changes = await delta(async () => {
+      const sync = spawn(() => {
+        throw new Error("sync");
+      });
+      const async = spawn(async () => {
+        throw new Error("async");
+      });
+      await expect(sync).rejects.toThrow("sync");
+      await expect(async).rejects.toThrow("async");
+      await sync.finished;
+      await async.finished;
+    });
+    expect(changes).toEqual({ spawned: 2, completed: 0, failed: 2, cancelled: 0, active: 0 });
+  });
+
+  it("a cancelled task: cancelled once, not also completed when its body returns later", async () => {
+    const changes = await delta(async () => {
+      let release!: () => void;
+      const task = spawn(() => new Promise<void>((resolve) => (release = resolve)));
+      await Promise.resolve();
+      expect(task.cancel("stop")).toBe(true);
+      expect(task.cancel("again")).toBe(false);
+      await expect(task).rejects.toBeInstanceOf(CancelledError);
+      release();
+      await task.finished;
+    });
+    expect(changes).toEqual({ spawned: 1, completed: 0, failed: 0, cancelled: 1, active: 0 });
+  });
+
+  it("a task whose body throws after it was cancelled is not also counted as failed", async () => {
+    const changes = await delta(async () => {
+      let fail!: (error: Error) => void;
+      const task = spawn(() => new Promise<void>((_, reject) => (fail = reject)));
+      await Promise.resolve();
+      task.cancel();
+      await expect(task).rejects.toBeInstanceOf(CancelledError);
+      fail(new Error("late"));
+      await task.finished;
+    });
+    expect(changes).toEqual({ spawned: 1, completed: 0, failed: 0, cancelled: 1, active: 0 });
+  });
+
+  it("a signal given at spawn cancels the task, at once if already aborted", async () => {
+    const changes = await delta(async () => {
+      const early = spawnWith({ signal: AbortSignal.abort("early") }, () => "never");
+      await expect(early).rejects.toMatchObject({ name: "CancelledError", reason: "early" });
+      const controller = new AbortController();
+      const late = spawnWith({ signal: controller.signal }, () => new Promise(() => {}));
+      await Promise.resolve();
+      controller.abort("late");
+      await expect(late).rejects.toMatchObject({ name: "CancelledError", reason: "late" });
+      await early.finished;
+    });
+    expect(changes).toMatchObject({ spawned: 2, cancelled: 2, completed: 0 });
+  });
+
+  it("a task that returns a non-promise value or a thenable object completes with it", async () => {
+    expect(await spawn(() => 5)).toBe(5);
+    expect(await spawn(() => null)).toBeNull();
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a plain thenable is the point.
+      then(resolve: (v: number) => void) {
+        resolve(6);
+      },
+    };
+    expect(await spawn(() => thenable as unknown as PromiseLike<number>)).toBe(6);
+    // biome-ignore lint/suspicious/noThenProperty: an object whose then is not a function is a plain value.
+    const notThenable = { then: 1 };
+    expect(await spawn(() => notThenable)).toBe(notThenable);
+  });
+});
