@@ -9,6 +9,23 @@ import { describe, expect, it } from "vitest";
 import { CancelledError } from "../src/errors.js";
 import { spawn, spawnWith, taskCounters } from "../src/task.js";
 
+/** A task body that waits for the test; `started` resolves once the body runs (the scheduler differs by host). */
+function controlled<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => {
+    markStarted = r;
+  });
+  const body = () =>
+    new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+      markStarted();
+    });
+  return { body, started, resolve: (value: T) => resolve(value), reject: (error: Error) => reject(error) };
+}
+
 /** Counter changes made by `body`, once every task it spawned has finished. */
 async function delta(body: () => Promise<void>): Promise<Record<string, number>> {
   const before = { ...taskCounters() };
@@ -21,11 +38,11 @@ describe("task counters", () => {
   it("a task that returns: spawned and completed once, active while its body runs", async () => {
     const changes = await delta(async () => {
       const base = taskCounters().active;
-      let release!: () => void;
-      const task = spawn(() => new Promise<void>((resolve) => (release = resolve)));
-      await Promise.resolve();
+      const c = controlled();
+      const task = spawn(c.body);
+      await c.started;
       expect(taskCounters().active).toBe(base + 1);
-      release();
+      c.resolve();
       await task;
       await task.finished;
       expect(taskCounters().active).toBe(base);
@@ -51,13 +68,13 @@ describe("task counters", () => {
 
   it("a cancelled task: cancelled once, not also completed when its body returns later", async () => {
     const changes = await delta(async () => {
-      let release!: () => void;
-      const task = spawn(() => new Promise<void>((resolve) => (release = resolve)));
-      await Promise.resolve();
+      const c = controlled();
+      const task = spawn(c.body);
+      await c.started;
       expect(task.cancel("stop")).toBe(true);
       expect(task.cancel("again")).toBe(false);
       await expect(task).rejects.toBeInstanceOf(CancelledError);
-      release();
+      c.resolve();
       await task.finished;
     });
     expect(changes).toEqual({ spawned: 1, completed: 0, failed: 0, cancelled: 1, active: 0 });
@@ -65,12 +82,12 @@ describe("task counters", () => {
 
   it("a task whose body throws after it was cancelled is not also counted as failed", async () => {
     const changes = await delta(async () => {
-      let fail!: (error: Error) => void;
-      const task = spawn(() => new Promise<void>((_, reject) => (fail = reject)));
-      await Promise.resolve();
+      const c = controlled();
+      const task = spawn(c.body);
+      await c.started;
       task.cancel();
       await expect(task).rejects.toBeInstanceOf(CancelledError);
-      fail(new Error("late"));
+      c.reject(new Error("late"));
       await task.finished;
     });
     expect(changes).toEqual({ spawned: 1, completed: 0, failed: 0, cancelled: 1, active: 0 });
@@ -81,8 +98,9 @@ describe("task counters", () => {
       const early = spawnWith({ signal: AbortSignal.abort("early") }, () => "never");
       await expect(early).rejects.toMatchObject({ name: "CancelledError", reason: "early" });
       const controller = new AbortController();
-      const late = spawnWith({ signal: controller.signal }, () => new Promise(() => {}));
-      await Promise.resolve();
+      const c = controlled();
+      const late = spawnWith({ signal: controller.signal }, c.body);
+      await c.started;
       controller.abort("late");
       await expect(late).rejects.toMatchObject({ name: "CancelledError", reason: "late" });
       await early.finished;
