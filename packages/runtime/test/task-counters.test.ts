@@ -122,4 +122,35 @@ describe("task counters", () => {
     const notThenable = { then: 1 };
     expect(await spawn(() => notThenable)).toBe(notThenable);
   });
+
+  it("a task cancelled before its body starts never runs; its signal aborts with the handle's error", async () => {
+    const changes = await delta(async () => {
+      let ran = false;
+      // The body starts on a later microtask, never inside spawn.
+      const task = spawn(() => {
+        ran = true;
+      });
+      expect(task.cancel("early")).toBe(true);
+      const error = await task.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(task.signal.aborted).toBe(true);
+      expect(task.signal.reason).toBe(error);
+      await task.finished;
+      expect(ran).toBe(false);
+    });
+    expect(changes).toEqual({ spawned: 1, completed: 0, failed: 0, cancelled: 1, active: 0 });
+  });
+
+  it("finished resolves every waiter once the body is done", async () => {
+    const c = controlled();
+    const task = spawn(c.body);
+    await c.started;
+    const waiters = [task.finished, task.finished, task.finished];
+    c.resolve();
+    await Promise.all(waiters);
+    await task;
+  });
 });
