@@ -18,6 +18,7 @@ export default defineConfig({
       "test/cancel-token.test.ts",
       "test/node/thread-pool.test.ts",
       "test/node/thread-pool-cancel.test.ts",
+      "test/node/thread-pool-grace.test.ts",
     ],
     environment: "node",
     testTimeout: 20_000,
