@@ -98,7 +98,7 @@ describe("the iterator", () => {
   test("return() ends only this iteration: a later message is left for others", async () => {
     const ch = unbounded<number>();
     const it = ch.iterate();
-    expect(await it.return()).toEqual({ done: true, value: undefined });
+    expect(await it.return?.()).toEqual({ done: true, value: undefined });
     ch.trySend(2);
     expect(await it.next()).toEqual({ done: true, value: undefined });
     expect(ch.tryRecv()).toEqual({ ok: true, value: 2 });
