@@ -13,6 +13,7 @@ export default defineConfig({
       "test/channel-*.test.ts",
       "test/task.test.ts",
       "test/task-counters.test.ts",
+      "test/task-surface.test.ts",
       "test/wait-queue.test.ts",
       "test/wait-list-model.test.ts",
       "test/cancel-token.test.ts",

@@ -1,0 +1,129 @@
+// Task behaviour the task suites left unchecked (survivors of the mutation
+// run, issue 14): a finished task lets go of the spawn-time signal and of its
+// parent, a body's thenable that settles twice finishes the task once, a task
+// cancelled at spawn is done at once, spawnWith's ambient parent and
+// `detached`, throwIfCancelled, and spawn's argument message.
+import { describe, expect, test, vi } from "vitest";
+import { CancelledError } from "../src/errors.js";
+import type { CancelToken } from "../src/internal/cancel.js";
+import { currentScope } from "../src/internal/context.js";
+import { spawn, spawnWith, taskCounters, throwIfCancelled } from "../src/task.js";
+import { rejection } from "./observe.js";
+
+describe("a finished task lets go", () => {
+  test("of its spawn-time signal's listener", async () => {
+    const controller = new AbortController();
+    const add = vi.spyOn(controller.signal, "addEventListener");
+    const remove = vi.spyOn(controller.signal, "removeEventListener");
+    const task = spawnWith({ signal: controller.signal }, () => 1);
+    expect(add).toHaveBeenCalledTimes(1);
+    const [type, listener] = add.mock.calls[0] as [string, unknown];
+    expect(type).toBe("abort");
+    expect(await task).toBe(1);
+    await task.finished;
+    expect(remove.mock.calls).toEqual([["abort", listener]]);
+  });
+
+  test("of its parent's cancellation and its signal's listener together", async () => {
+    const controller = new AbortController();
+    const remove = vi.spyOn(controller.signal, "removeEventListener");
+    let unsubscribed = 0;
+    await spawn(async () => {
+      const token = currentScope()?.token as CancelToken;
+      const onCancel = token.onCancel.bind(token);
+      vi.spyOn(token, "onCancel").mockImplementation((listener) => {
+        const off = onCancel(listener);
+        return () => {
+          unsubscribed++;
+          off();
+        };
+      });
+      const child = spawnWith({ signal: controller.signal }, () => 2);
+      expect(await child).toBe(2);
+      await child.finished;
+    });
+    expect(unsubscribed).toBe(1);
+    expect(remove).toHaveBeenCalledTimes(1);
+  });
+});
+
+test("a body's thenable that settles twice finishes the task once", async () => {
+  const base = taskCounters().active;
+  const task = spawn(() => ({
+    // biome-ignore lint/suspicious/noThenProperty: a deliberately odd thenable
+    then(resolve: (v: number) => void, reject: (e: unknown) => void) {
+      resolve(1);
+      reject(new Error("late"));
+    },
+  }));
+  expect(await task).toBe(1);
+  await task.finished;
+  expect(taskCounters().active).toBe(base);
+});
+
+test("a task cancelled at spawn is done before spawnWith returns", async () => {
+  const controller = new AbortController();
+  controller.abort("early");
+  const base = taskCounters().active;
+  const body = vi.fn();
+  const task = spawnWith({ signal: controller.signal }, body);
+  expect(taskCounters().active).toBe(base);
+  expect(await rejection(task)).toBeInstanceOf(CancelledError);
+  await task.finished;
+  expect(body).not.toHaveBeenCalled();
+});
+
+test("spawnWith takes the current task as parent unless detached", async () => {
+  let attached: Promise<unknown> | undefined;
+  let detached: Promise<unknown> | undefined;
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started: (() => void) | undefined;
+  const bodyStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const parent = spawn(async () => {
+    attached = spawnWith({}, () => gate);
+    detached = spawnWith({ detached: true }, () => gate.then(() => "kept"));
+    started?.();
+    await gate;
+  });
+  await bodyStarted;
+  expect(parent.cancel("stop")).toBe(true);
+  expect(await rejection(attached as Promise<unknown>)).toBeInstanceOf(CancelledError);
+  release?.();
+  expect(await detached).toBe("kept");
+});
+
+describe("throwIfCancelled", () => {
+  test("throws the task's CancelledError once it is cancelled, and not before", async () => {
+    // All in the body's synchronous part: the browser build has no ambient
+    // context across an await.
+    const seen: unknown[] = [];
+    const task: { handle?: { cancel(reason?: unknown): boolean } } = {};
+    task.handle = spawn(() => {
+      throwIfCancelled();
+      seen.push("running");
+      task.handle?.cancel("enough");
+      try {
+        throwIfCancelled();
+      } catch (error) {
+        seen.push(error);
+      }
+    });
+    await (task.handle as Promise<void> & { finished: Promise<void> }).finished;
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBeInstanceOf(CancelledError);
+    expect((seen[1] as CancelledError).reason).toBe("enough");
+  });
+
+  test("does nothing outside a task", () => {
+    expect(() => throwIfCancelled()).not.toThrow();
+  });
+});
+
+test("spawn names the bad argument", () => {
+  expect(() => spawn(5 as unknown as () => void)).toThrow(new TypeError("spawn: fn must be a function, got number"));
+});
