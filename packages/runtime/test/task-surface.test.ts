@@ -7,7 +7,7 @@ import { describe, expect, test, vi } from "vitest";
 import { CancelledError } from "../src/errors.js";
 import type { CancelToken } from "../src/internal/cancel.js";
 import { currentScope } from "../src/internal/context.js";
-import { spawn, spawnWith, taskCounters, throwIfCancelled } from "../src/task.js";
+import { spawn, spawnWith, type TaskHandle, taskCounters, throwIfCancelled } from "../src/task.js";
 import { rejection } from "./observe.js";
 
 describe("a finished task lets go", () => {
@@ -49,13 +49,14 @@ describe("a finished task lets go", () => {
 
 test("a body's thenable that settles twice finishes the task once", async () => {
   const base = taskCounters().active;
-  const task = spawn(() => ({
+  const odd = {
     // biome-ignore lint/suspicious/noThenProperty: a deliberately odd thenable
     then(resolve: (v: number) => void, reject: (e: unknown) => void) {
       resolve(1);
       reject(new Error("late"));
     },
-  }));
+  } as unknown as PromiseLike<number>;
+  const task = spawn(() => odd);
   expect(await task).toBe(1);
   await task.finished;
   expect(taskCounters().active).toBe(base);
@@ -102,7 +103,7 @@ describe("throwIfCancelled", () => {
     // All in the body's synchronous part: the browser build has no ambient
     // context across an await.
     const seen: unknown[] = [];
-    const task: { handle?: { cancel(reason?: unknown): boolean } } = {};
+    const task: { handle?: TaskHandle<void> } = {};
     task.handle = spawn(() => {
       throwIfCancelled();
       seen.push("running");
@@ -113,7 +114,7 @@ describe("throwIfCancelled", () => {
         seen.push(error);
       }
     });
-    await (task.handle as Promise<void> & { finished: Promise<void> }).finished;
+    await task.handle?.finished;
     expect(seen).toHaveLength(2);
     expect(seen[1]).toBeInstanceOf(CancelledError);
     expect((seen[1] as CancelledError).reason).toBe("enough");
