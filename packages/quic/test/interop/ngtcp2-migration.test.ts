@@ -9,9 +9,9 @@
  */
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, QuicServer } from "../../src/index.js";
+import { connect, type QuicServer } from "../../src/index.js";
 import { type CloseReason, QuicVersion } from "../../src/proto/index.js";
-import { gtlsclientArgs, interopPki, type Peer, requireBinary, startPeerProcess, within } from "./support.js";
+import { bindInteropServer, gtlsclientArgs, interopPki, type Peer, requireBinary, startPeerProcess, within } from "./support.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -24,15 +24,7 @@ function startPeer(binary: string, args: readonly string[]): Peer {
 
 /** Our server (ALPN h3; it never answers the requests): the first connection's ports over time and its close. */
 async function startOurServer(): Promise<{ server: QuicServer; ports: number[]; closed: Promise<CloseReason> }> {
-  const { leaf } = interopPki();
-  const server = await QuicServer.bind({
-    host: "127.0.0.1",
-    port: 0,
-    certificate: leaf.certificatePem,
-    key: leaf.privateKeyPem,
-    alpn: "h3",
-    versions: [QuicVersion.V1],
-  });
+  const server = await bindInteropServer({ alpn: "h3", versions: [QuicVersion.V1] });
   cleanups.push(() => server.close());
   const ports: number[] = [];
   const closed = (async () => {

@@ -13,10 +13,10 @@
  * test/node/on-path-attacks.test.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type CloseReason, QuicConnectionClosedError, QuicServer } from "../../src/index.js";
+import { type CloseReason, QuicConnectionClosedError } from "../../src/index.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
 import { startRelay } from "../support/relayed.js";
-import { gtlsclientArgs, interopPki, readPrefix, requireBinary, startPeerProcess, within } from "./support.js";
+import { bindInteropServer, gtlsclientArgs, readPrefix, requireBinary, startPeerProcess, within } from "./support.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -26,15 +26,7 @@ afterEach(async () => {
 describe("ngtcp2 gtlsclient -> relay (5% loss, reordering) -> our server (ALPN h3)", () => {
   it("completes the handshake, its HTTP/3 streams arrive intact, and its NO_ERROR close reaches us", async () => {
     const gtlsclient = requireBinary("gtlsclient", "ngtcp2-client");
-    const { leaf } = interopPki();
-    const server = await QuicServer.bind({
-      host: "127.0.0.1",
-      port: 0,
-      certificate: leaf.certificatePem,
-      key: leaf.privateKeyPem,
-      alpn: "h3",
-      versions: [QuicVersion.V1],
-    });
+    const server = await bindInteropServer({ alpn: "h3", versions: [QuicVersion.V1] });
     cleanups.push(() => server.close());
     const closes: Promise<CloseReason>[] = [];
     const prefixes = new Map<number, number[]>();

@@ -41,9 +41,19 @@
 import { randomFillSync } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, type QuicConnection, QuicConnectionClosedError, QuicServer, QuicSession } from "../../src/index.js";
+import { connect, type QuicConnection, QuicConnectionClosedError, type QuicServer, QuicSession } from "../../src/index.js";
 import { type CloseReason, negotiationVersions, PacketHeader, parsePacketHeader, QuicVersion } from "../../src/proto/index.js";
-import { deferred, gtlsclientArgs, interopPki, type Peer, readPrefix, requireBinary, startPeerProcess, within } from "./support.js";
+import {
+  bindInteropServer,
+  deferred,
+  gtlsclientArgs,
+  interopPki,
+  type Peer,
+  readPrefix,
+  requireBinary,
+  startPeerProcess,
+  within,
+} from "./support.js";
 
 const H3_NO_ERROR = 0x100;
 /** A reserved version (RFC 9000 §15: 0x?a?a?a?a), which no stack implements. */
@@ -85,16 +95,7 @@ interface OurH3Server {
 
 /** Our server, accepting ALPN h3 and reading the first bytes of every stream the client opens (it never answers). */
 async function startOurServer(options: { retry?: boolean; earlyData?: boolean } = {}): Promise<OurH3Server> {
-  const { leaf } = interopPki();
-  const server = await QuicServer.bind({
-    host: "127.0.0.1",
-    port: 0,
-    certificate: leaf.certificatePem,
-    key: leaf.privateKeyPem,
-    alpn: "h3",
-    versions: [QuicVersion.V1],
-    ...options,
-  });
+  const server = await bindInteropServer({ alpn: "h3", versions: [QuicVersion.V1], ...options });
   cleanups.push(() => server.close());
   const closes: Promise<CloseReason>[] = [];
   const prefixesByConnection: Map<number, Uint8Array>[] = [];

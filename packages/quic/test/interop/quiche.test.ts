@@ -33,8 +33,8 @@ import {
   events as quicheEvents,
 } from "@matrixai/quic";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CloseReason, connect, type QuicConnection, QuicServer, type QuicStream } from "../../src/index.js";
-import { byteDifference, concat, deferred, interopPki, pattern, within } from "./support.js";
+import { type CloseReason, connect, type QuicConnection, type QuicServer, type QuicStream } from "../../src/index.js";
+import { bindInteropServer, byteDifference, concat, deferred, interopPki, pattern, within } from "./support.js";
 
 const ALPN = "zq-interop";
 const MIB = 1024 * 1024;
@@ -156,16 +156,7 @@ async function quicheConnect(port: number): Promise<QUICClient> {
 async function startOurServer(
   options: { retry?: boolean } = {},
 ): Promise<{ server: QuicServer; connections: QuicConnection[]; closes: Promise<CloseReason>[]; errors: unknown[] }> {
-  const { leaf } = interopPki();
-  const server = await QuicServer.bind({
-    host: "127.0.0.1",
-    port: 0,
-    certificate: leaf.certificatePem,
-    key: leaf.privateKeyPem,
-    alpn: ALPN,
-    initialMaxStreamsBidi: STREAMS,
-    ...options,
-  });
+  const server = await bindInteropServer({ alpn: ALPN, initialMaxStreamsBidi: STREAMS, ...options });
   cleanups.push(() => server.close());
   const connections: QuicConnection[] = [];
   const closes: Promise<CloseReason>[] = [];

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type GeneratedCertificate, generateCertificate } from "@zsync/crypto/tls";
 import { afterAll } from "vitest";
-import type { QuicStream } from "../../src/index.js";
+import { QuicServer, type QuicServerOptions, type QuicStream } from "../../src/index.js";
 
 export interface InteropPki {
   readonly ca: GeneratedCertificate;
@@ -222,4 +222,13 @@ export function gtlsclientArgs(port: number, ...extra: string[]): string[] {
     String(port),
     `https://localhost:${port}/`,
   ];
+}
+
+/**
+ * Our server on loopback with the interop leaf certificate, the way every interop test binds it;
+ * `options` adds the ALPN and whatever the test needs.
+ */
+export function bindInteropServer(options: Omit<QuicServerOptions, "certificate" | "key">): Promise<QuicServer> {
+  const { leaf } = interopPki();
+  return QuicServer.bind({ host: "127.0.0.1", port: 0, certificate: leaf.certificatePem, key: leaf.privateKeyPem, ...options });
 }

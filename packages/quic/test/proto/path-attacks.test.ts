@@ -7,29 +7,16 @@
  */
 import { getProvider } from "@zsync/crypto";
 import { describe, expect, it } from "vitest";
-import { resolveEndpointConfig } from "../../src/proto/config.js";
-import type { Connection } from "../../src/proto/connection/connection.js";
 import { MAX_PATHS } from "../../src/proto/connection/path.js";
 import { createPacketKeys, type PacketKeys } from "../../src/proto/crypto/packet-keys.js";
 import { sealPacket, TAG_LENGTH } from "../../src/proto/crypto/packet-protection.js";
-import { Endpoint } from "../../src/proto/endpoint.js";
 import { type Frame, writeFrame } from "../../src/proto/wire/frame.js";
 import { writeShortHeader } from "../../src/proto/wire/packet-header.js";
 import { QuicVersion } from "../../src/proto/wire/version.js";
 import { Writer } from "../../src/proto/wire/writer.js";
 import type { SimAddress } from "./sim-network.js";
 import { SimNetwork } from "./sim-network.js";
-import {
-  CLIENT_ADDRESS,
-  clientConfig,
-  EndpointHost,
-  EventRecordingHost,
-  exchange,
-  pair,
-  SERVER_ADDRESS,
-  seededRandom,
-  serverConfig,
-} from "./support.js";
+import { CLIENT_ADDRESS, clientConfig, EndpointHost, exchange, pair, SERVER_ADDRESS, seededRandom, serverConfig } from "./support.js";
 
 const provider = getProvider();
 const same = (a: SimAddress, b: SimAddress): boolean => a.address === b.address && a.port === b.port;
@@ -426,51 +413,14 @@ describe("migration racing a key update (§6, §9.2)", () => {
   }, 60_000);
 });
 
-/** A client endpoint whose connection IDs are zero-length (§5.1: one connection per socket, routed by address). */
-class ZeroCidClientHost extends EventRecordingHost {
-  readonly endpoint: Endpoint;
-
-  constructor(
-    readonly address: SimAddress,
-    random: (out: Uint8Array) => void,
-  ) {
-    super();
-    this.endpoint = new Endpoint(resolveEndpointConfig({ random, cidLength: 0 }));
-  }
-
-  connect(now: number, to: SimAddress): Connection {
-    const conn = this.endpoint.connect(now, clientConfig(), to);
-    this.track(conn);
-    return conn;
-  }
-
-  handleDatagram(now: number, datagram: Uint8Array, from: SimAddress, local?: SimAddress): void {
-    this.endpoint.handleDatagram(now, datagram, from, local);
-    this.collect();
-  }
-
-  handleTimeout(now: number): void {
-    this.endpoint.handleTimeout(now);
-    this.collect();
-  }
-
-  pollTransmit(now: number, buffer: Uint8Array): { length: number; to: SimAddress; from?: SimAddress | undefined } | undefined {
-    return this.endpoint.pollTransmit(now, buffer);
-  }
-
-  pollTimeout(): number | undefined {
-    return this.endpoint.pollTimeout();
-  }
-}
-
 describe("zero-length connection IDs and disable_active_migration (§9, §9.5, §18.2)", () => {
   it("a client with zero-length IDs is followed through a rebinding and migrates itself; bytes intact", () => {
     const seed = 318;
     const net = new SimNetwork({ seed, link: { delay: 10 } });
     const random = seededRandom(seed);
-    const client = net.add(new ZeroCidClientHost(CLIENT_ADDRESS, random));
+    const client = net.add(new EndpointHost(CLIENT_ADDRESS, random, undefined, undefined, 0));
     const server = net.add(new EndpointHost(SERVER_ADDRESS, random, serverConfig()));
-    const conn = client.connect(net.now, SERVER_ADDRESS);
+    const conn = client.connect(net.now, clientConfig(), SERVER_ADDRESS);
     const setup = { net, client, server, conn } as unknown as ReturnType<typeof pair>;
     const REBOUND: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_041 };
     const A: SimAddress = { address: CLIENT_ADDRESS.address, port: 50_042 };

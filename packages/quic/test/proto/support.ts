@@ -105,9 +105,11 @@ export class EndpointHost extends EventRecordingHost implements SimHost {
     random: (out: Uint8Array) => void,
     server?: ServerConfig,
     versions?: readonly number[],
+    /** Length of the connection IDs this endpoint issues (0: zero-length IDs, routed by address, §5.1). */
+    cidLength?: number,
   ) {
     super();
-    this.endpoint = new Endpoint(resolveEndpointConfig({ random, versions }), server);
+    this.endpoint = new Endpoint(resolveEndpointConfig({ random, versions, cidLength }), server);
   }
 
   connect(now: number, config: ClientConfig, to: SimAddress): Connection {

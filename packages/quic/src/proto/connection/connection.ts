@@ -91,7 +91,7 @@ import { MigrationError, onlyPortsDiffer, Path, PathTable, type RttSnapshot } fr
 import { PathCongestion } from "./path-congestion.js";
 import { SentFrames } from "./sent-frames.js";
 import { PacketSpace } from "./spaces.js";
-import { type BlockedFrameCounters, StreamManager, StreamStateError } from "./streams.js";
+import { type BlockedFrameCounters, noBlockedFrames, StreamManager, StreamStateError } from "./streams.js";
 import { buildTransportParameters, type PeerTransportParameters, validatePeerTransportParameters } from "./transport-params.js";
 
 /** A UDP peer address: the shape of Node's `dgram` rinfo, opaque to the core beyond equality. */
@@ -187,14 +187,7 @@ const LEVEL_SPACE: Readonly<Record<TlsLevel, PacketNumberSpace | undefined>> = {
 };
 const SPACE_LEVEL: readonly TlsLevel[] = ["initial", "handshake", "application"];
 /** Stats of a connection whose stream layer does not exist yet. */
-const NO_BLOCKED_FRAMES: Readonly<BlockedFrameCounters> = {
-  dataBlockedSent: 0,
-  streamDataBlockedSent: 0,
-  streamsBlockedSent: 0,
-  dataBlockedReceived: 0,
-  streamDataBlockedReceived: 0,
-  streamsBlockedReceived: 0,
-};
+const NO_BLOCKED_FRAMES: Readonly<BlockedFrameCounters> = Object.freeze(noBlockedFrames());
 
 const SPACE_PACKET_TYPE: readonly FramePacketType[] = ["initial", "handshake", "1rtt"];
 const EMPTY = new Uint8Array(0);

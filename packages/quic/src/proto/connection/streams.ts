@@ -75,6 +75,18 @@ export interface BlockedFrameCounters {
   streamsBlockedReceived: number;
 }
 
+/** Counters with nothing sent or received yet. */
+export function noBlockedFrames(): BlockedFrameCounters {
+  return {
+    dataBlockedSent: 0,
+    streamDataBlockedSent: 0,
+    streamsBlockedSent: 0,
+    dataBlockedReceived: 0,
+    streamDataBlockedReceived: 0,
+    streamsBlockedReceived: 0,
+  };
+}
+
 /** Largest STREAM frame header: type, an 8-byte stream ID, an 8-byte offset and a 2-byte length. */
 const STREAM_HEADER_MAX = 1 + 8 + 8 + 2;
 /**
@@ -121,14 +133,7 @@ export class StreamManager {
   /** The frame being handled came in a 0-RTT packet (streams it opens implicitly are marked too). */
   #earlyFrame = false;
   /** See {@link BlockedFrameCounters}. */
-  readonly blockedFrames: BlockedFrameCounters = {
-    dataBlockedSent: 0,
-    streamDataBlockedSent: 0,
-    streamsBlockedSent: 0,
-    dataBlockedReceived: 0,
-    streamDataBlockedReceived: 0,
-    streamsBlockedReceived: 0,
-  };
+  readonly blockedFrames: BlockedFrameCounters = noBlockedFrames();
 
   constructor(side: StreamInitiator, config: TransportConfig, peer: TransportParameters, events: ConnectionEvent[]) {
     this.#side = side;
