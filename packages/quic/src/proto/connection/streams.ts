@@ -75,7 +75,7 @@ export interface BlockedFrameCounters {
   streamsBlockedReceived: number;
 }
 
-/** Counters with nothing sent or received yet. */
+/** Counters with nothing sent or received yet. @internal */
 export function noBlockedFrames(): BlockedFrameCounters {
   return {
     dataBlockedSent: 0,
