@@ -131,7 +131,12 @@ function runChecks(env) {
     [
       "checks self-test",
       process.execPath,
-      ["--test", join(root, "tools", "checks", "import-cycles.test.mjs"), join(root, "tools", "stryker", "mutation-gate.test.mjs")],
+      [
+        "--test",
+        join(root, "tools", "checks", "import-cycles.test.mjs"),
+        join(root, "tools", "checks", "stale-build-output.test.mjs"),
+        join(root, "tools", "stryker", "mutation-gate.test.mjs"),
+      ],
     ],
     ["import cycles", process.execPath, [join(root, "tools", "checks", "import-cycles.mjs")]],
   ];
@@ -176,6 +181,10 @@ function main() {
     // After the build: the published declarations must match their reviewed snapshots.
     console.log("zsync-ts: public API snapshots");
     status = run(process.execPath, [join(root, "tools", "checks", "public-api.mjs")], { env }) || status;
+    // After the build too: no compiled file in a dist/ whose source module is gone
+    // (a build empties dist/ first, but a turbo cache hit only adds to it).
+    console.log("zsync-ts: stale build output");
+    status = run(process.execPath, [join(root, "tools", "checks", "stale-build-output.mjs")], { env }) || status;
   }
   if (status === 0 && task === "mutate-changed") {
     status = run(process.execPath, [join(root, "tools", "stryker", "mutation-gate.mjs"), ...rest], { env });
