@@ -2,12 +2,13 @@
 // run, issue 14): a finished task lets go of the spawn-time signal and of its
 // parent, a body's thenable that settles twice finishes the task once, a task
 // cancelled at spawn is done at once, spawnWith's ambient parent and
-// `detached`, throwIfCancelled, and spawn's argument message.
+// `detached` (also when untyped code passes no options), the scope a handle
+// exposes to the runtime, throwIfCancelled, and spawn's argument message.
 import { describe, expect, test, vi } from "vitest";
 import { CancelledError } from "../src/errors.js";
 import type { CancelToken } from "../src/internal/cancel.js";
-import { currentScope } from "../src/internal/context.js";
-import { spawn, spawnWith, type TaskHandle, taskCounters, throwIfCancelled } from "../src/task.js";
+import { currentScope, type TaskScope } from "../src/internal/context.js";
+import { type SpawnOptions, spawn, spawnWith, type TaskHandle, taskCounters, throwIfCancelled } from "../src/task.js";
 import { rejection } from "./observe.js";
 
 describe("a finished task lets go", () => {
@@ -96,6 +97,46 @@ test("spawnWith takes the current task as parent unless detached", async () => {
   expect(await rejection(attached as Promise<unknown>)).toBeInstanceOf(CancelledError);
   release?.();
   expect(await detached).toBe("kept");
+});
+
+test("spawnWith given no options by untyped code spawns like spawn: a child of the current task", async () => {
+  // The declarations require an options object; plain JavaScript can still
+  // pass undefined or null, and every option then takes its default.
+  for (const missing of [undefined, null]) {
+    expect(await spawnWith(missing as unknown as SpawnOptions, (n: number) => n + 1, 1)).toBe(2);
+  }
+  let child: Promise<unknown> | undefined;
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started: (() => void) | undefined;
+  const bodyStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const parent = spawn(async () => {
+    child = spawnWith(undefined as unknown as SpawnOptions, () => gate);
+    started?.();
+    await gate;
+  });
+  await bodyStarted;
+  expect(parent.cancel("stop")).toBe(true);
+  expect(await rejection(child as Promise<unknown>)).toBeInstanceOf(CancelledError);
+  release?.();
+  await parent.finished;
+});
+
+test("a handle's scope, the runtime's own view of the task, is the one its body runs in", async () => {
+  let inside: TaskScope | undefined;
+  const task = spawnWith({ name: "scoped" }, () => {
+    inside = currentScope();
+  });
+  await task;
+  expect(inside).toBeDefined();
+  expect(task.scope).toBe(inside);
+  expect(task.scope.id).toBe(task.id);
+  expect(task.scope.name).toBe("scoped");
+  expect(task.scope.token.signal).toBe(task.signal);
 });
 
 describe("throwIfCancelled", () => {
