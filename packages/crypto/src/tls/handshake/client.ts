@@ -24,7 +24,7 @@ import { TlsCertificateError, TlsNegotiationError, TlsProtocolError } from "../e
 import { type CertificateVerifier, sharedCertificateVerifier } from "../pki/certificates.js";
 import { type CredentialsInput, type TlsCredentials, toCredentials } from "../pki/credentials.js";
 import type { CertificateInput } from "../pki/pem.js";
-import { certificateVerifyInput, type PeerPublicKey, VERIFY_SCHEMES, verifySignature } from "../pki/signatures.js";
+import { type PeerPublicKey, VERIFY_SCHEMES } from "../pki/signatures.js";
 import {
   AlertDescription,
   ExtensionType,
@@ -53,23 +53,21 @@ import {
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeExtensionsOnly,
-  decodeKeyUpdate,
   decodeNewSessionTicket,
   decodeServerHello,
   encodeCertificate,
-  encodeCertificateVerify,
   encodeClientHello,
   encodeEndOfEarlyData,
   encodeFinished,
-  encodeKeyUpdate,
   type HandshakeMessage,
 } from "../wire/messages.js";
+import { checkCertificateVerify, signCertificateVerify } from "./certificate-verify.js";
 import { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";
 import { type EngineOptions, HandshakeEngine, type KeyLogCallback, type TlsLevel, type TlsSession } from "./engine.js";
 import { createKeyShare, groupName, type KeyShareOffer, type NamedGroupName } from "./key-exchange.js";
-import { KeySchedule, nextTrafficSecret, ticketPsk } from "./key-schedule.js";
+import { KeySchedule, ticketPsk } from "./key-schedule.js";
+import { TrafficSecrets } from "./traffic-secrets.js";
 import { Transcript } from "./transcript.js";
 
 /** Client configuration. */
@@ -122,7 +120,7 @@ export class TlsClientEngine extends HandshakeEngine {
   #state: State = "start";
   #shares: KeyShareOffer[] = [];
   #transcript = new Transcript();
-  #schedule: KeySchedule | undefined;
+  #secrets: TrafficSecrets | undefined;
   #suite: CipherSuite | undefined;
   #group: NamedGroupName | undefined;
   #hrrSuite: CipherSuite | undefined;
@@ -136,13 +134,8 @@ export class TlsClientEngine extends HandshakeEngine {
   #peerKey: PeerPublicKey | undefined;
   #peerCertificates: readonly Uint8Array[] = [];
   #certificateRequest: { context: Uint8Array; schemes: number[] } | undefined;
-  #clientHs: Uint8Array | undefined;
-  #serverHs: Uint8Array | undefined;
-  #clientApp: Uint8Array | undefined;
-  #serverApp: Uint8Array | undefined;
   #resumptionSecret: Uint8Array | undefined;
   #ccsSent = false;
-  #keyUpdates = { read: 0, write: 0 };
 
   constructor(options: TlsClientOptions = {}) {
     const provider = resolveProvider(options.provider);
@@ -211,13 +204,10 @@ export class TlsClientEngine extends HandshakeEngine {
 
   /** Sends a KeyUpdate (application level) and switches to the next write secret. */
   updateKeys(requestPeerUpdate: boolean): void {
-    if (this.#state !== "connected" || this.#suite === undefined || this.#clientApp === undefined)
+    const secrets = this.#secrets;
+    if (this.#state !== "connected" || secrets === undefined)
       throw new TlsProtocolError(AlertDescription.internal_error, "KeyUpdate before the handshake completed");
-    this.send("application", encodeKeyUpdate(requestPeerUpdate));
-    this.#clientApp = nextTrafficSecret(this.provider, this.#suite, this.#clientApp);
-    this.#keyUpdates.write++;
-    this.#log(`CLIENT_TRAFFIC_SECRET_${this.#keyUpdates.write}`, this.#clientApp);
-    this.secret("write", "application", this.#suite, this.#clientApp);
+    this.sendKeyUpdate(secrets, requestPeerUpdate);
   }
 
   #usableSession(): TlsSession | undefined {
@@ -342,7 +332,7 @@ export class TlsClientEngine extends HandshakeEngine {
           return;
         }
         if (m.type === HandshakeType.KeyUpdate) {
-          this.#onKeyUpdate(m);
+          this.receiveKeyUpdate(this.#secrets as TrafficSecrets, m);
           return;
         }
         {
@@ -395,7 +385,6 @@ export class TlsClientEngine extends HandshakeEngine {
     this.#transcript.add(m.raw);
     this.#transcript.releaseHistory();
     const schedule = new KeySchedule(this.provider, suite);
-    this.#schedule = schedule;
     const pskData = sh.extensions.map.get(ExtensionType.PreSharedKey);
     if (pskData !== undefined) {
       const psk = this.#offeredPsk ?? illegal("server selected a PSK that was not offered");
@@ -406,15 +395,12 @@ export class TlsClientEngine extends HandshakeEngine {
     } else {
       schedule.inputPsk(undefined);
     }
-    schedule.inputSharedSecret(shared);
-    const th = this.#transcript.hash();
-    this.#clientHs = schedule.derive("c hs traffic", th);
-    this.#serverHs = schedule.derive("s hs traffic", th);
-    this.#log("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.#clientHs);
-    this.#log("SERVER_HANDSHAKE_TRAFFIC_SECRET", this.#serverHs);
-    this.secret("read", "handshake", suite, this.#serverHs);
+    const secrets = new TrafficSecrets(schedule, (label, secret) => this.#log(label, secret));
+    this.#secrets = secrets;
+    secrets.enterHandshake(shared, this.#transcript.hash());
+    this.secret("read", "handshake", suite, secrets.handshake("server"));
     // With 0-RTT in flight the client keeps its early key until the server's Finished.
-    if (!this.#earlyDataOffered) this.secret("write", "handshake", suite, this.#clientHs);
+    if (!this.#earlyDataOffered) this.secret("write", "handshake", suite, secrets.handshake("client"));
     this.#state = "wait-ee";
   }
 
@@ -489,7 +475,8 @@ export class TlsClientEngine extends HandshakeEngine {
     }
     if (this.#earlyDataOffered) {
       this.events.push({ type: "early-data", accepted: this.#earlyDataAccepted });
-      if (!this.#earlyDataAccepted) this.secret("write", "handshake", this.#suite as CipherSuite, this.#clientHs as Uint8Array);
+      if (!this.#earlyDataAccepted)
+        this.secret("write", "handshake", this.#suite as CipherSuite, (this.#secrets as TrafficSecrets).handshake("client"));
     }
     this.#transcript.add(m.raw);
     this.#state = this.#pskAccepted ? "wait-finished" : "wait-cert-cr";
@@ -518,49 +505,33 @@ export class TlsClientEngine extends HandshakeEngine {
   }
 
   #onCertificateVerify(m: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(m.body);
-    if (!VERIFY_SCHEMES.includes(cv.scheme))
-      throw new TlsProtocolError(
-        AlertDescription.illegal_parameter,
-        `CertificateVerify scheme 0x${cv.scheme.toString(16)} was not offered`,
-      );
-    const input = certificateVerifyInput(true, this.#transcript.hash());
-    if (!verifySignature(this.provider, this.#peerKey as PeerPublicKey, cv.scheme, input, cv.signature)) {
-      throw new TlsProtocolError(AlertDescription.decrypt_error, "server CertificateVerify signature does not verify");
-    }
+    checkCertificateVerify(this.provider, "server", this.#peerKey as PeerPublicKey, m.body, this.#transcript.hash());
     this.#transcript.add(m.raw);
     this.#state = "wait-finished";
   }
 
   #onFinished(m: HandshakeMessage): void {
     const suite = this.#suite as CipherSuite;
-    const schedule = this.#schedule as KeySchedule;
-    const expected = schedule.finishedMac(this.#serverHs as Uint8Array, this.#transcript.hash());
-    if (!bytesEqual(expected, m.body)) throw new TlsProtocolError(AlertDescription.decrypt_error, "server Finished does not verify");
+    const secrets = this.#secrets as TrafficSecrets;
+    secrets.checkFinished("server", this.#transcript.hash(), m.body);
     this.#transcript.add(m.raw);
-    schedule.toMaster();
-    const th = this.#transcript.hash();
-    this.#clientApp = schedule.derive("c ap traffic", th);
-    this.#serverApp = schedule.derive("s ap traffic", th);
-    this.#log("CLIENT_TRAFFIC_SECRET_0", this.#clientApp);
-    this.#log("SERVER_TRAFFIC_SECRET_0", this.#serverApp);
-    this.#log("EXPORTER_SECRET", schedule.derive("exp master", th));
-    this.secret("read", "application", suite, this.#serverApp);
+    secrets.enterApplication(this.#transcript.hash());
+    this.secret("read", "application", suite, secrets.application("server"));
     if (this.#earlyDataAccepted) {
       // RFC 9001 §8.3: over QUIC there is no EndOfEarlyData, in the flight or in the transcript (the server's has none).
       if (!this.#options.quic) {
         this.send("early", encodeEndOfEarlyData());
         this.#transcript.add(encodeEndOfEarlyData());
       }
-      this.secret("write", "handshake", suite, this.#clientHs as Uint8Array);
+      this.secret("write", "handshake", suite, secrets.handshake("client"));
     }
     if (!this.#options.quic) this.#sendCcsOnce();
     if (this.#certificateRequest !== undefined) this.#sendClientCertificate(this.#certificateRequest);
-    const finished = encodeFinished(schedule.finishedMac(this.#clientHs as Uint8Array, this.#transcript.hash()));
+    const finished = encodeFinished(secrets.finished("client", this.#transcript.hash()));
     this.send("handshake", finished);
     this.#transcript.add(finished);
-    this.#resumptionSecret = schedule.derive("res master", this.#transcript.hash());
-    this.secret("write", "application", suite, this.#clientApp);
+    this.#resumptionSecret = secrets.resumption(this.#transcript.hash());
+    this.secret("write", "application", suite, secrets.application("client"));
     this.#state = "connected";
     this.complete({
       cipherSuite: suite,
@@ -586,7 +557,7 @@ export class TlsClientEngine extends HandshakeEngine {
     const cert = encodeCertificate(request.context, creds.certificateChain);
     this.send("handshake", cert);
     this.#transcript.add(cert);
-    const cv = encodeCertificateVerify(scheme, creds.signer.sign(scheme, certificateVerifyInput(false, this.#transcript.hash())));
+    const cv = signCertificateVerify("client", creds, scheme, this.#transcript.hash());
     this.send("handshake", cv);
     this.#transcript.add(cv);
   }
@@ -617,16 +588,6 @@ export class TlsClientEngine extends HandshakeEngine {
         alpnProtocol: this.#alpn,
       },
     });
-  }
-
-  #onKeyUpdate(m: HandshakeMessage): void {
-    const requested = decodeKeyUpdate(m.body);
-    const suite = this.#suite as CipherSuite;
-    this.#serverApp = nextTrafficSecret(this.provider, suite, this.#serverApp as Uint8Array);
-    this.#keyUpdates.read++;
-    this.#log(`SERVER_TRAFFIC_SECRET_${this.#keyUpdates.read}`, this.#serverApp);
-    this.secret("read", "application", suite, this.#serverApp);
-    if (requested) this.updateKeys(false);
   }
 }
 

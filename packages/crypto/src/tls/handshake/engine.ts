@@ -25,9 +25,10 @@
 import type { CryptoProvider } from "../../primitives/provider.js";
 import { TlsError, TlsProtocolError } from "../errors.js";
 import { AlertDescription } from "../wire/constants.js";
-import { HandshakeFramer, type HandshakeMessage } from "../wire/messages.js";
+import { decodeKeyUpdate, encodeKeyUpdate, HandshakeFramer, type HandshakeMessage } from "../wire/messages.js";
 import type { CipherSuite } from "./cipher-suites.js";
 import type { NamedGroupName } from "./key-exchange.js";
+import type { TrafficSecrets } from "./traffic-secrets.js";
 
 /** Encryption levels, named after QUIC's packet number spaces (RFC 9001 §4.1.4). */
 export type TlsLevel = "initial" | "early" | "handshake" | "application";
@@ -183,6 +184,27 @@ export abstract class HandshakeEngine {
   protected complete(info: HandshakeInfo): void {
     this.#complete = true;
     this.events.push({ type: "handshake-complete", info });
+  }
+
+  /**
+   * @internal
+   * Sends a KeyUpdate (RFC 9846 §4.6.3), asking the peer to update too when
+   * `requestPeerUpdate`, and moves to our next application write secret.
+   */
+  protected sendKeyUpdate(secrets: TrafficSecrets, requestPeerUpdate: boolean): void {
+    this.send("application", encodeKeyUpdate(requestPeerUpdate));
+    this.secret("write", "application", secrets.suite, secrets.update(this.side));
+  }
+
+  /**
+   * @internal
+   * The peer's KeyUpdate: moves to its next application read secret and, if
+   * it asked, answers with a KeyUpdate of ours that asks for nothing back.
+   */
+  protected receiveKeyUpdate(secrets: TrafficSecrets, message: HandshakeMessage): void {
+    const requested = decodeKeyUpdate(message.body);
+    this.secret("read", "application", secrets.suite, secrets.update(this.side === "client" ? "server" : "client"));
+    if (requested) this.sendKeyUpdate(secrets, false);
   }
 
   protected unexpected(message: HandshakeMessage, state: string): never {

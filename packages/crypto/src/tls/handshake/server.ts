@@ -26,7 +26,7 @@ import { TlsCertificateError, TlsNegotiationError, TlsProtocolError } from "../e
 import { type CertificateVerifier, sharedCertificateVerifier } from "../pki/certificates.js";
 import { type CredentialsInput, type TlsCredentials, toCredentials } from "../pki/credentials.js";
 import type { CertificateInput } from "../pki/pem.js";
-import { certificateVerifyInput, type PeerPublicKey, VERIFY_SCHEMES, verifySignature } from "../pki/signatures.js";
+import { type PeerPublicKey, VERIFY_SCHEMES } from "../pki/signatures.js";
 import { AlertDescription, ExtensionType, HandshakeType, HELLO_RETRY_REQUEST_RANDOM, NamedGroup, TLS13 } from "../wire/constants.js";
 import {
   decodeAlpn,
@@ -46,24 +46,22 @@ import {
 import {
   type ClientHello,
   decodeCertificate,
-  decodeCertificateVerify,
   decodeClientHello,
-  decodeKeyUpdate,
   encodeCertificate,
   encodeCertificateRequest,
-  encodeCertificateVerify,
   encodeEncryptedExtensions,
   encodeFinished,
-  encodeKeyUpdate,
   encodeNewSessionTicket,
   encodeServerHello,
   type HandshakeMessage,
 } from "../wire/messages.js";
+import { checkCertificateVerify, signCertificateVerify } from "./certificate-verify.js";
 import { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./cipher-suites.js";
 import { HandshakeEngine, type KeyLogCallback, type TlsLevel } from "./engine.js";
 import { acceptKeyShare, groupName, type NamedGroupName } from "./key-exchange.js";
-import { KeySchedule, nextTrafficSecret, ticketPsk } from "./key-schedule.js";
+import { KeySchedule, ticketPsk } from "./key-schedule.js";
 import { SessionTicketer, type TicketState } from "./session-tickets.js";
+import { TrafficSecrets } from "./traffic-secrets.js";
 import { Transcript } from "./transcript.js";
 
 /** Server configuration; share one object (and so one ticket key) across connections. */
@@ -114,7 +112,7 @@ export class TlsServerEngine extends HandshakeEngine {
   #transcript = new Transcript();
   #suite: CipherSuite | undefined;
   #group: NamedGroupName | undefined;
-  #schedule: KeySchedule | undefined;
+  #secrets: TrafficSecrets | undefined;
   #clientRandom = new Uint8Array(32);
   #sessionId = new Uint8Array(0);
   #helloRetried = false;
@@ -122,15 +120,10 @@ export class TlsServerEngine extends HandshakeEngine {
   #alpn: string | undefined;
   #psk: TicketState | undefined;
   #earlyDataAccepted = false;
-  #clientHs: Uint8Array | undefined;
-  #serverHs: Uint8Array | undefined;
-  #clientApp: Uint8Array | undefined;
-  #serverApp: Uint8Array | undefined;
   #resumptionSecret: Uint8Array | undefined;
   #clientCertificates: readonly Uint8Array[] = [];
   #clientKey: PeerPublicKey | undefined;
   #ticketNonce = 0;
-  #keyUpdates = { read: 0, write: 0 };
 
   constructor(options: TlsServerOptions) {
     const provider = resolveProvider(options?.provider);
@@ -164,13 +157,10 @@ export class TlsServerEngine extends HandshakeEngine {
 
   /** Sends a KeyUpdate and switches to the next write secret. */
   updateKeys(requestPeerUpdate: boolean): void {
-    if (this.#state !== "connected" || this.#suite === undefined || this.#serverApp === undefined)
+    const secrets = this.#secrets;
+    if (this.#state !== "connected" || secrets === undefined)
       throw new TlsProtocolError(AlertDescription.internal_error, "KeyUpdate before the handshake completed");
-    this.send("application", encodeKeyUpdate(requestPeerUpdate));
-    this.#serverApp = nextTrafficSecret(this.provider, this.#suite, this.#serverApp);
-    this.#keyUpdates.write++;
-    this.#log(`SERVER_TRAFFIC_SECRET_${this.#keyUpdates.write}`, this.#serverApp);
-    this.secret("write", "application", this.#suite, this.#serverApp);
+    this.sendKeyUpdate(secrets, requestPeerUpdate);
   }
 
   #log(label: string, secret: Uint8Array): void {
@@ -189,7 +179,7 @@ export class TlsServerEngine extends HandshakeEngine {
       case "wait-eoed":
         if (m.type !== HandshakeType.EndOfEarlyData || m.body.length !== 0) this.unexpected(m, this.#state);
         this.#transcript.add(m.raw);
-        this.secret("read", "handshake", this.#suite as CipherSuite, this.#clientHs as Uint8Array);
+        this.secret("read", "handshake", this.#suite as CipherSuite, (this.#secrets as TrafficSecrets).handshake("client"));
         this.#state = this.#options.clientAuthentication !== undefined && this.#psk === undefined ? "wait-cert" : "wait-finished";
         return;
       case "wait-cert":
@@ -213,7 +203,7 @@ export class TlsServerEngine extends HandshakeEngine {
       case "connected":
         if (level !== "application" || m.type !== HandshakeType.KeyUpdate) this.unexpected(m, this.#state);
         {
-          this.#onKeyUpdate(m);
+          this.receiveKeyUpdate(this.#secrets as TrafficSecrets, m);
           return;
         }
     }
@@ -394,7 +384,8 @@ export class TlsServerEngine extends HandshakeEngine {
       if (scheme === undefined)
         throw new TlsNegotiationError(AlertDescription.handshake_failure, "no signature scheme in common with the certificate key");
     }
-    this.#schedule = schedule;
+    const secrets = new TrafficSecrets(schedule, (label, secret) => this.#log(label, secret));
+    this.#secrets = secrets;
     const earlyOffered = ch.extensions.map.has(ExtensionType.EarlyData);
     if (earlyOffered) {
       const st = psk?.state;
@@ -426,13 +417,8 @@ export class TlsServerEngine extends HandshakeEngine {
     this.#transcript.releaseHistory();
     this.send("initial", sh);
     if (this.#sessionId.length > 0 && !this.#helloRetried && !this.#options.quic) this.events.push({ type: "change-cipher-spec" });
-    schedule.inputSharedSecret(sharedSecret);
-    const th = this.#transcript.hash();
-    this.#clientHs = schedule.derive("c hs traffic", th);
-    this.#serverHs = schedule.derive("s hs traffic", th);
-    this.#log("CLIENT_HANDSHAKE_TRAFFIC_SECRET", this.#clientHs);
-    this.#log("SERVER_HANDSHAKE_TRAFFIC_SECRET", this.#serverHs);
-    this.secret("write", "handshake", suite, this.#serverHs);
+    secrets.enterHandshake(sharedSecret, this.#transcript.hash());
+    this.secret("write", "handshake", suite, secrets.handshake("server"));
 
     const ee: Extension[] = [];
     if (this.#serverName !== undefined) ee.push({ type: ExtensionType.ServerName, data: new Uint8Array(0) });
@@ -448,25 +434,18 @@ export class TlsServerEngine extends HandshakeEngine {
           encodeCertificateRequest(new Uint8Array(0), [{ type: ExtensionType.SignatureAlgorithms, data: encodeU16List(VERIFY_SCHEMES) }]),
         );
       this.#sendHandshake(encodeCertificate(new Uint8Array(0), credentials.certificateChain));
-      const signature = credentials.signer.sign(scheme, certificateVerifyInput(true, this.#transcript.hash()));
-      this.#sendHandshake(encodeCertificateVerify(scheme, signature));
+      this.#sendHandshake(signCertificateVerify("server", credentials, scheme, this.#transcript.hash()));
     }
-    this.#sendHandshake(encodeFinished(schedule.finishedMac(this.#serverHs, this.#transcript.hash())));
-    schedule.toMaster();
-    const th2 = this.#transcript.hash();
-    this.#clientApp = schedule.derive("c ap traffic", th2);
-    this.#serverApp = schedule.derive("s ap traffic", th2);
-    this.#log("CLIENT_TRAFFIC_SECRET_0", this.#clientApp);
-    this.#log("SERVER_TRAFFIC_SECRET_0", this.#serverApp);
-    this.#log("EXPORTER_SECRET", schedule.derive("exp master", th2));
-    this.secret("write", "application", suite, this.#serverApp);
+    this.#sendHandshake(encodeFinished(secrets.finished("server", this.#transcript.hash())));
+    secrets.enterApplication(this.#transcript.hash());
+    this.secret("write", "application", suite, secrets.application("server"));
     if (earlyOffered) this.events.push({ type: "early-data", accepted: this.#earlyDataAccepted });
     if (this.#earlyDataAccepted && !this.#options.quic) {
       this.secret("read", "early", suite, this.#clientEarly as Uint8Array);
       this.#state = "wait-eoed";
     } else {
       if (this.#earlyDataAccepted) this.secret("read", "early", suite, this.#clientEarly as Uint8Array);
-      this.secret("read", "handshake", suite, this.#clientHs);
+      this.secret("read", "handshake", suite, secrets.handshake("client"));
       this.#state = auth !== undefined && psk === undefined ? "wait-cert" : "wait-finished";
     }
   }
@@ -504,32 +483,18 @@ export class TlsServerEngine extends HandshakeEngine {
   }
 
   #onClientCertificateVerify(m: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(m.body);
-    if (!VERIFY_SCHEMES.includes(cv.scheme))
-      throw new TlsProtocolError(AlertDescription.illegal_parameter, "client CertificateVerify scheme was not offered");
-    if (
-      !verifySignature(
-        this.provider,
-        this.#clientKey as PeerPublicKey,
-        cv.scheme,
-        certificateVerifyInput(false, this.#transcript.hash()),
-        cv.signature,
-      )
-    ) {
-      throw new TlsProtocolError(AlertDescription.decrypt_error, "client CertificateVerify signature does not verify");
-    }
+    checkCertificateVerify(this.provider, "client", this.#clientKey as PeerPublicKey, m.body, this.#transcript.hash());
     this.#transcript.add(m.raw);
     this.#state = "wait-finished";
   }
 
   #onFinished(m: HandshakeMessage): void {
     const suite = this.#suite as CipherSuite;
-    const schedule = this.#schedule as KeySchedule;
-    const expected = schedule.finishedMac(this.#clientHs as Uint8Array, this.#transcript.hash());
-    if (!bytesEqual(expected, m.body)) throw new TlsProtocolError(AlertDescription.decrypt_error, "client Finished does not verify");
+    const secrets = this.#secrets as TrafficSecrets;
+    secrets.checkFinished("client", this.#transcript.hash(), m.body);
     this.#transcript.add(m.raw);
-    this.#resumptionSecret = schedule.derive("res master", this.#transcript.hash());
-    this.secret("read", "application", suite, this.#clientApp as Uint8Array);
+    this.#resumptionSecret = secrets.resumption(this.#transcript.hash());
+    this.secret("read", "application", suite, secrets.application("client"));
     this.#state = "connected";
     this.complete({
       cipherSuite: suite,
@@ -579,16 +544,6 @@ export class TlsServerEngine extends HandshakeEngine {
           ]
         : [];
     this.send("application", encodeNewSessionTicket(ticketer.lifetime, ageAdd, nonce, ticket, ext));
-  }
-
-  #onKeyUpdate(m: HandshakeMessage): void {
-    const requested = decodeKeyUpdate(m.body);
-    const suite = this.#suite as CipherSuite;
-    this.#clientApp = nextTrafficSecret(this.provider, suite, this.#clientApp as Uint8Array);
-    this.#keyUpdates.read++;
-    this.#log(`CLIENT_TRAFFIC_SECRET_${this.#keyUpdates.read}`, this.#clientApp);
-    this.secret("read", "application", suite, this.#clientApp);
-    if (requested) this.updateKeys(false);
   }
 }
 
