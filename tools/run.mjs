@@ -135,6 +135,7 @@ function runChecks(env) {
         "--test",
         join(root, "tools", "checks", "import-cycles.test.mjs"),
         join(root, "tools", "checks", "stale-build-output.test.mjs"),
+        join(root, "tools", "test-support", "error-brands.test.mjs"),
         join(root, "tools", "stryker", "mutation-gate.test.mjs"),
       ],
     ],

@@ -1,9 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { ZsyncError } from "@zsync/runtime";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { assertBrandsAcrossCopies, importTwoCopies, type TwoCopies } from "../../../tools/test-support/error-brands.mjs";
 import { AuthenticationError, type EnvelopeFormatError, UnsupportedAlgorithmError } from "../src/index.js";
 import { TlsCertificateError, type TlsError, TlsLimitError, type TlsProtocolError } from "../src/tls/index.js";
 
@@ -55,40 +53,24 @@ describe("literal codes", () => {
 
 // Two installed copies of @zsync/crypto sharing one @zsync/runtime (e.g. a
 // dependency pinned its own crypto): the package is compiled as users get it
-// from dist/, copied twice under .cache/ (so both resolve this package's
+// from dist/, installed twice under .cache/ (so both resolve this package's
 // node_modules), and imported side by side.
 type Crypto = typeof import("../src/index.js");
 type CryptoTls = typeof import("../src/tls/index.js");
 
-const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const tsc = fileURLToPath(new URL("../../../node_modules/.bin/tsc", import.meta.url));
-const root = join(packageDir, ".cache", `two-copies-${process.pid}`);
+let copies: TwoCopies | undefined;
 let a: Crypto;
 let b: Crypto;
 let aTls: CryptoTls;
 let bTls: CryptoTls;
 
 beforeAll(async () => {
-  mkdirSync(root, { recursive: true });
-  const built = join(root, "built");
-  const result = spawnSync(
-    tsc,
-    ["-p", "tsconfig.build.json", "--outDir", built, "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
-    { cwd: packageDir, encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(`tsc failed: ${result.stdout}${result.stderr}`);
-  for (const copy of ["a", "b"]) {
-    cpSync(built, join(root, copy, "dist"), { recursive: true });
-    writeFileSync(join(root, copy, "package.json"), JSON.stringify({ name: "@zsync/crypto", type: "module" }));
-  }
-  const load = (copy: string, entry: string): Promise<unknown> => import(pathToFileURL(join(root, copy, "dist", entry)).href);
-  a = (await load("a", "index.js")) as Crypto;
-  b = (await load("b", "index.js")) as Crypto;
-  aTls = (await load("a", "tls/index.js")) as CryptoTls;
-  bTls = (await load("b", "tls/index.js")) as CryptoTls;
+  copies = await importTwoCopies(fileURLToPath(new URL("..", import.meta.url)), "@zsync/crypto", ["index.js", "tls/index.js"]);
+  [a, aTls] = copies.a as [Crypto, CryptoTls];
+  [b, bTls] = copies.b as [Crypto, CryptoTls];
 }, 120_000);
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => copies?.dispose());
 
 describe("instanceof across two copies of the package", () => {
   test("the copies are distinct modules", () => {
@@ -108,16 +90,8 @@ describe("instanceof across two copies of the package", () => {
         [new c.InvalidStateError("digested"), "InvalidStateError"],
         [new c.ProviderUnavailableError("node"), "ProviderUnavailableError"],
       ] as const;
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      for (const [error, name] of make(from)) {
-        expect(error instanceof to[name], `${name} into the other copy`).toBe(true);
-        expect(error instanceof ZsyncError).toBe(true);
-        for (const [, other] of make(to)) if (other !== name) expect(error instanceof to[other], `${name} vs ${other}`).toBe(false);
-      }
-    }
+    // Both copies share the one @zsync/runtime, so its ZsyncError is every error's base.
+    assertBrandsAcrossCopies(a, b, make, () => [ZsyncError]);
   });
 
   test("TLS errors keep their hierarchy across copies", () => {

@@ -1,5 +1,6 @@
 import { ZsyncError } from "@zsync/runtime";
 import { describe, expect, test } from "vitest";
+import { assertBrandedClasses } from "../../../tools/test-support/error-brands.mjs";
 import {
   ConnectionLostError,
   DatabaseClosedError,
@@ -42,17 +43,7 @@ describe("sqlite errors", () => {
   });
 
   test("every class carries its own brand, so instanceof holds across installed copies of the package", () => {
-    for (const [cls, error] of classes) {
-      const brand = Symbol.for(`@zsync/sqlite:${cls.name}`);
-      expect((cls.prototype as unknown as Record<symbol, unknown>)[brand], cls.name).toBe(true);
-      // What another copy's instance looks like to this copy: an object whose prototype carries the brand.
-      const foreign = Object.create(Error.prototype, { [brand]: { value: true } }) as unknown;
-      expect(foreign instanceof cls, cls.name).toBe(true);
-      expect(error instanceof ZsyncError).toBe(true);
-      for (const [other] of classes) {
-        const related = other === cls || (other === SqliteError && error instanceof SqliteError);
-        expect(error instanceof other, `${cls.name} vs ${other.name}`).toBe(related);
-      }
-    }
+    // SqliteConstraintError and SqliteBindError are SqliteErrors; no other listed class extends another.
+    assertBrandedClasses("@zsync/sqlite", classes, { bases: [ZsyncError], parents: [SqliteError] });
   });
 });

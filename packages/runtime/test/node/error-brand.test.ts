@@ -1,9 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { assertBrandsAcrossCopies, importTwoCopies, type TwoCopies } from "../../../../tools/test-support/error-brands.mjs";
 
 // Two installed copies of @zsync/runtime (e.g. one under @zsync/sqlite's own
 // node_modules): the package is compiled once, as users get it from dist/,
@@ -11,35 +8,19 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 type Runtime = typeof import("../../src/index.js");
 type RuntimeNode = typeof import("../../src/node/index.js");
 
-const packageDir = fileURLToPath(new URL("../..", import.meta.url));
-const tsc = fileURLToPath(new URL("../../../../node_modules/.bin/tsc", import.meta.url));
-let root = "";
+let copies: TwoCopies | undefined;
 let a: Runtime;
 let b: Runtime;
 let aNode: RuntimeNode;
 let bNode: RuntimeNode;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "zsync-two-copies-"));
-  const built = join(root, "built");
-  const result = spawnSync(
-    tsc,
-    ["-p", "tsconfig.build.json", "--outDir", built, "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
-    { cwd: packageDir, encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(`tsc failed: ${result.stdout}${result.stderr}`);
-  for (const copy of ["a", "b"]) {
-    cpSync(built, join(root, copy, "dist"), { recursive: true });
-    writeFileSync(join(root, copy, "package.json"), JSON.stringify({ name: "@zsync/runtime", type: "module" }));
-  }
-  const load = (copy: string, entry: string): Promise<unknown> => import(pathToFileURL(join(root, copy, "dist", entry)).href);
-  a = (await load("a", "index.js")) as Runtime;
-  b = (await load("b", "index.js")) as Runtime;
-  aNode = (await load("a", "node/index.js")) as RuntimeNode;
-  bNode = (await load("b", "node/index.js")) as RuntimeNode;
+  copies = await importTwoCopies(fileURLToPath(new URL("../..", import.meta.url)), "@zsync/runtime", ["index.js", "node/index.js"]);
+  [a, aNode] = copies.a as [Runtime, RuntimeNode];
+  [b, bNode] = copies.b as [Runtime, RuntimeNode];
 }, 60_000);
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => copies?.dispose());
 
 describe("instanceof across two copies of the package", () => {
   test("the copies are distinct modules", () => {
@@ -60,18 +41,8 @@ describe("instanceof across two copies of the package", () => {
         [new r.SemaphoreClosedError(), "SemaphoreClosedError"],
         [new r.LockReleasedError(), "LockReleasedError"],
       ] as const;
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      for (const [error, name] of make(from)) {
-        expect(error instanceof to[name], `${name} into the other copy`).toBe(true);
-        expect(error instanceof to.ZsyncError).toBe(true);
-        expect(error instanceof Error).toBe(true);
-        // ...and only its own class: the brands are per class.
-        for (const [, other] of make(to)) if (other !== name) expect(error instanceof to[other], `${name} vs ${other}`).toBe(false);
-      }
-    }
+    // ...and only its own class: the brands are per class.
+    assertBrandsAcrossCopies(a, b, make, (to) => [to.ZsyncError, Error]);
   });
 
   test("Node error classes keep their hierarchy across copies", () => {
