@@ -20,25 +20,8 @@ export { AsyncHasher, type AsyncHasherOptions, type HashCallOptions } from "./bu
 export { type ByteSource, decryptStream, encryptStream } from "./bulk/cipher-streams.js";
 export { type EnvelopeHeader, parseEnvelopeHeader } from "./bulk/envelope.js";
 export * from "./primitives/errors.js";
-export type {
-  AeadAlgorithm,
-  AeadKey,
-  AesBlockCipher,
-  Argon2idOptions,
-  Capability,
-  CryptoProvider,
-  HashAlgorithm,
-  Hasher,
-  HashOptions,
-  Kem,
-  KeyAgreement,
-  KeyPair,
-  MacHash,
-  ProviderName,
-  SignatureFormat,
-  SignatureScheme,
-} from "./primitives/provider.js";
-export { AEAD_ALGORITHMS, AEAD_PARAMS, HASH_ALGORITHMS, MAC_HASH_LENGTH, MAC_HASHES } from "./primitives/provider.js";
+// The provider interface, its algorithm names and their parameters: the whole module is public.
+export * from "./primitives/provider.js";
 export { nobleProvider } from "./primitives/providers/noble.js";
 export { createNodeProvider } from "./primitives/providers/node.js";
 export { availableProviders, getProvider } from "./primitives/providers/select.js";
