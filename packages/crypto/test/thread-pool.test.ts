@@ -184,6 +184,14 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(256 * MiB);
   });
 
+  it("lanes hold the shape anchors that keep their optimized code through the workers' collections", async () => {
+    await pooled.encrypt(data);
+    const held = workerTask<[], number>(taskModule.href, "heldShapeAnchors");
+    const counts = await Promise.all([pool.run(held, []), pool.run(held, [])]);
+    // 0 in a worker whose lanes never called holdShapes.
+    expect(Math.max(...counts)).toBeGreaterThan(0);
+  });
+
   it("names bad pool options", () => {
     expect(() => new AsyncCipher(key, { ...options, workers: 0 })).toThrow(RangeError);
     expect(() => new AsyncCipher(key, { ...options, workers: 1.5 })).toThrow(/options.workers/);

@@ -38,6 +38,7 @@ import {
   STAGED,
   WAITING_FOR,
 } from "./lane-protocol.js";
+import { heldShapes, holdShapes } from "./shape-anchors.js";
 import { SharedMemoryRelease } from "./shared-memory-release.js";
 
 export type { ChunkLane } from "./lane-protocol.js";
@@ -66,6 +67,8 @@ export function runChunkLane(lane: ChunkLane): number {
   let finished = 0;
   try {
     if (Atomics.load(ctrl, ABORT) !== 0) return 0;
+    // So the collection that gives this lane's shared memory back keeps the lane's optimized code.
+    holdShapes(lane.provider, lane.algorithm);
     const aead = getProvider(lane.provider).aead(lane.algorithm, lane.subkey);
     const seal = lane.direction === "seal";
     const inChunk = seal ? lane.chunkSize : lane.chunkSize + TAG;
@@ -119,6 +122,11 @@ export function runChunkLane(lane: ChunkLane): number {
 /** Full collections this worker has run to give back lanes' shared memory (a worker task, for tests). @internal */
 export function sharedMemoryCollections(): number {
   return release.collections;
+}
+
+/** Anchor sets this worker holds (see `shape-anchors.ts`; a worker task, for tests). @internal */
+export function heldShapeAnchors(): number {
+  return heldShapes();
 }
 
 /** Blocks this worker until job `job` is staged; false if the call aborted meanwhile. */
