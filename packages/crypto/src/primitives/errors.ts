@@ -127,3 +127,34 @@ export class ProviderUnavailableError extends ZsyncError<"ZSYNC_CRYPTO_PROVIDER_
     this.provider = provider;
   }
 }
+
+/**
+ * A caller-supplied `output` (e.g. `AsyncCipher`'s `encrypt`/`decrypt` option)
+ * is too small for the result; `needed` and `actual` are byte counts. Raised
+ * before any work, so nothing was written.
+ */
+export class OutputSizeError extends ZsyncError<"ZSYNC_CRYPTO_OUTPUT_SIZE"> {
+  static {
+    OutputSizeError.brand("@zsync/crypto:OutputSizeError");
+  }
+  readonly needed: number;
+  readonly actual: number;
+  constructor(needed: number, actual: number, message = `output must be at least ${needed} bytes, got ${actual}`) {
+    super("ZSYNC_CRYPTO_OUTPUT_SIZE", message);
+    this.needed = needed;
+    this.actual = actual;
+  }
+}
+
+/**
+ * A caller-supplied `output` shares bytes with the call's input: the result
+ * would overwrite input not yet read. Raised before any work.
+ */
+export class OutputOverlapError extends ZsyncError<"ZSYNC_CRYPTO_OUTPUT_OVERLAP"> {
+  static {
+    OutputOverlapError.brand("@zsync/crypto:OutputOverlapError");
+  }
+  constructor(message = "output overlaps the input") {
+    super("ZSYNC_CRYPTO_OUTPUT_OVERLAP", message);
+  }
+}
