@@ -157,6 +157,38 @@ describe("RwLock", () => {
     expect(lock.readers).toBe(0);
   });
 
+  it("a guard releases once: released reports it, a second release or disposal leaves the next holder's lock alone", async () => {
+    const lock = new RwLock(0);
+    const writer = await lock.write();
+    expect(writer.released).toBe(false);
+    expect(writer.value).toBe(0);
+    writer.release();
+    expect(writer.released).toBe(true);
+    expect(() => {
+      writer.value = 1;
+    }).toThrow(LockReleasedError);
+    const next = await lock.write();
+    writer.release();
+    writer[Symbol.dispose]();
+    expect(lock.isWriteLocked).toBe(true);
+    next.value = 2;
+    {
+      using _ = next;
+    }
+    expect(next.released).toBe(true);
+    expect(lock.isWriteLocked).toBe(false);
+    const first = await lock.read();
+    const second = await lock.read();
+    first.release();
+    first[Symbol.dispose]();
+    expect(lock.readers).toBe(1);
+    expect(second.value).toBe(2);
+    expect(second.released).toBe(false);
+    second[Symbol.dispose]();
+    expect(second.released).toBe(true);
+    expect(lock.readers).toBe(0);
+  });
+
   describe("cancellation", () => {
     it("cancelling a queued writer lets the readers behind it join the current readers", async () => {
       const lock = new RwLock();

@@ -84,16 +84,26 @@ let unlockWrite: <T>(lock: RwLock<T>) => void;
 let readValue: <T>(lock: RwLock<T>) => T;
 let writeValue: <T>(lock: RwLock<T>, value: T) => void;
 
-class ReadGuard<T> implements RwLockReadGuard<T> {
+/**
+ * What both guards do alike: hold the lock until released (once: a second
+ * release must not unlock on behalf of whoever holds the lock next), read its
+ * value meanwhile, and refuse access after. Only the unlocking differs.
+ */
+abstract class Guard<T> implements Disposable {
   #lock: RwLock<T> | null;
 
   constructor(lock: RwLock<T>) {
     this.#lock = lock;
   }
 
-  get value(): T {
+  /** The lock while this guard holds it. */
+  protected held(): RwLock<T> {
     if (this.#lock === null) throw new LockReleasedError();
-    return readValue(this.#lock);
+    return this.#lock;
+  }
+
+  get value(): T {
+    return readValue(this.held());
   }
 
   get released(): boolean {
@@ -104,44 +114,34 @@ class ReadGuard<T> implements RwLockReadGuard<T> {
     const lock = this.#lock;
     if (lock === null) return;
     this.#lock = null;
-    unlockRead(lock);
+    this.unlock(lock);
   }
 
   [Symbol.dispose](): void {
     this.release();
+  }
+
+  protected abstract unlock(lock: RwLock<T>): void;
+}
+
+class ReadGuard<T> extends Guard<T> implements RwLockReadGuard<T> {
+  protected unlock(lock: RwLock<T>): void {
+    unlockRead(lock);
   }
 }
 
-class WriteGuard<T> implements RwLockWriteGuard<T> {
-  #lock: RwLock<T> | null;
-
-  constructor(lock: RwLock<T>) {
-    this.#lock = lock;
+class WriteGuard<T> extends Guard<T> implements RwLockWriteGuard<T> {
+  // An accessor pair is one property: declaring the setter here hides the base getter unless it is declared again.
+  override get value(): T {
+    return super.value;
   }
 
-  get value(): T {
-    if (this.#lock === null) throw new LockReleasedError();
-    return readValue(this.#lock);
+  override set value(value: T) {
+    writeValue(this.held(), value);
   }
 
-  set value(value: T) {
-    if (this.#lock === null) throw new LockReleasedError();
-    writeValue(this.#lock, value);
-  }
-
-  get released(): boolean {
-    return this.#lock === null;
-  }
-
-  release(): void {
-    const lock = this.#lock;
-    if (lock === null) return;
-    this.#lock = null;
+  protected unlock(lock: RwLock<T>): void {
     unlockWrite(lock);
-  }
-
-  [Symbol.dispose](): void {
-    this.release();
   }
 }
 
