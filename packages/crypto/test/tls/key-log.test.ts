@@ -7,7 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import { expect, test } from "vitest";
-import { generateCertificate, TlsClientEngine, TlsConnection, TlsServerEngine } from "../../src/tls/index.js";
+import { generateCertificate, TlsClientEngine, TlsConnection, TlsProtocolError, TlsServerEngine } from "../../src/tls/index.js";
 import { pump, testPki } from "./support.js";
 
 const pki = testPki();
@@ -89,4 +89,24 @@ test("KeyUpdates in both directions extend each side's chain by one traffic upd 
   expect(at("SERVER_TRAFFIC_SECRET_1")).toEqual(expandLabel32(at("SERVER_TRAFFIC_SECRET_0"), "traffic upd"));
   expect(at("CLIENT_TRAFFIC_SECRET_1")).toEqual(expandLabel32(at("CLIENT_TRAFFIC_SECRET_0"), "traffic upd"));
   expect(at("CLIENT_TRAFFIC_SECRET_2")).toEqual(expandLabel32(at("CLIENT_TRAFFIC_SECRET_1"), "traffic upd"));
+});
+
+test("neither side sends a KeyUpdate before its handshake completes, even with handshake secrets in place", () => {
+  const credentials = { certificate: pki.leaf.certificatePem, privateKey: pki.leaf.privateKeyPem };
+  const client = new TlsClientEngine({ serverName: "localhost", ca: pki.ca.certificatePem });
+  const server = new TlsServerEngine({ credentials });
+  expect(() => server.updateKeys(false)).toThrow(TlsProtocolError);
+  client.start();
+  expect(() => client.updateKeys(true)).toThrow("KeyUpdate before the handshake completed");
+  for (const event of client.takeEvents()) if (event.type === "send") server.handle(event.level, event.data);
+  const flight = server.takeEvents();
+  // The server has sent its Finished and holds application keys, but has not seen the client's Finished.
+  expect(flight.some((event) => event.type === "secret" && event.level === "application")).toBe(true);
+  expect(() => server.updateKeys(false)).toThrow("KeyUpdate before the handshake completed");
+  const serverHello = flight.find((event) => event.type === "send" && event.level === "initial");
+  if (serverHello?.type !== "send") throw new Error("no ServerHello");
+  client.handle("initial", serverHello.data);
+  expect(client.takeEvents().some((event) => event.type === "secret" && event.level === "handshake")).toBe(true);
+  expect(() => client.updateKeys(false)).toThrow("KeyUpdate before the handshake completed");
+  expect(client.takeEvents()).toEqual([]);
 });

@@ -204,10 +204,7 @@ export class TlsClientEngine extends HandshakeEngine {
 
   /** Sends a KeyUpdate (application level) and switches to the next write secret. */
   updateKeys(requestPeerUpdate: boolean): void {
-    const secrets = this.#secrets;
-    if (this.#state !== "connected" || secrets === undefined)
-      throw new TlsProtocolError(AlertDescription.internal_error, "KeyUpdate before the handshake completed");
-    this.sendKeyUpdate(secrets, requestPeerUpdate);
+    this.sendKeyUpdate(this.#secrets, requestPeerUpdate);
   }
 
   #usableSession(): TlsSession | undefined {

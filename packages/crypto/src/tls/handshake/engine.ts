@@ -189,9 +189,12 @@ export abstract class HandshakeEngine {
   /**
    * @internal
    * Sends a KeyUpdate (RFC 9846 §4.6.3), asking the peer to update too when
-   * `requestPeerUpdate`, and moves to our next application write secret.
+   * `requestPeerUpdate`, and moves to our next application write secret; only
+   * once the handshake has completed (`secrets` exist from ServerHello on).
    */
-  protected sendKeyUpdate(secrets: TrafficSecrets, requestPeerUpdate: boolean): void {
+  protected sendKeyUpdate(secrets: TrafficSecrets | undefined, requestPeerUpdate: boolean): void {
+    if (!this.#complete || secrets === undefined)
+      throw new TlsProtocolError(AlertDescription.internal_error, "KeyUpdate before the handshake completed");
     this.send("application", encodeKeyUpdate(requestPeerUpdate));
     this.secret("write", "application", secrets.suite, secrets.update(this.side));
   }

@@ -157,10 +157,7 @@ export class TlsServerEngine extends HandshakeEngine {
 
   /** Sends a KeyUpdate and switches to the next write secret. */
   updateKeys(requestPeerUpdate: boolean): void {
-    const secrets = this.#secrets;
-    if (this.#state !== "connected" || secrets === undefined)
-      throw new TlsProtocolError(AlertDescription.internal_error, "KeyUpdate before the handshake completed");
-    this.sendKeyUpdate(secrets, requestPeerUpdate);
+    this.sendKeyUpdate(this.#secrets, requestPeerUpdate);
   }
 
   #log(label: string, secret: Uint8Array): void {
