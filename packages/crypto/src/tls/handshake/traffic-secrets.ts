@@ -38,6 +38,11 @@ export type SecretLog = (label: string, secret: Uint8Array) => void;
 
 const LOG_PREFIX = { client: "CLIENT", server: "SERVER" } as const;
 
+/**
+ * One connection's secrets from its Early Secret on. Which side reads with a
+ * secret is the caller's business: every secret is named here by the side
+ * that writes with it, as the key log and RFC 9846 name them.
+ */
 export class TrafficSecrets {
   readonly suite: CipherSuite;
   readonly #schedule: KeySchedule;
