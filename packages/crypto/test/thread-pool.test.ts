@@ -184,6 +184,27 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(256 * MiB);
   });
 
+  it("a pooled result's collector stand-in is allocated once the lanes are done, not while the loop stages input", async () => {
+    // Mapping it at the start waited on the memory-map lock behind an earlier result's unmapping: a stalled loop.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    setFlagsFromString("--no-expose-gc");
+    const MiB = 1024 * 1024;
+    const big = new AsyncCipher(key, { io: pool, parallelThreshold: MiB, workers: 2, taskModule });
+    const input = new Uint8Array(64 * MiB).fill(5);
+    await big.encrypt(input);
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const call = big.encrypt(input);
+    await laneStarted();
+    const during = process.memoryUsage().arrayBuffers - before;
+    const result = await call;
+    const after = process.memoryUsage().arrayBuffers - before;
+    // While the lanes run: the shared output (staging is reused). Afterwards: plus a same-size unshared stand-in.
+    expect(during).toBeLessThan(result.length * 1.5);
+    expect(after - during).toBeGreaterThanOrEqual(result.length);
+  });
+
   it("lanes hold the shape anchors that keep their optimized code through the workers' collections", async () => {
     await pooled.encrypt(data);
     const held = workerTask<[], number>(taskModule.href, "heldShapeAnchors");

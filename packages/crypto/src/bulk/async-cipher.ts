@@ -145,9 +145,7 @@ function defaultWorkers(): number {
  */
 function sharedBytes(length: number, alignedAt = 0): Uint8Array<SharedArrayBuffer> {
   const pad = (8 - (alignedAt % 8)) % 8;
-  const buffer = new SharedArrayBuffer(length + pad);
-  reportToCollector(buffer);
-  return new Uint8Array(buffer, pad, length);
+  return new Uint8Array(new SharedArrayBuffer(length + pad), pad, length);
 }
 
 /**
@@ -158,6 +156,12 @@ function sharedBytes(length: number, alignedAt = 0): Uint8Array<SharedArrayBuffe
  * resident per call, indefinitely). An unshared buffer is counted; its pages
  * are never written, so it costs address space, not memory, and both die
  * with the result.
+ *
+ * It is allocated when the lanes are done, not with the output: mapping 256
+ * MiB of address space waits for the process's memory-map lock, which an
+ * unmapping of an earlier result (20-50 ms for 256 MiB, on a V8 helper thread
+ * after a collection) holds; at the start of a call that wait stalled the event
+ * loop a second time (measured 2-7 ms, beside the output's own allocation).
  */
 const collectorWeight = new WeakMap<SharedArrayBuffer, ArrayBuffer>();
 function reportToCollector(buffer: SharedArrayBuffer): void {
@@ -277,6 +281,7 @@ export class AsyncCipher {
       }
     } finally {
       keys.subkey.fill(0);
+      if (given === undefined && pool !== undefined) reportToCollector(out.buffer as SharedArrayBuffer);
     }
     return out;
   }
@@ -334,6 +339,7 @@ export class AsyncCipher {
       throw translateFailure(error);
     } finally {
       keys.subkey.fill(0);
+      if (given === undefined && pool !== undefined) reportToCollector(out.buffer as SharedArrayBuffer);
     }
     return out;
   }
