@@ -32,6 +32,7 @@ import { TlsServerEngine, type TlsServerOptions } from "../handshake/server.js";
 import { SessionTicketer } from "../handshake/session-tickets.js";
 import { type OpenedBatch, RecordWorker, SEAL_BATCH_BYTES } from "../record/record-worker.js";
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "../wire/constants.js";
+import { plaintextDelivered } from "./plaintext-scavenge.js";
 import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
 
 /** Options of both ends of a {@link TlsStream}. */
@@ -432,7 +433,10 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    */
   read(options?: WaitOptions): Promise<Uint8Array | null> {
     const ready = this.#conn.readApplicationData();
-    if (ready !== undefined) return Promise.resolve(ready);
+    if (ready !== undefined) {
+      plaintextDelivered(ready.length);
+      return Promise.resolve(ready);
+    }
     const next = this.#reading.then(() => this.#readSlow(options));
     this.#reading = next.catch(() => {});
     return next;
@@ -441,7 +445,10 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   async #readSlow(options?: WaitOptions): Promise<Uint8Array | null> {
     for (;;) {
       const ready = this.#conn.readApplicationData();
-      if (ready !== undefined) return ready;
+      if (ready !== undefined) {
+        plaintextDelivered(ready.length);
+        return ready;
+      }
       if (this.#conn.error !== undefined) throw this.#conn.error;
       if (this.#conn.peerClosed) return null;
       if (this.#eof && this.#opening.length === 0) {
