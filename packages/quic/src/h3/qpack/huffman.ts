@@ -120,11 +120,19 @@ export function huffmanEncode(out: ByteWriter, value: string): void {
 
 /**
  * Decodes the Huffman-coded `bytes[start, end)` into a byte string of at most
- * `maxLength` characters; calls `fail` (which throws) on EOS, bad padding, or
- * a result longer than `maxLength` (checked while decoding, so an oversized
- * string never gets its full allocation).
+ * `maxLength` characters; calls `fail` (which throws) on EOS or bad padding,
+ * and `tooLong` (default `fail`) for a result longer than `maxLength`
+ * (checked while decoding, so an oversized string never gets its full
+ * allocation).
  */
-export function huffmanDecode(bytes: Uint8Array, start: number, end: number, maxLength: number, fail: Fail): string {
+export function huffmanDecode(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  maxLength: number,
+  fail: Fail,
+  tooLong: Fail | (() => never) = fail,
+): string {
   // Each symbol takes at least 5 bits, so n bytes decode to at most floor(8n / 5) characters.
   const bound = Math.min(Math.floor(((end - start) * 8) / 5), maxLength);
   const out = new Uint8Array(bound);
@@ -137,7 +145,7 @@ export function huffmanDecode(bytes: Uint8Array, start: number, end: number, max
       const sym = emitted[t]!;
       if (sym !== NONE) {
         if (sym === EOS_SEEN) fail("Huffman string contains EOS");
-        if (n >= bound) fail(`Huffman string longer than ${maxLength} bytes`);
+        if (n >= bound) tooLong(`Huffman string longer than ${maxLength} bytes`);
         out[n++] = sym;
       }
       state = nextState[t]!;

@@ -30,6 +30,8 @@ import { decodeInteger, encodeInteger, INCOMPLETE, INTEGER_OVERFLOW, IntegerResu
 /** Out-parameter of {@link decodeStringLiteral}. */
 export class StringResult {
   value = "";
+  /** After an {@link INCOMPLETE} return: the offset where the string ends (0 while its length is incomplete). */
+  needed = 0;
 }
 
 const scratch = new IntegerResult();
@@ -60,7 +62,8 @@ export function encodeStringLiteral(out: ByteWriter, highBits: number, prefixBit
  * Reads an N-bit prefix string literal at `bytes[offset]`. Returns the offset
  * after it, or {@link INCOMPLETE} when its bytes have not all arrived (only
  * after the declared length passed the `maxLength` check); calls `fail` for an
- * oversized integer, a string over `maxLength`, or a bad Huffman code.
+ * oversized integer or a bad Huffman code, and `tooLong` (default `fail`) for a
+ * declared length over `maxLength`.
  */
 export function decodeStringLiteral(
   bytes: Uint8Array,
@@ -70,17 +73,27 @@ export function decodeStringLiteral(
   maxLength: number,
   result: StringResult,
   fail: Fail,
+  tooLong: Fail | (() => never) = fail,
 ): number {
-  if (offset >= end) return INCOMPLETE;
+  if (offset >= end) {
+    result.needed = 0;
+    return INCOMPLETE;
+  }
   const huffman = (bytes[offset]! & (1 << (prefixBits - 1))) !== 0;
   const next = decodeInteger(bytes, offset, end, prefixBits - 1, scratch);
   if (next === INTEGER_OVERFLOW) fail("string length exceeds 2^62 - 1");
-  if (next === INCOMPLETE) return INCOMPLETE;
+  if (next === INCOMPLETE) {
+    result.needed = 0;
+    return INCOMPLETE;
+  }
   const length = scratch.value;
   // A Huffman code is at most 30 bits a symbol: n bytes decode to at least (8n - 7) / 30 characters.
   const leastDecoded = huffman ? Math.ceil((length * 8 - 7) / 30) : length;
-  if (leastDecoded > maxLength) fail(`string of ${huffman ? "at least " : ""}${leastDecoded} bytes exceeds the limit of ${maxLength}`);
-  if (next + length > end) return INCOMPLETE;
-  result.value = huffman ? huffmanDecode(bytes, next, next + length, maxLength, fail) : bytesToString(bytes, next, next + length);
+  if (leastDecoded > maxLength) tooLong(`string of ${huffman ? "at least " : ""}${leastDecoded} bytes exceeds the limit of ${maxLength}`);
+  if (next + length > end) {
+    result.needed = next + length;
+    return INCOMPLETE;
+  }
+  result.value = huffman ? huffmanDecode(bytes, next, next + length, maxLength, fail, tooLong) : bytesToString(bytes, next, next + length);
   return next + length;
 }
