@@ -175,7 +175,7 @@ export class QpackDecoder {
     let offset = 0;
     const instruction = this.#instruction;
     while (offset < end) {
-      const maxString = this.#table.capacity - ENTRY_OVERHEAD;
+      const maxString = Math.max(0, this.#table.capacity - ENTRY_OVERHEAD);
       const next = parseEncoderInstruction(bytes, offset, end, maxString, instruction, failEncoderStream);
       if (next === INCOMPLETE) {
         this.#needed = instruction.needed - offset;

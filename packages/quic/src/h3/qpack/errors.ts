@@ -143,9 +143,12 @@ export class QpackDecoderStreamError extends QpackError<"ZSYNC_QUIC_QPACK_DECODE
 /**
  * A field section decodes to more than the decoder's `maxFieldSectionSize`
  * (RFC 9114 §4.2.2: the sum of name length + value length + 32 per field).
- * A stream error, not a connection error: the decoder has already abandoned
- * the section and queued a Stream Cancellation; the HTTP/3 layer answers 431
- * (server) or resets the stream with `h3ErrorCode` (H3_MESSAGE_ERROR).
+ * A stream error, not a connection error: the decoder stopped reading the
+ * section before allocating past the limit, and has queued its Section
+ * Acknowledgment when it had dynamic references (every entry it needs is
+ * present, and the acknowledgment releases the encoder's references to
+ * them); the HTTP/3 layer answers 431 (server) or resets the stream with
+ * `h3ErrorCode` (H3_MESSAGE_ERROR).
  */
 export class QpackFieldSectionTooLargeError extends QpackError<"ZSYNC_QUIC_QPACK_FIELD_SECTION_TOO_LARGE"> {
   static {
