@@ -63,7 +63,7 @@ describe("QpackEncoder policy", () => {
     expect(encoder.insertCount).toBe(0);
     expect(encoder.takeEncoderStreamBytes().length).toBe(0);
     const zero = encoderFor(0);
-    expect(toHex(zero.encodeFieldSection(0, [a, a]))).toBe("0000" + "216109313131313131313131".repeat(2));
+    expect(toHex(zero.encodeFieldSection(0, [a, a]))).toBe(`0000${"216109313131313131313131".repeat(2)}`);
     expect(zero.insertCount).toBe(0);
   });
 
@@ -147,7 +147,7 @@ describe("QpackEncoder policy", () => {
         const sections = [0, 4, 8].map((s) => encoder.encodeFieldSection(s, [a, b, { name: "x", value: String(s) }]));
         const stream = encoder.takeEncoderStreamBytes();
         for (let i = 0; i < stream.length; i += step) decoder.receiveEncoderStream(stream.subarray(i, i + step));
-        sections.forEach((bytes, i) => expect(decoder.decodeFieldSection(4 * i, bytes).status).toBe("decoded"));
+        for (const [i, bytes] of sections.entries()) expect(decoder.decodeFieldSection(4 * i, bytes).status).toBe("decoded");
         const feedback = decoder.takeDecoderStreamBytes();
         for (let i = 0; i < feedback.length; i += step) encoder.receiveDecoderStream(feedback.subarray(i, i + step));
         expect(encoder.knownReceivedCount).toBe(encoder.insertCount);
