@@ -45,6 +45,14 @@ function deliver(assist: ScavengeAssist, bytes: number): void {
   for (let n = 0; n < bytes; n += RECORD) assist.noteDelivered(RECORD);
 }
 
+/** Two full collections, each after some delivered plaintext. */
+function majorsWhileReading(assist: ScavengeAssist): void {
+  for (let i = 0; i < 2; i++) {
+    assist.noteDelivered(RECORD);
+    assist.noteMajor();
+  }
+}
+
 describe("ScavengeAssist", () => {
   test("without full collections it never collects, and stops watching after observeBytes", () => {
     const { assist, calls } = probe();
@@ -89,10 +97,23 @@ describe("ScavengeAssist", () => {
     expect(calls.collections).toBe(0);
   });
 
+  test("full collections with no plaintext delivered in between count once: another workload's are not ours", () => {
+    const { assist, calls } = probe();
+    deliver(assist, MiB);
+    for (let i = 0; i < 10; i++) assist.noteMajor();
+    deliver(assist, 64 * MiB - MiB);
+    expect(assist.state).toBe("watching");
+    expect(calls.collections).toBe(0);
+    assist.noteMajor();
+    deliver(assist, RECORD);
+    assist.noteMajor();
+    deliver(assist, RECORD);
+    expect(assist.state).toBe("on");
+  });
+
   test("no collector here: it turns off instead of on, and is not asked again", () => {
     const { assist, calls } = probe(null);
-    assist.noteMajor();
-    assist.noteMajor();
+    majorsWhileReading(assist);
     deliver(assist, 64 * MiB);
     expect(assist.state).toBe("off");
     expect(calls.loads).toBe(1);
@@ -105,8 +126,7 @@ describe("ScavengeAssist", () => {
       attempts++;
       throw new Error("no gc here");
     });
-    assist.noteMajor();
-    assist.noteMajor();
+    majorsWhileReading(assist);
     expect(() => deliver(assist, 64 * MiB)).not.toThrow();
     expect(attempts).toBe(1);
     expect(assist.state).toBe("off");

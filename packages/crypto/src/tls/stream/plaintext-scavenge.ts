@@ -18,8 +18,8 @@
  *
  * So the assist decides from what the process shows: it watches full
  * collections (a `gc` PerformanceObserver) while plaintext flows, and turns
- * on only if `majorThreshold` of them happen within `windowBytes` of
- * delivered plaintext; then it runs one minor collection per `budgetBytes`
+ * on only if `majorThreshold` of them, each after some plaintext was
+ * delivered, happen within `windowBytes` of delivered plaintext; then it runs one minor collection per `budgetBytes`
  * delivered, for the life of the process. Having decided either way (or
  * after `observeBytes` without reason to), it stops watching. The collector
  * is `gc` from a fresh `vm` context created with `--expose-gc` on for that
@@ -73,6 +73,8 @@ export class ScavengeAssist {
   #state: "watching" | "on" | "off" = "watching";
   #collector: MinorCollector | undefined;
   #majors = 0;
+  /** `delivered` when the last full collection was counted. */
+  #deliveredAtMajor = -1;
   #window = 0;
   #observed = 0;
   #since = 0;
@@ -90,9 +92,15 @@ export class ScavengeAssist {
     return this.#state;
   }
 
-  /** A full collection happened. */
+  /**
+   * A full collection happened. Counted only if plaintext was delivered
+   * since the last one counted: collections while no TLS reader is busy
+   * (another workload, or node:tls in the same process) are not ours to help.
+   */
   noteMajor(): void {
-    if (this.#state === "watching") this.#majors++;
+    if (this.#state !== "watching" || this.delivered === this.#deliveredAtMajor) return;
+    this.#majors++;
+    this.#deliveredAtMajor = this.delivered;
   }
 
   /** `bytes` of plaintext were handed to a reader; may run a minor collection. */
