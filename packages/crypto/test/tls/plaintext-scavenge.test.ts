@@ -23,7 +23,7 @@ function probe(collector: MinorCollector | null = () => {}): Probe {
   const calls = { collections: 0, loads: 0, decided: 0 };
   const assist = new ScavengeAssist({
     budgetBytes: 8 * MiB,
-    windowBytes: 64 * MiB,
+    gapBytes: 128 * MiB,
     majorThreshold: 2,
     observeBytes: 1024 * MiB,
     loadCollector: () => {
@@ -67,7 +67,7 @@ describe("ScavengeAssist", () => {
     expect(calls.collections).toBe(0);
   });
 
-  test("two full collections within a window turn it on: then one minor collection per 8 MiB delivered", () => {
+  test("two full collections 10 MiB of plaintext apart turn it on: then one minor collection per 8 MiB delivered", () => {
     const { assist, calls } = probe();
     deliver(assist, 10 * MiB);
     assist.noteMajor();
@@ -87,11 +87,11 @@ describe("ScavengeAssist", () => {
     expect(calls.loads).toBe(1);
   });
 
-  test("one full collection per window is V8's own pace, not ours: it stays off", () => {
+  test("full collections more than 128 MiB of plaintext apart are V8's own pace, not ours: it stays off", () => {
     const { assist, calls } = probe();
-    for (let w = 0; w < 8; w++) {
+    for (let w = 0; w < 6; w++) {
+      deliver(assist, 128 * MiB + RECORD);
       assist.noteMajor();
-      deliver(assist, 64 * MiB);
     }
     expect(assist.state).toBe("watching");
     expect(calls.collections).toBe(0);
@@ -101,7 +101,7 @@ describe("ScavengeAssist", () => {
     const { assist, calls } = probe();
     deliver(assist, MiB);
     for (let i = 0; i < 10; i++) assist.noteMajor();
-    deliver(assist, 64 * MiB - MiB);
+    deliver(assist, 129 * MiB);
     expect(assist.state).toBe("watching");
     expect(calls.collections).toBe(0);
     assist.noteMajor();

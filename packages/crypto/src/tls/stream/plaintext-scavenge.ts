@@ -18,10 +18,12 @@
  *
  * So the assist decides from what the process shows: it watches full
  * collections (a `gc` PerformanceObserver) while plaintext flows, and turns
- * on only if `majorThreshold` of them, each after some plaintext was
- * delivered, happen within `windowBytes` of delivered plaintext; then it runs one minor collection per `budgetBytes`
+ * on only if `majorThreshold` of them follow each other with some, but at
+ * most `gapBytes`, of plaintext delivered in between (full collections with
+ * no TLS read in between, from another workload or node:tls in the same
+ * process, count once); then it runs one minor collection per `budgetBytes`
  * delivered, for the life of the process. Having decided either way (or
- * after `observeBytes` without reason to), it stops watching. The collector
+ * after `observeBytes` delivered without reason to), it stops watching. The collector
  * is `gc` from a fresh `vm` context created with `--expose-gc` on for that
  * moment only (see `flagged-builtin.ts`); where there is none, nothing is
  * collected. The collection runs inside `read()`, before it returns the next
@@ -47,9 +49,9 @@ export type MinorCollector = () => void;
 export interface ScavengeAssistOptions {
   /** Plaintext bytes delivered between two minor collections once the assist is on. */
   readonly budgetBytes: number;
-  /** Delivered plaintext per observation window. */
-  readonly windowBytes: number;
-  /** Full collections within one window that turn the assist on. */
+  /** Most plaintext delivered between two full collections that still count as one run. */
+  readonly gapBytes: number;
+  /** Full collections in one run that turn the assist on. */
   readonly majorThreshold: number;
   /** Delivered plaintext after which, still off, the assist stops watching for good. */
   readonly observeBytes: number;
@@ -62,7 +64,7 @@ export interface ScavengeAssistOptions {
 /** The default policy (the figures in the module comment). */
 export const DEFAULT_SCAVENGE_POLICY = {
   budgetBytes: 8 << 20,
-  windowBytes: 64 << 20,
+  gapBytes: 128 << 20,
   majorThreshold: 2,
   observeBytes: 1 << 30,
 } as const;
@@ -72,11 +74,10 @@ export class ScavengeAssist {
   readonly #options: ScavengeAssistOptions;
   #state: "watching" | "on" | "off" = "watching";
   #collector: MinorCollector | undefined;
+  /** Full collections in the current run, each within `gapBytes` of delivered plaintext after the one before. */
   #majors = 0;
   /** `delivered` when the last full collection was counted. */
   #deliveredAtMajor = -1;
-  #window = 0;
-  #observed = 0;
   #since = 0;
   /** Plaintext bytes noted so far. */
   delivered = 0;
@@ -99,7 +100,8 @@ export class ScavengeAssist {
    */
   noteMajor(): void {
     if (this.#state !== "watching" || this.delivered === this.#deliveredAtMajor) return;
-    this.#majors++;
+    const close = this.#deliveredAtMajor >= 0 && this.delivered - this.#deliveredAtMajor <= this.#options.gapBytes;
+    this.#majors = close ? this.#majors + 1 : 1;
     this.#deliveredAtMajor = this.delivered;
   }
 
@@ -124,13 +126,7 @@ export class ScavengeAssist {
       this.#decide(this.#collector === undefined ? "off" : "on");
       return;
     }
-    this.#window += bytes;
-    this.#observed += bytes;
-    if (this.#window >= this.#options.windowBytes) {
-      this.#window = 0;
-      this.#majors = 0;
-    }
-    if (this.#observed >= this.#options.observeBytes) this.#decide("off");
+    if (this.delivered >= this.#options.observeBytes) this.#decide("off");
   }
 
   /** Decides "off" now (nothing to watch with). */
