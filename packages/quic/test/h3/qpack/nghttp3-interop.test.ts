@@ -120,7 +120,7 @@ function serve(conn: QuicConnection, response: (request: Field[]) => Field[], ex
         exchange.requests.push(fields);
         await dec.write(decoder.takeDecoderStreamBytes());
         await settingsArrived;
-        const section = encoder.encodeFieldSection(stream.id, response(result.fields));
+        const section = encoder.encodeFieldSection(stream.id, response(fields));
         const instructions = encoder.takeEncoderStreamBytes();
         if (instructions.length > 0) await enc.write(instructions);
         await stream.write(new Uint8Array([...frame(0x01, section), ...frame(0x00, new TextEncoder().encode("hello from zsync\n"))]));
