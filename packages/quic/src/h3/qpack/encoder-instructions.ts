@@ -90,7 +90,8 @@ export function parseEncoderInstruction(
     next = readString(bytes, offset, end, 6, maxString, out, fail);
     if (next < 0) return next;
     out.name = str.value;
-    return readValue(bytes, next, end, maxString, out, fail);
+    // Name and value share one entry's budget: a peer cannot make us hold two capacities' worth of strings.
+    return readValue(bytes, next, end, maxString - out.name.length, out, fail);
   }
   out.kind = (first & 0x20) !== 0 ? "set-capacity" : "duplicate";
   next = readInteger(bytes, offset, end, 5, out, fail);

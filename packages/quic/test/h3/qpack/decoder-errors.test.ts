@@ -185,6 +185,13 @@ describe("the encoder stream: QPACK_ENCODER_STREAM_ERROR", () => {
     expect(() => decoder.receiveEncoderStream(hex("5fffffffffff1f"))).toThrow(/exceeds the limit of 4064/);
   });
 
+  test("a literal name and its value share one entry's budget: the value's length fails before its bytes", () => {
+    const decoder = new QpackDecoder({ maxTableCapacity: 100 });
+    decoder.receiveEncoderStream(hex("3f45")); // capacity 100: strings of at most 68 bytes together
+    // A 40-byte name, then a value announced at 40 bytes (40 + 40 + 32 > 100), none of it sent.
+    expect(() => decoder.receiveEncoderStream(hex(`5f09${"61".repeat(40)}28`))).toThrow(/exceeds the limit of 28/);
+  });
+
   test("the same limit holds when the length arrives a byte at a time", () => {
     const decoder = new QpackDecoder({ maxTableCapacity: 4096 });
     decoder.receiveEncoderStream(hex("3fe11f"));
