@@ -157,11 +157,11 @@ function sharedBytes(length: number, alignedAt = 0): Uint8Array<SharedArrayBuffe
  * are never written, so it costs address space, not memory, and both die
  * with the result.
  *
- * It is allocated when the lanes are done, not with the output: mapping 256
- * MiB of address space waits for the process's memory-map lock, which an
- * unmapping of an earlier result (20-50 ms for 256 MiB, on a V8 helper thread
- * after a collection) holds; at the start of a call that wait stalled the event
- * loop a second time (measured 2-7 ms, beside the output's own allocation).
+ * It is allocated when the lanes are done, not with the output: at the start
+ * of a call, counting 256 MiB more could start a collection on the loop, and
+ * mapping it waited for the process's memory-map lock behind the unmapping of
+ * an earlier result (20-50 ms for 256 MiB, on a V8 helper thread); measured:
+ * the loop held 1.7-21 ms in 4 of 5 calls.
  */
 const collectorWeight = new WeakMap<SharedArrayBuffer, ArrayBuffer>();
 function reportToCollector(buffer: SharedArrayBuffer): void {
