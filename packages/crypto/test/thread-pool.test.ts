@@ -205,6 +205,31 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
     expect(after - during).toBeGreaterThanOrEqual(result.length);
   });
 
+  it("allocates a pooled result on a worker, not on the event loop; a caller's output is not allocated at all", async () => {
+    // The pool as AsyncCipher sees it, recording which worker tasks each call runs.
+    const ran: string[] = [];
+    const recording = Object.assign(Object.create(pool) as ThreadPoolIo, {
+      run: (task: { exportName: string }, args: readonly unknown[]) => {
+        ran.push(task.exportName);
+        return pool.run(task as never, args as never);
+      },
+    });
+    const cipher = new AsyncCipher(key, { ...options, io: recording });
+    const envelope = await cipher.encrypt(data);
+    expect(envelope.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(ran).toEqual(["allocateShared", "runChunkLane", "runChunkLane"]);
+    ran.length = 0;
+    expectSameBytes(await cipher.decrypt(envelope), data);
+    expect(ran).toEqual(["allocateShared", "runChunkLane", "runChunkLane"]);
+    ran.length = 0;
+    await cipher.encrypt(data, { output: new Uint8Array(new SharedArrayBuffer(cipher.encryptedLength(data.length))) });
+    expect(ran).toEqual(["runChunkLane", "runChunkLane"]);
+    // The workers count what they allocated towards their next collection, like a lane's output.
+    const allocations = workerTask<[], number>(taskModule.href, "sharedAllocations");
+    const counts = await Promise.all([pool.run(allocations, []), pool.run(allocations, [])]);
+    expect(Math.max(...counts)).toBeGreaterThan(0);
+  });
+
   it("lanes hold the shape anchors that keep their optimized code through the workers' collections", async () => {
     await pooled.encrypt(data);
     const held = workerTask<[], number>(taskModule.href, "heldShapeAnchors");

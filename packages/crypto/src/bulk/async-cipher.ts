@@ -138,14 +138,21 @@ function defaultWorkers(): number {
 }
 
 /**
- * Shared output whose byte `alignedAt` falls on an 8-byte boundary. Copies
- * into shared memory are word-wise only when source and destination share
- * their alignment (V8 copies byte by byte otherwise, several times slower),
- * and the workers' sources are 8-aligned buffers.
+ * Shared output, allocated by a pool worker (`allocateShared` in
+ * chunk-tasks.ts: the mapping may wait behind an unmapping, which must not
+ * stall the event loop), whose byte `alignedAt` falls on an 8-byte boundary.
+ * Copies into shared memory are word-wise only when source and destination
+ * share their alignment (V8 copies byte by byte otherwise, several times
+ * slower), and the workers' sources are 8-aligned buffers.
  */
-function sharedBytes(length: number, alignedAt = 0): Uint8Array<SharedArrayBuffer> {
+async function sharedBytes(
+  pool: LanePool,
+  task: WorkerTask<[number], SharedArrayBuffer>,
+  length: number,
+  alignedAt = 0,
+): Promise<Uint8Array<SharedArrayBuffer>> {
   const pad = (8 - (alignedAt % 8)) % 8;
-  return new Uint8Array(new SharedArrayBuffer(length + pad), pad, length);
+  return new Uint8Array(await pool.run(task, [length + pad]), pad, length);
 }
 
 /**
@@ -208,6 +215,7 @@ export class AsyncCipher {
   readonly #jobSize: number;
   readonly #workers: number;
   readonly #task: WorkerTask<[ChunkLane], number>;
+  readonly #allocate: WorkerTask<[number], SharedArrayBuffer>;
   readonly #staging = new StagingArea();
 
   /** A fresh random 32-byte key (16 bytes for `aes-128-gcm`). */
@@ -236,7 +244,9 @@ export class AsyncCipher {
     assertInteger(workers, "options.workers", 1, 1024);
     this.#workers = workers;
     const module = options.taskModule ?? new URL("./chunk-tasks.js", import.meta.url);
-    this.#task = workerTask<[ChunkLane], number>(typeof module === "string" ? module : module.href, "runChunkLane");
+    const href = typeof module === "string" ? module : module.href;
+    this.#task = workerTask<[ChunkLane], number>(href, "runChunkLane");
+    this.#allocate = workerTask<[number], SharedArrayBuffer>(href, "allocateShared");
   }
 
   /**
@@ -254,11 +264,14 @@ export class AsyncCipher {
       return this.#encryptSingle(plaintext, aad, given);
     }
     using watch = CancelWatch.start(options.signal);
+    const length = CHUNKED_HEADER_LENGTH + sealedLength(plaintext.length, this.chunkSize);
+    const pool = plaintext.length >= this.#parallelThreshold && (given === undefined || isSharedView(given)) ? this.#io : undefined;
+    const out =
+      given ?? (pool === undefined ? allocateForOverwrite(length) : await sharedBytes(pool, this.#allocate, length, CHUNKED_HEADER_LENGTH));
+    // Keys only once nothing but the work itself can fail, so the subkey is always zeroed below.
+    watch.throwIfCancelled();
     const header = encodeChunkedHeader(this.algorithm, this.chunkSize, this.provider.randomBytes(SALT_LENGTH));
     const keys = deriveChunkKeys(this.provider, this.algorithm, this.#key, header, aad);
-    const length = header.length + sealedLength(plaintext.length, this.chunkSize);
-    const pool = plaintext.length >= this.#parallelThreshold && (given === undefined || isSharedView(given)) ? this.#io : undefined;
-    const out = given ?? (pool === undefined ? allocateForOverwrite(length) : sharedBytes(length, header.length));
     out.set(header);
     const body = out.subarray(header.length);
     try {
@@ -307,9 +320,10 @@ export class AsyncCipher {
     }
     const body = envelope.subarray(header.headerLength);
     using watch = CancelWatch.start(options.signal);
-    const keys = deriveChunkKeys(this.provider, header.algorithm, this.#key, envelope.subarray(0, CHUNKED_HEADER_LENGTH), aad);
     const pool = body.length >= this.#parallelThreshold && (given === undefined || isSharedView(given)) ? this.#io : undefined;
-    const out = given ?? (pool === undefined ? allocateForOverwrite(length) : sharedBytes(length));
+    const out = given ?? (pool === undefined ? allocateForOverwrite(length) : await sharedBytes(pool, this.#allocate, length));
+    watch.throwIfCancelled();
+    const keys = deriveChunkKeys(this.provider, header.algorithm, this.#key, envelope.subarray(0, CHUNKED_HEADER_LENGTH), aad);
     try {
       if (pool !== undefined) {
         // The lanes zero whatever they may have written before this rejects.

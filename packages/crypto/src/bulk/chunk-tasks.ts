@@ -119,6 +119,27 @@ export function runChunkLane(lane: ChunkLane): number {
   }
 }
 
+let allocations = 0;
+
+/**
+ * A fresh `SharedArrayBuffer` of `bytes` bytes for a pooled call's output (a
+ * worker task). Allocated here rather than on the event loop: mapping 256 MiB
+ * waits for the process's memory-map lock whenever an earlier result is being
+ * unmapped (20-50 ms for 256 MiB), and that wait would stall the loop. This
+ * worker's copy of the buffer is counted like a lane's.
+ */
+export function allocateShared(bytes: number): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(bytes);
+  allocations++;
+  release.note(bytes);
+  return buffer;
+}
+
+/** Outputs this worker has allocated (a worker task, for tests). @internal */
+export function sharedAllocations(): number {
+  return allocations;
+}
+
 /** Full collections this worker has run to give back lanes' shared memory (a worker task, for tests). @internal */
 export function sharedMemoryCollections(): number {
   return release.collections;
