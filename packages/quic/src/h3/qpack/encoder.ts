@@ -22,7 +22,7 @@
  * 3. an exact dynamic match is referenced, unless it is draining (see below),
  *    in which case it is duplicated when there is room;
  * 4. otherwise the line is inserted, when it is worth it (not over a quarter
- *    of the table, not a name whose values rarely repeat: `content-length`,
+ *    of the table unless under 64 bytes, not a name whose values rarely repeat: `content-length`,
  *    `date`, `etag`, `last-modified`, `if-modified-since`, `if-none-match`,
  *    `age`) and room can be made by evicting only evictable entries;
  * 5. what is not referenced goes as a literal, naming a static or dynamic
@@ -91,6 +91,9 @@ export interface QpackPeerSettings {
   /** SETTINGS_QPACK_BLOCKED_STREAMS (0 when absent). */
   readonly blockedStreams: number;
 }
+
+/** An entry this small is worth inserting even when it is over a quarter of the table. */
+const SMALL_ENTRY = 64;
 
 /** Names whose values rarely repeat: inserting them would only churn the table. */
 const NOT_INSERTED = new Set(["content-length", "date", "etag", "last-modified", "if-modified-since", "if-none-match", "age"]);
@@ -353,9 +356,14 @@ export class QpackEncoder {
     return index;
   }
 
+  /**
+   * A quarter of the table at most, so one large line cannot flush it; but at
+   * least 64 bytes, so a small table (a peer short of memory) still serves short
+   * repeated lines.
+   */
   #worthInserting(name: string, value: string): boolean {
     const size = entrySize(name, value);
-    return size <= this.#table.capacity / 4 && !NOT_INSERTED.has(name);
+    return size <= Math.max(this.#table.capacity / 4, SMALL_ENTRY) && !NOT_INSERTED.has(name);
   }
 
   /** Whether an entry of `size` bytes can be inserted by evicting only evictable entries (§2.1.1). */

@@ -92,6 +92,9 @@ function expected(fields: readonly Field[]): { name: string; value: string }[] {
 
 type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
 
+/** What the runs exercised, so that a generator change that stops reaching a case fails the test. */
+const seen = { blocked: 0, unblocked: 0, insertsIntoTinyTables: 0, evictions: 0, cancelled: 0 };
+
 function run(setup: Setup, commands: readonly Command[]): void {
   const encoder = new QpackEncoder({ maxTableCapacity: setup.encoderCapacity, huffman: setup.huffman });
   const decoder = new QpackDecoder({ maxTableCapacity: setup.decoderCapacity, maxBlockedStreams: setup.blockedStreams });
@@ -124,6 +127,7 @@ function run(setup: Setup, commands: readonly Command[]): void {
     const chunk = encoderBytes.subarray(0, n);
     encoderBytes = encoderBytes.slice(n);
     for (const done of decoder.receiveEncoderStream(chunk)) {
+      seen.unblocked++;
       expect(done.error).toBeUndefined();
       check(done.streamId, done.fields!);
     }
@@ -134,6 +138,7 @@ function run(setup: Setup, commands: readonly Command[]): void {
     awaiting.get(streamId)!.push(sent);
     const result = decoder.decodeFieldSection(streamId, sent.bytes);
     if (result.status === "decoded") check(streamId, result.fields);
+    else seen.blocked++;
   };
   const feedback = (n: number): void => {
     decoderBytes = append(decoderBytes, decoder.takeDecoderStreamBytes());
@@ -176,6 +181,7 @@ function run(setup: Setup, commands: readonly Command[]): void {
         undelivered.delete(streamId);
         awaiting.delete(streamId);
         decoder.cancelStream(streamId);
+        seen.cancelled++;
         break;
       }
     }
@@ -190,6 +196,8 @@ function run(setup: Setup, commands: readonly Command[]): void {
   feedback(Number.MAX_SAFE_INTEGER);
   expect(encoder.knownReceivedCount).toBe(encoder.insertCount);
   expect(encoder.blockingStreamCount).toBe(0);
+  if (setup.decoderCapacity > 0 && setup.decoderCapacity <= 100) seen.insertsIntoTinyTables += encoder.insertCount;
+  if (decoder.entry(0) === undefined && decoder.insertCount > 0) seen.evictions++;
 }
 
 describe("QPACK encoder and decoder together", () => {
@@ -198,6 +206,11 @@ describe("QPACK encoder and decoder together", () => {
       fc.property(setupArb, fc.array(commandArb, { maxLength: 60 }), (setup, commands) => run(setup, commands)),
       { numRuns: 400 },
     );
+    expect(seen.blocked).toBeGreaterThan(0);
+    expect(seen.unblocked).toBeGreaterThan(0);
+    expect(seen.insertsIntoTinyTables).toBeGreaterThan(0);
+    expect(seen.evictions).toBeGreaterThan(0);
+    expect(seen.cancelled).toBeGreaterThan(0);
   });
 
   test("a long connection with a small table wraps the Required Insert Count many times", () => {
