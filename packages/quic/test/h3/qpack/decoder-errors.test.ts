@@ -34,30 +34,30 @@ const OVER_2_62 = `${"ff".repeat(8)}7f`;
 
 describe("field sections: QPACK_DECOMPRESSION_FAILED", () => {
   test.each([
-    ["an empty section", ""],
-    ["a truncated Required Insert Count", "ff"],
-    ["a missing Base", "03"],
-    ["a truncated Delta Base", "037f"],
-    ["a truncated index", "0000ff"],
-    ["a truncated value", "0000510b2f69"],
-    ["a truncated literal name", "00002261"],
-    ["an index of 2^62", `0000ff${OVER_2_62}`],
-    ["a Required Insert Count of 2^62", `ff${OVER_2_62}00`],
-    ["an encoded Required Insert Count above 2 * MaxEntries", "0d00"],
-    ["a Required Insert Count beyond any insert possible", "0b00"],
-    ["a negative Base", "0382"],
-    ["a reference at the Required Insert Count (post-Base)", "030010"],
-    ["a relative reference at the Required Insert Count", "030180"],
-    ["a post-Base name reference at the Required Insert Count", "03000000"],
-    ["a Required Insert Count larger than the largest reference + 1", "040081"],
-    ["a Required Insert Count with no dynamic reference", "0200d1"],
-    ["a static index of 99", "0000ff24"],
-    ["a static name index of 99", "00005f5400"],
-    ["a negative absolute index from a large relative one", "030080" + "bf3f"],
-    ["Huffman padding of ones over 7 bits", "00005182 07ff"],
-    ["Huffman padding that is not ones", "0000518106"],
-    ["EOS in a Huffman string", "00005184ffffffff"],
-  ])("%s", (_, bytes) => {
+    ["an empty section", "", /prefix truncated/],
+    ["a truncated Required Insert Count", "ff", /prefix truncated/],
+    ["a missing Base", "03", /prefix truncated/],
+    ["a truncated Delta Base", "037f", /prefix truncated/],
+    ["a truncated index", "0000ff", /field line truncated/],
+    ["a truncated value", "0000510b2f69", /field line truncated/],
+    ["a truncated literal name", "00002261", /field line truncated/],
+    ["an index of 2^62", `0000ff${OVER_2_62}`, /integer exceeds 2\^62 - 1/],
+    ["a Required Insert Count of 2^62", `ff${OVER_2_62}00`, /Required Insert Count exceeds 2\^62 - 1/],
+    ["an encoded Required Insert Count above 2 * MaxEntries", "0d00", /13 exceeds 12/],
+    ["a Required Insert Count beyond any insert possible", "0b00", /beyond the inserts possible/],
+    ["a negative Base", "0382", /negative Base/],
+    ["a reference at the Required Insert Count (post-Base)", "030010", /entry 2 outside Required Insert Count 2/],
+    ["a relative reference at the Required Insert Count", "030180", /entry 2 outside Required Insert Count 2/],
+    ["a post-Base name reference at the Required Insert Count", "03000000", /entry 2 outside Required Insert Count 2/],
+    ["a Required Insert Count larger than the largest reference + 1", "040081", /Required Insert Count 3 but the largest reference is 1/],
+    ["a Required Insert Count with no dynamic reference", "0200d1", /Required Insert Count 1 but the largest reference is -1/],
+    ["a static index of 99", "0000ff24", /static index 99 out of range/],
+    ["a static name index of 99", "00005f5400", /static index 99 out of range/],
+    ["a negative absolute index from a large relative one", "030080" + "bf3f", /entry -125 outside/],
+    ["Huffman padding of ones over 7 bits", "00005182 07ff", /padding/],
+    ["Huffman padding that is not ones", "0000518106", /padding/],
+    ["EOS in a Huffman string", "00005184ffffffff", /EOS/],
+  ])("%s", (_, bytes, reason) => {
     const decoder = withEntries();
     const error = (() => {
       try {
@@ -69,6 +69,7 @@ describe("field sections: QPACK_DECOMPRESSION_FAILED", () => {
     })();
     expect(error).toBeInstanceOf(QpackDecompressionError);
     expect((error as QpackDecompressionError).h3ErrorCode).toBe(QpackH3ErrorCode.QPACK_DECOMPRESSION_FAILED);
+    expect((error as QpackDecompressionError).reason).toMatch(reason);
   });
 
   test("a reference to an evicted entry", () => {
@@ -155,18 +156,27 @@ describe("field sections: the size limit", () => {
 
 describe("the encoder stream: QPACK_ENCODER_STREAM_ERROR", () => {
   test.each([
-    ["a capacity above SETTINGS_QPACK_MAX_TABLE_CAPACITY", 100, "3f4600"],
-    ["an insert before any capacity", 220, "c00161"],
-    ["an entry larger than the capacity", 220, "3f09" + "4561616161610561616161 61"],
-    ["a static name index of 99", 220, "3fbd01ff2400"],
-    ["a dynamic name reference into an empty table", 220, "3fbd018000"],
-    ["a Duplicate of an entry never inserted", 220, "3fbd0100"],
-    ["a capacity of 2^62", 220, `3f${OVER_2_62}`],
-    ["a string length of 2^62", 220, `3fbd01c07f${OVER_2_62}`],
-    ["a Huffman value with bad padding", 220, "3fbd01c08106"],
-  ])("%s", (_, capacity, bytes) => {
+    ["a capacity above SETTINGS_QPACK_MAX_TABLE_CAPACITY", 100, "3f46", /capacity 101 exceeds/],
+    ["an insert before any capacity", 220, "c00161", /exceeds the limit of 0/],
+    ["an entry larger than the capacity (static name)", 220, "3f09c0056161616161", /entry of 47 bytes exceeds the table capacity 40/],
+    ["a literal name and value larger than the capacity", 220, "3f09456161616161056161616161", /string of 5 bytes exceeds the limit of 3/],
+    ["a static name index of 99", 220, "3fbd01ff2400", /static index 99 out of range/],
+    ["a dynamic name reference into an empty table", 220, "3fbd018000", /relative index 0 names no entry/],
+    ["a Duplicate of an entry never inserted", 220, "3fbd0100", /relative index 0 names no entry/],
+    ["a capacity of 2^62", 220, `3f${OVER_2_62}`, /integer exceeds 2\^62 - 1/],
+    ["a string length of 2^62", 220, `3fbd01c07f${OVER_2_62}`, /string length exceeds 2\^62 - 1/],
+    ["a Huffman value with bad padding", 220, "3fbd01c08106", /padding/],
+  ])("%s", (_, capacity, bytes, reason) => {
     const decoder = new QpackDecoder({ maxTableCapacity: capacity });
     expect(() => decoder.receiveEncoderStream(hex(bytes))).toThrow(QpackEncoderStreamError);
+    expect(() => new QpackDecoder({ maxTableCapacity: capacity }).receiveEncoderStream(hex(bytes))).toThrow(reason);
+  });
+
+  test("a capacity at SETTINGS_QPACK_MAX_TABLE_CAPACITY is accepted, one more is not", () => {
+    const decoder = new QpackDecoder({ maxTableCapacity: 100 });
+    decoder.receiveEncoderStream(hex("3f45"));
+    expect(decoder.tableCapacity).toBe(100);
+    expect(() => decoder.receiveEncoderStream(hex("3f46"))).toThrow(/capacity 101 exceeds SETTINGS_QPACK_MAX_TABLE_CAPACITY 100/);
   });
 
   test("a Duplicate or name reference to an evicted entry", () => {

@@ -209,17 +209,18 @@ describe("QPACK encoder and decoder together", () => {
     expect(seen.blocked).toBeGreaterThan(0);
     expect(seen.unblocked).toBeGreaterThan(0);
     expect(seen.insertsIntoTinyTables).toBeGreaterThan(0);
-    expect(seen.evictions).toBeGreaterThan(0);
     expect(seen.cancelled).toBeGreaterThan(0);
   });
 
-  test("a long connection with a small table wraps the Required Insert Count many times", () => {
+  test("a long connection with a small table wraps the Required Insert Count many times, evicting all along", () => {
+    seen.evictions = 0;
     fc.assert(
       fc.property(fc.constantFrom(64, 100, 220), fc.array(commandArb, { minLength: 200, maxLength: 300 }), (capacity, commands) =>
         run({ decoderCapacity: capacity, encoderCapacity: 4096, blockedStreams: 2, huffman: true }, commands),
       ),
       { numRuns: 30 },
     );
+    expect(seen.evictions).toBeGreaterThan(20); // of 30 runs
   });
 
   test("repeated headers are indexed: the second request is a few bytes", () => {
