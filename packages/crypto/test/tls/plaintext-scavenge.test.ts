@@ -19,9 +19,12 @@ interface Probe {
 }
 
 /** `collector` null: there is none in this process. */
-function probe(collector: MinorCollector | null = () => {}): Probe {
+function probe(collector: MinorCollector | null = () => {}, clock: { ms: number } = { ms: 0 }): Probe {
   const calls = { collections: 0, loads: 0, decided: 0 };
   const assist = new ScavengeAssist({
+    slowCollectionMs: 4,
+    slowLimit: 3,
+    now: () => clock.ms,
     budgetBytes: 8 * MiB,
     gapBytes: 128 * MiB,
     majorThreshold: 2,
@@ -118,6 +121,25 @@ describe("ScavengeAssist", () => {
     expect(assist.state).toBe("off");
     expect(calls.loads).toBe(1);
     expect(assist.collections).toBe(0);
+  });
+
+  test("three slow minor collections in a row turn it off; a fast one in between resets the count", () => {
+    const clock = { ms: 0 };
+    const durations = [5, 5, 1, 5, 5, 3, 5, 1];
+    let call = 0;
+    const { assist, calls } = probe(() => {
+      clock.ms += durations[call++] ?? 0;
+    }, clock);
+    majorsWhileReading(assist);
+    assist.noteDelivered(RECORD); // turns it on
+    deliver(assist, 64 * MiB);
+    expect(calls.collections).toBe(8);
+    expect(assist.state).toBe("on");
+    const more = [5, 5, 5, 1];
+    durations.push(...more);
+    deliver(assist, 64 * MiB);
+    expect(calls.collections).toBe(11);
+    expect(assist.state).toBe("off");
   });
 
   test("a collector that throws is dropped, and delivery carries on", () => {

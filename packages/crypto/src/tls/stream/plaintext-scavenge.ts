@@ -22,7 +22,10 @@
  * most `gapBytes`, of plaintext delivered in between (full collections with
  * no TLS read in between, from another workload or node:tls in the same
  * process, count once); then it runs one minor collection per `budgetBytes`
- * delivered, for the life of the process. Having decided either way (or
+ * delivered, for the life of the process, unless `slowLimit` collections in
+ * a row cost more than `slowCollectionMs` of CPU (an application whose young
+ * generation holds many live objects: there a forced scavenge costs more than
+ * the full collections it saves), which turns it off. Having decided either way (or
  * after `observeBytes` delivered without reason to), it stops watching. The collector
  * is `gc` from a fresh `vm` context created with `--expose-gc` on for that
  * moment only (see `flagged-builtin.ts`); where there is none, nothing is
@@ -55,6 +58,18 @@ export interface ScavengeAssistOptions {
   readonly majorThreshold: number;
   /** Delivered plaintext after which, still off, the assist stops watching for good. */
   readonly observeBytes: number;
+  /**
+   * A minor collection costing more CPU than this (ms) means a young
+   * generation too full of live objects for the assist to pay; `slowLimit`
+   * of them in a row turn it off.
+   */
+  readonly slowCollectionMs: number;
+  readonly slowLimit: number;
+  /**
+   * The process's CPU time in ms (`process.cpuUsage()`): CPU, not wall time,
+   * so that a loaded machine descheduling us does not read as a slow collection.
+   */
+  readonly now: () => number;
   /** Called once, when the assist turns on; undefined means no collector here (the assist stays off). */
   readonly loadCollector: () => MinorCollector | undefined;
   /** Called once the assist has decided and needs no more `noteMajor` calls. */
@@ -67,6 +82,8 @@ export const DEFAULT_SCAVENGE_POLICY = {
   gapBytes: 128 << 20,
   majorThreshold: 2,
   observeBytes: 1 << 30,
+  slowCollectionMs: 4,
+  slowLimit: 3,
 } as const;
 
 /** Decides whether plaintext delivery needs minor collections, and runs them. */
@@ -79,6 +96,8 @@ export class ScavengeAssist {
   /** `delivered` when the last full collection was counted. */
   #deliveredAtMajor = -1;
   #since = 0;
+  /** Slow minor collections in a row. */
+  #slow = 0;
   /** Plaintext bytes noted so far. */
   delivered = 0;
   /** Minor collections run so far. */
@@ -112,12 +131,16 @@ export class ScavengeAssist {
       this.#since += bytes;
       if (this.#since < this.#options.budgetBytes) return;
       this.#since = 0;
+      const start = this.#options.now();
       try {
         (this.#collector as MinorCollector)();
         this.collections++;
       } catch {
         this.#state = "off"; // a collector that fails once is not tried again
+        return;
       }
+      this.#slow = this.#options.now() - start > this.#options.slowCollectionMs ? this.#slow + 1 : 0;
+      if (this.#slow >= this.#options.slowLimit) this.#state = "off";
       return;
     }
     if (this.#state === "off") return;
@@ -167,6 +190,17 @@ function loadMinorCollector(): MinorCollector | undefined {
   return () => (gc as (options: { type: string }) => void)({ type: "minor" });
 }
 
+/** Process CPU time in ms where Node offers it, else wall time. */
+function cpuClock(): () => number {
+  const proc = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  const usage = proc?.cpuUsage;
+  if (typeof usage !== "function") return Date.now;
+  return () => {
+    const u = usage.call(proc);
+    return (u.user + u.system) / 1000;
+  };
+}
+
 let assist: ScavengeAssist | undefined;
 
 /** The process-wide assist every `TlsStream` reports to (created, and watching, on first use). */
@@ -176,6 +210,7 @@ export function plaintextScavenge(): ScavengeAssist {
   let observer: { disconnect(): void } | undefined;
   const created = new ScavengeAssist({
     ...DEFAULT_SCAVENGE_POLICY,
+    now: cpuClock(),
     loadCollector: loadMinorCollector,
     onDecided: () => observer?.disconnect(),
   });
