@@ -33,7 +33,9 @@
  * section decodes to at most `maxFieldSectionSize` bytes (RFC 9114 §4.2.2),
  * checked before each string is allocated. A blocked section's encoded bytes
  * are held (copied) until it unblocks: the HTTP/3 layer bounds a HEADERS
- * frame's length.
+ * frame's length, and gives a stream's next section only once the previous
+ * one is decoded (a stream's sections are held in order, but their number is
+ * not limited here).
  *
  * @example
  * ```ts
