@@ -172,4 +172,26 @@ describe("TlsStream reports the plaintext it hands out", () => {
     expect(got).toBe(total);
     expect(plaintextScavenge().delivered - before).toBe(total);
   });
+
+  test("a stream opened with collectionAssist: false reports nothing, so its reads never run a collection", async () => {
+    const pki = testPki();
+    const credentials = { certificate: pki.leaf.certificatePem, privateKey: pki.leaf.privateKeyPem };
+    await using listener = await TlsListener.bind({ credentials, collectionAssist: false });
+    const connecting = TlsStream.connect({
+      port: listener.port,
+      serverName: "localhost",
+      ca: pki.ca.certificatePem,
+      collectionAssist: false,
+    });
+    await using server = await listener.accept();
+    await using client = await connecting;
+    const before = plaintextScavenge().delivered;
+    const total = MiB + 17;
+    const written = client.write(new Uint8Array(total).fill(3)).then(() => client.end());
+    let got = 0;
+    for await (const chunk of server) got += chunk.length;
+    await written;
+    expect(got).toBe(total);
+    expect(plaintextScavenge().delivered - before).toBe(0);
+  });
 });

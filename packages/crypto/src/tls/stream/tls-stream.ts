@@ -53,6 +53,16 @@ export interface TlsStreamOptions {
    * second thread's share of a busy host; see the README's TLS Bench section.
    */
   readonly recordWorker?: boolean | undefined;
+  /**
+   * Let this stream's reads feed the process-wide scavenge assist (default
+   * true). On Node 20 a fast reader that drops each chunk can set off a full
+   * collection every ~40 MiB; the assist watches for that and, once it has
+   * seen it, runs one minor collection per 8 MiB read (README, "Full
+   * collections on the receiver, and the scavenge assist"). `false`: reads
+   * of this stream are never counted and never run a collection, for
+   * applications that manage their own collection policy.
+   */
+  readonly collectionAssist?: boolean | undefined;
 }
 
 /** Options of {@link TlsStream.connect}. */
@@ -141,6 +151,8 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   #spareOpenInput: SharedArrayBuffer[] = [];
   /** The read path already yielded one turn for more chunks to arrive before opening a short run here. */
   #waitedTurn = false;
+  /** Reads report to the scavenge assist (`collectionAssist`). */
+  readonly #assist: boolean;
   /** The last `#readMoreOnWorker` call, which the next one waits for. */
   #workerReads: Promise<unknown> = Promise.resolve();
 
@@ -148,6 +160,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     this.#tcp = tcp;
     this.#conn = conn;
     this.#useWorker = options.recordWorker === true;
+    this.#assist = options.collectionAssist !== false;
   }
 
   /** Connects over TCP and completes a client handshake. */
@@ -434,7 +447,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   read(options?: WaitOptions): Promise<Uint8Array | null> {
     const ready = this.#conn.readApplicationData();
     if (ready !== undefined) {
-      plaintextDelivered(ready.length);
+      if (this.#assist) plaintextDelivered(ready.length);
       return Promise.resolve(ready);
     }
     const next = this.#reading.then(() => this.#readSlow(options));
@@ -446,7 +459,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     for (;;) {
       const ready = this.#conn.readApplicationData();
       if (ready !== undefined) {
-        plaintextDelivered(ready.length);
+        if (this.#assist) plaintextDelivered(ready.length);
         return ready;
       }
       if (this.#conn.error !== undefined) throw this.#conn.error;
