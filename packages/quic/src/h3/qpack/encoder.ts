@@ -342,7 +342,12 @@ export class QpackEncoder {
     return false;
   }
 
-  /** Entries below this absolute index are draining: kept free of new references so they can be evicted. */
+  /**
+   * Entries below this absolute index are draining: kept free of new
+   * references so they can be evicted. The newest entry never drains: in a
+   * table with room for one or two entries it would otherwise be duplicated
+   * forever and never referenced.
+   */
   #drainingIndex(): number {
     const table = this.#table;
     const reserve = Math.floor(table.capacity / 4);
@@ -353,7 +358,7 @@ export class QpackEncoder {
       toFree -= entrySize(e.name, e.value);
       index++;
     }
-    return index;
+    return Math.min(index, table.insertCount - 1);
   }
 
   /**

@@ -119,6 +119,19 @@ describe("QpackEncoder policy", () => {
     expect(result).toEqual({ status: "decoded", fields: [a] });
   });
 
+  test("in a table with room for one entry, that entry is referenced, not duplicated over and over", () => {
+    const { encoder, decoder } = pair(64);
+    const line: Field = { name: "x-custom", value: "abcdefghijklmnopqrst" }; // 60 bytes
+    for (let i = 0; i < 4; i++) {
+      const section = encoder.encodeFieldSection(4 * i, [line]);
+      decoder.receiveEncoderStream(encoder.takeEncoderStreamBytes());
+      expect(decoder.decodeFieldSection(4 * i, section)).toEqual({ status: "decoded", fields: [line] });
+      encoder.receiveDecoderStream(decoder.takeDecoderStreamBytes());
+      if (i > 0) expect(toHex(section)).toBe("020080"); // Required Insert Count 1, Base 1, relative 0
+    }
+    expect(encoder.insertCount).toBe(1);
+  });
+
   test("blocking references only within SETTINGS_QPACK_BLOCKED_STREAMS; beyond, inserts still go out, lines go literal", () => {
     const { encoder, decoder } = pair(4096, 1);
     const s0 = encoder.encodeFieldSection(0, [a]);
