@@ -239,6 +239,24 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
     expect(Math.max(...counts)).toBeGreaterThan(0);
   });
 
+  it("a worker that allocates an output collects after the call's lane, not before it", async () => {
+    const MiB = 1024 * 1024;
+    const single = new ThreadPoolIo({ minThreads: 1, maxThreads: 1 });
+    onTestFinished(() => single.shutdown());
+    const allocate = workerTask<[number], SharedArrayBuffer>(taskModule.href, "allocateShared");
+    const collections = workerTask<[], number>(taskModule.href, "sharedMemoryCollections");
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    const start = await single.run(collections, []);
+    // Over the 128 MiB budget, never touched (address space only): no collection of its own...
+    await single.run(allocate, [200 * MiB]);
+    await settle();
+    expect(await single.run(collections, [])).toBe(start);
+    // ...until a worker that runs no lanes has piled up four budgets' worth.
+    await single.run(allocate, [400 * MiB]);
+    await settle();
+    expect(await single.run(collections, [])).toBe(start + 1);
+  });
+
   it("lanes hold the shape anchors that keep their optimized code through the workers' collections", async () => {
     await pooled.encrypt(data);
     const held = workerTask<[], number>(taskModule.href, "heldShapeAnchors");

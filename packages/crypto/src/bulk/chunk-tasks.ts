@@ -126,12 +126,13 @@ let allocations = 0;
  * worker task). Allocated here rather than on the event loop: mapping 256 MiB
  * waits for the process's memory-map lock whenever an earlier result is being
  * unmapped (20-50 ms for 256 MiB), and that wait would stall the loop. This
- * worker's copy of the buffer is counted like a lane's.
+ * worker's copy of the buffer is counted towards its next collection, which
+ * runs after the call's lane here, not before it.
  */
 export function allocateShared(bytes: number): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer(bytes);
   allocations++;
-  release.note(bytes);
+  release.count(bytes);
   return buffer;
 }
 

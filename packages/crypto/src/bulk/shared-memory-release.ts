@@ -71,6 +71,19 @@ export class SharedMemoryRelease {
     schedule(() => this.runOwed());
   }
 
+  /**
+   * Records `bytes` this worker handed out (a pooled call's output) without
+   * scheduling a collection: a lane of the same call usually follows at once,
+   * and a collection run now would land at that lane's start (measured: 14 ms
+   * of one lane's start). The lane's own `note` schedules it afterwards; only
+   * a worker that allocates without running lanes collects here, once
+   * `4 * budget` bytes have piled up.
+   */
+  count(bytes: number): void {
+    this.#pending += bytes;
+    if (this.#pending >= 4 * this.#budget) this.note(0);
+  }
+
   /** Runs the collection if one is due (called when the loop turns, and at the start of each lane). */
   runOwed(): void {
     if (!this.#scheduled) return;
