@@ -95,4 +95,37 @@ describe("QpackDecoder", () => {
     expect(d.receiveEncoderStream(hex(INSERT_0)).map((s) => s.streamId)).toEqual([4]);
     expect(toHex(d.takeDecoderStreamBytes())).toBe("4084"); // cancellation of 0, then the acknowledgment of 4
   });
+
+  test("a blocked section is copied: the caller may reuse its buffer", () => {
+    const d = decoder();
+    const buffer = hex(NEEDS_1);
+    expect(d.decodeFieldSection(0, buffer).status).toBe("blocked");
+    buffer.fill(0xff);
+    expect(d.receiveEncoderStream(hex(INSERT_0))).toEqual([{ streamId: 0, fields: [{ name: ":authority", value: "www.example.com" }] }]);
+  });
+
+  test("a stream with two blocked sections stays blocked until both are decoded", () => {
+    const d = decoder(1);
+    d.decodeFieldSection(0, hex(NEEDS_1));
+    d.decodeFieldSection(0, hex(NEEDS_2)); // the same stream: within a limit of 1
+    d.receiveEncoderStream(hex(INSERT_0));
+    expect(d.blockedStreamCount).toBe(1);
+    expect(() => d.decodeFieldSection(4, hex(NEEDS_2))).toThrow(/more than 1 blocked streams/);
+    d.receiveEncoderStream(hex(INSERT_1));
+    expect(d.blockedStreamCount).toBe(0);
+  });
+
+  test("an entry of exactly the capacity fits", () => {
+    const d = new QpackDecoder({ maxTableCapacity: 47 });
+    d.receiveEncoderStream(hex("3f10")); // capacity 47
+    d.receiveEncoderStream(hex("c0056161616161")); // :authority=aaaaa: 10 + 5 + 32 = 47
+    expect(d.tableSize).toBe(47);
+  });
+
+  test("a bad unblocked section is a connection error thrown from the encoder stream", () => {
+    const d = decoder();
+    // Required Insert Count 1, Base 1, then a static index of 99.
+    expect(d.decodeFieldSection(0, hex("020080ff24")).status).toBe("blocked");
+    expect(() => d.receiveEncoderStream(hex(INSERT_0))).toThrow(/static index 99/);
+  });
 });

@@ -43,6 +43,24 @@ describe("dynamic table (RFC 9204 §3.2)", () => {
     expect(() => table.insert("", "")).toThrow(RangeError);
   });
 
+  test("evictionsFor counts from the oldest live entry, and an entry of exactly the capacity fits", () => {
+    const table = new DynamicTable();
+    table.setCapacity(100);
+    table.insert("a", ""); // 33
+    table.insert("bb", ""); // 34
+    table.insert("ccc", ""); // 35: evicts a
+    expect(table.firstIndex).toBe(1);
+    expect(table.evictionsFor(31)).toBe(0); // 100 - 69 = 31 free
+    expect(table.evictionsFor(32)).toBe(1); // bb (34) goes
+    expect(table.evictionsFor(65)).toBe(1);
+    expect(table.evictionsFor(66)).toBe(2);
+    expect(table.evictionsFor(100)).toBe(2);
+    expect(table.evictionsFor(101)).toBe(-1);
+    table.insert("x".repeat(68), "");
+    expect(table.length).toBe(1);
+    expect(table.size).toBe(100);
+  });
+
   test("an insert may name the entry it evicts: the strings are taken first", () => {
     const table = new DynamicTable();
     table.setCapacity(34);

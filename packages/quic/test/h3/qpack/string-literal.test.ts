@@ -67,4 +67,19 @@ describe("string literals (RFC 9204 §4.1.2, RFC 7541 §5.2)", () => {
   test("bad Huffman padding fails through the caller's fail", () => {
     expect(() => decode(hex("81ff"), 8)).toThrow(/padding/);
   });
+
+  test("long Huffman strings carry their length in the (N-1)-bit prefix with continuation bytes", () => {
+    const text = "www.example.com/".repeat(20); // 320 characters, Huffman-coded in 240 bytes
+    for (let prefix = 2; prefix <= 8; prefix++) {
+      const coded = hex(encode(0, prefix, text));
+      expect(coded[0]! & (1 << (prefix - 1))).not.toBe(0); // H
+      expect(decode(coded, prefix)).toBe(text);
+    }
+  });
+
+  test("a Huffman length is refused when even 30-bit codes would decode past the limit", () => {
+    // 60 bytes decode to at least ceil((480 - 7) / 30) = 16 characters.
+    expect(() => decode(hex("bc"), 8, 15)).toThrow(/at least 16 bytes exceeds the limit of 15/);
+    expect(decode(hex("bc"), 8, 16)).toBe(INCOMPLETE);
+  });
 });
