@@ -33,6 +33,8 @@
  * @module
  */
 
+import { declareBrand, hasBrand } from "./error-brand.js";
+
 /**
  * Transport error codes (RFC 9000 §20.1, plus RFC 9368's
  * VERSION_NEGOTIATION_ERROR). CRYPTO_ERROR is a range: 0x0100 + TLS alert.
@@ -110,7 +112,7 @@ const kBrand: unique symbol = Symbol("zsync.quic.errorBrand");
  * `QuicError` classes, and an error from one copy would fail `instanceof`
  * against the other's. `ZsyncError` solves this with brands, but the core
  * may not import `@zsync/runtime`, so this class repeats the same small
- * scheme locally rather than staying plain: each class calls
+ * scheme locally (`error-brand.ts`) rather than staying plain: each class calls
  * `X.brand("@zsync/quic:X")` once from its `static {}` block, which puts the
  * registered symbol `Symbol.for(key)` on its prototype, and
  * `static [Symbol.hasInstance]` (inherited by every subclass) answers
@@ -138,25 +140,14 @@ export class QuicError<C extends QuicErrorCode = QuicErrorCode> extends Error {
    * class's `static {}` block.
    */
   protected static brand(key: string): void {
-    // `this` is the subclass being branded, not QuicError.
-    // biome-ignore lint/complexity/noThisInStatic: the brand belongs to the calling subclass
-    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
-    const cls: object & { prototype: object } = this;
-    if (Object.hasOwn(cls, kBrand)) throw new TypeError(`${(cls as { name?: string }).name} is already branded`);
-    const symbol = Symbol.for(key);
-    Object.defineProperty(cls, kBrand, { value: symbol });
-    Object.defineProperty(cls.prototype, symbol, { value: true });
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being branded, not the base
+    declareBrand(this, kBrand, key);
   }
 
   /** `instanceof` by brand (see the class comment); by prototype for unbranded subclasses. */
   static override [Symbol.hasInstance](instance: unknown): boolean {
-    // `this` is the class on the right of `instanceof`, which may be any subclass.
-    // biome-ignore lint/complexity/noThisInStatic: the check is for the class on the right of instanceof
-    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
-    const cls: object = this;
-    const symbol = Object.hasOwn(cls, kBrand) ? (cls as { [kBrand]: symbol })[kBrand] : undefined;
-    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(cls, instance);
-    return typeof instance === "object" && instance !== null && (instance as Record<symbol, unknown>)[symbol] === true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, which may be any subclass
+    return hasBrand(this, kBrand, instance);
   }
 }
 

@@ -9,9 +9,9 @@
  * `QuicError`'s `code` is the closed, published union `QuicErrorCode`, which
  * these codes would have to join (a public API change). When HTTP/3 is
  * published, these codes move into that union and the classes under
- * `QuicError`. Until then {@link QpackError} repeats `QuicError`'s shape and
- * its branding (a registered symbol per class on the prototype, read by
- * `Symbol.hasInstance`), so `instanceof` already holds across installed copies.
+ * `QuicError`. Until then {@link QpackError} has `QuicError`'s shape and
+ * the same branding (`proto/error-brand.ts`), so `instanceof` already holds
+ * across installed copies.
  *
  * @example
  * ```ts
@@ -25,6 +25,8 @@
  * ```
  * @module
  */
+
+import { declareBrand, hasBrand } from "../../proto/error-brand.js";
 
 /** The QPACK error codes of HTTP/3 (RFC 9204 §6), plus the one RFC 9114 stream error QPACK raises. */
 export const QpackH3ErrorCode = {
@@ -72,23 +74,14 @@ export class QpackError<C extends QpackErrorCode = QpackErrorCode> extends Error
 
   /** Declares this class's brand (`"@zsync/quic:ClassName"`); call once from its `static {}` block. */
   protected static brand(key: string): void {
-    // biome-ignore lint/complexity/noThisInStatic: the brand belongs to the calling subclass
-    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
-    const cls: object & { prototype: object } = this;
-    if (Object.hasOwn(cls, kBrand)) throw new TypeError(`${(cls as { name?: string }).name} is already branded`);
-    const symbol = Symbol.for(key);
-    Object.defineProperty(cls, kBrand, { value: symbol });
-    Object.defineProperty(cls.prototype, symbol, { value: true });
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being branded, not the base
+    declareBrand(this, kBrand, key);
   }
 
   /** `instanceof` by brand, so it holds across installed copies of the package. */
   static override [Symbol.hasInstance](instance: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: the check is for the class on the right of instanceof
-    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
-    const cls: object = this;
-    const symbol = Object.hasOwn(cls, kBrand) ? (cls as { [kBrand]: symbol })[kBrand] : undefined;
-    if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(cls, instance);
-    return typeof instance === "object" && instance !== null && (instance as Record<symbol, unknown>)[symbol] === true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, which may be any subclass
+    return hasBrand(this, kBrand, instance);
   }
 }
 
