@@ -11,25 +11,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { QuicApplicationClosedError, type QuicConnection, QuicConnectionClosedError } from "../../src/index.js";
-import { PacketHeader, parsePacketHeader } from "../../src/proto/wire/packet-header.js";
+import { carriesHandshakePacket } from "../support/packets.js";
 import { connectThrough, startRelay } from "../support/relayed.js";
 import { ALPN, connectTo, pattern, startServer } from "./support.js";
-
-/** True for a datagram carrying an Initial or Handshake packet after the client's first flight: its Finished or ACKs. */
-function carriesHandshake(datagram: Uint8Array): boolean {
-  const header = new PacketHeader();
-  for (let offset = 0; offset < datagram.length; ) {
-    try {
-      parsePacketHeader(datagram, offset, 8, header);
-    } catch {
-      return false;
-    }
-    if (header.type === "handshake") return true;
-    if (!header.long) return false;
-    offset = header.end;
-  }
-  return false;
-}
 
 async function earlyServer(options: { handshakeTimeout?: number; acceptEarly?: boolean } = {}) {
   const server = await startServer({ earlyData: true, acceptEarly: options.acceptEarly ?? true, ...options });
@@ -40,7 +24,7 @@ async function earlyServer(options: { handshakeTimeout?: number; acceptEarly?: b
   const firstServerSide = await server.accept();
   expect(firstServerSide.isHandshakeComplete).toBe(true);
   let hold = true;
-  const relay = await startRelay(server, { toServer: { drop: (_, datagram) => hold && carriesHandshake(datagram) } });
+  const relay = await startRelay(server, { toServer: { drop: (_, datagram) => hold && carriesHandshakePacket(datagram) } });
   return { server, session, relay, release: () => (hold = false) };
 }
 

@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { QUIC_MAX_EARLY_DATA, resolveServerConfig, type ServerConfig } from "../../src/proto/config.js";
 import type { Connection } from "../../src/proto/connection/connection.js";
 import type { EarlyTransportParameters } from "../../src/proto/connection/early-data.js";
-import { PacketHeader, parsePacketHeader } from "../../src/proto/wire/packet-header.js";
+import { carriesHandshakePacket } from "../support/packets.js";
 import { type SimAddress, type SimHost, SimNetwork } from "./sim-network.js";
 import {
   ALPN,
@@ -142,21 +142,6 @@ function requestResponse(w: ReturnType<typeof world>, conn: Connection): { elaps
   return { elapsed: w.net.now - start, response: reader.bytes(), id: id! };
 }
 
-function isHandshakePacket(datagram: Uint8Array): boolean {
-  const header = new PacketHeader();
-  for (let offset = 0; offset < datagram.length; ) {
-    try {
-      parsePacketHeader(datagram, offset, 8, header);
-    } catch {
-      return false;
-    }
-    if (header.type === "handshake") return true;
-    if (!header.long) return false;
-    offset = header.end;
-  }
-  return false;
-}
-
 describe("0.5-RTT data (RFC 9001 §4.1.1)", () => {
   it("the answer to a 0-RTT request leaves before the client's Finished: the response arrives one RTT after the client starts", () => {
     const w = world(31, true, 2000);
@@ -185,7 +170,7 @@ describe("0.5-RTT data (RFC 9001 §4.1.1)", () => {
     let worst = 0;
     w.server.onReceive = (datagram) => {
       // §8.1: a Handshake packet from the client proves it received our Initial.
-      if (isHandshakePacket(datagram)) validated = true;
+      if (carriesHandshakePacket(datagram)) validated = true;
       if (!validated) received += datagram.length;
     };
     w.server.onTransmit = (datagram) => {
@@ -210,7 +195,7 @@ describe("0.5-RTT data (RFC 9001 §4.1.1)", () => {
     let received = 0;
     let sent = 0;
     w.server.onReceive = (datagram) => {
-      if (isHandshakePacket(datagram)) validated = true;
+      if (carriesHandshakePacket(datagram)) validated = true;
       if (!validated) received += datagram.length;
     };
     w.server.onTransmit = (datagram) => {
@@ -235,7 +220,7 @@ describe("a client 1-RTT packet ahead of the client's Finished (RFC 9001 §5.7)"
     const server = net.add<SimHost>({
       address: SERVER_ADDRESS,
       handleDatagram(now, datagram, from) {
-        if (holding && isHandshakePacket(datagram)) {
+        if (holding && carriesHandshakePacket(datagram)) {
           held.push({ datagram: datagram.slice(), from });
           return;
         }
