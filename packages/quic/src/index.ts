@@ -8,5 +8,15 @@
  * ```
  * @module
  */
+export {
+  Http3ClosedError,
+  Http3ConnectionClosedError,
+  Http3Error,
+  Http3ErrorCode,
+  type Http3ErrorKind,
+  Http3MessageError,
+  Http3RequestRejectedError,
+  Http3RequestResetError,
+} from "./h3/index.js";
 export * from "./node/index.js";
 export { type CloseReason, QuicError, type QuicErrorCode, QuicVersion, TransportErrorCode } from "./proto/index.js";

@@ -1,7 +1,8 @@
 /**
  * The Node API of `@zsync/quic`: `QuicServer.bind`, `connect`,
- * `QuicConnection`, `QuicStream`, their errors, and the `EndpointDriver`
- * that runs the sans-I/O core over a UDP socket.
+ * `QuicConnection`, `QuicStream`, their errors, the `EndpointDriver`
+ * that runs the sans-I/O core over a UDP socket, and HTTP/3 over them:
+ * `Http3Server` and `Http3Client`.
  *
  * @module
  */
@@ -25,6 +26,16 @@ export {
   QuicStreamStoppedError,
   QuicTransportClosedError,
 } from "./errors.js";
+export { Http3Client, type Http3ClientOptions } from "./h3-client.js";
+export {
+  type Http3CloseOptions,
+  type Http3Handler,
+  type Http3RequestInfo,
+  Http3Server,
+  type Http3ServerOptions,
+  type Http3ServerStats,
+  type Http3SettingsOptions,
+} from "./h3-server.js";
 export type { CommonOptions, TransportOptions } from "./options.js";
 export { QuicServer, type QuicServerOptions, type QuicServerStats } from "./server.js";
 export { QuicSession, type RememberedTransportParameters } from "./session.js";
