@@ -321,7 +321,7 @@ const nobleEd25519: SignatureScheme = {
     assertBytes(publicKey, "publicKey", 32);
     if (signature.length !== 64) return false;
     try {
-      // RFC 8032 strict decoding (what OpenSSL does), not ZIP-215's permissive rules.
+      // RFC 8032 strict decoding, not ZIP-215's permissive rules; small-order keys refused (the node provider checks the same).
       return ed25519.verify(signature, message, publicKey, { zip215: false });
     } catch {
       return false;

@@ -22,6 +22,7 @@
 
 import type * as NodeCrypto from "node:crypto";
 import { hchacha } from "@noble/ciphers/chacha.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { CheckedAeadKey } from "../aead-key.js";
 import { assertBytes, outputView } from "../assert-input.js";
 import { bytesEqual, isAllZero } from "../constant-time.js";
@@ -46,6 +47,8 @@ import { MAC_HASH_LENGTH } from "../provider.js";
 import { checkArgon2id, checkHkdfExpand, checkPbkdf2, checkRandomLength, hashOutputLength, macHashLength } from "../provider-checks.js";
 import { checkAeadAlgorithm, checkChacha20Input, hkdfExpandWith, nobleArgon2id, nobleHash, nobleMlKem768, nobleProvider } from "./noble.js";
 import { releaseMemory } from "./release-memory.js";
+
+const ed25519Point = ed25519.Point;
 
 type NodeCryptoModule = typeof NodeCrypto;
 
@@ -424,6 +427,9 @@ function nodeP256(crypto: NodeCryptoModule): KeyAgreement & { readonly ecdh: Key
     sharedSecret(secretKey, peerPublicKey) {
       assertBytes(secretKey, "secretKey", 32);
       assertBytes(peerPublicKey, "peerPublicKey", 65, 33);
+      // OpenSSL also takes X9.62's hybrid form (06/07 || x || y); TLS and the noble provider take only 04 and 02/03.
+      if (!hasSec1Prefix(peerPublicKey))
+        throw new KeyAgreementError("P-256 key agreement failed: peer public key is not an uncompressed or compressed point");
       const e = ecdh.get(secretKey);
       try {
         return plain(e.computeSecret(peerPublicKey));
@@ -436,8 +442,14 @@ function nodeP256(crypto: NodeCryptoModule): KeyAgreement & { readonly ecdh: Key
 
 function nodeEd25519(crypto: NodeCryptoModule): SignatureScheme {
   const privateKeys = new KeyMemo((secretKey) => okpPrivateKey(crypto, "Ed25519", secretKey));
-  // Verification keys are usually a few long-lived ones (certificates, peers); any 32 bytes import.
-  const publicKeys = new KeyMemo((publicKey) => okpPublicKey(crypto, "Ed25519", publicKey));
+  // Verification keys are usually a few long-lived ones (certificates, peers), so each is checked once, here:
+  // OpenSSL imports any 32 bytes, including a y >= p or a negative zero x (RFC 8032 §5.1.3 says decoding
+  // fails) and the small-order points, under which one (R, S) verifies for every message. Refusing them is
+  // what the noble provider's strict mode does, so both providers accept the same keys.
+  const publicKeys = new KeyMemo((publicKey) => {
+    if (ed25519Point.fromBytes(publicKey, false).isSmallOrder()) throw new RangeError("publicKey is a small-order Ed25519 point");
+    return okpPublicKey(crypto, "Ed25519", publicKey);
+  });
   return {
     secretKeyLength: 32,
     publicKeyLength: 32,
@@ -488,6 +500,8 @@ function nodeEcdsaP256(crypto: NodeCryptoModule, p256: ReturnType<typeof nodeP25
     return p256PublicKey(crypto, point, secretKey);
   });
   const publicKeys = new KeyMemo((publicKey) => {
+    // The JWK import below reads x and y only; the prefix must still say which encoding this is.
+    if (!hasSec1Prefix(publicKey)) throw new RangeError("publicKey is not an uncompressed or compressed P-256 point");
     const point =
       publicKey.length === 65 ? publicKey : crypto.ECDH.convertKey(publicKey, "prime256v1", undefined, undefined, "uncompressed");
     return p256PublicKey(crypto, point as Uint8Array);
@@ -691,6 +705,11 @@ export function createNodeProvider(): CryptoProvider | undefined {
     },
   };
   return Object.freeze(provider);
+}
+
+/** Whether a 65- or 33-byte P-256 key starts as SEC1 says: 04 uncompressed, 02/03 compressed. */
+function hasSec1Prefix(key: Uint8Array): boolean {
+  return key.length === 65 ? key[0] === 4 : key[0] === 2 || key[0] === 3;
 }
 
 /** `bytes` as a fresh array of exactly `length` bytes, zero-padded on the left. */
