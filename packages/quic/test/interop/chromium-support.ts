@@ -185,7 +185,7 @@ export function patternSha256(size: number, seed: number): string {
 }
 
 /** The request-body pattern of {@link fetchProbes}: xorshift32 from `seed`, the low byte of each step. */
-export function pagePattern(size: number, seed: number): Uint8Array {
+export function pagePattern(size: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
