@@ -8,7 +8,13 @@ import { runInNewContext } from "node:vm";
 import { CancelledError, spawn, workerTask } from "@zsync/runtime";
 import { ThreadPoolIo } from "@zsync/runtime/node";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { AsyncCipher, AuthenticationError, TruncatedCiphertextError } from "../src/index.js";
+import { CancelWatch } from "../src/bulk/cancel-watch.js";
+import { runChunkLanes } from "../src/bulk/chunk-lanes.js";
+import { deriveChunkKeys, sealChunkRange, sealedLength } from "../src/bulk/chunked-aead.js";
+import { isWeighed } from "../src/bulk/collector-weight.js";
+import type { ChunkLane } from "../src/bulk/lane-protocol.js";
+import { StagingArea } from "../src/bulk/staging-area.js";
+import { AsyncCipher, AuthenticationError, getProvider, TruncatedCiphertextError } from "../src/index.js";
 
 const pool = new ThreadPoolIo({ maxThreads: 2 });
 afterAll(() => pool.shutdown());
@@ -206,12 +212,83 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
     while (pool.stats().running < 2) await new Promise<void>((resolve) => setImmediate(resolve));
     const during = process.memoryUsage().arrayBuffers - before;
     const result = await call;
+    // The stand-in comes one macrotask after the call resolves (see the next test).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const after = process.memoryUsage().arrayBuffers - before;
     // While the lanes run: at most the shared output (staging is reused). Afterwards: plus a same-size unshared
     // stand-in (0 more when it was allocated at the start); half of it leaves room for a late sweep of 16 MiB staging.
     expect(during).toBeLessThan(result.length * 1.5);
     expect(after - during).toBeGreaterThanOrEqual(result.length / 2);
     expect(warm.length).toBe(result.length);
+  });
+
+  it("a pooled result's collector stand-in is attached after the call resolves, not in its tail", async () => {
+    // Counting 256 MiB more started incremental marking on the loop: 5-16 ms after the lanes, before the result.
+    const envelope = await pooled.encrypt(data);
+    for (const call of [() => pooled.encrypt(data), () => pooled.decrypt(envelope)]) {
+      const buffer = (await call()).buffer as SharedArrayBuffer;
+      expect(isWeighed(buffer)).toBe(false);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(isWeighed(buffer)).toBe(true);
+    }
+    // A caller's output is the caller's: nothing is tied to it.
+    const output = new Uint8Array(new SharedArrayBuffer(pooled.encryptedLength(data.length)));
+    await pooled.encrypt(data, { output });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(isWeighed(output.buffer)).toBe(false);
+  });
+
+  it("lanes zero the staged plaintext of a completed seal, so the loop does not wipe it after them", async () => {
+    // The loop's wipe of 16 MiB staging ran after the lanes, on the call's critical path (5-20 ms per 256 MiB).
+    const released: { wipe: boolean; nonZero: number }[] = [];
+    class RecordingStaging extends StagingArea {
+      override release(view: Uint8Array<SharedArrayBuffer>, how: { readonly wipe: boolean; readonly reuse: boolean }): Promise<void> {
+        const whole = new Uint8Array(view.buffer);
+        released.push({ wipe: how.wipe, nonZero: whole.length - whole.filter((byte) => byte === 0).length });
+        return super.release(view, how);
+      }
+    }
+    const provider = getProvider("node");
+    const header = new Uint8Array(38).fill(3);
+    const keys = deriveChunkKeys(provider, "xchacha20-poly1305", key, header, new Uint8Array(0));
+    const expected = sealChunkRange(keys.aead, keys.prefix, data, CHUNK, 0, true);
+    const plan = (direction: "seal" | "open", input: Uint8Array, output: Uint8Array, staging: StagingArea) => ({
+      pool,
+      task: workerTask<[ChunkLane], number>(taskModule.href, "runChunkLane"),
+      lanes: 2,
+      slotsPerLane: 3,
+      direction,
+      provider: "node" as const,
+      algorithm: "xchacha20-poly1305" as const,
+      // Each lane zeroes its copy of the subkey when it ends.
+      subkey: keys.subkey.slice(),
+      prefix: keys.prefix,
+      chunkSize: CHUNK,
+      // 17 jobs through 6 slots: every slot is reused, and the last job fills only part of its slot.
+      jobChunks: 4,
+      input,
+      output,
+      staging,
+      watch: CancelWatch.start(undefined),
+    });
+    const sealed = new Uint8Array(new SharedArrayBuffer(sealedLength(data.length, CHUNK)));
+    await runChunkLanes(plan("seal", data, sealed, new RecordingStaging()));
+    expectSameBytes(sealed, expected);
+    expect(released).toEqual([{ wipe: false, nonZero: 0 }]);
+    // Opening stages ciphertext, which is not secret: nothing to zero either way.
+    released.length = 0;
+    const opened = new Uint8Array(new SharedArrayBuffer(data.length));
+    await runChunkLanes(plan("open", expected, opened, new RecordingStaging()));
+    expectSameBytes(opened, data);
+    expect(released.map((r) => r.wipe)).toEqual([false]);
+    // A seal that does not complete (here: cancelled as it starts) still has the loop wipe what the lanes left.
+    released.length = 0;
+    const cancelling = { onCancel: (fire: (error: unknown) => void) => fire(new CancelledError("stop")) } as unknown as CancelWatch;
+    await expect(runChunkLanes({ ...plan("seal", data, sealed, new RecordingStaging()), watch: cancelling })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    expect(released.map((r) => r.wipe)).toEqual([true]);
+    keys.subkey.fill(0);
   });
 
   it("allocates a pooled result on a worker, not on the event loop; a caller's output is not allocated at all", async () => {

@@ -172,6 +172,7 @@ export async function runChunkLanes(plan: LanePlan): Promise<void> {
     inputLength: input.length,
     input: staging ?? input,
     slots,
+    wipeStaged: seal,
     slotBytes,
     slotStride,
     inputShift,
@@ -225,8 +226,9 @@ export async function runChunkLanes(plan: LanePlan): Promise<void> {
     }
     // A lane that has not stopped (its worker is wedged or gone) may still touch the
     // buffers: staging is then wiped but not reused, and the output is discarded anyway.
+    // A completed call's lanes zeroed staged plaintext themselves (`ChunkLane.wipeStaged`).
     const stopped = completed || (await lanesStopped(ctrl));
-    if (staging !== undefined) await plan.staging.release(staging, { wipe: seal, reuse: stopped });
+    if (staging !== undefined) await plan.staging.release(staging, { wipe: seal && !completed, reuse: stopped });
     if (!completed && !seal) await zeroWritten(plan.output, Math.min(Atomics.load(ctrl, NEXT), jobs) * jobChunks * outChunk);
   }
   if (completed) return;

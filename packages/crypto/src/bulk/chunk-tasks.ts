@@ -105,6 +105,11 @@ export function runChunkLane(lane: ChunkLane): number {
           }
         }
       }
+      // Before the job counts as done, so a coordinator that sees every job done sees zeroed staging.
+      if (lane.wipeStaged && lane.slots > 0 && job + lane.slots >= lane.jobs) {
+        const slotStart = (job % lane.slots) * lane.slotStride;
+        lane.input.fill(0, slotStart, Math.min(lane.input.length, slotStart + lane.slotStride));
+      }
       Atomics.store(ctrl, JOB_STATE + job, 1);
       const done = Atomics.add(ctrl, DONE, 1) + 1;
       if (done === lane.jobs || Atomics.load(ctrl, WAITING_FOR) === job) bumpProgress(ctrl);

@@ -77,6 +77,14 @@ export interface ChunkLane {
    */
   readonly input: Uint8Array;
   readonly slots: number;
+  /**
+   * Whether staged input is secret (plaintext): the lane that finishes one of
+   * the last `slots` jobs zeroes that job's whole slot, since no later job
+   * overwrites it. Those jobs cover every slot once, so a call whose jobs all
+   * finished leaves its staging zeroed without the event loop wiping it after
+   * the lanes (5-20 ms of a 256 MiB call's critical path, measured).
+   */
+  readonly wipeStaged: boolean;
   readonly slotBytes: number;
   readonly slotStride: number;
   readonly inputShift: number;
