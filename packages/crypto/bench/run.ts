@@ -431,6 +431,19 @@ function printMechanisms(rows: readonly BenchRow[]): void {
         `event-loop busy between ticks, p99: ${b(busy.ours)} | ${r.anchorName}: ${r.anchor.toFixed(2)} ms lag, busy p99 ${b(busy.anchor)} |`,
     );
   }
+  // Every sample's wall-clock in run order (warm-up excluded), so a missed median shows which calls were slow.
+  console.log("\nPer-sample wall-clock (ms, in run order; rounds alternate which side goes first):\n");
+  for (const name of [CEILING, ENCRYPT, ENCRYPT_SHARED, DECRYPT, ENCRYPT_REUSED, DECRYPT_REUSED]) {
+    const c = costs.get(name);
+    if (c === undefined || c.ours.length === 0) continue;
+    // The first sample of each side is the harness's warm-up round.
+    const walls = (list: readonly Cost[]) =>
+      list
+        .slice(1)
+        .map((x) => x.wallMs.toFixed(0))
+        .join(", ");
+    console.log(`- ${name}: ours ${walls(c.ours)}; anchor ${walls(c.anchor)}`);
+  }
 }
 
 const cryptoRows = await runSuite("crypto", [...sealCases(1200, "1200 B"), ...sealCases(MiB, "1 MiB"), ...hashCases, ...parallelCases]);
