@@ -74,6 +74,7 @@ export function runChunkLane(lane: ChunkLane): number {
     end: now(),
     cpuMs: after.cpuMs - before.cpuMs,
     faults: after.faults - before.faults,
+    sysMs: after.sysMs - before.sysMs,
     detail: jobs,
   });
   return jobs;

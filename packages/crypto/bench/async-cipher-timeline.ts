@@ -10,7 +10,7 @@
  *
  * Run: `cd packages/crypto && ../../node_modules/.bin/tsc -p tsconfig.bench.json &&
  * node --expose-gc .bench-dist/bench/async-cipher-timeline.js`
- * (env: `TIMELINE_ROUNDS`, default 10; `TIMELINE_CASE`: encrypt (default), decrypt, shared, reused (encrypt into a reused `output`);
+ * (env: `TIMELINE_ROUNDS`, default 10; `TIMELINE_CASE`: encrypt (default), decrypt, shared, reused (encrypt into a reused `output`), reused-shared (the same from a shared input);
  * `CRYPTO_BENCH_MIB`, default 256; `TIMELINE_SETTLE_MS`, idle time after the forced collection, default 0; `BENCH_WORKER_NICENESS`, default 10).
  * @module
  */
@@ -131,7 +131,8 @@ async function sample(side: "pooled" | "inline", index: number): Promise<void> {
   const loop0 = threadCpuMs();
   const start = now();
   if (CASE === "decrypt") await cipher.decrypt(envelope);
-  else if (CASE === "reused") await cipher.encrypt(big, { output: side === "pooled" ? reusedShared : reusedPlain });
+  else if (CASE === "reused" || CASE === "reused-shared")
+    await cipher.encrypt(CASE === "reused" ? big : shared, { output: side === "pooled" ? reusedShared : reusedPlain });
   else await cipher.encrypt(CASE === "shared" ? shared : big);
   const end = now();
   const cpu = process.cpuUsage(cpu0);
