@@ -257,6 +257,8 @@ export class TlsServerEngine extends HandshakeEngine {
     if (shared === undefined) {
       this.#transcript.add(m.raw);
       this.#sendHelloRetryRequest(mutual[0] as NamedGroupName);
+      // RFC 9846 §4.2.10: a HelloRetryRequest refuses 0-RTT; the driver must skip the client's early records.
+      if (ext.has(ExtensionType.EarlyData)) this.events.push({ type: "early-data", accepted: false });
       return;
     }
     const share = shares.find((s) => s.group === NamedGroup[shared]) as KeyShareEntry;
