@@ -60,6 +60,8 @@ export class Http3Client implements AsyncDisposable {
   readonly #options: Http3ClientOptions;
   readonly #sessions = new Map<string, Promise<Http3Session>>();
   #closed = false;
+  /** Aborts handshakes still under way when the client closes. */
+  readonly #closing = new AbortController();
 
   constructor(options: Http3ClientOptions = {}) {
     this.#options = options;
@@ -79,8 +81,8 @@ export class Http3Client implements AsyncDisposable {
       if (isBufferedBody(init?.body)) content = new Uint8Array(await request.arrayBuffer());
       else streamed = request.body;
     }
-    const session = await this.#session(url);
-    signal.throwIfAborted();
+    // The connection is shared: an abort stops this request's wait for it, not the handshake others may wait for.
+    const session = await untilAborted(this.#session(url), signal);
     const stream = await session.conn.openBidirectionalStream({ signal });
     const channel = new MessageChannel(session, stream);
     session.track(channel);
@@ -189,6 +191,7 @@ export class Http3Client implements AsyncDisposable {
   /** Closes every connection: GOAWAY, then H3_NO_ERROR once requests in flight are done. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort(new Http3ClosedError("the client closed"));
     const sessions = await Promise.allSettled([...this.#sessions.values()]);
     this.#sessions.clear();
     await Promise.all(
@@ -219,7 +222,12 @@ export class Http3Client implements AsyncDisposable {
     const port = url.port === "" ? 443 : Number(url.port);
     const { qpackMaxTableCapacity, qpackBlockedStreams, maxFieldSectionSize, ...quic } = this.#options;
     const made = (async () => {
-      const conn = await connect(hostname, port, { ...quic, alpn: "h3", ...(isIP(hostname) === 0 ? { serverName: hostname } : {}) });
+      const conn = await connect(hostname, port, {
+        ...quic,
+        alpn: "h3",
+        signal: this.#closing.signal,
+        ...(isIP(hostname) === 0 ? { serverName: hostname } : {}),
+      });
       const session = new Http3Session(conn, { role: "client", qpackMaxTableCapacity, qpackBlockedStreams, maxFieldSectionSize });
       void session.closed.then(() => {
         if (this.#sessions.get(origin) === made) this.#sessions.delete(origin);
@@ -232,4 +240,23 @@ export class Http3Client implements AsyncDisposable {
     });
     return made;
   }
+}
+
+/** `promise`, or the signal's reason once it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
