@@ -42,6 +42,7 @@ describe("refused 0-RTT through TlsStream", () => {
     await using s2 = await listener.accept();
     await using c2 = await accepted;
     expect(s2.info.earlyDataAccepted).toBe(true);
+    expect(c2.info.earlyDataAccepted).toBe(true);
     expect(await readText(s2, 10)).toBe("GET /early");
 
     // The same ticket again: resumed, 0-RTT refused.
