@@ -243,6 +243,16 @@ export class Http3Connection {
     this.#ownCritical.set(streamId, kind);
   }
 
+  /**
+   * How many bytes written to our encoder stream the transport has not
+   * accepted yet (flow control): past a bound, our QPACK encoder stops
+   * inserting (RFC 9204 §2.1.3). A driver whose writes to that stream wait
+   * reports the bytes still waiting; 0 when they all went out.
+   */
+  setEncoderStreamBacklog(bytes: number): void {
+    this.#encoder.setEncoderStreamBacklog(bytes);
+  }
+
   /** True while a request stream's header section waits for QPACK inserts: feed it no more bytes until it is not. */
   isBlocked(streamId: number): boolean {
     return this.#streams.get(streamId)?.blocked ?? false;

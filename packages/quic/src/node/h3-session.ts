@@ -226,6 +226,7 @@ export class Http3Session {
   }
 
   readonly #uniStreams = new Map<number, QuicStream>();
+  #encoderBacklog = 0;
 
   #writeCritical(kind: CriticalStream, bytes: Uint8Array): void {
     let chain = this.#critical.get(kind);
@@ -235,11 +236,21 @@ export class Http3Session {
         return stream;
       });
     }
-    // Writes to one critical stream go out in order; a failure means the connection is ending.
+    // Writes to one critical stream go out in order; a failure means the connection is ending. Encoder-stream
+    // bytes still waiting for flow control hold the QPACK encoder back from inserting (RFC 9204 §2.1.3).
+    const encoder = kind === "encoder";
+    if (encoder) {
+      this.#encoderBacklog += bytes.length;
+      this.core.setEncoderStreamBacklog(this.#encoderBacklog);
+    }
     const next = chain.then(async (stream) => {
       if (stream === undefined) return undefined;
       try {
         await stream.write(bytes);
+        if (encoder) {
+          this.#encoderBacklog -= bytes.length;
+          this.core.setEncoderStreamBacklog(this.#encoderBacklog);
+        }
         return stream;
       } catch (error) {
         if (error instanceof QuicStreamStoppedError) {

@@ -204,7 +204,7 @@ describe("hostile input to a whole connection: only typed errors, bounded work",
     fc.assert(
       fc.property(mutate, mutate, fc.integer({ min: 1, max: 16 }), ([flips, cut, dup], [flips2, cut2, dup2], piece) => {
         const damage = (bytes: Uint8Array, f: [number, number][], c: number, d: boolean): Uint8Array => {
-          let out = bytes.slice(0, bytes.length - (c % 4 === 0 ? c % bytes.length : 0));
+          let out: Uint8Array = bytes.slice(0, bytes.length - (c % 4 === 0 ? c % bytes.length : 0));
           for (const [at, bit] of f) if (out.length > 0) out[at % out.length]! ^= 1 << bit;
           if (d) out = concat(out, out);
           return out;

@@ -53,7 +53,7 @@ describe("ngtcp2 gtlsclient (nghttp3) -> our Http3Server", () => {
       seen.push(`${request.method} ${path} ${request.headers.get("user-agent")}`);
       const body = bodies.get(path);
       if (body === undefined) return new Response("no such thing\n", { status: 404 });
-      return new Response(body, { headers: { "content-type": "application/octet-stream", "x-path": path } });
+      return new Response(new Uint8Array(body), { headers: { "content-type": "application/octet-stream", "x-path": path } });
     });
     const dir = mkdtempSync(join(tmpdir(), "zsync-h3-download-"));
     const base = `https://localhost:${server.port}`;

@@ -82,6 +82,14 @@ export interface QpackEncoderOptions {
   readonly maxTableCapacity?: number;
   /** Huffman-code strings when that is shorter (default true). */
   readonly huffman?: boolean;
+  /**
+   * The most encoder-stream bytes left unsent (written, not yet taken by the
+   * transport, see {@link QpackEncoder.setEncoderStreamBacklog}) before the
+   * encoder stops inserting and sends literals instead (default 16384;
+   * RFC 9204 §2.1.3: inserting while the encoder stream is blocked by flow
+   * control would only stall the streams that reference the inserts).
+   */
+  readonly maxEncoderStreamBacklog?: number;
 }
 
 /** The peer decoder's QPACK settings (RFC 9204 §5). */
@@ -145,8 +153,14 @@ export class QpackEncoder {
   /** Held decoder-stream bytes: an instruction not complete yet (at most 10 bytes). */
   #pending = new Uint8Array(0);
   readonly #instruction = new DecoderInstruction();
+  readonly #maxBacklog: number;
+  #backlog = 0;
 
   constructor(options: QpackEncoderOptions = {}) {
+    const maxBacklog = options.maxEncoderStreamBacklog ?? 16384;
+    if (!Number.isSafeInteger(maxBacklog) || maxBacklog < 0)
+      throw new RangeError(`maxEncoderStreamBacklog: ${maxBacklog} is not a byte count`);
+    this.#maxBacklog = maxBacklog;
     const max = options.maxTableCapacity ?? 4096;
     if (!Number.isSafeInteger(max) || max < 0 || max > 2 ** 30)
       throw new RangeError(`maxTableCapacity: ${max} is not an integer in [0, 2^30]`);
@@ -200,6 +214,18 @@ export class QpackEncoder {
       writeSetCapacity(this.#encoderStream, capacity);
       this.#table.setCapacity(capacity);
     }
+  }
+
+  /**
+   * Tells the encoder how many encoder-stream bytes it produced that the
+   * transport has not accepted yet (waiting for flow-control credit, §2.1.3).
+   * While that plus what is not taken yet exceeds `maxEncoderStreamBacklog`,
+   * no entry is inserted or duplicated; sections use what the table holds,
+   * and literals.
+   */
+  setEncoderStreamBacklog(bytes: number): void {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`bytes: ${bytes} is not a byte count`);
+    this.#backlog = bytes;
   }
 
   /** The encoder-stream bytes written so far (empty when none). */
@@ -373,6 +399,8 @@ export class QpackEncoder {
 
   /** Whether an entry of `size` bytes can be inserted by evicting only evictable entries (§2.1.1). */
   #canInsert(size: number): boolean {
+    // §2.1.3: not while the encoder stream is backed up (`size` is about the instruction's length).
+    if (this.#backlog + this.#encoderStream.length + size > this.#maxBacklog) return false;
     const table = this.#table;
     const n = table.evictionsFor(size);
     if (n < 0) return false;
