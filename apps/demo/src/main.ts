@@ -2,10 +2,12 @@
  * zsync-ts demo: one program using every package that has landed, like the
  * seeds' main(): the runtime's showcase, CPU work on a thread pool next to
  * green threads, crypto, TLS 1.3 echoes (ours and node:tls), a QUIC v1/v2
- * echo between our client and our server, and an async database.
+ * echo between our client and our server, an async database, and all of
+ * them behind one HTTP/3 service exercised by our HTTP/3 client.
  */
 import { Config, run } from "@zsync/runtime";
 import { cryptoDemo } from "./crypto-demo.js";
+import { h3Demo } from "./h3-demo.js";
 import { quicDemo } from "./quic-demo.js";
 import { runtimeDemo } from "./runtime-demo.js";
 import { sqliteDemo } from "./sqlite-demo.js";
@@ -20,4 +22,5 @@ await run(async (rt) => {
   await tlsDemo();
   await quicDemo();
   await sqliteDemo();
+  await h3Demo();
 }, Config.optimal());

@@ -120,6 +120,76 @@ describe("demo", () => {
   });
 });
 
+describe("demo: the HTTP/3 service", () => {
+  /** The demo's output from the HTTP/3 part on ("" if it never started). */
+  const section = (): string => {
+    const at = output.indexOf("h3 demo: ");
+    return at < 0 ? "" : output.slice(at);
+  };
+
+  it("serves the demo service with Http3Server on loopback UDP and exercises it with our Http3Client", () => {
+    expect(output).toMatch(/^h3 demo: Http3Server on 127\.0\.0\.1:\d+ \(UDP\) serving the demo service/m);
+    expect(section()).toMatch(/^ {2}GET \/ -> 200 text\/html; charset=utf-8, \d+ bytes in [\d.]+ ms$/m);
+  });
+
+  it("hashes 8 MiB uploaded over HTTP/3: the digest is the SHA-256 of the payload the demo sends", () => {
+    const sha = section().match(
+      /POST \/hash\?algorithm=sha256 \((\d+) bytes uploaded\) -> ([0-9a-f]{64}) in [\d.]+ ms \([\d.]+ MB\/s\); equals the local node:crypto digest: (\w+)/,
+    );
+    expect(sha, section()).not.toBeNull();
+    expect(Number(sha![1])).toBe(8 * 1024 * 1024);
+    // Seed 3 of the demo's payload generator, recomputed here independently.
+    expect(sha![2]).toBe(sha256OfPayload(8 * 1024 * 1024, 3));
+    expect(sha![3]).toBe("true");
+    const blake3 = section().match(/POST \/hash\?algorithm=blake3 \((\d+) bytes uploaded\) -> ([0-9a-f]{64})/);
+    expect(blake3, section()).not.toBeNull();
+    expect(blake3![2]).not.toBe(sha![2]);
+  });
+
+  it("seals and opens 4 MiB byte for byte, and refuses a flipped bit with a 400 naming ZSYNC_CRYPTO_AUTH", () => {
+    const seal = section().match(
+      /POST \/seal (\d+) bytes -> (\d+)-byte envelope; POST \/open -> (\d+) bytes, byte for byte (\w+); one flipped bit -> (.*?); [\d.]+ ms$/m,
+    );
+    expect(seal, section()).not.toBeNull();
+    const [sealed, envelope, opened] = seal!.slice(1, 4).map(Number) as [number, number, number];
+    expect(sealed).toBe(4 * 1024 * 1024);
+    expect(envelope).toBeGreaterThan(sealed);
+    expect(opened).toBe(sealed);
+    expect(seal![4]).toBe("identical");
+    expect(seal![5]).toBe("400 DEMO_SEAL_REJECTED (the envelope was refused: ZSYNC_CRYPTO_AUTH)");
+  });
+
+  it("stores 32 notes posted at once from 32 tasks under 32 distinct ids, and reads them back", () => {
+    expect(section()).toMatch(
+      /POST \/notes from 32 tasks at once -> 32 distinct ids; GET \/notes -> total 32; GET \/notes\/\d+ -> "note \d+ from task \d+"/,
+    );
+  });
+
+  it("answers every bad request with its 4xx and code, and a deadline with a 504", () => {
+    expect(section()).toContain(
+      "bad requests: GET /notes/abc -> 400 DEMO_BAD_ID; POST /notes -> 400 DEMO_BAD_JSON; POST /hash?algorithm=md5 -> 400 DEMO_BAD_ALGORITHM; PUT /notes -> 405 DEMO_METHOD_NOT_ALLOWED; GET /no/such/route -> 404 DEMO_NO_ROUTE",
+    );
+    expect(section()).toMatch(
+      /GET \/slow\?ms=20 -> 200 after [\d.]+ ms \(deadline 250 ms\); GET \/slow\?ms=5000 -> 504 DEMO_DEADLINE after [\d.]+ ms/,
+    );
+  });
+
+  it("the request log and the server account for every request the client sent, with no error", () => {
+    const stats = section().match(
+      /GET \/stats -> the service logged (\d+) requests before it \(this client sent (\d+)\); by status (\{.*\})$/m,
+    );
+    expect(stats, section()).not.toBeNull();
+    expect(Number(stats![1])).toBe(Number(stats![2]));
+    // 200: index, two hashes, seal, open, the list, one note, the quick /slow; 400: the flipped bit and three bad requests.
+    expect(JSON.parse(stats![3]!)).toEqual({ 200: 8, 201: 32, 400: 4, 404: 1, 405: 1, 504: 1 });
+    const server = section().match(
+      /server: (\d+) connection\(s\), (\d+) requests handled \(the client sent (\d+)\), (\d+) malformed, (\d+) handler errors/,
+    );
+    expect(server, section()).not.toBeNull();
+    expect(server!.slice(1, 6).map(Number)).toEqual([1, Number(stats![2]) + 1, Number(stats![2]) + 1, 0, 0]);
+  });
+});
+
 /** SHA-256 of the demo's bulk payload, written independently of it: xorshift32 from `seed`, the low byte of each step. */
 function sha256OfPayload(length: number, seed: number): string {
   const bytes = new Uint8Array(length);

@@ -27,7 +27,11 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     if (done) break;
     total += value.length;
     if (total > limit) {
-      await reader.cancel().catch(() => undefined);
+      // Leave the rest unread rather than cancel the stream: Http3Server then answers the 413 and
+      // stops the upload with STOP_SENDING (RFC 9114 §4.1.1), whereas cancelling the request body
+      // makes it reset the whole request stream, the 413 with it (its cancelStream sends
+      // RESET_STREAM as well; reported to the HTTP/3 owner).
+      reader.releaseLock();
       throw new PayloadTooLargeError(limit);
     }
     chunks.push(value);
