@@ -195,6 +195,29 @@ describe("Http3Connection: exchanges (RFC 9114 §4.1)", () => {
     expect(pair.closes).toEqual({ client: [], server: [] });
   });
 
+  it("a blocked stream holds at most maxHeldPerStream bytes behind its header section, then is reset with H3_EXCESSIVE_LOAD", () => {
+    const pair = new Pair({}, { maxHeldPerStream: 1000 });
+    pair.pump();
+    pair.holdEncoderOf = "client";
+    const fields = [
+      { name: ":method", value: "POST" },
+      ...getRequest("/", [{ name: "x-blocking", value: "inserted before it is referenced" }]).slice(1),
+    ];
+    const h0 = pair.client.sendRequestHeaders(0, fields);
+    pair.pump();
+    pair.send("client", 0, concat(h0, encodeDataFrameHeader(2000), new Uint8Array(990)), false);
+    pair.pump();
+    expect(pair.server.isBlocked(0)).toBe(true);
+    expect(pair.resets.server).toEqual([]);
+    pair.send("client", 0, new Uint8Array(20), false);
+    pair.pump();
+    expect(pair.resets.server).toContainEqual({ type: "reset", streamId: 0, errorCode: Http3ErrorCode.H3_EXCESSIVE_LOAD });
+    expect(pair.take("server").find((e) => e.type === "stream-error")).toMatchObject({ streamId: 0, error: { scope: "stream" } });
+    // The connection is fine, and its QPACK state too once the inserts arrive.
+    pair.release();
+    expect(pair.closes).toEqual({ client: [], server: [] });
+  });
+
   it("GOAWAY from the server: later requests are rejected as unprocessed, on both sides (§5.2)", () => {
     const pair = new Pair();
     pair.pump();
