@@ -17,7 +17,9 @@ import { builtinFromFlaggedContext } from "../../src/primitives/providers/flagge
 type Factory = "createSecretKey" | "createPrivateKey" | "createECDH";
 
 const gc = builtinFromFlaggedContext("expose-gc", "gc") as (() => void) | undefined;
-const crypto = process.getBuiltinModule("node:crypto") as typeof NodeCrypto & Record<Factory, (...args: unknown[]) => object>;
+const crypto = process.getBuiltinModule("node:crypto") as typeof NodeCrypto;
+/** The same module object the provider holds, seen as the factories this test wraps. */
+const factories = crypto as unknown as Record<Factory, (...args: unknown[]) => object>;
 const node = getProvider("node");
 const peer = node.x25519.generateKeyPair().publicKey;
 const p256Peer = node.p256.generateKeyPair().publicKey;
@@ -39,15 +41,15 @@ afterEach(() => {
 
 /** Wraps `name` so that each object it makes is recorded by a WeakRef only. */
 function watch(name: Factory): { readonly made: WeakRef<object>[] } {
-  const original = crypto[name];
+  const original = factories[name];
   const made: WeakRef<object>[] = [];
-  crypto[name] = function (this: unknown, ...args: unknown[]): object {
+  factories[name] = function (this: unknown, ...args: unknown[]): object {
     const result = original.apply(this, args);
     made.push(new WeakRef(result));
     return result;
   };
   restore = () => {
-    crypto[name] = original;
+    factories[name] = original;
   };
   return { made };
 }
