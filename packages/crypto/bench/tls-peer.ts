@@ -8,9 +8,9 @@
  * - parent → `{ cmd: "listen", stack, offload }`, child → `{ port }`;
  * - parent → `{ cmd: "transfer", mode, bytes }` and connects; the child
  *   accepts, then either reads `bytes` ("sink") or writes them in 1 MiB
- *   writes ("source"), and replies `{ cpuMs }`: its process CPU time (user +
- *   system) from the end of the handshake to the last byte, then closes
- *   politely;
+ *   writes ("source"), and replies `{ cpuMs, fullGcs }`: its process CPU
+ *   time (user + system) from the end of the handshake to the last byte and
+ *   the full collections it ran meanwhile, then closes politely;
  * - parent → `{ cmd: "exit" }`.
  *
  * @example
@@ -25,6 +25,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import { TlsListener } from "../src/tls/stream/tls-stream.js";
+import { countFullCollections } from "./tls-gc-count.js";
 
 export type Stack = "ours" | "node";
 export type Mode = "sink" | "source";
@@ -34,7 +35,13 @@ export type PeerCommand =
   | { readonly cmd: "transfer"; readonly mode: Mode; readonly bytes: number }
   | { readonly cmd: "exit" };
 
-export type PeerReply = { readonly port: number } | { readonly cpuMs: number } | { readonly error: string };
+export type PeerReply = { readonly port: number } | { readonly cpuMs: number; readonly fullGcs: number } | { readonly error: string };
+
+/** What a side measured over one transfer. */
+export interface TransferCost {
+  readonly cpuMs: number;
+  readonly fullGcs: number;
+}
 
 const SUITE = "TLS_AES_128_GCM_SHA256";
 const MiB = 1024 * 1024;
@@ -53,7 +60,7 @@ function cpuMs(): number {
 
 interface Side {
   readonly port: number;
-  transfer(mode: Mode, bytes: number): Promise<number>;
+  transfer(mode: Mode, bytes: number): Promise<TransferCost>;
   close(): Promise<void>;
 }
 
@@ -70,6 +77,7 @@ async function oursSide(certificatePem: string, privateKeyPem: string): Promise<
     async transfer(mode, bytes) {
       const stream = await listener.accept();
       const cpu0 = cpuMs();
+      const fullGcs = countFullCollections();
       if (mode === "sink") {
         let got = 0;
         while (got < bytes) {
@@ -81,12 +89,13 @@ async function oursSide(certificatePem: string, privateKeyPem: string): Promise<
         for (let sent = 0; sent < bytes; sent += chunk.length) await stream.write(chunk);
       }
       const used = cpuMs() - cpu0;
+      const gcs = await fullGcs();
       // Wait for the client's close_notify, then close (a sink's client closes first).
       void (async () => {
         while ((await stream.read().catch(() => null)) !== null);
         await stream.close();
       })();
-      return used;
+      return { cpuMs: used, fullGcs: gcs };
     },
     close: () => listener.close(),
   };
@@ -115,6 +124,7 @@ async function nodeSide(certificatePem: string, privateKeyPem: string): Promise<
     async transfer(mode, bytes) {
       const socket = await accept();
       const cpu0 = cpuMs();
+      const fullGcs = countFullCollections();
       if (mode === "sink") {
         await new Promise<void>((resolve, reject) => {
           let got = 0;
@@ -142,9 +152,10 @@ async function nodeSide(certificatePem: string, privateKeyPem: string): Promise<
           }
       }
       const used = cpuMs() - cpu0;
+      const gcs = await fullGcs();
       socket.resume();
       socket.end();
-      return used;
+      return { cpuMs: used, fullGcs: gcs };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -168,7 +179,7 @@ process.on("message", (message: PeerCommand) => {
           return;
         case "transfer":
           if (side === undefined) throw new Error("transfer before listen");
-          reply({ cpuMs: await side.transfer(message.mode, message.bytes) });
+          reply(await side.transfer(message.mode, message.bytes));
           return;
         case "exit":
           await side?.close();

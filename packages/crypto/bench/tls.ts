@@ -33,7 +33,8 @@ import { type BenchCase, batchThroughput, median } from "@zsync/bench-harness";
 import { type GeneratedCertificate, generateSelfSignedCertificate } from "../src/tls/pki/certificate-generator.js";
 import { TlsListener, TlsStream } from "../src/tls/stream/tls-stream.js";
 import { fragmentCases } from "./handshake-fragments.js";
-import type { Mode, PeerCommand, PeerReply, Stack } from "./tls-peer.js";
+import { countFullCollections } from "./tls-gc-count.js";
+import type { Mode, PeerCommand, PeerReply, Stack, TransferCost } from "./tls-peer.js";
 
 const SUITE = "TLS_AES_128_GCM_SHA256";
 const CONFIG = `${SUITE}, X25519, ECDSA P-256 cert`;
@@ -231,9 +232,16 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** CPU ms per GiB of each sample, per stack and side, printed after each bulk case. */
-type CpuLog = Record<Stack, { client: number[]; server: number[] }>;
-const newCpuLog = (): CpuLog => ({ ours: { client: [], server: [] }, node: { client: [], server: [] } });
+/** CPU ms per GiB and full collections per GiB of each sample, per stack and side, printed after each bulk case. */
+interface SideLog {
+  readonly client: number[];
+  readonly server: number[];
+  readonly clientGcs: number[];
+  readonly serverGcs: number[];
+}
+type CpuLog = Record<Stack, SideLog>;
+const newSideLog = (): SideLog => ({ client: [], server: [], clientGcs: [], serverGcs: [] });
+const newCpuLog = (): CpuLog => ({ ours: newSideLog(), node: newSideLog() });
 
 const GiB = BULK_BYTES / (1024 * MiB);
 /** A bulk sample normally takes seconds; after this long without finishing, it reports its stage. */
@@ -285,13 +293,22 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
       privateKeyPem: cert.privateKeyPem,
     })) as { port: number };
     stage = "connect";
-    const serverDone = p.request({ cmd: "transfer", mode, bytes: BULK_BYTES }) as Promise<{ cpuMs: number }>;
+    const serverDone = p.request({ cmd: "transfer", mode, bytes: BULK_BYTES }) as Promise<TransferCost>;
     let clientCpu: number;
     let elapsed: number;
+    let fullGcs: () => Promise<number>;
+    const logCosts = async (server: TransferCost): Promise<void> => {
+      const side = log[stack];
+      side.client.push(clientCpu / GiB);
+      side.server.push(server.cpuMs / GiB);
+      side.clientGcs.push((await fullGcs()) / GiB);
+      side.serverGcs.push(server.fullGcs / GiB);
+    };
     if (stack === "ours") {
       const client = await oursConnect(port);
       stage = "transfer";
       const cpu0 = cpuMs();
+      fullGcs = countFullCollections();
       const start = performance.now();
       if (mode === "sink")
         for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
@@ -301,16 +318,16 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
       else await oursDrain(client, BULK_BYTES);
       clientCpu = cpuMs() - cpu0;
       stage = "wait for the server's report";
-      const { cpuMs: serverCpu } = await serverDone;
+      const server = await serverDone;
       elapsed = performance.now() - start;
-      log.ours.client.push(clientCpu / GiB);
-      log.ours.server.push(serverCpu / GiB);
+      await logCosts(server);
       stage = "close";
       await client.close();
     } else {
       const client = await nodeConnect(port);
       stage = "transfer";
       const cpu0 = cpuMs();
+      fullGcs = countFullCollections();
       const start = performance.now();
       if (mode === "sink") {
         for (let sent = 0; sent < BULK_BYTES; sent += WRITE_SIZE) {
@@ -320,10 +337,9 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
       } else await nodeDrain(client, BULK_BYTES);
       clientCpu = cpuMs() - cpu0;
       stage = "wait for the server's report";
-      const { cpuMs: serverCpu } = await serverDone;
+      const server = await serverDone;
       elapsed = performance.now() - start;
-      log.node.client.push(clientCpu / GiB);
-      log.node.server.push(serverCpu / GiB);
+      await logCosts(server);
       stage = "close";
       await nodeClosePolitely(client);
     }
@@ -335,12 +351,19 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
 
 function printCpu(label: string, log: CpuLog): void {
   const f = (xs: number[]): string => (xs.length === 0 ? "-" : `${(median(xs) / 1000).toFixed(2)}`);
+  const g = (cpu: number[], gcs: number[]): string => cpu.map((c, i) => `${(c / 1000).toFixed(2)}(${(gcs[i] ?? 0).toFixed(0)})`).join(" ");
   console.log(
     `  ${label}: CPU s/GiB (median; sender's CPU is the writer's process, receiver's the reader's): ` +
       `ours client ${f(log.ours.client)}, server ${f(log.ours.server)}; ` +
       `node:tls client ${f(log.node.client)}, server ${f(log.node.server)}; load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,
+  );
+  // The receiver's CPU swings with the full collections it ran (see tls-gc-count.ts): each sample, side by side.
+  console.log(
+    `  ${label}: each sample, CPU s/GiB (full collections per GiB): ours client ${g(log.ours.client, log.ours.clientGcs)}; ` +
+      `server ${g(log.ours.server, log.ours.serverGcs)}; node:tls client ${g(log.node.client, log.node.clientGcs)}; ` +
+      `server ${g(log.node.server, log.node.serverGcs)}`,
   );
 }
 
@@ -361,10 +384,7 @@ function bulkCase(mode: Mode): BenchCase {
     anchor: { name: "node:tls", sample: () => bulk("node", mode, log) },
     teardown: () => {
       // The warm-up round is logged too; drop it.
-      for (const side of [log.ours, log.node]) {
-        side.client.shift();
-        side.server.shift();
-      }
+      for (const side of [log.ours, log.node]) for (const xs of [side.client, side.server, side.clientGcs, side.serverGcs]) xs.shift();
       printCpu(label, log);
       stopPeer();
     },
