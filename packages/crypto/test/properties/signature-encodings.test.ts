@@ -119,6 +119,46 @@ describe.each(PROVIDERS)("Ed25519 verification on the $name provider", (provider
   });
 });
 
+/**
+ * Where the providers still differ, as RFC 8032 §5.1.7 lets them: for a public key with a
+ * small-order component (A = [a]B + T, T of order 8: not itself small-order, never made by
+ * key generation), noble checks the cofactored equation [8][S]B = [8]R + [8][k]A and accepts
+ * any signature made with a; OpenSSL checks [S]B = R + [k]A, which holds only when 8 divides k.
+ */
+describe("Ed25519 with a public key that has a small-order component", () => {
+  const a = 0x1234567890abcdefn;
+  const T = ed25519.Point.fromBytes(SMALL_ORDER[4]?.[1] as Uint8Array);
+  const publicKey = ed25519.Point.BASE.multiply(a).add(T).toBytes();
+  const r = 0xfedcba987654321n;
+  const R = ed25519.Point.BASE.multiply(r).toBytes();
+  /** A message whose challenge k is (or is not) a multiple of 8, and the signature made with a for it. */
+  function signed(multipleOf8: boolean): { message: Uint8Array; signature: Uint8Array } {
+    for (let i = 0; ; i++) {
+      const message = enc(`mixed ${i}`);
+      const k = challenge(R, publicKey, message);
+      if ((k % 8n === 0n) !== multipleOf8) continue;
+      const signature = new Uint8Array(64);
+      signature.set(R);
+      signature.set(le32((r + k * a) % L), 32);
+      return { message, signature };
+    }
+  }
+  const [node, noble] = PROVIDERS as [(typeof PROVIDERS)[number], (typeof PROVIDERS)[number]];
+
+  test("k a multiple of 8: both providers accept", () => {
+    const { message, signature } = signed(true);
+    expect(node.ed25519.verify(signature, message, publicKey)).toBe(true);
+    expect(noble.ed25519.verify(signature, message, publicKey)).toBe(true);
+  });
+
+  test("otherwise: noble (cofactored) accepts, node (cofactorless) refuses", () => {
+    const { message, signature } = signed(false);
+    expect(node.name).toBe("node");
+    expect(node.ed25519.verify(signature, message, publicKey)).toBe(false);
+    expect(noble.ed25519.verify(signature, message, publicKey)).toBe(true);
+  });
+});
+
 /** DER ECDSA-Sig-Value from r and s. */
 function der(r: bigint, s: bigint): Uint8Array {
   const integer = (v: bigint): number[] => {
