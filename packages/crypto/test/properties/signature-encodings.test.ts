@@ -90,6 +90,12 @@ const NON_CANONICAL: readonly (readonly [string, Uint8Array])[] = [
   ["the order-2 point with the sign bit", le32(P25519 - 1n + (1n << 255n))],
 ];
 
+test("the eight encodings above are the eight distinct points of small order (the control)", () => {
+  const points = SMALL_ORDER.map(([, key]) => ed25519.Point.fromBytes(key));
+  for (const point of points) expect(point.isSmallOrder()).toBe(true);
+  expect(new Set(points.map((point) => Buffer.from(point.toBytes()).toString("hex"))).size).toBe(8);
+});
+
 describe.each(PROVIDERS)("Ed25519 verification on the $name provider", (provider) => {
   const { secretKey, publicKey } = provider.ed25519.generateKeyPair();
   const message = enc("signed");
