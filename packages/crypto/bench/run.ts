@@ -149,6 +149,25 @@ interface Cost {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly mainMs: number;
+  /**
+   * CPU the rest of the machine used meanwhile (all CPUs' busy time in /proc/stat minus this process's;
+   * 10 ms ticks). A pooled call needs both cores and an inline one only one, so other processes' work
+   * lengthens pooled samples far more than inline ones: what makes a run's ratio miss.
+   */
+  readonly othersMs: number;
+}
+
+/** Busy ms of every CPU so far (/proc/stat, 10 ms ticks); NaN off Linux. */
+function machineBusyMs(): number {
+  try {
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user + nice + system + irq + softirq + steal) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 /** Costs per case and side, printed in the mechanism table after the suite. */
 const costs = new Map<string, { ours: Cost[]; anchor: Cost[] }>();
@@ -163,11 +182,13 @@ const rate = (record: Cost[], work: () => Promise<unknown>) => async (): Promise
   collect();
   const cpu0 = process.cpuUsage();
   const main0 = threadCpuMs();
+  const machine0 = machineBusyMs();
   const start = performance.now();
   await work();
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
-  record.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: threadCpuMs() - main0 });
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  record.push({ wallMs, cpuMs, mainMs: threadCpuMs() - main0, othersMs: Math.max(0, machineBusyMs() - machine0 - cpuMs) });
   return BIG / MiB / (wallMs / 1000);
 };
 
@@ -432,7 +453,9 @@ function printMechanisms(rows: readonly BenchRow[]): void {
     );
   }
   // Every sample's wall-clock in run order (warm-up excluded), so a missed median shows which calls were slow.
-  console.log("\nPer-sample wall-clock (ms, in run order; rounds alternate which side goes first):\n");
+  console.log(
+    "\nPer-sample wall-clock in ms, in run order (rounds alternate which side goes first), with other processes' CPU ms meanwhile in brackets:\n",
+  );
   for (const name of [CEILING, ENCRYPT, ENCRYPT_SHARED, DECRYPT, ENCRYPT_REUSED, DECRYPT_REUSED]) {
     const c = costs.get(name);
     if (c === undefined || c.ours.length === 0) continue;
@@ -440,7 +463,7 @@ function printMechanisms(rows: readonly BenchRow[]): void {
     const walls = (list: readonly Cost[]) =>
       list
         .slice(1)
-        .map((x) => x.wallMs.toFixed(0))
+        .map((x) => `${x.wallMs.toFixed(0)} [${x.othersMs.toFixed(0)}]`)
         .join(", ");
     console.log(`- ${name}: ours ${walls(c.ours)}; anchor ${walls(c.anchor)}`);
   }
