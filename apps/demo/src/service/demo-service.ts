@@ -98,7 +98,10 @@ export class DemoService implements AsyncDisposable {
     const started = performance.now();
     const response = await this.#router.handle(request);
     const path = URL.canParse(request.url) ? new URL(request.url).pathname : request.url;
-    await this.#log.record({ method: request.method, path, status: response.status, ms: performance.now() - started });
+    // A log that failed or closed must not cost the client its answer; /stats reports the failure.
+    await this.#log
+      .record({ method: request.method, path, status: response.status, ms: performance.now() - started })
+      .catch(() => undefined);
     return response;
   }
 

@@ -66,7 +66,7 @@ export class RequestLog {
     return new RequestLog(db);
   }
 
-  /** Logs one request; waits while the channel is full. */
+  /** Logs one request; waits while the channel is full. Rejects once the log is closed or its writer failed. */
   async record(entry: LoggedRequest): Promise<void> {
     this.#sent++;
     await this.#channel.send({ ...entry, path: entry.path.slice(0, MAX_PATH) });
@@ -118,7 +118,9 @@ export class RequestLog {
         this.#wake();
       }
     } catch (error) {
+      // Nothing drains the channel any more: close it, so that senders fail instead of waiting forever.
       this.#failure = error;
+      this.#channel.close();
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
       throw error;
     }
