@@ -35,6 +35,7 @@ import { TlsListener, TlsStream } from "../src/tls/stream/tls-stream.js";
 import { fragmentCases } from "./handshake-fragments.js";
 import { countFullCollections } from "./tls-gc-count.js";
 import type { Mode, PeerCommand, PeerReply, Stack, TransferCost } from "./tls-peer.js";
+import { type RecordFloor, recordFloor } from "./tls-record-floor.js";
 
 const SUITE = "TLS_AES_128_GCM_SHA256";
 const CONFIG = `${SUITE}, X25519, ECDSA P-256 cert`;
@@ -349,7 +350,7 @@ async function bulk(stack: Stack, mode: Mode, log: CpuLog): Promise<number> {
   }
 }
 
-function printCpu(label: string, log: CpuLog): void {
+function printCpu(label: string, log: CpuLog, floor: RecordFloor | undefined): void {
   const f = (xs: number[]): string => (xs.length === 0 ? "-" : `${(median(xs) / 1000).toFixed(2)}`);
   const g = (cpu: number[], gcs: number[]): string => cpu.map((c, i) => `${(c / 1000).toFixed(2)}(${(gcs[i] ?? 0).toFixed(0)})`).join(" ");
   console.log(
@@ -359,6 +360,11 @@ function printCpu(label: string, log: CpuLog): void {
         .map((l) => l.toFixed(1))
         .join(" ")}`,
   );
+  if (floor !== undefined)
+    console.log(
+      `  ${label}: node:crypto's fixed calls per record on this machine (tls-record-floor.ts): seal ${floor.sealUs.toFixed(2)} µs + ` +
+        `open ${floor.openUs.toFixed(2)} µs of CPU = ${floor.bothEndsSecondsPerGiB.toFixed(2)} s/GiB of ours' sender + receiver that node:tls does not spend`,
+    );
   // The receiver's CPU swings with the full collections it ran (see tls-gc-count.ts): each sample, side by side.
   console.log(
     `  ${label}: each sample, CPU s/GiB (full collections per GiB): ours client ${g(log.ours.client, log.ours.clientGcs)}; ` +
@@ -370,6 +376,7 @@ function printCpu(label: string, log: CpuLog): void {
 function bulkCase(mode: Mode): BenchCase {
   const label = mode === "sink" ? "client→server" : "server→client";
   const log = newCpuLog();
+  let floor: RecordFloor | undefined;
   return {
     name: `TLS 1.3 bulk ${BULK_BYTES / MiB} MiB ${label}, 1 MiB writes, loopback, server in a child process (${CONFIG})`,
     unit: "MiB/s",
@@ -379,13 +386,14 @@ function bulkCase(mode: Mode): BenchCase {
     setup: () => {
       getFixture();
       getPeer();
+      floor = recordFloor(); // before the transfers, with nothing else running in this process
     },
     ours: () => bulk("ours", mode, log),
     anchor: { name: "node:tls", sample: () => bulk("node", mode, log) },
     teardown: () => {
       // The warm-up round is logged too; drop it.
       for (const side of [log.ours, log.node]) for (const xs of [side.client, side.server, side.clientGcs, side.serverGcs]) xs.shift();
-      printCpu(label, log);
+      printCpu(label, log, floor);
       stopPeer();
     },
   };
