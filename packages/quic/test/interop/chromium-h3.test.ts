@@ -26,6 +26,7 @@ import { Http3Server } from "../../src/index.js";
 import {
   type FetchProbeResult,
   fetchProbes,
+  fetchThenAbort,
   findChromium,
   freeUdpPort,
   launchH3Chromium,
@@ -34,7 +35,7 @@ import {
   patternSha256,
   sha256Hex,
 } from "./chromium-support.js";
-import { interopPki, type Peer, requireBinary, startPeerProcess } from "./support.js";
+import { deferred, interopPki, type Peer, requireBinary, startPeerProcess, within } from "./support.js";
 
 const MiB = 1024 * 1024;
 const found = findChromium();
@@ -135,6 +136,7 @@ describe.skipIf(skip)("Chromium (headless) -> our Http3Server", () => {
   const gate = new Promise<void>((resolve) => {
     openGate = resolve;
   });
+  const hangAborted = deferred<unknown>();
   let server: Http3Server;
   let browser: Browser;
   let page: Page;
@@ -161,6 +163,20 @@ describe.skipIf(skip)("Chromium (headless) -> our Http3Server", () => {
       await gate;
       inFlight--;
       return new Response(pagePattern(3000, Number(parallel[1])));
+    }
+    if (pathname === "/hang") {
+      // One chunk, then nothing until the page gives up: request.signal must tell the handler it did.
+      request.signal.addEventListener("abort", () => hangAborted.resolve(request.signal.reason), { once: true });
+      let first = true;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (!first) return new Promise<void>(() => undefined);
+          first = false;
+          controller.enqueue(pagePattern(1000, 5));
+          return undefined;
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/octet-stream" } });
     }
     if (pathname === "/abort") {
       // 256 KiB, then the body stream fails: the server must reset the stream, not end it as if complete.
@@ -248,6 +264,17 @@ describe.skipIf(skip)("Chromium (headless) -> our Http3Server", () => {
     expect([0, 200]).toContain(aborted!.status);
     expect(aborted!.length).toBe(0);
     expect(handlerErrors.map((e) => (e as Error).message)).toContain("the handler gave up midway");
+    const [after] = await page.evaluate(fetchProbes, [{ url: "/big", method: "GET" }]);
+    expect(after, summary(after)).toMatchObject({ ok: true, length: big.length, protocol: "h3" });
+    expect(server.stats.connections).toBe(1);
+  });
+
+  it("a fetch the page aborts midway cancels the stream: the handler's request.signal fires, and the connection keeps serving", async () => {
+    await page.goto(`${origin}/`);
+    const got = await page.evaluate(fetchThenAbort, "/hang");
+    expect(got).toEqual({ status: 200, firstChunk: 1000, error: "AbortError" });
+    // Chromium's STOP_SENDING/RESET_STREAM reached the server and aborted the request's signal.
+    await within(10_000, hangAborted.promise, "request.signal of /hang to abort after the page cancelled");
     const [after] = await page.evaluate(fetchProbes, [{ url: "/big", method: "GET" }]);
     expect(after, summary(after)).toMatchObject({ ok: true, length: big.length, protocol: "h3" });
     expect(server.stats.connections).toBe(1);

@@ -173,6 +173,34 @@ export function fetchProbes(requests: readonly FetchProbeRequest[]): Promise<Fet
   return Promise.all(requests.map(probe));
 }
 
+/** What {@link fetchThenAbort} saw. */
+export interface AbortProbeResult {
+  readonly status: number;
+  /** Bytes of the first body chunk, read before aborting. */
+  readonly firstChunk: number;
+  /** The name of the error the next read rejected with ("" if it did not reject). */
+  readonly error: string;
+}
+
+/**
+ * Runs in the page: fetches `url`, reads the first body chunk, then aborts
+ * the request with an `AbortController` (Chromium cancels the stream) and
+ * reports how the next read ended. Self-contained, like {@link fetchProbes}.
+ */
+export async function fetchThenAbort(url: string): Promise<AbortProbeResult> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal, cache: "no-store" });
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  controller.abort();
+  try {
+    await reader.read();
+    return { status: response.status, firstChunk: first.value?.length ?? 0, error: "" };
+  } catch (error) {
+    return { status: response.status, firstChunk: first.value?.length ?? 0, error: (error as Error).name };
+  }
+}
+
 /** Runs in the page: the navigation's `nextHopProtocol` ("h3" when the page itself came over HTTP/3). */
 export function navigationProtocol(): string {
   const [entry] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
