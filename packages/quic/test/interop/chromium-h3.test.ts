@@ -12,7 +12,8 @@
  * whose body the page generates and both sides hash, 50 fetches that the
  * server holds until all 50 are in flight at once, and a response the
  * server aborts midway (the page must see a network error, not a short
- * body, and the connection must keep serving). Not covered, because
+ * body, and the connection must keep serving), and a fetch the page aborts
+ * midway (the handler's `request.signal` must fire). Not covered, because
  * neither side can express them: trailers (the Fetch API exposes none to a
  * page, and a handler's `Response` cannot carry them) and 1xx responses
  * (`Http3Server` sends none; Chromium only acts on 103 Early Hints).
