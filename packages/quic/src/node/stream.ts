@@ -294,6 +294,10 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** @internal */
   onReset(errorCode: number): void {
     this.#resetCode = errorCode;
+    // Reads report the reset without asking the core, so tell it the reset was seen (ResetRecvd -> ResetRead):
+    // otherwise the core never forgets the stream and a peer's MAX_STREAMS credit for it never comes back.
+    this.#ignoreClosed(() => this.#host.core.streamRead(this.id, new Uint8Array(0)));
+    this.#host.driver.wake();
     this.#readWaiter.fail(new QuicStreamResetError(this.id, errorCode));
     this.#markRecvDone();
   }
