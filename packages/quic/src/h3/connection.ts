@@ -283,11 +283,9 @@ export class Http3Connection {
     }
     if (this.#dead.has(streamId)) return;
     const stream = this.#streams.get(streamId);
-    if (stream === undefined && !this.#isOurRequest(streamId) && !this.#sending.has(streamId)) {
-      // A request reset before any byte of it reached us: nothing to report but the cancellation.
-      if (this.role === "server" && !this.#isOurStream(streamId)) this.#decoderCancel(streamId);
-      return;
-    }
+    // A client's own finished or forgotten requests have nothing to report; a server reports every request stream
+    // reset, even one reset before any of it was processed (its driver still holds the stream).
+    if (stream === undefined && this.role === "client" && !this.#sending.has(streamId)) return;
     this.#streams.delete(streamId);
     if (stream === undefined || !stream.done) this.#decoderCancel(streamId);
     this.#events.push({ type: "stream-reset", streamId, errorCode });
@@ -425,10 +423,6 @@ export class Http3Connection {
   #decoderCancel(streamId: number): void {
     this.#decoder.cancelStream(streamId);
     this.#flushDecoder();
-  }
-
-  #isOurStream(streamId: number): boolean {
-    return (streamId & 0x1) === (this.role === "client" ? 0 : 1);
   }
 
   #isOurRequest(streamId: number): boolean {

@@ -193,6 +193,8 @@ export class Http3Server implements AsyncDisposable {
     }
     if (first.type !== "request") {
       if (first.type === "stream-error") this.#malformed++;
+      // No response will come: end our side too, so QUIC can forget the stream (and return its MAX_STREAMS credit).
+      stream.reset(Http3ErrorCode.H3_REQUEST_CANCELLED);
       session.release(id);
       return;
     }

@@ -96,8 +96,11 @@ export class MessageChannel {
         n = await this.stream.read(buffer);
       } catch (error) {
         if (error instanceof QuicStreamResetError) {
+          // The receiving side is over: never read it again (a read would only fail the same way).
+          this.#finRead = true;
           this.#session.core.handleStreamReset(this.stream.id, error.errorCode);
           this.#session.flush();
+          if (this.#events.length === 0) this.fail(resetError(error.errorCode));
           continue;
         }
         this.fail(this.#session.closedError() ?? (error as Error));
