@@ -22,9 +22,11 @@ import {
   TlsClientEngine,
   type TlsClientOptions,
   TlsConnection,
+  TlsListener,
   TlsServerEngine,
   type TlsServerOptions,
   type TlsSession,
+  TlsStream,
 } from "../../src/tls/index.js";
 import { RecordLayer } from "../../src/tls/record/record-layer.js";
 import { ContentType, ExtensionType } from "../../src/tls/wire/constants.js";
@@ -300,5 +302,63 @@ describe("0-RTT and HelloRetryRequest", () => {
     c.write(EARLY); // again, after the handshake, under the application key
     for (const b of c.take()) s.receive(b);
     expect(dec(drain(s))).toBe("GET /early");
+  });
+
+  test("a TlsConnection client refused by the retry: plaintext second ClientHello, early data re-sent once after the handshake", () => {
+    const setup = ticketFrom();
+    const c = new TlsConnection(
+      new TlsClientEngine({ serverName: "localhost", ca: pki.ca.certificatePem, session: setup.session, earlyData: true, ...retrying }),
+    );
+    const s = new TlsConnection(new TlsServerEngine({ ...setup.server, groups: ["secp256r1"] }));
+    c.start();
+    c.writeApplicationData(EARLY);
+    // The first flight: plaintext ClientHello, CCS, then the 0-RTT record (outer type application_data).
+    const flight = c.takeOutgoing();
+    expect(flight.map((r) => r[0])).toEqual([ContentType.Handshake, ContentType.ChangeCipherSpec, ContentType.ApplicationData]);
+    for (const b of flight) s.receive(b);
+    const retry = s.takeOutgoing();
+    for (const b of retry) c.receive(b);
+    // The second ClientHello is a plaintext handshake record, not sealed under the early key.
+    const second = c.takeOutgoing();
+    expect(second.map((r) => r[0])).toEqual([ContentType.Handshake]);
+    expect(c.earlyDataRejected).toBe(true);
+    for (const b of second) s.receive(b);
+    pump(c, s);
+    expect(c.info).toMatchObject({ helloRetried: true, resumed: true, earlyDataAccepted: false });
+    expect(s.info).toMatchObject({ helloRetried: true, resumed: true, earlyDataAccepted: false });
+    expect(dec(drain(s))).toBe("GET /early");
+    c.writeApplicationData(new TextEncoder().encode(" then more"));
+    pump(c, s);
+    expect(dec(drain(s))).toBe(" then more");
+  });
+
+  test("a TlsStream client over TCP, our server forced to retry: resumed, the early data read once, the stream goes on", async () => {
+    await using listener = await TlsListener.bind({ credentials, maxEarlyData: 4096, groups: ["secp256r1"] });
+    const tcpClient = { serverName: "localhost", ca: pki.ca.certificatePem } as const;
+    const first = TlsStream.connect({ port: listener.port, ...tcpClient });
+    const s1 = await listener.accept();
+    const c1 = await first;
+    const session = await c1.waitForSession({ timeoutMs: 5000 });
+    await c1.close();
+    await s1.close();
+    expect(session?.maxEarlyData).toBe(4096);
+
+    const connecting = TlsStream.connect({
+      port: listener.port,
+      ...tcpClient,
+      ...retrying,
+      session,
+      earlyData: true,
+      earlyDataBytes: EARLY,
+    });
+    await using s = await listener.accept({ timeoutMs: 5000 });
+    await using c = await connecting;
+    expect(c.info).toMatchObject({ helloRetried: true, resumed: true, earlyDataAccepted: false });
+    expect(s.info).toMatchObject({ helloRetried: true, resumed: true, earlyDataAccepted: false });
+    await c.write(" then more");
+    await c.end();
+    let text = "";
+    for (let chunk = await s.read({ timeoutMs: 5000 }); chunk !== null; chunk = await s.read({ timeoutMs: 5000 })) text += dec(chunk);
+    expect(text).toBe("GET /early then more");
   });
 });

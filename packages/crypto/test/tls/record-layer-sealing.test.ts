@@ -3,7 +3,8 @@
  * the legacy 0x0301 version of a first ClientHello record), the payload
  * limit, the write-key limit that forces a KeyUpdate, the counters the
  * connection reads (`writeSequence`, `writeRecordsLeft`, `bufferedBytes`),
- * and `sealAll`'s split into as few records as possible.
+ * `sealAll`'s split into as few records as possible, and `dropWriteKey`
+ * taking sealing back to plaintext.
  */
 import { describe, expect, test } from "vitest";
 import { TlsProtocolError } from "../../src/tls/index.js";
@@ -25,6 +26,16 @@ describe("plaintext records", () => {
     const data = Uint8Array.of(9, 8, 7, 6);
     expect(r.sealInto(ContentType.Handshake, data, 1, 3, out, 4)).toBe(4 + 5 + 2);
     expect(Array.from(out.subarray(0, 12))).toEqual([0xee, 0xee, 0xee, 0xee, 22, 3, 1, 0, 2, 8, 7, 0xee]);
+  });
+
+  test("after dropWriteKey a record goes out in plaintext again (a client's ClientHello after a retry that refused 0-RTT)", () => {
+    const r = writer();
+    expect(r.hasWriteKey).toBe(true);
+    expect(r.seal(ContentType.Handshake, Uint8Array.of(1, 2))[0]).toBe(ContentType.ApplicationData);
+    r.dropWriteKey();
+    expect(r.hasWriteKey).toBe(false);
+    expect(r.writeSequence).toBe(0);
+    expect(Array.from(r.seal(ContentType.Handshake, Uint8Array.of(1, 2)))).toEqual([22, 3, 1, 0, 2, 1, 2]);
   });
 
   test("the length field carries both bytes of a payload of 2^14", () => {

@@ -112,6 +112,15 @@ export class RecordLayer {
     this.#write = new Protection(this.#provider, suite, secret);
   }
 
+  /**
+   * Goes back to unprotected writes. Only a client whose 0-RTT was refused
+   * by a HelloRetryRequest needs it: its second ClientHello is plaintext,
+   * and the early key must protect nothing more (RFC 9846 §4.2.10).
+   */
+  dropWriteKey(): void {
+    this.#write = undefined;
+  }
+
   get hasWriteKey(): boolean {
     return this.#write !== undefined;
   }

@@ -507,6 +507,13 @@ export class TlsConnection {
         case "early-data":
           if (!event.accepted) {
             this.#earlyDataRejected = true;
+            // Client refused by a HelloRetryRequest: the second ClientHello goes out in plaintext, and
+            // nothing more under the early key (RFC 9846 §4.2.10); the data is re-sent after the handshake.
+            if (this.engine.side === "client" && this.#writeLevel === "early" && this.#readLevel === "initial") {
+              this.#flushHandshake();
+              this.#records.dropWriteKey();
+              this.#writeLevel = "initial";
+            }
             // Server: the client's 0-RTT records are undecryptable from here on; skip them.
             if (this.engine.side === "server") this.#records.skipEarlyData(EARLY_DATA_SKIP_BUDGET);
           }
