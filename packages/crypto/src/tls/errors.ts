@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { ZsyncError } from "@zsync/runtime";
+import { CancelledError, TimeoutError, ZsyncError } from "@zsync/runtime";
 import { AlertDescription, alertName } from "./wire/constants.js";
 
 /** The `code` of a {@link TlsError}: the code of one of its subclasses. */
@@ -161,6 +161,59 @@ export class TlsClosedError extends TlsError<"ZSYNC_TLS_CLOSED"> {
 
   constructor(message = "TLS connection is closed") {
     super("ZSYNC_TLS_CLOSED", AlertDescription.close_notify, message);
+  }
+}
+
+/**
+ * A `TlsStream.write` given up because its `signal` aborted. Still the
+ * runtime's `CancelledError` (code `ZSYNC_CANCELLED`, `reason` the signal's),
+ * so code that handles cancellation generically keeps working; it adds
+ * `bytesWritten`, because a write's records cannot be taken back once
+ * sealed: 0 means nothing of the write was sealed and nothing of it will be
+ * sent; otherwise it is the write's whole length, sealed into whole records
+ * that still go out in order (a write is sealed all at once). Either way
+ * the stream stays usable and the caller may reuse the buffer.
+ */
+export class TlsWriteCancelledError extends CancelledError {
+  static {
+    TlsWriteCancelledError.brand("@zsync/crypto:TlsWriteCancelledError");
+  }
+
+  /** Bytes of this write sealed before the abort, which still reach the peer: 0 or all of them. */
+  readonly bytesWritten: number;
+
+  constructor(reason: unknown, bytesWritten: number) {
+    super(
+      reason,
+      bytesWritten === 0
+        ? "TLS write cancelled before any of it was sealed; nothing of it is sent"
+        : `TLS write cancelled after its ${bytesWritten} bytes were sealed; they are still sent`,
+    );
+    this.bytesWritten = bytesWritten;
+  }
+}
+
+/**
+ * A `TlsStream.write` that did not complete within its `timeoutMs`. Still
+ * the runtime's `TimeoutError` (code `ZSYNC_TIMEOUT`); `bytesWritten` as in
+ * {@link TlsWriteCancelledError}.
+ */
+export class TlsWriteTimeoutError extends TimeoutError {
+  static {
+    TlsWriteTimeoutError.brand("@zsync/crypto:TlsWriteTimeoutError");
+  }
+
+  /** Bytes of this write sealed before the deadline, which still reach the peer: 0 or all of them. */
+  readonly bytesWritten: number;
+
+  constructor(ms: number, bytesWritten: number) {
+    super(
+      ms,
+      bytesWritten === 0
+        ? `TLS write timed out after ${ms} ms before any of it was sealed; nothing of it is sent`
+        : `TLS write timed out after ${ms} ms; its ${bytesWritten} bytes were sealed and are still sent`,
+    );
+    this.bytesWritten = bytesWritten;
   }
 }
 

@@ -28,6 +28,8 @@ export {
   TlsPeerAlertError,
   TlsProtocolError,
   TlsTruncatedError,
+  TlsWriteCancelledError,
+  TlsWriteTimeoutError,
 } from "./errors.js";
 export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName, cipherSuiteById, cipherSuiteByName } from "./handshake/cipher-suites.js";
 export { TlsClientEngine, type TlsClientOptions } from "./handshake/client.js";

@@ -1,17 +1,21 @@
 /**
- * Property: cancelling a `TlsStream.write` never tears a record. A write is
- * sealed into whole records as soon as it is issued; aborting its `signal`
- * afterwards does not take those records back: every byte of it reaches the
- * peer intact and in order, and the stream goes on working. A write whose
- * signal is already aborted is refused before anything is queued.
- *
- * What the abort does to the write's own promise: nothing. It settles when
- * the write's records are out, as if no signal had been given (the signal
- * is only looked at when the write is issued).
+ * Property: cancelling a `TlsStream.write` (its `signal`, or `timeoutMs`)
+ * ends the wait with a typed rejection and never tears a record. What the
+ * peer receives follows from where the write was when it was given up, and
+ * the rejection says which:
+ * - still queued behind an earlier batch (nothing of it sealed): withdrawn,
+ *   `bytesWritten` 0, none of its bytes reach the peer;
+ * - already sealed (a write is sealed whole, in one go): its records still
+ *   go out, `bytesWritten` is its length, and every byte arrives intact.
+ * An already-aborted signal refuses the write before anything is queued.
+ * Signal aborts reject with `TlsWriteCancelledError` (a runtime
+ * `CancelledError`), deadlines with `TlsWriteTimeoutError` (a runtime
+ * `TimeoutError`), as reads do. The stream goes on working in every case.
  */
 import { createHash } from "node:crypto";
+import { CancelledError, TimeoutError } from "@zsync/runtime";
 import { describe, expect, test } from "vitest";
-import { TlsListener, TlsStream } from "../../src/tls/index.js";
+import { TlsListener, TlsStream, TlsWriteCancelledError, TlsWriteTimeoutError } from "../../src/tls/index.js";
 import { testPki } from "./support.js";
 
 const pki = testPki();
@@ -51,47 +55,157 @@ const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/** A connected pair whose server does not read yet, and a client write big enough to fill loopback TCP. */
+async function blockedPair(
+  recordWorker = false,
+): Promise<{ s: TlsStream; c: TlsStream; first: Uint8Array; [Symbol.asyncDispose](): Promise<void> }> {
+  const listener = await TlsListener.bind({ credentials });
+  const connecting = TlsStream.connect({ port: listener.port, ...client, recordWorker });
+  const s = await listener.accept();
+  const c = await connecting;
+  const first = pattern(FIRST, 1);
+  await c.write(first); // sealed and handed to the socket; the server is not reading yet
+  return {
+    s,
+    c,
+    first,
+    async [Symbol.asyncDispose]() {
+      // The server first: a client still waiting on its socket then fails fast instead of hanging.
+      await s.close();
+      await c.close();
+      await listener.close();
+    },
+  };
+}
+
+/** Settles-to-what of a write, observable without awaiting it. */
+function watch(p: Promise<void>): { outcome: () => "pending" | "resolved" | unknown; settled: Promise<unknown> } {
+  let outcome: "pending" | "resolved" | unknown = "pending";
+  const settled = p.then(
+    () => {
+      outcome = "resolved";
+    },
+    (error: unknown) => {
+      outcome = error;
+    },
+  );
+  return { outcome: () => outcome, settled };
+}
+
+const text = async (stream: TlsStream): Promise<string> =>
+  new TextDecoder().decode((await stream.read({ timeoutMs: 10_000 })) ?? new Uint8Array());
+
 describe("cancelling a TlsStream write", () => {
-  test("aborted while waiting for the socket: its records all arrive whole, and the stream goes on", async () => {
-    await using listener = await TlsListener.bind({ credentials });
-    const connecting = TlsStream.connect({ port: listener.port, ...client });
-    await using s = await listener.accept();
-    await using c = await connecting;
+  test.each([
+    ["sealed inline", false],
+    ["sealed on the record worker", true],
+  ])(
+    "aborted while sealed (%s) and waiting for the socket: rejects at once with bytesWritten = its length; its records all arrive whole",
+    async (_name, recordWorker) => {
+      await using pair = await blockedPair(recordWorker);
+      const { s, c, first } = pair;
+      const second = pattern(SECOND, 2);
+      const controller = new AbortController();
+      const writing = watch(c.write(second, { signal: controller.signal }));
+      await turns(5);
+      expect(writing.outcome()).toBe("pending"); // sealed, waiting for the first write to leave the socket
+      const reason = new Error("user gave up");
+      controller.abort(reason);
+      await turns(1);
+      const error = writing.outcome();
+      expect(error).toBeInstanceOf(TlsWriteCancelledError);
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(error).toMatchObject({ code: "ZSYNC_CANCELLED", reason, bytesWritten: SECOND });
 
-    const first = pattern(FIRST, 1);
+      // The server reads both writes, byte for byte: no torn or missing record.
+      expect(await readExactly(s, FIRST + SECOND)).toBe(sha([first, second]));
+      await c.write("after");
+      expect(await text(s)).toBe("after");
+    },
+  );
+
+  test("aborted while still queued behind a sealed write: rejects with bytesWritten 0 and none of it is sent", async () => {
+    await using pair = await blockedPair();
+    const { s, c, first } = pair;
     const second = pattern(SECOND, 2);
-    await c.write(first); // sealed and handed to the socket; the server is not reading yet
+    const third = pattern(SECOND, 3);
+    const sealed = watch(c.write(second));
+    await turns(5); // the second write is sealed and waits for the first; a third one now queues
     const controller = new AbortController();
-    let outcome: "resolved" | "rejected" | undefined;
-    const writing = c.write(second, { signal: controller.signal }).then(
-      () => {
-        outcome = "resolved";
-      },
-      () => {
-        outcome = "rejected";
-      },
-    );
+    const queued = watch(c.write(third, { signal: controller.signal }));
     await turns(5);
-    expect(outcome).toBeUndefined(); // waiting for the first write to leave the socket
+    expect(queued.outcome()).toBe("pending");
     controller.abort();
-    await turns(5);
-    expect(outcome).toBeUndefined(); // the abort does not cut it short
+    await turns(1);
+    expect(queued.outcome()).toBeInstanceOf(TlsWriteCancelledError);
+    expect(queued.outcome()).toMatchObject({ code: "ZSYNC_CANCELLED", bytesWritten: 0 });
+    expect(sealed.outcome()).toBe("pending");
 
-    // The server reads both writes, byte for byte: no torn or missing record.
+    // The peer gets the first two writes and then what comes next: nothing of the withdrawn one.
+    const next = c.write("after");
     expect(await readExactly(s, FIRST + SECOND)).toBe(sha([first, second]));
-    await writing;
-    expect(outcome).toBe("resolved");
-    await c.write("after");
-    expect(new TextDecoder().decode((await s.read({ timeoutMs: 10_000 })) ?? new Uint8Array())).toBe("after");
+    await sealed.settled;
+    expect(sealed.outcome()).toBe("resolved");
+    await next;
+    expect(await text(s)).toBe("after");
   });
 
-  test("a write whose signal is already aborted is refused and sends nothing", async () => {
+  test("timeoutMs: a queued write times out with bytesWritten 0 (not sent), a sealed one with its length (sent whole)", async () => {
+    await using pair = await blockedPair();
+    const { s, c, first } = pair;
+    const second = pattern(SECOND, 2);
+    const third = pattern(SECOND, 3);
+    const sealed = watch(c.write(second, { timeoutMs: 50 }));
+    await turns(5);
+    const queued = watch(c.write(third, { timeoutMs: 50 }));
+    // Nothing reads on the server, so only the deadlines can settle these two.
+    await Promise.all([sealed.settled, queued.settled]);
+    for (const w of [sealed, queued]) {
+      expect(w.outcome()).toBeInstanceOf(TlsWriteTimeoutError);
+      expect(w.outcome()).toBeInstanceOf(TimeoutError);
+    }
+    expect(sealed.outcome()).toMatchObject({ code: "ZSYNC_TIMEOUT", ms: 50, bytesWritten: SECOND });
+    expect(queued.outcome()).toMatchObject({ code: "ZSYNC_TIMEOUT", ms: 50, bytesWritten: 0 });
+
+    const next = c.write("after"); // resolves once the server drains the first write
+    expect(await readExactly(s, FIRST + SECOND)).toBe(sha([first, second]));
+    expect(await text(s)).toBe("after");
+    await next;
+  });
+
+  test("a write whose signal is already aborted is refused with TlsWriteCancelledError and sends nothing", async () => {
     await using listener = await TlsListener.bind({ credentials });
     const connecting = TlsStream.connect({ port: listener.port, ...client });
     await using s = await listener.accept();
     await using c = await connecting;
-    await expect(c.write("never", { signal: AbortSignal.abort() })).rejects.toBeDefined();
+    const reason = new Error("already");
+    const refused = c.write("never", { signal: AbortSignal.abort(reason) });
+    await expect(refused).rejects.toBeInstanceOf(TlsWriteCancelledError);
+    await expect(refused).rejects.toMatchObject({ code: "ZSYNC_CANCELLED", reason, bytesWritten: 0 });
     await c.write("only this");
-    expect(new TextDecoder().decode((await s.read({ timeoutMs: 10_000 })) ?? new Uint8Array())).toBe("only this");
+    expect(await text(s)).toBe("only this");
+  });
+
+  test("a signal or deadline that outlives its write changes nothing", async () => {
+    await using listener = await TlsListener.bind({ credentials });
+    const connecting = TlsStream.connect({ port: listener.port, ...client });
+    await using s = await listener.accept();
+    await using c = await connecting;
+    const controller = new AbortController();
+    await c.write("one", { signal: controller.signal, timeoutMs: 10_000 });
+    controller.abort();
+    await c.write("two");
+    let got = "";
+    while (got.length < 6) got += await text(s);
+    expect(got).toBe("onetwo");
+  });
+
+  test("timeoutMs must be a non-negative number", async () => {
+    await using listener = await TlsListener.bind({ credentials });
+    const connecting = TlsStream.connect({ port: listener.port, ...client });
+    await using _s = await listener.accept();
+    await using c = await connecting;
+    await expect(c.write("x", { timeoutMs: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(c.write("x", { timeoutMs: Number.NaN })).rejects.toBeInstanceOf(RangeError);
   });
 });

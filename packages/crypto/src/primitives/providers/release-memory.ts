@@ -10,8 +10,9 @@
  * MiB on the receiver; with our processes' small heaps the outstanding bytes
  * crossed the limit every 10-20 MiB and set off a full mark-compact (12 per
  * 256 MiB on the receiver, 24 with the record worker), and marking plus
- * sweeping came to about a third of the receiver's CPU (`perf`, README
- * "Record worker"). `ArrayBuffer.prototype.transfer(0)` detaches the buffer:
+ * sweeping came to about a third of the receiver's CPU (`perf`, in
+ * docs/performance-notes.md, "Bulk CPU per GiB, and freeing buffers early").
+ * `ArrayBuffer.prototype.transfer(0)` detaches the buffer:
  * V8 stops counting it and its memory goes back to malloc immediately, so the
  * next record's buffer reuses warm pages instead of faulting in new ones.
  *

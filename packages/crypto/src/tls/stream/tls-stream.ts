@@ -7,8 +7,10 @@
  * Cancellation: `read`, `write`, `connect` and `accept` take `{ signal,
  * timeoutMs }`. A cancelled read consumes nothing. A cancelled handshake
  * closes the TCP connection (a half-done handshake cannot be resumed).
- * A cancelled write stops waiting; its bytes, already sealed in records,
- * still go out, so the stream never has a torn record.
+ * A cancelled write stops waiting: if it was still queued, nothing of it is
+ * sent; if it was already sealed, its whole records still go out (the
+ * rejection's `bytesWritten` says which), so the stream never has a torn
+ * record and goes on.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ import { Duplex } from "node:stream";
 import { CancelledError, TimeoutError } from "@zsync/runtime";
 import { TcpListener, TcpStream, type TimedWaitOptions as WaitOptions } from "@zsync/runtime/node";
 import { resolveProvider } from "../../primitives/providers/select.js";
-import { TlsClosedError, TlsProtocolError, TlsTruncatedError } from "../errors.js";
+import { TlsClosedError, TlsProtocolError, TlsTruncatedError, TlsWriteCancelledError } from "../errors.js";
 import type { CipherSuite } from "../handshake/cipher-suites.js";
 import { TlsClientEngine, type TlsClientOptions } from "../handshake/client.js";
 import type { HandshakeInfo, TlsSession } from "../handshake/engine.js";
@@ -34,6 +36,7 @@ import { type OpenedBatch, RecordWorker, SEAL_BATCH_BYTES } from "../record/reco
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "../wire/constants.js";
 import { plaintextDelivered } from "./plaintext-scavenge.js";
 import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
+import { WriteRequest } from "./write-request.js";
 
 /** Options of both ends of a {@link TlsStream}. */
 export interface TlsStreamOptions {
@@ -50,15 +53,16 @@ export interface TlsStreamOptions {
    * fails authentication is still fatal before any later plaintext is
    * returned. It spends more CPU per byte than sealing and opening inline
    * (measured: about 0.5 s/GiB more on the receiving side), in exchange for a
-   * second thread's share of a busy host; see the README's TLS Bench section.
+   * second thread's share of a busy host; see the README's "Record worker"
+   * section and "TLS 1.3 bulk and handshakes" under Performance.
    */
   readonly recordWorker?: boolean | undefined;
   /**
    * Let this stream's reads feed the process-wide scavenge assist (default
    * true). On Node 20 a fast reader that drops each chunk can set off a full
    * collection every ~40 MiB; the assist watches for that and, once it has
-   * seen it, runs one minor collection per 8 MiB read (README, "Full
-   * collections on the receiver, and the scavenge assist"). `false`: reads
+   * seen it, runs one minor collection per 8 MiB read (docs/performance-notes.md,
+   * "Full collections on the receiver, and the scavenge assist"). `false`: reads
    * of this stream are never counted and never run a collection, for
    * applications that manage their own collection policy.
    */
@@ -130,9 +134,13 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   readonly #tcp: TcpStream;
   readonly #conn: TlsConnection;
   #reading: Promise<unknown> = Promise.resolve();
-  #pending: Uint8Array[] = [];
+  /** Writes not sealed yet (some may have been withdrawn by their signal or timeout since). */
+  #pending: WriteRequest[] = [];
+  /** Bytes of the writes in `#pending` still queued. */
   #pendingBytes = 0;
-  #flushWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  readonly #withdraw = (request: WriteRequest): void => {
+    this.#pendingBytes -= request.data.length;
+  };
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
   /** The last batch of application data handed to the socket and not yet released by it. */
@@ -487,16 +495,29 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * batches of up to 1 MiB are written with
    * `TcpStream.writeFlushed` and their buffers reused once the socket has
    * released them.
+   *
+   * Cancellation: `signal` (already aborted, or aborted while the write
+   * waits) rejects with `TlsWriteCancelledError`, `timeoutMs` (counted from
+   * this call) with `TlsWriteTimeoutError`; both are the runtime's
+   * `CancelledError` / `TimeoutError`. A write is sealed all at once, so
+   * its `bytesWritten` is 0 (it was still queued behind an earlier batch:
+   * withdrawn, nothing of it is sent) or its whole length (sealed into whole
+   * records, which still go out in order). No record is torn either way, the
+   * stream stays usable, and `data` is free again once the promise settles.
    */
   write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError("write: data must be a Uint8Array or string"));
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0)))
+      return Promise.reject(new RangeError(`timeoutMs must be a non-negative number, got ${timeoutMs}`));
     if (this.#conn.error !== undefined) return Promise.reject(this.#conn.error);
     if (this.#closed || this.#conn.closeSent) return Promise.reject(new TlsClosedError("TLS stream closed for writing"));
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    this.#pending.push(bytes);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new TlsWriteCancelledError(signal.reason, 0));
+    const request = new WriteRequest(bytes, options, this.#withdraw);
+    this.#pending.push(request);
     this.#pendingBytes += bytes.length;
-    const done = new Promise<void>((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
     if (this.#pendingBytes >= COALESCE_LIMIT && this.#flushing === undefined) this.#startFlush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -505,7 +526,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
         if (this.#flushing === undefined) this.#startFlush();
       });
     }
-    return done;
+    return request.promise;
   }
 
   #startFlush(): void {
@@ -516,11 +537,14 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   async #flushLoop(): Promise<void> {
     while (this.#pending.length > 0) {
-      const parts = this.#pending;
-      const waiters = this.#flushWaiters;
+      const taken = this.#pending;
       this.#pending = [];
       this.#pendingBytes = 0;
-      this.#flushWaiters = [];
+      // Writes withdrawn while queued are dropped unsealed; the rest are sealed whole, below, in this turn.
+      const requests: WriteRequest[] = [];
+      for (const r of taken) if (r.queued) requests.push(r);
+      if (requests.length === 0) continue;
+      for (const r of requests) r.markSealed();
       try {
         // Pack small writes into full records instead of one record each.
         let batch: Uint8Array[] = [];
@@ -532,7 +556,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           batchBytes = 0;
         };
         let sealing: Promise<void> | undefined;
-        for (const part of parts) {
+        for (const { data: part } of requests) {
           if (part.length >= MAX_PLAINTEXT) {
             emit();
             if (this.#useWorker && part.length >= WORKER_MIN_WRITE) sealing = this.#sealOnWorker(part) ?? sealing;
@@ -551,9 +575,9 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
         const previous = this.#inFlight;
         this.#inFlight = flushed;
         await previous;
-        for (const w of waiters) w.resolve();
+        for (const r of requests) r.resolve();
       } catch (error) {
-        for (const w of waiters) w.reject(error);
+        for (const r of requests) r.reject(error);
       }
     }
   }
