@@ -165,8 +165,9 @@ export class TlsClosedError extends TlsError<"ZSYNC_TLS_CLOSED"> {
 }
 
 /**
- * A `TlsStream.write` given up because its `signal` aborted. Still the
- * runtime's `CancelledError` (code `ZSYNC_CANCELLED`, `reason` the signal's),
+ * A `TlsStream.write` given up because its `signal` aborted or its calling
+ * runtime task was cancelled. Still the runtime's `CancelledError` (code
+ * `ZSYNC_CANCELLED`, `reason` the signal's or the task's),
  * so code that handles cancellation generically keeps working; it adds
  * `bytesWritten`, because a write's records cannot be taken back once
  * sealed: 0 means nothing of the write was sealed and nothing of it will be

@@ -13,7 +13,7 @@
  * `TimeoutError`), as reads do. The stream goes on working in every case.
  */
 import { createHash } from "node:crypto";
-import { CancelledError, TimeoutError } from "@zsync/runtime";
+import { CancelledError, spawn, TimeoutError } from "@zsync/runtime";
 import { describe, expect, test } from "vitest";
 import { TlsListener, TlsStream, TlsWriteCancelledError, TlsWriteTimeoutError } from "../../src/tls/index.js";
 import { testPki } from "./support.js";
@@ -169,6 +169,41 @@ describe("cancelling a TlsStream write", () => {
 
     const next = c.write("after"); // resolves once the server drains the first write
     expect(await readExactly(s, FIRST + SECOND)).toBe(sha([first, second]));
+    expect(await text(s)).toBe("after");
+    await next;
+  });
+
+  test("cancelling the calling runtime task gives up its queued write like a signal (bytesWritten 0, nothing sent)", async () => {
+    await using pair = await blockedPair();
+    const { s, c, first } = pair;
+    const second = pattern(SECOND, 2);
+    const sealed = watch(c.write(second));
+    await turns(5);
+    let inner: ReturnType<typeof watch> | undefined;
+    const task = spawn(async () => {
+      inner = watch(c.write(pattern(SECOND, 3)));
+      await inner.settled;
+    });
+    await turns(5);
+    expect(inner?.outcome()).toBe("pending");
+    task.cancel("caller gave up");
+    await task.then(
+      () => undefined,
+      () => undefined,
+    );
+    await inner?.settled;
+    expect(inner?.outcome()).toBeInstanceOf(TlsWriteCancelledError);
+    expect(inner?.outcome()).toMatchObject({ code: "ZSYNC_CANCELLED", reason: "caller gave up", bytesWritten: 0 });
+    // A task cancelled before the call: refused at once.
+    const late = spawn(async () => {
+      late.cancel();
+      return c.write("never");
+    });
+    await expect(late).rejects.toBeInstanceOf(CancelledError);
+
+    const next = c.write("after");
+    expect(await readExactly(s, FIRST + SECOND)).toBe(sha([first, second]));
+    await sealed.settled;
     expect(await text(s)).toBe("after");
     await next;
   });

@@ -23,7 +23,7 @@
  * @module
  */
 import { Duplex } from "node:stream";
-import { CancelledError, TimeoutError } from "@zsync/runtime";
+import { CancelledError, currentTask, TimeoutError } from "@zsync/runtime";
 import { TcpListener, TcpStream, type TimedWaitOptions as WaitOptions } from "@zsync/runtime/node";
 import { resolveProvider } from "../../primitives/providers/select.js";
 import { TlsClosedError, TlsProtocolError, TlsTruncatedError, TlsWriteCancelledError } from "../errors.js";
@@ -496,14 +496,15 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * `TcpStream.writeFlushed` and their buffers reused once the socket has
    * released them.
    *
-   * Cancellation: `signal` (already aborted, or aborted while the write
-   * waits) rejects with `TlsWriteCancelledError`, `timeoutMs` (counted from
-   * this call) with `TlsWriteTimeoutError`; both are the runtime's
-   * `CancelledError` / `TimeoutError`. A write is sealed all at once, so
-   * its `bytesWritten` is 0 (it was still queued behind an earlier batch:
-   * withdrawn, nothing of it is sent) or its whole length (sealed into whole
-   * records, which still go out in order). No record is torn either way, the
-   * stream stays usable, and `data` is free again once the promise settles.
+   * Cancellation: `signal` or the calling runtime task (already cancelled,
+   * or cancelled while the write waits) rejects with
+   * `TlsWriteCancelledError`, `timeoutMs` (counted from this call) with
+   * `TlsWriteTimeoutError`; both are the runtime's `CancelledError` /
+   * `TimeoutError`. A write is sealed all at once, so its `bytesWritten` is
+   * 0 (it was still queued behind an earlier batch: withdrawn, nothing of it
+   * is sent) or its whole length (sealed into whole records, which still go
+   * out in order). No record is torn either way, the stream stays usable,
+   * and `data` is free again once the promise settles.
    */
   write(data: Uint8Array | string, options?: WaitOptions): Promise<void> {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -513,8 +514,11 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
       return Promise.reject(new RangeError(`timeoutMs must be a non-negative number, got ${timeoutMs}`));
     if (this.#conn.error !== undefined) return Promise.reject(this.#conn.error);
     if (this.#closed || this.#conn.closeSent) return Promise.reject(new TlsClosedError("TLS stream closed for writing"));
+    // The calling runtime task's cancellation counts too, as it does for reads.
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new TlsWriteCancelledError(signal.reason, 0));
+    const task = currentTask();
+    if (task?.cancelled) return Promise.reject(new TlsWriteCancelledError(task.signal.reason, 0));
     const request = new WriteRequest(bytes, options, this.#withdraw);
     this.#pending.push(request);
     this.#pendingBytes += bytes.length;

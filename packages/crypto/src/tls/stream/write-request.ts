@@ -2,13 +2,15 @@
  * One `TlsStream.write` call from issue to settlement, with its
  * cancellation. A write is first queued (nothing of it sealed: it may still
  * be withdrawn whole), then sealed (all of it, in one go, into whole records
- * that must go out), then settled. Its `signal` or `timeoutMs` can end the
- * wait in either of the first two states; what the rejection reports
+ * that must go out), then settled. Its `signal`, the calling runtime
+ * task's cancellation or `timeoutMs` can end the wait in either of the
+ * first two states; what the rejection reports
  * (`bytesWritten`: 0 or the whole length) follows from the state it was in,
  * so the caller always knows whether the peer will receive the bytes.
  * @internal
  * @module
  */
+import { onCancellation } from "@zsync/runtime";
 import type { TimedWaitOptions } from "@zsync/runtime/node";
 import { TlsWriteCancelledError, TlsWriteTimeoutError } from "../errors.js";
 
@@ -20,13 +22,16 @@ export class WriteRequest {
   #state: WriteState = "queued";
   #resolve!: () => void;
   #reject!: (error: unknown) => void;
-  readonly #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  /** Stops watching the write's signal and its calling task. */
+  #stopWatching: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Told when a queued write is withdrawn, so the stream stops counting its bytes. */
   readonly #onWithdraw: (request: WriteRequest) => void;
 
-  /** `options.signal` must not be aborted already (the stream refuses such a write before queuing it). */
+  /**
+   * Neither `options.signal` nor the calling task may be cancelled already
+   * (the stream refuses such a write before queuing it).
+   */
   constructor(data: Uint8Array, options: TimedWaitOptions | undefined, onWithdraw: (request: WriteRequest) => void) {
     this.data = data;
     this.#onWithdraw = onWithdraw;
@@ -34,12 +39,10 @@ export class WriteRequest {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    const signal = options?.signal;
-    this.#signal = signal;
-    if (signal !== undefined) {
-      this.#onAbort = () => this.#cancel((written) => new TlsWriteCancelledError(signal.reason, written));
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    // The runtime's watcher: no AbortSignal listener per write for the task (many writes may wait at once).
+    this.#stopWatching = onCancellation(options?.signal, (error) =>
+      this.#cancel((written) => new TlsWriteCancelledError(error.reason, written)),
+    );
     const ms = options?.timeoutMs;
     if (ms !== undefined) this.#timer = setTimeout(() => this.#cancel((written) => new TlsWriteTimeoutError(ms, written)), ms);
   }
@@ -73,7 +76,7 @@ export class WriteRequest {
   #finish(): boolean {
     if (this.#state === "settled") return false;
     this.#state = "settled";
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#stopWatching?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     return true;
   }
