@@ -96,6 +96,36 @@ describe("our client against openssl s_server", () => {
     });
   });
 
+  // With its default anti-replay, s_server spends a ticket offered with 0-RTT on the first ClientHello,
+  // so the second one (after the retry) gets a full handshake; without it, the ticket resumes.
+  test.each([
+    ["anti-replay on (the default): full handshake", [], false],
+    ["-no_anti_replay: resumed", ["-no_anti_replay"], true],
+  ] as const)(
+    "0-RTT refused by s_server's HelloRetryRequest, %s; the early data arrives once, sent after the handshake",
+    async (_name, extra, resumed) => {
+      await withServer(["-groups", "P-256", "-early_data", ...extra], async (port, proc) => {
+        const first = await TlsStream.connect({ port, ...clientOptions, groups: ["secp256r1"] });
+        const session = await first.waitForSession({ timeoutMs: 5000 });
+        await first.close();
+        expect(session?.maxEarlyData).toBeGreaterThan(0);
+        await using tls = await TlsStream.connect({
+          port,
+          ...clientOptions,
+          groups: ["x25519", "secp256r1"],
+          keyShares: ["x25519"],
+          session,
+          earlyData: true,
+          earlyDataBytes: new TextEncoder().encode("early, sent again\n"),
+        });
+        expect(tls.info).toMatchObject({ helloRetried: true, resumed, earlyDataAccepted: false, group: "secp256r1" });
+        await tls.write("then more\n");
+        await proc.waitFor(/early, sent again\n(.|\n)*then more/);
+        expect(proc.stdout.split("early, sent again").length).toBe(2); // once
+      });
+    },
+  );
+
   test("KeyUpdate initiated by us, then by the server (s_server 'K')", async () => {
     await withServer([], async (port, proc) => {
       const labels: string[] = [];
