@@ -380,6 +380,17 @@ describe("unknown and reserved things are ignored (§9)", () => {
     });
   });
 
+  it("SETTINGS and the frames after it in one chunk: each frame is judged after the ones before it (§6.2.1)", () => {
+    const lone = new Lone("client").feed(
+      3,
+      control(encodeSettingsFrame({}), encodeIdFrame(FrameType.GOAWAY, 8), encodeFrame(0x21, new Uint8Array(2))),
+    );
+    expect(lone.closeCode).toBeUndefined();
+    expect(lone.events.map((e) => e.type)).toEqual(["settings", "goaway"]);
+    const server = new Lone("server").feed(2, control(encodeSettingsFrame({}), encodeIdFrame(FrameType.MAX_PUSH_ID, 3)));
+    expect(server.closeCode).toBeUndefined();
+  });
+
   it("a unidirectional stream that ends before its type is tolerated (§6.2)", () => {
     const lone = server();
     lone.feed(6, [0x40]);
