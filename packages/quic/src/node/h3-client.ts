@@ -229,6 +229,14 @@ export class Http3Client implements AsyncDisposable {
         ...(isIP(hostname) === 0 ? { serverName: hostname } : {}),
       });
       const session = new Http3Session(conn, { role: "client", qpackMaxTableCapacity, qpackBlockedStreams, maxFieldSectionSize });
+      // GOAWAY (§5.2): no new request goes out on this connection; once those in flight are done, we close it.
+      session.onGoaway = () => {
+        if (this.#sessions.get(origin) === made) this.#sessions.delete(origin);
+        void session
+          .idle()
+          .then(() => session.conn.close(Http3ErrorCode.H3_NO_ERROR, "GOAWAY received"))
+          .catch(() => undefined);
+      };
       void session.closed.then(() => {
         if (this.#sessions.get(origin) === made) this.#sessions.delete(origin);
       });
