@@ -318,6 +318,8 @@ export class EndpointDriver {
     try {
       // A plain Uint8Array over the datagram's memory, for the same reason as PoolSlot.view: the core takes several
       // views of each datagram (header, ciphertext, AAD, frame data), and a Buffer's would each construct a FastBuffer.
+      // It also makes the core's `slice()` copies copies: on a Buffer, `slice` is a view, so connection IDs, tokens
+      // and DATAGRAM payloads the core meant to copy pinned and aliased the received datagram.
       this.endpoint.handleDatagram(performance.now(), new Uint8Array(data.buffer, data.byteOffset, data.length), rinfo, local);
     } catch (error) {
       // The core turns every peer error into a close or a drop; reaching here is a core bug. One datagram must not

@@ -219,6 +219,10 @@ describe("datagrams (RFC 9221) and key updates (RFC 9001 §6) through QuicConnec
         clearTimeout(timer);
       }
       expect(new Uint8Array(echoed)).toEqual(message);
+      // The core copies a DATAGRAM frame's payload (`slice`): a copy owning its memory, not a view that pins the whole
+      // UDP datagram (regression: while the driver passed node:dgram's Buffer, `slice` made a view, byteOffset > 0).
+      expect(echoed.byteOffset).toBe(0);
+      expect(echoed.buffer.byteLength).toBe(echoed.byteLength);
     }
     await client.close();
     await echo; // the server's loop ends when its connection does
