@@ -36,7 +36,7 @@ import { type OpenedBatch, RecordWorker, SEAL_BATCH_BYTES } from "../record/reco
 import { AlertDescription, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from "../wire/constants.js";
 import { plaintextDelivered } from "./plaintext-scavenge.js";
 import { TlsConnection, type TlsConnectionOptions } from "./tls-connection.js";
-import { WriteRequest } from "./write-request.js";
+import { CancellableWrite, type WithdrawWrite } from "./write-request.js";
 
 /** Options of both ends of a {@link TlsStream}. */
 export interface TlsStreamOptions {
@@ -113,6 +113,12 @@ interface OpeningBatch {
   readonly result: Promise<OpenedBatch>;
 }
 
+/** Settles one write: its promise's own functions, or a {@link CancellableWrite} that ignores them once given up. */
+interface WriteWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface Deadline {
   readonly at: number;
   readonly ms: number;
@@ -134,12 +140,17 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
   readonly #tcp: TcpStream;
   readonly #conn: TlsConnection;
   #reading: Promise<unknown> = Promise.resolve();
-  /** Writes not sealed yet (some may have been withdrawn by their signal or timeout since). */
-  #pending: WriteRequest[] = [];
-  /** Bytes of the writes in `#pending` still queued. */
+  /** Data of the writes not sealed yet (a withdrawn write's entry is emptied), and their waiters. */
+  #pending: Uint8Array[] = [];
   #pendingBytes = 0;
-  readonly #withdraw = (request: WriteRequest): void => {
-    this.#pendingBytes -= request.data.length;
+  #flushWaiters: WriteWaiter[] = [];
+  /** How many times the flush has taken `#pending`: a cancellable write queued under an older count is sealed. */
+  #taken = 0;
+  readonly #withdraw: WithdrawWrite = (write) => {
+    if (write.queue !== this.#taken) return false;
+    this.#pending[write.index] = EMPTY;
+    this.#pendingBytes -= write.length;
+    return true;
   };
   #flushScheduled = false;
   #flushing: Promise<void> | undefined;
@@ -519,8 +530,16 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
     if (signal?.aborted) return Promise.reject(new TlsWriteCancelledError(signal.reason, 0));
     const task = currentTask();
     if (task?.cancelled) return Promise.reject(new TlsWriteCancelledError(task.signal.reason, 0));
-    const request = new WriteRequest(bytes, options, this.#withdraw);
-    this.#pending.push(request);
+    let done: Promise<void>;
+    if (signal === undefined && timeoutMs === undefined && task === undefined)
+      done = new Promise<void>((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
+    else {
+      const position = { queue: this.#taken, index: this.#pending.length };
+      const write = new CancellableWrite(bytes.length, position, options, task !== undefined, this.#withdraw);
+      this.#flushWaiters.push(write);
+      done = write.promise;
+    }
+    this.#pending.push(bytes);
     this.#pendingBytes += bytes.length;
     if (this.#pendingBytes >= COALESCE_LIMIT && this.#flushing === undefined) this.#startFlush();
     else if (!this.#flushScheduled) {
@@ -530,7 +549,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
         if (this.#flushing === undefined) this.#startFlush();
       });
     }
-    return request.promise;
+    return done;
   }
 
   #startFlush(): void {
@@ -541,14 +560,13 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   async #flushLoop(): Promise<void> {
     while (this.#pending.length > 0) {
-      const taken = this.#pending;
+      // Everything taken here is sealed below, in this turn: a cancellation from now on finds it sealed.
+      const parts = this.#pending;
+      const waiters = this.#flushWaiters;
       this.#pending = [];
       this.#pendingBytes = 0;
-      // Writes withdrawn while queued are dropped unsealed; the rest are sealed whole, below, in this turn.
-      const requests: WriteRequest[] = [];
-      for (const r of taken) if (r.queued) requests.push(r);
-      if (requests.length === 0) continue;
-      for (const r of requests) r.markSealed();
+      this.#flushWaiters = [];
+      this.#taken++;
       try {
         // Pack small writes into full records instead of one record each.
         let batch: Uint8Array[] = [];
@@ -560,7 +578,7 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
           batchBytes = 0;
         };
         let sealing: Promise<void> | undefined;
-        for (const { data: part } of requests) {
+        for (const part of parts) {
           if (part.length >= MAX_PLAINTEXT) {
             emit();
             if (this.#useWorker && part.length >= WORKER_MIN_WRITE) sealing = this.#sealOnWorker(part) ?? sealing;
@@ -579,9 +597,9 @@ export class TlsStream implements AsyncDisposable, AsyncIterable<Uint8Array> {
         const previous = this.#inFlight;
         this.#inFlight = flushed;
         await previous;
-        for (const r of requests) r.resolve();
+        for (const w of waiters) w.resolve();
       } catch (error) {
-        for (const r of requests) r.reject(error);
+        for (const w of waiters) w.reject(error);
       }
     }
   }
