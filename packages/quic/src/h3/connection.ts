@@ -154,7 +154,7 @@ export class Http3Connection {
   #goawaySent: number | undefined;
   /** Server: the next client-initiated bidirectional stream id after the highest seen. */
   #nextRequestId = 0;
-  /** One pending decode result per stream (the host callback of RequestStream). */
+  /** What every RequestStream calls back: QPACK decoding (flushing the decoder stream it owes) and event queueing. */
   readonly #host = {
     decodeSection: (streamId: number, payload: Uint8Array): Field[] | undefined => {
       const result = this.#decoder.decodeFieldSection(streamId, payload);
