@@ -143,6 +143,8 @@ export class Http3Connection {
   readonly #sending = new Map<number, "head" | "body" | "done">();
   /** Request streams we reset or gave up on: their late bytes are ignored until released. */
   readonly #dead = new Set<number>();
+  /** Request streams whose receiving side we stopped ({@link Http3Connection.stopReading}) while still sending on them. */
+  readonly #stoppedReading = new Set<number>();
   readonly #uni = new Map<number, UniState>();
   readonly #peerCritical = new Set<"control" | "encoder" | "decoder">();
   readonly #ownCritical = new Map<number, CriticalStream>();
@@ -225,7 +227,7 @@ export class Http3Connection {
 
   /** Request streams with state (receiving or sending), for diagnostics: it goes back to 0 as streams are released. */
   get streamCount(): number {
-    return new Set([...this.#streams.keys(), ...this.#sending.keys(), ...this.#dead]).size;
+    return new Set([...this.#streams.keys(), ...this.#sending.keys(), ...this.#dead, ...this.#stoppedReading]).size;
   }
 
   /** The next event, or undefined. */
@@ -281,7 +283,7 @@ export class Http3Connection {
       this.#uni.delete(streamId);
       return;
     }
-    if (this.#dead.has(streamId)) return;
+    if (this.#dead.has(streamId) || this.#stoppedReading.has(streamId)) return;
     const stream = this.#streams.get(streamId);
     // A client's own finished or forgotten requests have nothing to report; a server reports every request stream
     // reset, even one reset before any of it was processed (its driver still holds the stream).
@@ -360,6 +362,24 @@ export class Http3Connection {
     this.#transmits.push({ type: "stop-sending", streamId, errorCode }, { type: "reset", streamId, errorCode });
   }
 
+  /**
+   * We no longer want the rest of what the peer sends on a request stream,
+   * but still answer on it: a server that responds before reading the whole
+   * request (§4.1.1: STOP_SENDING, H3_NO_ERROR by default, and the complete
+   * response follows). Asks for STOP_SENDING only, cancels the stream's
+   * QPACK state, and ignores what still arrives (bytes, RESET_STREAM); our
+   * sending side is untouched, so the response's frames and FIN still go
+   * out. `cancelStream` later abandons the sending side too.
+   */
+  stopReading(streamId: number, errorCode: number = Http3ErrorCode.H3_NO_ERROR): void {
+    if (this.#closed !== undefined || this.#dead.has(streamId) || this.#stoppedReading.has(streamId)) return;
+    const stream = this.#streams.get(streamId);
+    this.#streams.delete(streamId);
+    if (stream !== undefined && !stream.done) this.#decoderCancel(streamId);
+    this.#stoppedReading.add(streamId);
+    this.#transmits.push({ type: "stop-sending", streamId, errorCode });
+  }
+
   /** Forgets a request stream (both directions finished, or abandoned). */
   releaseStream(streamId: number): void {
     const stream = this.#streams.get(streamId);
@@ -367,6 +387,7 @@ export class Http3Connection {
     this.#streams.delete(streamId);
     this.#sending.delete(streamId);
     this.#dead.delete(streamId);
+    this.#stoppedReading.delete(streamId);
     this.#uni.delete(streamId);
   }
 
@@ -430,7 +451,7 @@ export class Http3Connection {
   }
 
   #requestData(streamId: number, bytes: Uint8Array, fin: boolean): void {
-    if (this.#dead.has(streamId)) return;
+    if (this.#dead.has(streamId) || this.#stoppedReading.has(streamId)) return;
     let stream = this.#streams.get(streamId);
     if (stream === undefined) {
       if (this.role === "client") {

@@ -127,7 +127,15 @@ export class Http3Client implements AsyncDisposable {
     void (async () => {
       try {
         if (content !== undefined && content.length > 0) await writeData(stream, content);
-        else if (streamed !== null) await writeBody(stream, streamed, signal);
+        else if (streamed !== null) {
+          // §4.1.1: a server may stop reading the request (STOP_SENDING) and answer anyway: stop uploading at once,
+          // even while the body's source has nothing to give (no write would see the STOP_SENDING then).
+          const stopped = new AbortController();
+          stream.finished().catch((error: unknown) => {
+            if (error instanceof QuicStreamStoppedError) stopped.abort(error);
+          });
+          await writeBody(stream, streamed, AbortSignal.any([signal, stopped.signal]));
+        }
         stream.end();
       } catch (error) {
         // STOP_SENDING with H3_NO_ERROR: the server answered without needing the rest (§4.1.1).

@@ -202,6 +202,7 @@ export class Http3Server implements AsyncDisposable {
     // The client cancelling (STOP_SENDING on our side) or the connection ending aborts request.signal.
     stream.finished().catch((error: unknown) => abort.abort(error));
     let bodyDone = head.method === "GET" || head.method === "HEAD";
+    let bodyCancelled = false;
     const body =
       head.method === "GET" || head.method === "HEAD"
         ? null
@@ -209,10 +210,14 @@ export class Http3Server implements AsyncDisposable {
             channel,
             (complete) => {
               bodyDone = true;
-              if (!complete) abort.abort(new Error("request body ended abnormally"));
+              // The handler cancelling the body is its choice (it answers without the rest), not the request ending.
+              if (!complete && !bodyCancelled) abort.abort(new Error("request body ended abnormally"));
             },
             () => {
-              session.core.cancelStream(id, Http3ErrorCode.H3_NO_ERROR);
+              // §4.1.1: stop only the receiving side (STOP_SENDING, H3_NO_ERROR); the handler's response still goes out whole.
+              bodyCancelled = true;
+              session.core.stopReading(id, Http3ErrorCode.H3_NO_ERROR);
+              session.flush();
             },
           );
     let request: Request;

@@ -262,4 +262,38 @@ describe("Http3Connection: exchanges (RFC 9114 §4.1)", () => {
     expect(pair.server.streamCount).toBe(0);
     expect(pair.client.streamCount).toBe(0);
   });
+  it("a server that stops reading a request still sends its whole response; what the client still sends is ignored (§4.1.1)", () => {
+    const pair = new Pair();
+    pair.pump();
+    const post = [{ name: ":method", value: "POST" }, ...getRequest("/upload").slice(1)];
+    pair.send("client", 0, concat(pair.client.sendRequestHeaders(0, post), encodeDataFrameHeader(1000), new Uint8Array(1000)), false);
+    pair.pump();
+    expect(types(pair.take("server")).filter((t) => t !== "settings")).toEqual(["request", "data"]);
+    pair.server.stopReading(0);
+    pair.pump();
+    // STOP_SENDING with H3_NO_ERROR, and no RESET_STREAM: the response is still to come.
+    expect(pair.resets.server).toEqual([{ type: "stop-sending", streamId: 0, errorCode: Http3ErrorCode.H3_NO_ERROR }]);
+    expect(pair.take("client").filter((e) => e.type !== "settings")).toEqual([
+      { type: "stop-sending", streamId: 0, errorCode: Http3ErrorCode.H3_NO_ERROR },
+    ]);
+    // Bytes in flight and the client's reset of its sending side reach nobody.
+    pair.send("client", 0, concat(encodeDataFrameHeader(500), new Uint8Array(500)), false);
+    pair.reset("client", 0, Http3ErrorCode.H3_NO_ERROR);
+    pair.pump();
+    expect(pair.take("server")).toEqual([]);
+    const content = new TextEncoder().encode("too large");
+    const head = pair.server.sendResponseHeaders(0, [{ name: ":status", value: "413" }]);
+    pair.send("server", 0, concat(head, encodeDataFrameHeader(content.length), content), true);
+    pair.pump();
+    const client = pair.take("client");
+    expect(types(client)).toEqual(["response", "data", "end"]);
+    expect(client[0]).toMatchObject({ type: "response", streamId: 0, head: { status: 413 } });
+    expect(bodyOf(client, 0)).toEqual(content);
+    expect(pair.resets.server).toHaveLength(1);
+    expect(pair.closes).toEqual({ client: [], server: [] });
+    pair.server.releaseStream(0);
+    pair.client.releaseStream(0);
+    expect(pair.server.streamCount).toBe(0);
+    expect(pair.client.streamCount).toBe(0);
+  });
 });
