@@ -118,6 +118,28 @@ export function serviceCases(get: () => ServiceUnderTest): void {
     await next.text();
   });
 
+  it("a streamed body (no content-length) over the limit is cut off with a 413, and the service answers the next request", async () => {
+    const chunk = pattern(64 * 1024, 5);
+    const total = get().maxBodyBytes * 4;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent >= total) return controller.close();
+          sent += chunk.length;
+          controller.enqueue(chunk.slice());
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const response = await request("/hash", { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await errorCode(response)).toBe("DEMO_BODY_TOO_LARGE");
+    const next = await request("/");
+    expect(next.status).toBe(200);
+    await next.text();
+  });
+
   it("POST /notes stores a note (201 and location), GET reads it back, DELETE removes it", async () => {
     const text = `note with unicode ✓ ${Math.random()}`;
     const created = await post("/notes", JSON.stringify({ text }), { "content-type": "application/json" });

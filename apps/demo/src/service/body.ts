@@ -27,11 +27,9 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     if (done) break;
     total += value.length;
     if (total > limit) {
-      // Leave the rest unread rather than cancel the stream: Http3Server then answers the 413 and
-      // stops the upload with STOP_SENDING (RFC 9114 §4.1.1), whereas cancelling the request body
-      // makes it reset the whole request stream, the 413 with it (its cancelStream sends
-      // RESET_STREAM as well; reported to the HTTP/3 owner).
-      reader.releaseLock();
+      // Cancel the rest: the upload stops now rather than after the response. Http3Server turns the
+      // cancel into STOP_SENDING with H3_NO_ERROR and still sends the 413 whole (RFC 9114 §4.1.1).
+      await reader.cancel(new PayloadTooLargeError(limit)).catch(() => undefined);
       throw new PayloadTooLargeError(limit);
     }
     chunks.push(value);
