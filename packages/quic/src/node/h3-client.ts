@@ -196,7 +196,15 @@ export class Http3Client implements AsyncDisposable {
     }
   }
 
-  /** Closes every connection: GOAWAY, then H3_NO_ERROR once requests in flight are done. Idempotent. */
+  /**
+   * Closes every connection: GOAWAY, then CONNECTION_CLOSE with H3_NO_ERROR
+   * once requests in flight are done (a body nobody reads keeps its request
+   * in flight, as in undici). Resolves once each CONNECTION_CLOSE was handed
+   * to its socket: the QUIC closing period (three PTOs, RFC 9000 §10.2), in
+   * which a late packet from the server is answered with the close again,
+   * runs on in the background, and each connection's socket closes at its
+   * end. Idempotent.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort(new Http3ClosedError("the client closed"));
@@ -209,9 +217,13 @@ export class Http3Client implements AsyncDisposable {
         session.core.shutdown();
         session.flush();
         await session.idle();
-        await session.conn.close(Http3ErrorCode.H3_NO_ERROR, "client closing").catch(() => undefined);
+        // Not awaited: it resolves only after the closing period, about 3 PTOs (seconds on a path with a variable
+        // RTT), which is the transport's to keep, not the caller's to wait out.
+        session.conn.close(Http3ErrorCode.H3_NO_ERROR, "client closing").catch(() => undefined);
       }),
     );
+    // The driver sends the CONNECTION_CLOSE on its next turn (a setImmediate queued by close()): let it run first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

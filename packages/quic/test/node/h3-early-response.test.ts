@@ -9,13 +9,15 @@ import { h3Client, startH3Server, urlOf } from "./h3-support.js";
 import { pattern } from "./support.js";
 
 /** A handler that reads the first chunk of the body, cancels the rest and answers 413. */
-function rejectLargeUploads(seen: { bytes: number }) {
+function rejectLargeUploads(seen: { bytes: number; aborted?: boolean }) {
   return async (request: Request): Promise<Response> => {
     if (request.method === "GET") return new Response("still serving");
     const reader = request.body!.getReader();
     const first = await reader.read();
     seen.bytes += first.value?.length ?? 0;
     await reader.cancel(new Error("over the limit"));
+    // The handler's own cancel is not the request ending: request.signal (which would cancel the response) stays.
+    seen.aborted = request.signal.aborted;
     return new Response("payload too large\n", { status: 413, headers: { "x-reason": "size" } });
   };
 }
@@ -23,7 +25,7 @@ function rejectLargeUploads(seen: { bytes: number }) {
 describe("early responses (§4.1.1)", () => {
   it("a handler that cancels a 16 MiB streamed upload answers 413; the client gets the whole response and the connection serves on", async () => {
     const errors: unknown[] = [];
-    const seen = { bytes: 0 };
+    const seen: { bytes: number; aborted?: boolean } = { bytes: 0 };
     const server = await startH3Server({ handler: rejectLargeUploads(seen), onError: (e) => errors.push(e) });
     const client = h3Client();
     const total = 16 << 20;
@@ -48,6 +50,7 @@ describe("early responses (§4.1.1)", () => {
     expect(response.headers.get("x-reason")).toBe("size");
     expect(await response.text()).toBe("payload too large\n");
     expect(seen.bytes).toBeGreaterThan(0);
+    expect(seen.aborted).toBe(false);
     expect(errors).toEqual([]);
     // The connection keeps serving, and the same one does.
     expect(await (await client.fetch(urlOf(server, "/next"))).text()).toBe("still serving");
