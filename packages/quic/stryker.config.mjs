@@ -16,6 +16,14 @@ export default mutationConfig({
     "src/proto/recovery/ack-manager.ts",
     "src/proto/streams/flow-control.ts",
     "src/proto/streams/assembler.ts",
+    "src/h3/qpack/integer.ts",
+    "src/h3/qpack/huffman.ts",
+    "src/h3/qpack/string-literal.ts",
+    "src/h3/qpack/field-section-prefix.ts",
+    "src/h3/qpack/encoder-instructions.ts",
+    "src/h3/qpack/decoder-instructions.ts",
+    "src/h3/frames.ts",
+    "src/h3/settings.ts",
   ],
   // The suite reads sources only (crypto's and sqlite's run workers from dist/):
   // keep the build output out of the sandbox.
