@@ -117,6 +117,17 @@ export function judge(stale, fresh) {
   });
 }
 
+/**
+ * The `pnpm` arguments of an incremental Stryker run over `modules`. Stryker's CLI reads `--mutate` as one
+ * comma-separated list and a repeated flag replaces the earlier one, so every module goes in a single flag:
+ * with one flag per module only the last was mutated and the others kept their recorded results unchecked.
+ * @param {readonly string[]} modules `mutate` entries (a line range may follow the path).
+ * @returns {string[]}
+ */
+export function strykerArgs(modules) {
+  return ["exec", "stryker", "run", "--incremental", "--mutate", modules.join(",")];
+}
+
 function readIfPresent(path) {
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }
@@ -152,7 +163,7 @@ async function gatePackage(packageDir, dryRun) {
   const toRun = stale.filter((v) => v.reason !== "unscored");
   if (toRun.length === 0 || dryRun) return ok;
 
-  const args = ["exec", "stryker", "run", "--incremental", ...toRun.flatMap((v) => ["--mutate", v.module])];
+  const args = strykerArgs(toRun.map((v) => v.module));
   console.log(`mutation-gate: ${name}: pnpm ${args.join(" ")}`);
   const started = Date.now();
   const run = spawnSync("pnpm", args, { cwd: packageDir, stdio: "inherit" });

@@ -2,7 +2,7 @@
 // stale, how a score is computed, and when a fresh score fails the gate.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { judge, mutantsOf, mutationScore, parseMutateEntry, staleModules } from "./mutation-gate.mjs";
+import { judge, mutantsOf, mutationScore, parseMutateEntry, staleModules, strykerArgs } from "./mutation-gate.mjs";
 
 const mutant = (status, coveredBy = [], killedBy = [], line = 1) => ({ status, coveredBy, killedBy, location: { start: { line } } });
 
@@ -111,5 +111,17 @@ describe("line ranges in mutate entries", () => {
     assert.equal(judge(stale, fresh)[0].ok, true);
     fresh["src/pool.ts"].mutants.push(mutant("Survived", [], [], 160));
     assert.equal(judge(stale, fresh)[0].ok, false);
+  });
+});
+
+describe("the Stryker run over stale modules", () => {
+  // Stryker's CLI parses `--mutate` as one comma-separated list, and a repeated flag replaces the earlier
+  // one: every stale module must be in the one flag, or all but the last keep their recorded results unchecked.
+  test("names every stale module, line ranges included, in a single --mutate list", () => {
+    const modules = ["src/a.ts", "src/pool.ts:100-200", "src/b/c.ts"];
+    const args = strykerArgs(modules);
+    assert.equal(args.filter((a) => a === "--mutate").length, 1);
+    assert.deepEqual(args[args.indexOf("--mutate") + 1].split(","), modules);
+    assert.ok(args.includes("--incremental"));
   });
 });
