@@ -132,6 +132,9 @@ describe("AsyncCipher on ThreadPoolIo", { timeout: 30_000 }, () => {
       call = pooled.encrypt(new Uint8Array(32 * 1024 * 1024));
       return call;
     });
+    // The task's body runs on a later turn; the pool may still be busy with the previous test's tasks,
+    // so "a task is running" alone can come before the call exists.
+    await vi.waitFor(() => expect(call).toBeDefined(), { timeout: 20_000, interval: 1 });
     await laneStarted();
     task.cancel("caller gave up");
     const outcome = await (call as Promise<unknown>).then(
